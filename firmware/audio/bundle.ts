@@ -1,0 +1,251 @@
+/**
+ * The asset bundle: the music the firmware plays, read through the ABI
+ * (`bundle_size` / `bundle_read`), never compiled into the wasm.
+ *
+ * Format, version 1 (all integers little-endian; host/bundle.ts writes it):
+ *
+ *   header, 32 bytes
+ *     0  u32 magic      0x56415750 ("PWAV")
+ *     4  u16 version    1
+ *     6  u16 headerSize 32
+ *     8  u32 trackCount
+ *    12  u32 totalSize  bytes of the whole bundle
+ *    16  u32 metaSize   bytes of directory + names that follow the header
+ *    20  u32 metaCrc    CRC-32 of those metaSize bytes
+ *    24  u32 reserved   0
+ *    28  u32 headerCrc  CRC-32 of header bytes 0..27
+ *   directory: trackCount entries of 32 bytes, right after the header
+ *     0  u32 dataOffset   from the bundle start, multiple of 4
+ *     4  u32 frameCount   stereo frames, > 0
+ *     8  u32 rateMilliHz  frame rate in mHz; must equal the hardware rate
+ *    12  u16 channels     2
+ *    14  u16 format       1 = signed 16-bit, interleaved L, R
+ *    16  u32 nameOffset   UTF-8 name, from the bundle start
+ *    20  u32 nameLength   bytes
+ *    24  u32 dataCrc      CRC-32 of the frameCount * 4 data bytes
+ *    28  u32 reserved     0
+ *   names (UTF-8), then the PCM data of each track.
+ *
+ * `open` checks everything, data CRCs included, before a single sample is
+ * played, and logs one specific `E bundle:` line for the first problem.
+ */
+import { bundle_read, bundle_size } from "../abi";
+import * as crc32 from "../lib/crc32";
+import * as log from "../lib/log";
+
+export const MAGIC: u32 = 0x56415750;
+export const VERSION: u32 = 1;
+export const HEADER_SIZE: u32 = 32;
+export const ENTRY_SIZE: u32 = 32;
+export const MAX_TRACKS: u32 = 1024;
+export const CHANNELS: u32 = 2;
+export const FORMAT_S16: u32 = 1;
+export const FRAME_BYTES: u32 = 4;
+
+/** Staging buffer for streaming reads (also used by the player). */
+export const CHUNK_BYTES: u32 = 65536;
+export const chunk: usize = memory.data(<i32>CHUNK_BYTES, 16);
+
+const header: usize = memory.data(<i32>HEADER_SIZE, 4);
+const directory: usize = memory.data(<i32>(MAX_TRACKS * ENTRY_SIZE), 4);
+let tracks: u32 = 0;
+
+@inline function entry(i: u32): usize {
+  return directory + <usize>(i * ENTRY_SIZE);
+}
+export function trackCount(): u32 {
+  return tracks;
+}
+export function dataOffset(i: u32): u32 {
+  return load<u32>(entry(i), 0);
+}
+export function frameCount(i: u32): u32 {
+  return load<u32>(entry(i), 4);
+}
+export function rateMilliHz(i: u32): u32 {
+  return load<u32>(entry(i), 8);
+}
+
+/** CRC-32 of bundle bytes [offset, offset + len), streamed through the chunk buffer. */
+function crcOfRange(offset: u32, len: u32): u32 {
+  let crc: u32 = 0;
+  while (len > 0) {
+    const want = len < CHUNK_BYTES ? len : CHUNK_BYTES;
+    const got = bundle_read(offset, <u32>chunk, want);
+    if (got == 0) break;
+    crc = crc32.update(crc, chunk, got);
+    offset += got;
+    len -= got;
+  }
+  return crc;
+}
+
+/** Log the (UTF-8) name of track `i` in quotes, at most 200 bytes of it. */
+export function logName(i: u32): void {
+  const e = entry(i);
+  let len = load<u32>(e, 20);
+  if (len > 200) len = 200;
+  const got = bundle_read(load<u32>(e, 16), <u32>chunk, len);
+  log.byte(0x22);
+  log.bytes(chunk, got);
+  log.byte(0x22);
+}
+
+function fail(): bool {
+  log.end();
+  return false;
+}
+
+/** Start an `E bundle:` line for track `i` (1-based in messages). */
+function trackError(i: u32): void {
+  log.begin("E", "bundle");
+  log.str("track ");
+  log.dec(i + 1);
+  log.str(" ");
+  logName(i);
+  log.str(": ");
+}
+
+/**
+ * Validate the embedded bundle for playback at `hardwareRateMilliHz`.
+ * On success the directory is loaded and `trackCount()` > 0. On failure an
+ * `E bundle:` line says what is wrong and false is returned.
+ */
+export function open(hardwareRateMilliHz: u32): bool {
+  const size = bundle_size();
+  if (size == 0) {
+    log.begin("E", "bundle");
+    log.str("no asset bundle embedded (size 0): build one with `piwave build <songs>`");
+    return fail();
+  }
+  if (size < HEADER_SIZE) {
+    log.begin("E", "bundle");
+    log.str("truncated: ");
+    log.dec(size);
+    log.str(" bytes, the header alone needs 32");
+    return fail();
+  }
+  bundle_read(0, <u32>header, HEADER_SIZE);
+  const magic = load<u32>(header, 0);
+  if (magic != MAGIC) {
+    log.begin("E", "bundle");
+    log.str("bad magic ");
+    log.hex(magic);
+    log.str(" (expected 0x56415750 \"PWAV\"): this is not a piwave asset bundle");
+    return fail();
+  }
+  const version = <u32>load<u16>(header, 4);
+  if (version != VERSION || <u32>load<u16>(header, 6) != HEADER_SIZE) {
+    log.begin("E", "bundle");
+    log.str("format version ");
+    log.dec(version);
+    log.str(" is not supported by this firmware (it reads version 1): rebuild the bundle with the same piwave");
+    return fail();
+  }
+  const headerCrc = crc32.update(0, header, 28);
+  if (headerCrc != load<u32>(header, 28)) {
+    log.begin("E", "bundle");
+    log.str("header CRC mismatch (stored ");
+    log.hex(load<u32>(header, 28));
+    log.str(", computed ");
+    log.hex(headerCrc);
+    log.str("): the bundle is corrupt");
+    return fail();
+  }
+  const totalSize = load<u32>(header, 12);
+  if (totalSize != size) {
+    log.begin("E", "bundle");
+    log.str("size mismatch: the header says ");
+    log.dec(totalSize);
+    log.str(" bytes but ");
+    log.dec(size);
+    log.str(" are embedded: the bundle is truncated or padded");
+    return fail();
+  }
+  const count = load<u32>(header, 8);
+  if (count == 0) {
+    log.begin("E", "bundle");
+    log.str("contains no tracks: give `piwave build` at least one song");
+    return fail();
+  }
+  const metaSize = load<u32>(header, 16);
+  if (count > MAX_TRACKS || <u64>count * ENTRY_SIZE > <u64>metaSize || <u64>HEADER_SIZE + metaSize > <u64>size) {
+    log.begin("E", "bundle");
+    log.str("directory does not fit: ");
+    log.dec(count);
+    log.str(" tracks (at most 1024) in ");
+    log.dec(metaSize);
+    log.str(" bytes of metadata");
+    return fail();
+  }
+  const metaCrc = crcOfRange(HEADER_SIZE, metaSize);
+  if (metaCrc != load<u32>(header, 20)) {
+    log.begin("E", "bundle");
+    log.str("directory CRC mismatch (stored ");
+    log.hex(load<u32>(header, 20));
+    log.str(", computed ");
+    log.hex(metaCrc);
+    log.str("): the bundle is corrupt");
+    return fail();
+  }
+  bundle_read(HEADER_SIZE, <u32>directory, count * ENTRY_SIZE);
+  tracks = count;
+
+  for (let i: u32 = 0; i < count; i++) {
+    const e = entry(i);
+    const nameEnd = <u64>load<u32>(e, 16) + <u64>load<u32>(e, 20);
+    if (nameEnd > <u64>size) {
+      log.begin("E", "bundle");
+      log.str("track ");
+      log.dec(i + 1);
+      log.str(": name runs past the end of the bundle");
+      return fail();
+    }
+    const frames = frameCount(i);
+    if (frames == 0) {
+      trackError(i);
+      log.str("zero length (no frames): remove it or re-convert the source");
+      return fail();
+    }
+    if (<u32>load<u16>(e, 12) != CHANNELS || <u32>load<u16>(e, 14) != FORMAT_S16) {
+      trackError(i);
+      log.str("unsupported layout (");
+      log.dec(<u32>load<u16>(e, 12));
+      log.str(" channels, format ");
+      log.dec(<u32>load<u16>(e, 14));
+      log.str("): only stereo signed 16-bit is played");
+      return fail();
+    }
+    const offset = dataOffset(i);
+    const end = <u64>offset + <u64>frames * FRAME_BYTES;
+    if ((offset & 3) != 0 || end > <u64>size) {
+      trackError(i);
+      log.str("data (offset ");
+      log.dec(offset);
+      log.str(", ");
+      log.dec(frames);
+      log.str(" frames) runs past the end of the bundle or is misaligned");
+      return fail();
+    }
+    if (rateMilliHz(i) != hardwareRateMilliHz) {
+      trackError(i);
+      log.str("sample rate ");
+      log.fixed(rateMilliHz(i), 3);
+      log.str(" Hz differs from this board's PWM rate ");
+      log.fixed(hardwareRateMilliHz, 3);
+      log.str(" Hz: rebuild the bundle for this board");
+      return fail();
+    }
+    const dataCrc = crcOfRange(offset, frames * FRAME_BYTES);
+    if (dataCrc != load<u32>(e, 24)) {
+      trackError(i);
+      log.str("audio data CRC mismatch (stored ");
+      log.hex(load<u32>(e, 24));
+      log.str(", computed ");
+      log.hex(dataCrc);
+      log.str("): the bundle is corrupt");
+      return fail();
+    }
+  }
+  return true;
+}

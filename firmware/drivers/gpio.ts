@@ -1,0 +1,52 @@
+/**
+ * GPIO: pin function select and pull control.
+ *
+ * GPFSELn (n = pin / 10) holds 3 bits per pin. Every change is a
+ * read-modify-write: other pins' functions must survive (on the Pi 4 the USB
+ * host controller depends on the non-zero reset value of GPFSEL4, reference
+ * §1.2).
+ *
+ * Pulls differ between the SoCs (§1.2):
+ *   - BCM2711 (Pi 4): GPIO_PUP_PDN_CNTRL_REG0..3 at 0xE4.., 2 bits per pin,
+ *     00 = none. Plain read-modify-write.
+ *   - BCM2837 (Pi 3): GPPUD (0x94) + GPPUDCLK0/1 (0x98/0x9C): write the mode,
+ *     wait 150 cycles, clock it into the pins, wait, then clear both.
+ */
+import { GPIO_BASE, IS_PI4 } from "../board";
+import { read32, write32 } from "./mmio";
+import { delayUs } from "./timer";
+
+export const FSEL_INPUT: u32 = 0b000;
+export const FSEL_OUTPUT: u32 = 0b001;
+export const FSEL_ALT0: u32 = 0b100;
+export const FSEL_ALT5: u32 = 0b010;
+
+const GPFSEL0: u32 = GPIO_BASE + 0x00;
+const GPPUD: u32 = GPIO_BASE + 0x94;
+const GPPUDCLK0: u32 = GPIO_BASE + 0x98;
+const GPIO_PUP_PDN_CNTRL_REG0: u32 = GPIO_BASE + 0xe4;
+
+/** Select function `fsel` (FSEL_*) for `pin`, leaving every other pin as it was. */
+export function setFunction(pin: u32, fsel: u32): void {
+  const reg = GPFSEL0 + (pin / 10) * 4;
+  const shift = (pin % 10) * 3;
+  const old = read32(reg);
+  write32(reg, (old & ~(<u32>0b111 << shift)) | ((fsel & 0b111) << shift));
+}
+
+/** Disable the pull-up/down of `pin` (the Linux DT uses bias-disable for the jack pins, §1.2). */
+export function setPullNone(pin: u32): void {
+  if (IS_PI4) {
+    const reg = GPIO_PUP_PDN_CNTRL_REG0 + (pin / 16) * 4;
+    const shift = (pin % 16) * 2;
+    write32(reg, read32(reg) & ~(<u32>0b11 << shift));
+  } else {
+    const clk = GPPUDCLK0 + (pin / 32) * 4;
+    write32(GPPUD, 0); // 0 = off
+    delayUs(2); // >= 150 core cycles for the control signal to settle
+    write32(clk, <u32>1 << (pin % 32));
+    delayUs(2); // >= 150 cycles of hold time
+    write32(GPPUD, 0);
+    write32(clk, 0);
+  }
+}

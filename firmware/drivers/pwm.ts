@@ -1,0 +1,95 @@
+/**
+ * PWM controller in FIFO mode, both channels fed from the one shared FIFO.
+ *
+ * Hardware (reference §1.4): the FIFO holds 16 32-bit words shared by both
+ * channels, which take words alternately (ch1, ch2, ch1, ...): one word per
+ * channel per period of RNG PWM-clock cycles. So a stereo frame is two
+ * words, right first (ch1 = GPIO40 = right, §2). Error flags in STA are
+ * write-1-to-clear. CLRF is a one-shot write that empties the FIFO and must
+ * follow any change of which channels use the FIFO. M/S mode (MSEN) gives a
+ * fixed-period pulse; it is the mode Circle chose to suppress hum (§1.4).
+ */
+import { PWM_BASE } from "../board";
+import { read32, write32 } from "./mmio";
+import { delayUs } from "./timer";
+
+export const PWM_CTL: u32 = PWM_BASE + 0x00;
+export const PWM_STA: u32 = PWM_BASE + 0x04;
+export const PWM_DMAC: u32 = PWM_BASE + 0x08;
+export const PWM_RNG1: u32 = PWM_BASE + 0x10;
+export const PWM_DAT1: u32 = PWM_BASE + 0x14;
+export const PWM_FIF1: u32 = PWM_BASE + 0x18;
+export const PWM_RNG2: u32 = PWM_BASE + 0x20;
+export const PWM_DAT2: u32 = PWM_BASE + 0x24;
+
+// CTL
+export const CTL_PWEN1: u32 = 1 << 0;
+export const CTL_USEF1: u32 = 1 << 5;
+export const CTL_CLRF1: u32 = 1 << 6;
+export const CTL_MSEN1: u32 = 1 << 7;
+export const CTL_PWEN2: u32 = 1 << 8;
+export const CTL_USEF2: u32 = 1 << 13;
+export const CTL_MSEN2: u32 = 1 << 15;
+
+// STA
+export const STA_FULL1: u32 = 1 << 0;
+export const STA_EMPT1: u32 = 1 << 1;
+export const STA_WERR1: u32 = 1 << 2;
+export const STA_RERR1: u32 = 1 << 3;
+export const STA_GAPO1: u32 = 1 << 4;
+export const STA_GAPO2: u32 = 1 << 5;
+export const STA_BERR: u32 = 1 << 8;
+/** Every write-1-to-clear flag: WERR1, RERR1, GAPO1..4, BERR. */
+export const STA_ERRORS: u32 = 0x1fc;
+export const STA_GAPS: u32 = STA_GAPO1 | STA_GAPO2;
+
+/** Stereo FIFO streaming, M/S mode on both channels. */
+export const CTL_STREAM: u32 = CTL_PWEN1 | CTL_USEF1 | CTL_MSEN1 | CTL_PWEN2 | CTL_USEF2 | CTL_MSEN2;
+
+export const FIFO_WORDS: u32 = 16;
+
+/** Largest usable range: the FIFO words are compared with RNG as 32-bit values, but the
+ * sample conversion (s16 * range >> 16) needs range < 65536. */
+export const MAX_RANGE: u32 = 0xffff;
+
+/**
+ * Stop the controller and prepare it for streaming at `range` clocks per
+ * sample: DMA off, channels off, errors cleared, RNG1 = RNG2 = range, FIFO
+ * cleared. The clock must already be running (writes to a PWM without its
+ * clock are not reliable).
+ */
+export function init(range: u32): void {
+  write32(PWM_DMAC, 0);
+  write32(PWM_CTL, 0);
+  delayUs(10); // let the stop reach the PWM clock domain; back-to-back CTL writes raise BERR (§1.4)
+  write32(PWM_STA, STA_ERRORS);
+  write32(PWM_RNG1, range);
+  write32(PWM_RNG2, range);
+  write32(PWM_CTL, CTL_CLRF1);
+  delayUs(10);
+  write32(PWM_STA, STA_ERRORS); // a BERR from the CTL writes above, if any
+}
+
+/** Enable both channels on the FIFO in M/S mode. Pre-fill the FIFO first. */
+export function start(): void {
+  write32(PWM_CTL, CTL_STREAM);
+}
+
+/** Disable both channels; the outputs go to their idle level. */
+export function stop(): void {
+  write32(PWM_CTL, 0);
+}
+
+@inline export function status(): u32 {
+  return read32(PWM_STA);
+}
+
+/** Write-1-to-clear the given STA flags. */
+@inline export function clearStatus(bits: u32): void {
+  write32(PWM_STA, bits);
+}
+
+/** Push one word into the FIFO. The caller checks FULL1 first. */
+@inline export function push(word: u32): void {
+  write32(PWM_FIF1, word);
+}

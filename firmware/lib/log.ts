@@ -1,0 +1,132 @@
+/**
+ * The firmware log: lines like `I pwm: range 2834 ...` go to the PL011.
+ *
+ * Format of a line: `<level> <topic>: <text>` where level is
+ *   I info, W warning, E error (the firmware halts after it), F fatal trap.
+ * Host tools (`piwave sim`, `piwave monitor`, `piwave qemu`) parse these.
+ *
+ * Text is queued in an 8 KiB ring in linear memory and moved into the UART
+ * FIFO by `pump()` (non-blocking, called from the audio feed loop while the
+ * PWM FIFO is full) or `flush()` (blocking, used when no audio streams).
+ * If the ring overflows, bytes are dropped and counted, never blocking the
+ * audio path. No allocation: numbers are formatted straight into the ring.
+ */
+import * as uart from "../drivers/uart";
+
+const RING_SIZE: u32 = 8192; // power of two
+const ring: usize = memory.data(<i32>RING_SIZE, 4);
+let head: u32 = 0; // next write
+let tail: u32 = 0; // next read
+let dropped: u32 = 0;
+
+/** Bytes lost because the ring was full (reported by the summary). */
+export function droppedBytes(): u32 {
+  return dropped;
+}
+
+@inline function pending(): u32 {
+  return head - tail;
+}
+
+export function byte(c: u32): void {
+  if (pending() >= RING_SIZE) {
+    dropped++;
+    return;
+  }
+  store<u8>(ring + (head & (RING_SIZE - 1)), <u8>c);
+  head++;
+}
+
+/** Append an ASCII/UTF-16 string (code points above 0x7F are sent as UTF-8). */
+export function str(s: string): void {
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = <u32>s.charCodeAt(i);
+    if (c < 0x80) {
+      byte(c);
+    } else if (c < 0x800) {
+      byte(0xc0 | (c >> 6));
+      byte(0x80 | (c & 0x3f));
+    } else {
+      // BMP only; surrogate pairs are not expected in firmware literals.
+      byte(0xe0 | (c >> 12));
+      byte(0x80 | ((c >> 6) & 0x3f));
+      byte(0x80 | (c & 0x3f));
+    }
+  }
+}
+
+/** Append `len` raw bytes from linear memory (e.g. UTF-8 track names). */
+export function bytes(ptr: usize, len: u32): void {
+  for (let i: u32 = 0; i < len; i++) byte(load<u8>(ptr + i));
+}
+
+export function dec(n: u64): void {
+  if (n == 0) {
+    byte(0x30);
+    return;
+  }
+  let digits: u64 = 1;
+  while (digits <= n / 10) digits *= 10;
+  while (digits > 0) {
+    byte(0x30 + <u32>((n / digits) % 10));
+    digits /= 10;
+  }
+}
+
+/** `0x` and 8 hex digits. */
+export function hex(n: u32): void {
+  str("0x");
+  for (let shift: i32 = 28; shift >= 0; shift -= 4) {
+    const d = (n >> shift) & 0xf;
+    byte(d < 10 ? 0x30 + d : 0x61 + d - 10);
+  }
+}
+
+/** `value / 10^decimals` with exactly `decimals` digits after the point. */
+export function fixed(value: u64, decimals: u32): void {
+  let scale: u64 = 1;
+  for (let i: u32 = 0; i < decimals; i++) scale *= 10;
+  dec(value / scale);
+  if (decimals == 0) return;
+  byte(0x2e);
+  let frac = value % scale;
+  for (let i: u32 = 0; i < decimals; i++) {
+    scale /= 10;
+    byte(0x30 + <u32>(frac / scale));
+    frac %= scale;
+  }
+}
+
+/** Start a line: `I topic: `. */
+export function begin(level: string, topic: string): void {
+  str(level);
+  byte(0x20);
+  str(topic);
+  str(": ");
+}
+
+export function end(): void {
+  byte(0x0a);
+}
+
+/** Move queued bytes into the UART while it has room. Never blocks. */
+export function pump(): void {
+  while (pending() > 0) {
+    if (!uart.tryPut(<u32>load<u8>(ring + (tail & (RING_SIZE - 1))))) return;
+    tail++;
+  }
+}
+
+/** Move everything queued into the UART, waiting for room as needed (the UART sends it on its own). */
+export function flush(): void {
+  while (pending() > 0) {
+    uart.putBlocking(<u32>load<u8>(ring + (tail & (RING_SIZE - 1))));
+    tail++;
+  }
+}
+
+/** `flush`, then wait until the last byte has left the UART (before halting). */
+export function drain(): void {
+  flush();
+  uart.drain();
+}

@@ -1,0 +1,24 @@
+/**
+ * AssemblyScript's `abort` (failed assertion, array index out of range,
+ * allocation failure) routed to the firmware itself with
+ * `--use abort=firmware/runtime/abort/onAbort`: the reason goes to the UART
+ * as an `F abort:` line and the firmware halts. No JS shim is imported.
+ */
+import { halt, HALT_ABORT } from "../abi";
+import * as log from "../lib/log";
+
+export function onAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  log.end();
+  log.begin("F", "abort");
+  log.str(message !== null ? message : "(no message)");
+  log.str(" at ");
+  log.str(fileName !== null ? fileName : "(unknown)");
+  log.byte(0x3a);
+  log.dec(line);
+  log.byte(0x3a);
+  log.dec(column);
+  log.end();
+  log.drain();
+  halt(HALT_ABORT);
+  unreachable();
+}

@@ -1,0 +1,85 @@
+/**
+ * Board facts the host side needs (addresses for the simulator, clocks and
+ * rates for converting audio). The firmware has its own copy in
+ * firmware/board/index.ts; tests/boards.test.ts checks the two agree by
+ * asking the built firmware (its exported pwm_range, pwm_clock_hz, ...).
+ * Source of every value: ../shared/reference/pwm-audio-hardware.md §0–§3.
+ */
+export type BoardName = "pi4" | "pi3";
+export const BOARD_NAMES: readonly BoardName[] = ["pi4", "pi3"];
+
+export interface Board {
+  name: BoardName;
+  soc: "BCM2711" | "BCM2837";
+  /** ARM physical peripheral base. */
+  peripheralBase: number;
+  /** Offset of the PWM block wired to the jack (PWM1 on BCM2711, PWM0 on BCM2837). */
+  pwmOffset: number;
+  pwmName: "PWM1" | "PWM0";
+  /** DMA DREQ (PERMAP) of that PWM block. */
+  pwmDreq: number;
+  oscHz: number;
+  plldHz: number;
+  /** Integer divider applied to PLLD for the PWM clock. */
+  pwmClockDivi: number;
+  uartClockHz: number;
+  /** Top of RAM the firmware + assets may use on the smallest board of the family (bytes). */
+  ramBytes: number;
+}
+
+export const BOARDS: Record<BoardName, Board> = {
+  pi4: {
+    name: "pi4",
+    soc: "BCM2711",
+    peripheralBase: 0xfe000000,
+    pwmOffset: 0x20c800,
+    pwmName: "PWM1",
+    pwmDreq: 1,
+    oscHz: 54_000_000,
+    plldHz: 750_000_000,
+    pwmClockDivi: 6,
+    uartClockHz: 48_000_000,
+    ramBytes: 1024 * 1024 * 1024,
+  },
+  pi3: {
+    name: "pi3",
+    soc: "BCM2837",
+    peripheralBase: 0x3f000000,
+    pwmOffset: 0x20c000,
+    pwmName: "PWM0",
+    pwmDreq: 5,
+    oscHz: 19_200_000,
+    plldHz: 500_000_000,
+    pwmClockDivi: 2,
+    uartClockHz: 48_000_000,
+    ramBytes: 1024 * 1024 * 1024,
+  },
+};
+
+export const TARGET_RATE_HZ = 44100;
+
+export function getBoard(name: string): Board {
+  if (name === "pi4" || name === "pi3") return BOARDS[name];
+  throw new Error(`unknown board "${name}": use pi4 (Raspberry Pi 4, BCM2711) or pi3 (Raspberry Pi 3, BCM2837)`);
+}
+
+export function pwmClockHz(b: Board): number {
+  return Math.floor(b.plldHz / b.pwmClockDivi);
+}
+
+/** PWM range: clocks per sample, nearest to clock / 44100 Hz. */
+export function pwmRange(b: Board): number {
+  const clk = pwmClockHz(b);
+  return Math.floor((clk + TARGET_RATE_HZ / 2) / TARGET_RATE_HZ);
+}
+
+/** The exact frame rate the jack plays at, in mHz (rounded), e.g. 44107269 on a Pi 4. */
+export function frameRateMilliHz(b: Board): number {
+  const r = pwmRange(b);
+  return Math.floor((pwmClockHz(b) * 1000 + Math.floor(r / 2)) / r);
+}
+
+/** The exact frame rate in Hz (clock / range, not rounded). */
+export function frameRateHz(b: Board): number {
+  return pwmClockHz(b) / pwmRange(b);
+}

@@ -1,0 +1,55 @@
+/**
+ * The `piwave` command line. Each sub-command lives in host/commands/.
+ */
+import { parseArgs } from "node:util";
+import { benchCommand } from "./commands/bench.js";
+import { demoCommand } from "./commands/demo.js";
+import { firmwareCommand } from "./commands/firmware.js";
+import { simCommand } from "./commands/sim.js";
+import { UsageError } from "./commands/common.js";
+
+const USAGE = `piwave — play music bare-metal out of a Raspberry Pi's 3.5 mm jack
+
+Usage: piwave <command> [options]
+
+Commands:
+  demo        build the firmware and the demo music, run it on the simulated
+              Pi and write the jack output (dist/demo/jack-<board>.wav)
+  sim         run the firmware on the simulated Pi with an asset bundle
+  firmware    compile the AssemblyScript firmware to build/firmware/<board>.wasm
+  bench       measure the simulator's speed
+  help        this text; \`piwave <command> --help\` for a command's options
+`;
+
+type Command = (args: string[]) => Promise<number>;
+const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
+  sim: simCommand,
+  firmware: firmwareCommand,
+  bench: benchCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
+  const name = positionals[0];
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`piwave: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await cmd(argv.slice(1));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`piwave ${name}: ${e.message}\n`);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`piwave ${name}: error: ${msg}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,63 @@
+/** Helpers shared by the sub-commands. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type BoardName, getBoard } from "../boards.js";
+
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** parseArgs with usage errors that say which command and what is wrong. */
+export function parse<O extends Options>(args: string[], opts: O, usage: string) {
+  const options = { ...opts, help: { type: "boolean", short: "h" } } as const satisfies Options;
+  try {
+    const r = parseArgs({ args, options, allowPositionals: true, strict: true });
+    if ((r.values as Record<string, unknown>).help) {
+      process.stdout.write(usage);
+      return undefined;
+    }
+    return r;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${usage}`);
+  }
+}
+
+export function boardOption(value: string | undefined): BoardName {
+  try {
+    return getBoard(value ?? "pi4").name;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function numberOption(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number >= ${min}, got "${value}"`);
+  return n;
+}
+
+export const color = {
+  enabled: process.stdout.isTTY === true && !("NO_COLOR" in process.env),
+  wrap(code: number, s: string): string {
+    return this.enabled ? `\x1b[${code}m${s}\x1b[0m` : s;
+  },
+  red(s: string) {
+    return this.wrap(31, s);
+  },
+  yellow(s: string) {
+    return this.wrap(33, s);
+  },
+  dim(s: string) {
+    return this.wrap(2, s);
+  },
+  green(s: string) {
+    return this.wrap(32, s);
+  },
+};
+
+/** Colour a firmware log line by its level letter (I/W/E/F). */
+export function colorLogLine(line: string): string {
+  if (line.startsWith("E ") || line.startsWith("F ")) return color.red(line);
+  if (line.startsWith("W ")) return color.yellow(line);
+  return line;
+}

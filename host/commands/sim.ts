@@ -1,0 +1,134 @@
+/** `piwave sim`: run the firmware on the simulated Pi. */
+import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
+import { dirname, relative } from "node:path";
+import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
+import { decodeBundle } from "../bundle.js";
+import { buildFirmware, loadFirmware } from "../firmware.js";
+import { type SimResult, describeHalt, simulate } from "../sim/machine.js";
+import { formatEntry } from "../sim/trace.js";
+import { encodeWav } from "../wav.js";
+import { UsageError, boardOption, color, colorLogLine, numberOption, parse } from "./common.js";
+
+const USAGE = `Usage: piwave sim --bundle FILE [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
+
+Runs the firmware (built if needed) on the simulated Pi with an asset bundle,
+streams the firmware's UART log, writes the jack output and prints a summary.
+  --bundle FILE       asset bundle to play (\`piwave demo\` writes one)
+  --board NAME        pi4 (default) or pi3
+  --out FILE          write the jack output as a stereo WAV at the PWM frame rate
+  --trace FILE        write every MMIO access with register names and fields
+  --trace-limit N     record at most N accesses (default 1000000)
+  --access-ns N       virtual cost of one MMIO access (default 100)
+  --quiet             do not print the UART log
+`;
+
+export interface RunOptions {
+  board: BoardName;
+  bundle: Uint8Array;
+  bundleName: string;
+  out?: string;
+  trace?: string;
+  traceLimit?: number;
+  accessNs?: number;
+  quiet?: boolean;
+}
+
+/** Run, stream the UART, write outputs, print the summary. Returns the exit code. */
+export async function runAndReport(o: RunOptions): Promise<{ code: number; result: SimResult }> {
+  const board = getBoard(o.board);
+  await buildFirmware(o.board);
+  const wasm = loadFirmware(o.board);
+  const t0 = performance.now();
+  const result = simulate({
+    board: o.board,
+    wasm,
+    bundle: o.bundle,
+    accessNs: o.accessNs,
+    trace: o.trace ? (o.traceLimit ?? 1_000_000) : false,
+    onUartLine: o.quiet ? undefined : (line) => process.stdout.write(color.dim("uart| ") + colorLogLine(line) + "\n"),
+  });
+  const wallMs = performance.now() - t0;
+  const jack = result.jack;
+
+  if (o.out) {
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
+  }
+  if (o.trace && result.machine.trace) {
+    mkdirSync(dirname(o.trace), { recursive: true });
+    const ws = createWriteStream(o.trace);
+    const bus = result.machine.bus;
+    let chunk: string[] = [];
+    for (const e of result.machine.trace.entries()) {
+      chunk.push(formatEntry(bus, e));
+      if (chunk.length === 10000) {
+        ws.write(chunk.join("\n") + "\n");
+        chunk = [];
+      }
+    }
+    if (result.machine.trace.dropped > 0) chunk.push(`# trace truncated: ${result.machine.trace.dropped} more accesses not recorded (--trace-limit)`);
+    ws.write(chunk.join("\n") + "\n");
+    await new Promise<void>((res, rej) => ws.end((err?: Error | null) => (err ? rej(err) : res())));
+  }
+
+  const ok = result.haltCode === 0;
+  const rate = jack.rateHz;
+  const lines = [
+    `board       ${board.name} (${board.soc}), bundle ${o.bundleName}`,
+    `firmware    ${describeHalt(result.haltCode)}${result.error ? ` — ${result.error}` : ""}`,
+    `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
+    `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} MMIO accesses`,
+  ];
+  if (o.out) lines.push(`wav         ${relative(process.cwd(), o.out)}`);
+  if (o.trace) lines.push(`trace       ${relative(process.cwd(), o.trace)}`);
+  console.log("\n" + lines.join("\n"));
+  for (const v of result.violations) {
+    console.log(color.yellow(`violation   [${(v.timePs / 1e6).toFixed(3)} us] ${v.device}: ${v.message}`));
+  }
+  if (!ok) console.log(color.red(`FAILED: ${result.error ?? describeHalt(result.haltCode)}`));
+  else if (result.violations.length > 0) console.log(color.red(`FAILED: the firmware broke ${result.violations.length} hardware rule(s)`));
+  const code = !ok ? 1 : result.violations.length > 0 ? 3 : 0;
+  return { code, result };
+}
+
+export async function simCommand(args: string[]): Promise<number> {
+  const r = parse(
+    args,
+    {
+      board: { type: "string" },
+      bundle: { type: "string" },
+      out: { type: "string" },
+      trace: { type: "string" },
+      "trace-limit": { type: "string" },
+      "access-ns": { type: "string" },
+      quiet: { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (!r) return 0;
+  const v = r.values;
+  if (!v.bundle) throw new UsageError(`--bundle FILE is required (run \`piwave demo\` to make one)\n\n${USAGE}`);
+  let bundle: Uint8Array;
+  try {
+    bundle = new Uint8Array(readFileSync(v.bundle));
+  } catch (e) {
+    throw new Error(`cannot read the asset bundle ${v.bundle}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    decodeBundle(bundle, v.bundle);
+  } catch (e) {
+    // Not fatal: the firmware checks the bundle too, and says so over the UART.
+    console.log(color.yellow(`warning: ${(e as Error).message}; running anyway to show the firmware's own check`));
+  }
+  const { code } = await runAndReport({
+    board: boardOption(v.board),
+    bundle,
+    bundleName: v.bundle,
+    out: v.out,
+    trace: v.trace,
+    traceLimit: numberOption("trace-limit", v["trace-limit"], 1_000_000, 1),
+    accessNs: numberOption("access-ns", v["access-ns"], 100, 1),
+    quiet: v.quiet === true,
+  });
+  return code;
+}

@@ -1,0 +1,80 @@
+/**
+ * The simulated 3.5 mm jack: what the PWM channels output, one duty value
+ * per PWM period per channel (channel 1 = GPIO40 = right, channel 2 =
+ * GPIO41 = left, reference §2), plus the gaps (periods where a channel found
+ * the FIFO empty).
+ *
+ * As a WAV, a duty value d of range R becomes the 16-bit sample
+ *     round(d * 65536 / R) - 32768      (clamped to 32767)
+ * i.e. 0 V → -32768, mid-scale → ~0, full duty → +32767. Because a duty
+ * step is 65536/R ≥ 1 sample step for any R < 65536, the mapping is exact
+ * and reversible: dutyFromSample() gives back d.
+ */
+export class GrowableU16 {
+  data = new Uint16Array(1 << 16);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const d = new Uint16Array(this.data.length * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    this.data[this.length++] = v;
+  }
+
+  view(): Uint16Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+export function sampleFromDuty(duty: number, range: number): number {
+  return Math.min(32767, Math.round((duty * 65536) / range) - 32768);
+}
+
+export function dutyFromSample(sample: number, range: number): number {
+  return Math.round(((sample + 32768) * range) / 65536);
+}
+
+export class Jack {
+  /** Duty per period, channel 1 (right) and channel 2 (left). */
+  readonly right = new GrowableU16();
+  readonly left = new GrowableU16();
+  /** Periods with no data (FIFO empty, no RPTL), per channel [ch1, ch2]. */
+  readonly gaps: [number, number] = [0, 0];
+  /** Index (frame number on that channel) of the first gaps, at most 1000 per channel. */
+  readonly gapAt: [number[], number[]] = [[], []];
+  /** Range and clock of the most recent period (for WAV scaling and rate). */
+  range = 0;
+  clockHz = 0;
+
+  gap(channel: 0 | 1): void {
+    this.gaps[channel]++;
+    const at = this.gapAt[channel];
+    if (at.length < 1000) at.push((channel === 0 ? this.right : this.left).length);
+  }
+
+  /** Stereo frames recorded (the shorter channel). */
+  get frames(): number {
+    return Math.min(this.right.length, this.left.length);
+  }
+
+  /** Frame rate in Hz (PWM clock / range). */
+  get rateHz(): number {
+    return this.range > 0 ? this.clockHz / this.range : 0;
+  }
+
+  /** Interleaved L, R 16-bit samples. */
+  toPcm(): Int16Array {
+    const n = this.frames;
+    const out = new Int16Array(n * 2);
+    const r = this.range || 1;
+    const L = this.left.data;
+    const R = this.right.data;
+    for (let i = 0; i < n; i++) {
+      out[2 * i] = sampleFromDuty(L[i]!, r);
+      out[2 * i + 1] = sampleFromDuty(R[i]!, r);
+    }
+    return out;
+  }
+}

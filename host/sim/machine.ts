@@ -1,0 +1,163 @@
+/**
+ * A simulated Raspberry Pi running the piwave firmware: the bus with every
+ * peripheral model of the chosen board, the virtual clock, the ABI, and the
+ * outputs (UART log, jack, trace, violations).
+ *
+ * `run()` is synchronous: it calls the firmware's `main()` and returns when
+ * the firmware halts, traps, or the simulator refuses an access.
+ */
+import { type Board, type BoardName, getBoard } from "../boards.js";
+import { HALT_CODES, HaltSignal, createImports } from "./abi.js";
+import { Bus } from "./bus.js";
+import { ClockManager } from "./clock.js";
+import { type DeviceContext, SimFault, type Violation } from "./device.js";
+import { Gpio } from "./gpio.js";
+import type { Jack } from "./jack.js";
+import { Pwm } from "./pwm.js";
+import { PS_PER_NS, PS_PER_S, SimClock } from "./time.js";
+import { SystemTimer } from "./timer.js";
+import { Trace, formatEntry } from "./trace.js";
+import { Uart } from "./uart.js";
+
+export interface SimOptions {
+  board: BoardName;
+  /** The firmware: .wasm bytes or a compiled module. */
+  wasm: Uint8Array<ArrayBuffer> | WebAssembly.Module;
+  /** The asset bundle served through bundle_size/bundle_read. */
+  bundle: Uint8Array;
+  /** Cost of one MMIO access in ns (default 100). */
+  accessNs?: number;
+  /** Record a trace of up to this many accesses (true = 1,000,000). */
+  trace?: boolean | number;
+  /** Each complete UART line, as it is transmitted. */
+  onUartLine?: (line: string) => void;
+  /** Virtual-time limit in seconds; past it the run is stopped as stuck (default 3600). */
+  maxSeconds?: number;
+  /** Reset values of GPFSEL0..5. */
+  gpfsel?: number[];
+  /** Model a clock generator whose BUSY never clears. */
+  cmStuckBusy?: boolean;
+}
+
+export interface SimResult {
+  board: Board;
+  /** `halt` code, or null when the run ended another way (see `error`). */
+  haltCode: number | null;
+  /** What stopped a run that did not halt: a simulator fault or a wasm trap. */
+  error?: string;
+  /** Everything the firmware sent over the UART. */
+  uart: string;
+  lines: string[];
+  jack: Jack;
+  violations: Violation[];
+  virtualSeconds: number;
+  accesses: number;
+  machine: Machine;
+}
+
+export class Machine implements DeviceContext {
+  readonly board: Board;
+  readonly clock: SimClock;
+  readonly bus: Bus;
+  readonly gpio: Gpio;
+  readonly cm: ClockManager;
+  readonly pwm: Pwm;
+  readonly timer: SystemTimer;
+  readonly uart: Uart;
+  readonly trace: Trace | undefined;
+  readonly violations: Violation[] = [];
+  private uartBytes: number[] = [];
+  private lineStart = 0;
+  private readonly lines: string[] = [];
+  private instance: WebAssembly.Instance | undefined;
+
+  constructor(private readonly opts: SimOptions) {
+    this.board = getBoard(opts.board);
+    this.clock = new SimClock((opts.accessNs ?? 100) * PS_PER_NS);
+    const limit = opts.trace === true ? 1_000_000 : typeof opts.trace === "number" ? opts.trace : 0;
+    this.trace = limit > 0 ? new Trace(limit) : undefined;
+    this.bus = new Bus(this.clock, this.trace);
+    this.bus.limitPs = (opts.maxSeconds ?? 3600) * PS_PER_S;
+    this.gpio = new Gpio(this.board, this, { fsel: opts.gpfsel });
+    this.cm = new ClockManager(this.board, this);
+    this.cm.stuckBusy = opts.cmStuckBusy ?? false;
+    this.pwm = new Pwm(this.board, this, this.cm);
+    this.timer = new SystemTimer(this.board, this);
+    this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
+    for (const d of [this.gpio, this.cm, this.pwm, this.timer, this.uart]) this.bus.map(d);
+    this.bus.setHot(this.pwm);
+  }
+
+  violation(device: string, message: string): void {
+    this.violations.push({ timePs: this.clock.now, device, message });
+  }
+
+  private onUartByte(b: number): void {
+    this.uartBytes.push(b);
+    if (b === 0x0a) {
+      const line = Buffer.from(this.uartBytes.slice(this.lineStart, this.uartBytes.length - 1)).toString("utf8");
+      this.lineStart = this.uartBytes.length;
+      this.lines.push(line);
+      this.opts.onUartLine?.(line);
+    }
+  }
+
+  /** Formatted trace lines (empty when tracing was off). */
+  traceLines(): string[] {
+    if (!this.trace) return [];
+    const out: string[] = [];
+    for (const e of this.trace.entries()) out.push(formatEntry(this.bus, e));
+    return out;
+  }
+
+  run(): SimResult {
+    const module = this.opts.wasm instanceof WebAssembly.Module ? this.opts.wasm : new WebAssembly.Module(this.opts.wasm);
+    const imports = createImports({
+      bus: this.bus,
+      bundle: this.opts.bundle,
+      memory: () => this.instance!.exports.memory as WebAssembly.Memory,
+    });
+    let haltCode: number | null = null;
+    let error: string | undefined;
+    try {
+      this.instance = new WebAssembly.Instance(module, imports);
+      const main = this.instance.exports.main as () => void;
+      main();
+      error = "firmware main() returned without calling halt()";
+    } catch (e) {
+      if (e instanceof HaltSignal) haltCode = e.code;
+      else if (e instanceof SimFault) error = `simulator: ${e.message}`;
+      else if (e instanceof WebAssembly.RuntimeError) error = `firmware trap: ${e.message}`;
+      else throw e;
+    }
+    this.uart.flushAll();
+    if (this.lineStart < this.uartBytes.length) {
+      // A last line without newline.
+      const line = Buffer.from(this.uartBytes.slice(this.lineStart)).toString("utf8");
+      this.lines.push(line);
+      this.opts.onUartLine?.(line);
+      this.lineStart = this.uartBytes.length;
+    }
+    return {
+      board: this.board,
+      haltCode,
+      error,
+      uart: Buffer.from(this.uartBytes).toString("utf8"),
+      lines: this.lines,
+      jack: this.pwm.jack,
+      violations: this.violations,
+      virtualSeconds: this.clock.seconds(),
+      accesses: this.bus.accesses,
+      machine: this,
+    };
+  }
+}
+
+/** Build a machine and run the firmware once. */
+export function simulate(opts: SimOptions): SimResult {
+  return new Machine(opts).run();
+}
+
+export function describeHalt(code: number | null): string {
+  return code === null ? "did not halt" : `halt(${code}): ${HALT_CODES[code] ?? "unknown code"}`;
+}
