@@ -29,6 +29,8 @@ import * as log from "../lib/log";
 
 /** Frames a full 0 → mid-scale ramp takes at most (~46 ms at 44.1 kHz). */
 export const RAMP_FRAMES: u32 = 2048;
+/** UART bytes moved per pump while audio streams (2 register accesses each). */
+const PUMP_BYTES: u32 = 4;
 /** A stuck FIFO (clock stopped) is declared after this long. */
 const STUCK_TIMEOUT_US: u32 = 100000;
 
@@ -88,7 +90,7 @@ function waitSlot(): bool {
       if (sta & pwm.STA_EMPT1) emptyEvents++;
     }
     if (!(sta & pwm.STA_FULL1)) return true;
-    log.pump();
+    log.pump(PUMP_BYTES);
     spins++;
     if (spins == 64) {
       start = micros();
@@ -108,7 +110,7 @@ function waitSlot(): bool {
 @inline function pushFrame(right: u32, left: u32): bool {
   // Keep the UART log moving even when the FIFO is never seen full (a host
   // may collapse a busy-wait into one read): every 64 frames, non-blocking.
-  if ((++frameTick & 63) == 0) log.pump();
+  if ((++frameTick & 63) == 0) log.pump(PUMP_BYTES);
   if (!waitSlot()) return false;
   pwm.push(right);
   if (!waitSlot()) return false;
@@ -186,7 +188,7 @@ export function finish(): bool {
   if (!rampTo(0, 0)) return false;
   const start = micros();
   while (!(pwm.status() & pwm.STA_EMPT1)) {
-    log.pump();
+    log.pump(PUMP_BYTES);
     if (micros() - start >= STUCK_TIMEOUT_US) break;
   }
   streaming = false;

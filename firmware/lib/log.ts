@@ -109,11 +109,16 @@ export function end(): void {
   byte(0x0a);
 }
 
-/** Move queued bytes into the UART while it has room. Never blocks. */
-export function pump(): void {
-  while (pending() > 0) {
+/**
+ * Move at most `maxBytes` queued bytes into the UART while it has room.
+ * Never blocks. The audio loop passes a small budget: each byte costs two
+ * register accesses, and the PWM FIFO lasts only ~181 µs.
+ */
+export function pump(maxBytes: u32 = RING_SIZE): void {
+  while (pending() > 0 && maxBytes > 0) {
     if (!uart.tryPut(<u32>load<u8>(ring + (tail & (RING_SIZE - 1))))) return;
     tail++;
+    maxBytes--;
   }
 }
 

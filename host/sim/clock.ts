@@ -4,7 +4,7 @@
  *
  * - A write whose bits 31:24 are not 0x5A is ignored and reported.
  * - BUSY follows ENAB after a short delay (two cycles of the divided clock,
- *   at least 100 ns): the generator starts and stops at a cycle boundary.
+ *   at least 250 ns): the generator starts and stops at a cycle boundary.
  *   KILL stops it at once.
  * - Changing SRC, MASH or DIV while BUSY = 1 is reported (the hardware
  *   glitches or locks up).
@@ -116,11 +116,11 @@ export class ClockManager extends Device {
     return this.sourceHz() / divi;
   }
 
-  /** Two cycles of the divided clock, at least 100 ns. */
+  /** Two cycles of the divided clock, at least 250 ns. */
   private transitionPs(): number {
     const hz = this.outputHz();
     const two = hz > 0 ? (2 * PS_PER_S) / hz : 0;
-    return Math.max(Math.ceil(two), 100 * PS_PER_NS);
+    return Math.max(Math.ceil(two), 250 * PS_PER_NS);
   }
 
   /** Apply a pending BUSY transition whose time has come. */

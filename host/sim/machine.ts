@@ -102,6 +102,11 @@ export class Machine implements DeviceContext {
     }
   }
 
+  /** Everything the UART has transmitted so far, decoded as UTF-8. */
+  uartText(): string {
+    return Buffer.from(this.uartBytes).toString("utf8");
+  }
+
   /** Formatted trace lines (empty when tracing was off). */
   traceLines(): string[] {
     if (!this.trace) return [];

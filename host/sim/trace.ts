@@ -92,3 +92,28 @@ export function formatEntry(bus: RegisterLookup, e: TraceEntry): string {
   const us = (e.timePs / 1e6).toFixed(3).padStart(12);
   return `[${us} us] ${formatAccess(bus, e.write, e.addr, e.value)}`;
 }
+
+/**
+ * Readable trace: runs of consecutive reads of one register (busy-waits on
+ * a timer or status flag) are folded into their first and last read plus a
+ * count line.
+ */
+export function formatFolded(bus: RegisterLookup, entries: readonly TraceEntry[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < entries.length) {
+    const e = entries[i]!;
+    let j = i + 1;
+    if (!e.write) while (j < entries.length && !entries[j]!.write && entries[j]!.addr === e.addr) j++;
+    const run = j - i;
+    out.push(formatEntry(bus, e));
+    if (run > 3) {
+      out.push(`    ... ${run - 2} more reads of the same register ...`);
+      out.push(formatEntry(bus, entries[j - 1]!));
+    } else {
+      for (let k = i + 1; k < j; k++) out.push(formatEntry(bus, entries[k]!));
+    }
+    i = j;
+  }
+  return out;
+}

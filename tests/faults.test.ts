@@ -1,0 +1,21 @@
+// Hardware that does not answer, and accesses the simulator refuses: reported, never a hang.
+import { describe, expect, it } from "vitest";
+import { encodeBundle } from "../host/bundle.js";
+import { simulate } from "../host/sim/machine.js";
+import { constantTrack, firmwareModule, runTracks } from "./helpers.js";
+
+describe("faults", () => {
+  it("a clock generator stuck BUSY: E clock line, halt(2), the PWM is never enabled", () => {
+    const r = runTracks("pi4", [constantTrack("pi4", 100, 0, 0)], { cmStuckBusy: true, maxSeconds: 5 });
+    expect(r.haltCode).toBe(2);
+    expect(r.lines.at(-1)).toMatch(/^E clock: PWM clock generator stuck BUSY after KILL \(CM_PWMCTL 0x00000080\)/);
+    expect(r.machine.pwm.ctlWrites).toEqual([]);
+    expect(r.virtualSeconds).toBeLessThan(1);
+  });
+
+  it("the firmware built for one board, run on the other: refused at the first access, naming the nearest register", () => {
+    const r = simulate({ board: "pi3", wasm: firmwareModule("pi4"), bundle: encodeBundle([constantTrack("pi4", 10, 0, 0)]) });
+    expect(r.haltCode).toBeNull();
+    expect(r.error).toMatch(/^simulator: read of 0xFE003008: no peripheral is mapped there; nearest register is /);
+  });
+});

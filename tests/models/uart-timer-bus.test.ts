@@ -1,0 +1,75 @@
+// PL011, system timer and the bus itself.
+import { describe, expect, it } from "vitest";
+import { PS_PER_US } from "../../host/sim/time.js";
+import { machine } from "./harness.js";
+
+function uartUp(h: ReturnType<typeof machine>) {
+  h.write(h.uart + 0x24, 26);
+  h.write(h.uart + 0x28, 3);
+  h.write(h.uart + 0x2c, 0x70);
+  h.write(h.uart + 0x30, 0x301);
+}
+
+describe("PL011 model", () => {
+  it("transmits at 115200 baud: a byte takes ~86.8 µs, 32 fit in the FIFO, FR tells TXFF/BUSY/TXFE", () => {
+    const h = machine("pi4");
+    uartUp(h);
+    expect(h.m.uart.baud).toBeCloseTo(115_177, 0); // 48 MHz / (16 × (26 + 3/64))
+    const t0 = h.m.clock.now;
+    for (let i = 0; i < 33; i++) h.write(h.uart, 0x41 + (i % 26)); // 1 in the shifter + 32 queued
+    expect(h.read(h.uart + 0x18) & 0x20).toBe(0x20); // TXFF (the read then waits for room)
+    const waited = h.m.clock.now - t0;
+    expect(waited / PS_PER_US).toBeGreaterThan(80);
+    expect(waited / PS_PER_US).toBeLessThan(95);
+    h.wait(3000);
+    const fr = h.read(h.uart + 0x18);
+    expect(fr & 0x80).toBe(0x80); // TXFE
+    expect(fr & 0x08).toBe(0); // not BUSY
+    expect(h.m.uartText()).toBe("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG");
+  });
+
+  it("a byte written while the UART is disabled is lost and reported", () => {
+    const h = machine("pi4");
+    h.write(h.uart, 0x41);
+    expect(h.m.uart.lost).toBe(1);
+    expect(h.m.violations[0]!.message).toMatch(/UART_DR written while the UART or its transmitter is disabled/);
+  });
+});
+
+describe("system timer model", () => {
+  it("CLO/CHI count microseconds of virtual time", () => {
+    const h = machine("pi3");
+    h.wait(1234);
+    const clo = h.read(h.timer + 0x04);
+    expect(clo).toBeGreaterThanOrEqual(1234);
+    expect(clo).toBeLessThan(1236);
+    h.m.bus.limitPs = Infinity; // 71 minutes of virtual time, past the default run limit
+    h.m.clock.stall(2 ** 32 * PS_PER_US);
+    expect(h.read(h.timer + 0x08)).toBe(1);
+  });
+});
+
+describe("bus", () => {
+  it("an unmapped address fails loudly with the nearest register", () => {
+    const h = machine("pi4");
+    expect(() => h.read(0xfe20c83c)).toThrow(/read of 0xFE20C83C: no peripheral is mapped there; nearest register is PWM_DAT2 at 0xFE20C824/);
+    expect(() => h.write(0x80000, 1)).toThrow(/write to 0x00080000: no peripheral is mapped there/);
+  });
+
+  it("an unaligned access fails loudly", () => {
+    const h = machine("pi4");
+    expect(() => h.read(h.pwm + 2)).toThrow(/not 4-byte aligned/);
+  });
+
+  it("every access costs virtual time and is traced with register names and fields", () => {
+    const h = machine("pi4");
+    const t0 = h.m.clock.now;
+    h.write(h.cm + 0xa0, 0x5a000016);
+    h.read(h.pwm + 0x04);
+    expect(h.m.clock.now - t0).toBe(200_000);
+    expect(h.m.traceLines()).toEqual([
+      "[       0.100 us] CM_PWMCTL <= 0x5A000016  PASSWD ENAB SRC=PLLD",
+      "[       0.200 us] PWM_STA => 0x00000002  EMPT1",
+    ]);
+  });
+});
