@@ -118,6 +118,12 @@ export function main(): void {
   gpio.setPullNone(JACK_LEFT_PIN);
 
   pwm.init(range);
+  const plainRam = pwm.isPlainRam();
+  if (plainRam) {
+    log.begin("W", "pwm");
+    log.str("registers behave as plain RAM (CTL.CLRF1 reads back 1): no PWM hardware here, as under QEMU; pacing frames with the system timer, FIFO status ignored");
+    log.end();
+  }
   log.begin("I", "pwm");
   log.str(PWM_NAME);
   log.str(" at ");
@@ -128,11 +134,11 @@ export function main(): void {
   log.fixed(<u64>(Math.log2(<f64>range) * 100 + 0.5), 2);
   log.str(" bits), sample rate ");
   log.fixed(rate, 3);
-  log.str(" Hz, M/S mode, FIFO polling");
+  log.str(plainRam ? " Hz, M/S mode, timer pacing" : " Hz, M/S mode, FIFO polling");
   log.end();
   log.flush();
 
-  if (!player.start(range)) {
+  if (!player.start(range, rate, plainRam)) {
     stopWith(HALT_HARDWARE);
     return;
   }

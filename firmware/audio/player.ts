@@ -24,7 +24,7 @@
 import { bundle_read } from "../abi";
 import * as bundle from "./bundle";
 import * as pwm from "../drivers/pwm";
-import { micros } from "../drivers/timer";
+import { micros, micros64 } from "../drivers/timer";
 import * as log from "../lib/log";
 
 /** Frames a full 0 → mid-scale ramp takes at most (~46 ms at 44.1 kHz). */
@@ -41,6 +41,11 @@ let curRight: u32 = 0;
 let curLeft: u32 = 0;
 let streaming = false;
 let frameTick: u32 = 0;
+/** No real PWM (emulator): pace frames with the system timer instead of the FIFO. */
+let timerPaced = false;
+let rateMilliHz: u64 = 0;
+let pacedStart: u64 = 0;
+let pacedFrames: u64 = 0;
 let failed = false;
 
 let trackFrames: u64 = 0;
@@ -106,8 +111,27 @@ function waitSlot(): bool {
   }
 }
 
+/**
+ * Timer-paced output, used only where the PWM is plain RAM (QEMU): write a
+ * frame when the system timer says its time has come. FIFO status and GAPO
+ * mean nothing there, so they are not read.
+ */
+function pushFramePaced(right: u32, left: u32): bool {
+  const due = pacedStart + (pacedFrames * 1000000000) / rateMilliHz;
+  while (micros64() < due) {
+    log.pump(PUMP_BYTES);
+  }
+  pwm.push(right);
+  pwm.push(left);
+  pacedFrames++;
+  curRight = right;
+  curLeft = left;
+  return true;
+}
+
 /** Queue one stereo frame: right (ch1) first, then left (ch2). */
 @inline function pushFrame(right: u32, left: u32): bool {
+  if (timerPaced) return pushFramePaced(right, left);
   // Keep the UART log moving even when the FIFO is never seen full (a host
   // may collapse a busy-wait into one read): every 64 frames, non-blocking.
   if ((++frameTick & 63) == 0) log.pump(PUMP_BYTES);
@@ -139,8 +163,17 @@ function rampTo(right: u32, left: u32): bool {
  * pre-fill the FIFO with 0 (the idle level), enable both channels, ramp to
  * mid-scale.
  */
-export function start(pwmRange: u32): bool {
+export function start(pwmRange: u32, frameRateMilliHz: u32, plainRam: bool): bool {
   range = pwmRange;
+  rateMilliHz = frameRateMilliHz;
+  timerPaced = plainRam;
+  if (timerPaced) {
+    pacedStart = micros64();
+    pacedFrames = 0;
+    pwm.start();
+    streaming = true;
+    return rampTo(range / 2, range / 2);
+  }
   mid = range / 2;
   step = rampStep(range);
   curRight = 0;
@@ -186,6 +219,11 @@ export function playTrack(i: u32): bool {
 /** Ramp to 0, let the FIFO drain, stop the PWM. */
 export function finish(): bool {
   if (!rampTo(0, 0)) return false;
+  if (timerPaced) {
+    streaming = false;
+    pwm.stop();
+    return true;
+  }
   const start = micros();
   while (!(pwm.status() & pwm.STA_EMPT1)) {
     log.pump(PUMP_BYTES);

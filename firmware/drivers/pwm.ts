@@ -70,6 +70,15 @@ export function init(range: u32): void {
   write32(PWM_STA, STA_ERRORS); // a BERR from the CTL writes above, if any
 }
 
+/**
+ * True when the PWM registers behave as plain RAM: CTL.CLRF1 is a one-shot
+ * that reads back 0 on the real controller, but it persists where nothing
+ * models the PWM — QEMU 7.2 raspi3b (reference §5.2.1). Call after `init`.
+ */
+export function isPlainRam(): bool {
+  return (read32(PWM_CTL) & CTL_CLRF1) != 0;
+}
+
 /** Enable both channels on the FIFO in M/S mode. Pre-fill the FIFO first. */
 export function start(): void {
   write32(PWM_CTL, CTL_STREAM);

@@ -60,7 +60,8 @@ export interface ClockListener {
 }
 
 export class ClockManager extends Device {
-  private ctl = 0; // bits 23:0, no password
+  /** Reset value 0x200 (MASH 1, stopped), as QEMU 7.2 reads it (reference §5.2.2); the value a real Pi has after the GPU firmware is unconfirmed. */
+  private ctl = 0x200; // bits 23:0, no password
   private div = 0;
   private busy = false;
   /** Pending BUSY change: at `busyChangeAt`, busy becomes `busyTarget`. */

@@ -14,6 +14,7 @@ import { type DeviceContext, SimFault, type Violation } from "./device.js";
 import { Gpio } from "./gpio.js";
 import type { Jack } from "./jack.js";
 import { Pwm } from "./pwm.js";
+import { PlainRam } from "./ram.js";
 import { PS_PER_NS, PS_PER_S, SimClock } from "./time.js";
 import { SystemTimer } from "./timer.js";
 import { Trace, formatEntry } from "./trace.js";
@@ -37,6 +38,11 @@ export interface SimOptions {
   gpfsel?: number[];
   /** Model a clock generator whose BUSY never clears. */
   cmStuckBusy?: boolean;
+  /**
+   * "hardware" (default): the PWM model. "ram": the PWM window is plain
+   * RAM, as in QEMU 7.2 raspi3b, for comparing traces with a QEMU run.
+   */
+  pwmModel?: "hardware" | "ram";
 }
 
 export interface SimResult {
@@ -84,8 +90,9 @@ export class Machine implements DeviceContext {
     this.pwm = new Pwm(this.board, this, this.cm);
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
-    for (const d of [this.gpio, this.cm, this.pwm, this.timer, this.uart]) this.bus.map(d);
-    this.bus.setHot(this.pwm);
+    const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
+    for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart]) this.bus.map(d);
+    this.bus.setHot(pwmWindow);
   }
 
   violation(device: string, message: string): void {
