@@ -175,7 +175,7 @@ export function main(): void {
     log.end();
   }
   player.finish();
-  const werr = pwm.status() & pwm.STA_WERR1;
+  const werr = plainRam ? 0 : pwm.status() & pwm.STA_WERR1;
   clock.stopPwmClock();
   log.flush();
 

@@ -3,6 +3,8 @@
  */
 import { parseArgs } from "node:util";
 import { benchCommand } from "./commands/bench.js";
+import { buildCommand } from "./commands/build.js";
+import { qemuCommand } from "./commands/qemu.js";
 import { demoCommand } from "./commands/demo.js";
 import { firmwareCommand } from "./commands/firmware.js";
 import { simCommand } from "./commands/sim.js";
@@ -15,6 +17,8 @@ Usage: piwave <command> [options]
 Commands:
   demo        build the firmware and the demo music, run it on the simulated
               Pi and write the jack output (dist/demo/jack-<board>.wav)
+  build       build the Pi's boot files: dist/boot/kernel8.img + config.txt
+  qemu        boot the Pi 3 image under QEMU raspi3b, UART on the terminal
   sim         run the firmware on the simulated Pi with an asset bundle
   firmware    compile the AssemblyScript firmware to build/firmware/<board>.wasm
   bench       measure the simulator's speed
@@ -24,6 +28,8 @@ Commands:
 type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
+  build: buildCommand,
+  qemu: qemuCommand,
   sim: simCommand,
   firmware: firmwareCommand,
   bench: benchCommand,

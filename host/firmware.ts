@@ -28,12 +28,43 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-function sourceHash(board: BoardName): string {
+interface AsConfig {
+  entries: string[];
+  options: { runtime?: string; noAssert?: boolean; initialMemory?: number };
+  targets: Record<string, { optimizeLevel?: number; shrinkLevel?: number; use?: string[] }>;
+}
+
+function readAsConfig(): AsConfig {
+  return JSON.parse(readFileSync(join(ROOT, "asconfig.json"), "utf8")) as AsConfig;
+}
+
+/**
+ * Compiler flags for `board`, taken from asconfig.json (the one place they
+ * are written down, so `npx asc --config asconfig.json --target pi4` builds
+ * the same module by hand).
+ */
+export function ascFlags(board: BoardName): string[] {
+  const cfg = readAsConfig();
+  const t = cfg.targets[board];
+  if (!t) throw new Error(`asconfig.json has no target "${board}"`);
+  const o = cfg.options;
+  const flags = ["--optimizeLevel", String(t.optimizeLevel ?? 3), "--shrinkLevel", String(t.shrinkLevel ?? 0)];
+  if (o.runtime) flags.push("--runtime", o.runtime);
+  if (o.noAssert) flags.push("--noAssert");
+  if (o.initialMemory) flags.push("--initialMemory", String(o.initialMemory));
+  for (const u of t.use ?? []) flags.push("--use", u);
+  return flags;
+}
+
+function sourceHash(board: BoardName, entry: string): string {
   const h = createHash("sha256");
   h.update(board);
+  h.update(entry);
   const ascPkg = JSON.parse(readFileSync(join(ROOT, "node_modules/assemblyscript/package.json"), "utf8")) as { version: string };
   h.update(ascPkg.version);
-  for (const f of [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR)]) {
+  const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR)];
+  if (!entry.startsWith(FIRMWARE_DIR)) files.push(entry);
+  for (const f of files) {
     h.update(relative(ROOT, f));
     h.update(readFileSync(f));
   }
@@ -46,11 +77,10 @@ export interface BuildResult {
   ms: number;
 }
 
-/** Compile the firmware for `board` unless an up-to-date build exists. */
-export async function buildFirmware(board: BoardName, opts: { force?: boolean } = {}): Promise<BuildResult> {
-  const out = firmwarePath(board);
+/** Compile an AssemblyScript `entry` for `board` to `out`, unless an up-to-date build exists. */
+export async function buildWasm(entry: string, board: BoardName, out: string, opts: { force?: boolean } = {}): Promise<BuildResult> {
   const hashFile = out + ".hash";
-  const hash = sourceHash(board);
+  const hash = sourceHash(board, entry);
   const t0 = performance.now();
   if (!opts.force && existsSync(out) && existsSync(hashFile) && readFileSync(hashFile, "utf8") === hash) {
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
@@ -58,7 +88,8 @@ export async function buildFirmware(board: BoardName, opts: { force?: boolean } 
   mkdirSync(dirname(out), { recursive: true });
   const asc = await import("assemblyscript/asc");
   let stderr = "";
-  const { error } = await asc.main(["--config", join(ROOT, "asconfig.json"), "--target", board, "--baseDir", ROOT], {
+  const args = [relative(ROOT, entry), ...ascFlags(board), "--baseDir", ROOT, "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat")];
+  const { error } = await asc.main(args, {
     stdout: { write: () => true } as never,
     stderr: {
       write: (s: string | Uint8Array) => {
@@ -67,9 +98,15 @@ export async function buildFirmware(board: BoardName, opts: { force?: boolean } 
       },
     } as never,
   });
-  if (error) throw new Error(`firmware build for ${board} failed: ${error.message}\n${stderr}`);
+  if (error) throw new Error(`AssemblyScript build of ${relative(ROOT, entry)} for ${board} failed: ${error.message}\n${stderr}`);
   writeFileSync(hashFile, hash);
   return { path: out, rebuilt: true, ms: performance.now() - t0 };
+}
+
+/** Compile the firmware (firmware/main.ts) for `board` into build/firmware/<board>.wasm. */
+export async function buildFirmware(board: BoardName, opts: { force?: boolean } = {}): Promise<BuildResult> {
+  const entry = join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts");
+  return buildWasm(entry, board, firmwarePath(board), opts);
 }
 
 export function loadFirmware(board: BoardName): Uint8Array<ArrayBuffer> {

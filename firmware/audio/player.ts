@@ -167,17 +167,17 @@ export function start(pwmRange: u32, frameRateMilliHz: u32, plainRam: bool): boo
   range = pwmRange;
   rateMilliHz = frameRateMilliHz;
   timerPaced = plainRam;
+  mid = range / 2;
+  step = rampStep(range);
+  curRight = 0;
+  curLeft = 0;
   if (timerPaced) {
     pacedStart = micros64();
     pacedFrames = 0;
     pwm.start();
     streaming = true;
-    return rampTo(range / 2, range / 2);
+    return rampTo(mid, mid);
   }
-  mid = range / 2;
-  step = rampStep(range);
-  curRight = 0;
-  curLeft = 0;
   for (let i: u32 = 0; i < pwm.FIFO_WORDS; i++) {
     if (pwm.status() & pwm.STA_FULL1) break;
     pwm.push(0);

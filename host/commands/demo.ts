@@ -2,21 +2,32 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
-import { BOARDS, frameRateMilliHz } from "../boards.js";
+import { BOARDS, type BoardName, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
 import { ROOT } from "../firmware.js";
-import { boardOption, parse } from "./common.js";
+import { buildKernel, installBootFiles } from "../kernel.js";
+import { MissingToolError } from "../tools.js";
+import { boardOption, color, parse } from "./common.js";
 import { runAndReport } from "./sim.js";
 
 const USAGE = `Usage: piwave demo [--board pi4|pi3] [--out-dir DIR] [--quiet]
 
 Builds the firmware, renders the demo music (assets/demo.ts) at the board's
-exact PWM rate into an asset bundle, plays it on the simulated Pi and writes
+exact PWM rate into an asset bundle, builds the Pi 4 boot files with it
+(dist/boot/kernel8.img, config.txt), plays it on the simulated Pi and writes
   DIR/demo-<board>.pwb   the asset bundle
   DIR/jack-<board>.wav   what the jack outputs
   DIR/trace-<board>.txt  the first 20000 MMIO accesses, decoded
 (DIR defaults to dist/demo).
 `;
+
+/** Render the demo music for `board` into DIR/demo-<board>.pwb (skipped when it exists and is current). */
+export function writeDemoBundle(board: BoardName, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `demo-${board}.pwb`);
+  writeFileSync(path, encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board]))));
+  return path;
+}
 
 export async function demoCommand(args: string[]): Promise<number> {
   const r = parse(args, { board: { type: "string" }, "out-dir": { type: "string" }, quiet: { type: "boolean" } }, USAGE);
@@ -29,6 +40,17 @@ export async function demoCommand(args: string[]): Promise<number> {
   const bundle = encodeBundle(demoTracks(rate));
   writeFileSync(bundlePath, bundle);
   console.log(`bundle      ${relative(process.cwd(), bundlePath)}: ${(bundle.length / 1e6).toFixed(1)} MB at ${(rate / 1000).toFixed(3)} Hz`);
+  // The Pi 4 boot files with the same music, when the bare-metal toolchain is here.
+  if (board === "pi4") {
+    try {
+      const k = await buildKernel({ board, bundlePath });
+      const files = installBootFiles(k, join(ROOT, "dist", "boot"));
+      console.log(`image       ${files.map((f) => relative(process.cwd(), f)).join(", ")} (${(k.imageBytes / 1e6).toFixed(1)} MB)`);
+    } catch (e) {
+      if (!(e instanceof MissingToolError)) throw e;
+      console.log(color.yellow(`image       skipped: ${e.message}`));
+    }
+  }
   const { code } = await runAndReport({
     board,
     bundle,

@@ -1,0 +1,102 @@
+/*
+ * main.c — kmain: bring the board up, run the firmware, report how it ended.
+ *
+ *   1. UART console up, banner (board, exception level);
+ *   2. MMU and caches on;
+ *   3. instantiate the AOT-translated firmware (wasm2c) and call its main(),
+ *      inside wasm_rt_impl_try(): a wasm trap longjmps back here and is
+ *      reported as an `F trap:` line;
+ *   4. the firmware ends by calling halt(code) (abi.c), which never returns.
+ */
+#include <stdint.h>
+
+#include "app.h"
+#include "board.h"
+#include "runtime.h"
+#include "uart.h"
+#include "wasm-rt-impl.h"
+
+Z_app_instance_t piwave_app;
+size_t heap_used(void);
+
+static const char* const HALT_NAMES[] = {
+    "done", "bad asset bundle", "hardware did not respond", "firmware abort",
+    "refused MMIO access", "wasm trap", "CPU exception", "runtime failure",
+};
+
+static const char* trap_name(wasm_rt_trap_t t) {
+  switch (t) {
+    case WASM_RT_TRAP_OOB: return "out-of-bounds access in linear memory or a table";
+    case WASM_RT_TRAP_INT_OVERFLOW: return "integer overflow";
+    case WASM_RT_TRAP_DIV_BY_ZERO: return "integer divide by zero";
+    case WASM_RT_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+    case WASM_RT_TRAP_UNREACHABLE: return "unreachable executed (an abort without message, or a bug)";
+    case WASM_RT_TRAP_CALL_INDIRECT: return "invalid indirect call";
+    case WASM_RT_TRAP_UNCAUGHT_EXCEPTION: return "uncaught exception";
+#if !WASM_RT_MERGED_OOB_AND_EXHAUSTION_TRAPS
+    case WASM_RT_TRAP_EXHAUSTION: return "call stack exhausted";
+#endif
+    default: return "unknown trap";
+  }
+}
+
+#ifdef PIWAVE_QEMU_EXIT
+/* QEMU only (-semihosting): SYS_EXIT with ADP_Stopped_ApplicationExit and
+ * the code, so QEMU's exit status is the halt code. On a real Pi this
+ * instruction would trap: the Pi build never has it. */
+static void semihosting_exit(uint32_t code) {
+  static volatile uint64_t block[2];
+  block[0] = 0x20026;
+  block[1] = code;
+  register uint64_t x0 __asm__("x0") = 0x18;
+  register uint64_t x1 __asm__("x1") = (uint64_t)(uintptr_t)block;
+  __asm__ volatile("hlt #0xf000" ::"r"(x0), "r"(x1) : "memory");
+}
+#endif
+
+_Noreturn void runtime_halt(uint32_t code) {
+  uart_puts("I runtime: halted with code ");
+  uart_dec(code);
+  uart_puts(" (");
+  uart_puts(code < sizeof HALT_NAMES / sizeof HALT_NAMES[0] ? HALT_NAMES[code] : "unknown");
+  uart_puts(")\n");
+  uart_drain();
+#ifdef PIWAVE_QEMU_EXIT
+  semihosting_exit(code);
+#endif
+  for (;;) __asm__ volatile("wfe");
+}
+
+void kmain(uint64_t current_el) {
+  uart_init();
+  uart_puts("\nI runtime: piwave kernel8.img on ");
+  uart_puts(BOARD_NAME);
+  uart_puts(", entered at EL2, running at EL");
+  uart_dec((current_el >> 2) & 3);
+  mmu_init();
+  uart_puts(", MMU and caches on\n");
+  uart_drain(); /* the firmware re-initialises the UART: let this line out first */
+
+#ifdef PIWAVE_SELFTEST_EXCEPTION
+  /* Test build only: read an unmapped address (mmu.c maps nothing at 2 GiB)
+   * to prove a CPU exception is reported. */
+  uart_puts("I runtime: self-test: reading unmapped 0x80000000\n");
+  (void)*(volatile uint32_t*)(uintptr_t)0x80000000u;
+#endif
+
+  wasm_rt_init();
+  Z_app_init_module();
+  wasm_rt_trap_t trap = (wasm_rt_trap_t)wasm_rt_impl_try();
+  if (trap == WASM_RT_TRAP_NONE) {
+    Z_app_instantiate(&piwave_app, 0);
+    Z_appZ_main(&piwave_app);
+    uart_puts("\nF runtime: firmware main() returned without calling halt()\n");
+    runtime_halt(HALT_RUNTIME);
+  }
+  uart_puts("\nF trap: wasm trap: ");
+  uart_puts(trap_name(trap));
+  uart_puts(" (heap used ");
+  uart_dec(heap_used());
+  uart_puts(" bytes)\n");
+  runtime_halt(HALT_WASM_TRAP);
+}

@@ -1,0 +1,15 @@
+/* runtime.h — what the runtime's files share. */
+#ifndef PIWAVE_RUNTIME_H
+#define PIWAVE_RUNTIME_H
+#include <stdint.h>
+
+/* Halt codes. 0-4 come from the firmware (firmware/abi.ts); the runtime adds: */
+#define HALT_WASM_TRAP 5      /* the firmware trapped (out of bounds, unreachable, ...) */
+#define HALT_CPU_EXCEPTION 6  /* a CPU exception (data abort, ...) */
+#define HALT_RUNTIME 7        /* the runtime itself failed (out of memory, assert) */
+
+/* Report `code` on the UART and stop for good (low-power wfe loop, or a
+ * semihosting exit with that code in the QEMU build). */
+_Noreturn void runtime_halt(uint32_t code);
+void mmu_init(void);
+#endif

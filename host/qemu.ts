@@ -1,0 +1,163 @@
+/**
+ * Booting a kernel image under QEMU raspi3b (`qemu-system-aarch64 -M
+ * raspi3b`, Debian's QEMU 7.2 has no raspi4b) with the PL011 on stdio.
+ *
+ * Every run is under `timeout -s KILL` and a second, JS-side timer, and the
+ * process is killed when the caller is done, so no QEMU is ever left behind.
+ * The UART stream is split into firmware/runtime log lines and MMIO trace
+ * records (boot/abi.c: `\x1e<R|W> <addr> <value>\n`).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { requireTool } from "./tools.js";
+
+export interface MmioRecord {
+  write: boolean;
+  addr: number;
+  value: number;
+}
+
+export interface QemuOptions {
+  image: string;
+  /** Hard wall-clock limit in seconds. */
+  timeoutSec: number;
+  /** Stop as soon as the firmware's summary (or an error) has been seen. */
+  untilDone?: boolean;
+  onLine?: (line: string) => void;
+  /** Extra QEMU arguments (e.g. -d guest_errors -D file). */
+  extraArgs?: string[];
+}
+
+export interface QemuResult {
+  lines: string[];
+  trace: MmioRecord[];
+  /** QEMU's exit status (the halt code with the semihosting build), or null when killed. */
+  exitCode: number | null;
+  timedOut: boolean;
+  /** The `I summary:` line was seen. */
+  done: boolean;
+  /** An `E`/`F` line was seen: the firmware or runtime reported an error or a trap. */
+  failed: boolean;
+  /** Halt code from the runtime's `I runtime: halted with code N` line. */
+  haltCode: number | null;
+  /** Wall ms from spawning QEMU to the first track starting. */
+  msToFirstTrack: number | null;
+  wallMs: number;
+  pid: number | undefined;
+}
+
+/** Splits the UART byte stream into lines and trace records. */
+export class UartSplitter {
+  private line: number[] = [];
+  private record: number[] | null = null;
+
+  constructor(
+    private readonly onLine: (line: string) => void,
+    private readonly onRecord: (r: MmioRecord) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    for (const b of chunk) {
+      if (this.record) {
+        if (b === 0x0a) {
+          const m = Buffer.from(this.record).toString("latin1").match(/^([RW]) ([0-9a-f]{8}) ([0-9a-f]{8})$/);
+          if (m) this.onRecord({ write: m[1] === "W", addr: parseInt(m[2]!, 16), value: parseInt(m[3]!, 16) });
+          this.record = null;
+        } else this.record.push(b);
+      } else if (b === 0x1e) {
+        this.record = [];
+      } else if (b === 0x0a) {
+        this.flushLine();
+      } else if (b !== 0x0d) {
+        this.line.push(b);
+      }
+    }
+  }
+
+  flushLine(): void {
+    const text = Buffer.from(this.line).toString("utf8");
+    this.line = [];
+    if (text.length > 0) this.onLine(text);
+  }
+}
+
+export function runQemu(o: QemuOptions): Promise<QemuResult> {
+  const qemu = requireTool("qemu");
+  const timeout = requireTool("timeout");
+  const args = [
+    "-s", "KILL", String(o.timeoutSec),
+    qemu, "-M", "raspi3b", "-kernel", o.image,
+    "-serial", "stdio", "-display", "none", "-monitor", "none", "-semihosting", "-nodefaults",
+    ...(o.extraArgs ?? []),
+  ];
+  const t0 = performance.now();
+  const res: QemuResult = {
+    lines: [], trace: [], exitCode: null, timedOut: false, done: false, failed: false, haltCode: null,
+    msToFirstTrack: null, wallMs: 0, pid: undefined,
+  };
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(timeout, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    res.pid = child.pid;
+    let stderr = "";
+    let finished = false;
+    const kill = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    };
+    const guard = setTimeout(() => {
+      res.timedOut = true;
+      kill();
+    }, (o.timeoutSec + 5) * 1000);
+    const onExitSignal = () => kill();
+    process.once("exit", onExitSignal);
+    const splitter = new UartSplitter(
+      (line) => {
+        res.lines.push(line);
+        if (res.msToFirstTrack === null && /^I track: 1\/\d+ start/.test(line)) res.msToFirstTrack = performance.now() - t0;
+        if (line.startsWith("I summary:")) res.done = true;
+        if (/^[EF] /.test(line)) res.failed = true;
+        const h = line.match(/^I runtime: halted with code (\d+)/);
+        if (h) {
+          res.haltCode = Number(h[1]);
+          // The semihosting build exits by itself; a Pi build waits in wfe: stop it.
+          if (o.untilDone) setTimeout(kill, 2000).unref();
+        }
+        o.onLine?.(line);
+      },
+      (r) => res.trace.push(r),
+    );
+    child.stdout!.on("data", (c: Buffer) => splitter.push(c));
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", (e) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(guard);
+      process.removeListener("exit", onExitSignal);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(guard);
+      process.removeListener("exit", onExitSignal);
+      splitter.flushLine();
+      res.wallMs = performance.now() - t0;
+      // timeout(1) reports 137 when it had to KILL QEMU.
+      if (code === 137 || signal === "SIGKILL") res.timedOut = res.timedOut || res.haltCode === null;
+      res.exitCode = signal ? null : code;
+      if (stderr.trim() && !res.lines.length) {
+        reject(new Error(`qemu-system-aarch64 failed: ${stderr.trim()}`));
+        return;
+      }
+      resolve(res);
+    });
+  });
+}
