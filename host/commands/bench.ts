@@ -1,6 +1,8 @@
 /** `piwave bench` (`npm run bench`): the project's benchmarks, figures only. */
 import os from "node:os";
+import { benchKernel, benchQemuBoot } from "../../bench/kernel.js";
 import { benchSimSpeed } from "../../bench/sim-speed.js";
+import { kb } from "./build.js";
 import { BOARD_NAMES } from "../boards.js";
 import { numberOption, parse } from "./common.js";
 
@@ -24,5 +26,22 @@ export async function benchCommand(args: string[]): Promise<number> {
       `  ${board}: median ${s.median.toFixed(0)}x real time  (runs: ${s.ratios.map((x) => x.toFixed(0) + "x").join(", ")}; ${s.accessesPerFrame.toFixed(2)} MMIO accesses per frame)`,
     );
   }
+
+  console.log("\nkernel8.img (cold build of every step, asset bundle of 0.05 s; goals: runtime glue <= 32 KiB, image without assets <= 128 KiB)");
+  for (const board of BOARD_NAMES) {
+    const k = await benchKernel(board);
+    const s = k.sizes;
+    const noAssets = k.imageBytes - s.assets;
+    const glue = s.glue + s.wasmRuntime + s.other;
+    console.log(
+      `  ${board}: without assets ${kb(noAssets)} = AOT firmware ${kb(s.firmware)} + runtime glue ${kb(glue)} ` +
+        `(boot/ ${kb(s.glue)}, wasm2c runtime ${kb(s.wasmRuntime)}, padding ${kb(s.other)})`,
+    );
+    console.log(`         steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
+  }
+  const boot = await benchQemuBoot(3);
+  console.log(
+    `\nboot to first sample under QEMU raspi3b (wall time from starting QEMU): ${boot.msToFirstSample.map((m) => m.toFixed(0) + " ms").join(", ")}`,
+  );
   return 0;
 }
