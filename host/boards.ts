@@ -25,6 +25,12 @@ export interface Board {
   uartClockHz: number;
   /** Top of RAM the firmware + assets may use on the smallest board of the family (bytes). */
   ramBytes: number;
+  /**
+   * Most asset-bundle bytes a kernel image may carry: the image, its heap and
+   * the firmware's memory all live below boot/board.h HEAP_END (448 MiB);
+   * 400 MiB is left for the music (about 39 minutes of stereo at 44.1 kHz).
+   */
+  bundleBudgetBytes: number;
 }
 
 export const BOARDS: Record<BoardName, Board> = {
@@ -40,6 +46,7 @@ export const BOARDS: Record<BoardName, Board> = {
     pwmClockDivi: 6,
     uartClockHz: 48_000_000,
     ramBytes: 1024 * 1024 * 1024,
+    bundleBudgetBytes: 400 * 1024 * 1024,
   },
   pi3: {
     name: "pi3",
@@ -53,6 +60,7 @@ export const BOARDS: Record<BoardName, Board> = {
     pwmClockDivi: 2,
     uartClockHz: 48_000_000,
     ramBytes: 1024 * 1024 * 1024,
+    bundleBudgetBytes: 400 * 1024 * 1024,
   },
 };
 

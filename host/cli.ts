@@ -4,6 +4,8 @@
 import { parseArgs } from "node:util";
 import { benchCommand } from "./commands/bench.js";
 import { buildCommand } from "./commands/build.js";
+import { flashCommand } from "./commands/flash.js";
+import { imageCommand } from "./commands/image.js";
 import { qemuCommand } from "./commands/qemu.js";
 import { demoCommand } from "./commands/demo.js";
 import { firmwareCommand } from "./commands/firmware.js";
@@ -17,7 +19,10 @@ Usage: piwave <command> [options]
 Commands:
   demo        build the firmware and the demo music, run it on the simulated
               Pi and write the jack output (dist/demo/jack-<board>.wav)
-  build       build the Pi's boot files: dist/boot/kernel8.img + config.txt
+  build       songs → the Pi's boot files in dist/boot (kernel8.img with the
+              music, config.txt, Raspberry Pi firmware)
+  image       pack dist/boot into an SD card image, dist/piwave.img
+  flash       copy the boot files to a card, or write the image to one
   qemu        boot the Pi 3 image under QEMU raspi3b, UART on the terminal
   sim         run the firmware on the simulated Pi with an asset bundle
   firmware    compile the AssemblyScript firmware to build/firmware/<board>.wasm
@@ -29,6 +34,8 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   build: buildCommand,
+  image: imageCommand,
+  flash: flashCommand,
   qemu: qemuCommand,
   sim: simCommand,
   firmware: firmwareCommand,

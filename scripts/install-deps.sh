@@ -4,8 +4,10 @@
 #   wabt               wasm2c 1.0.32 and its runtime sources (/usr/src/wasm2c)
 #   clang lld llvm     freestanding aarch64 compiler, linker, llvm-objcopy
 #   qemu-system-arm    qemu-system-aarch64 -M raspi3b, to boot the kernel image
+#   ffmpeg             decodes and resamples the music (piwave build song.mp3)
+#   dosfstools mtools  fsck.fat and mdir/mcopy, which the tests check SD images with
 set -euo pipefail
-PACKAGES=(wabt clang lld llvm qemu-system-arm)
+PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
