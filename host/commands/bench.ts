@@ -1,6 +1,7 @@
 /** `piwave bench` (`npm run bench`): the project's benchmarks, figures only. */
 import os from "node:os";
 import { benchKernel, benchQemuBoot } from "../../bench/kernel.js";
+import { benchPipeline } from "../../bench/pipeline.js";
 import { benchSimSpeed } from "../../bench/sim-speed.js";
 import { kb } from "./build.js";
 import { BOARD_NAMES } from "../boards.js";
@@ -39,6 +40,13 @@ export async function benchCommand(args: string[]): Promise<number> {
     );
     console.log(`         steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
   }
+  const p = await benchPipeline();
+  const fmt = (t: { stepsMs: Record<string, number>; totalMs: number }) =>
+    `${(t.totalMs / 1000).toFixed(2)} s (${Object.entries(t.stepsMs).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")})`;
+  console.log("\nconvert + crunch + image, 3-minute stereo mp3 (goals: cold < 10 s, warm < 3 s)");
+  console.log(`  cold: ${fmt(p.cold)}`);
+  console.log(`  warm: ${fmt(p.warm)}`);
+
   const boot = await benchQemuBoot(3);
   console.log(
     `\nboot to first sample under QEMU raspi3b (wall time from starting QEMU): ${boot.msToFirstSample.map((m) => m.toFixed(0) + " ms").join(", ")}`,

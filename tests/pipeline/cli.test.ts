@@ -1,0 +1,75 @@
+// From an mp3 to a verified piwave.img, as a user runs it.
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ff } from "./media.js";
+
+const exec = promisify(execFile);
+const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "piwave-e2e-"));
+const env = { ...process.env, NO_COLOR: "1", PIWAVE_CACHE_DIR: join(dir, "cache") };
+
+async function piwave(args: string[]) {
+  try {
+    const r = await exec(process.execPath, [bin, ...args], { timeout: 120_000, env });
+    return { code: 0, ...r };
+  } catch (e) {
+    return e as { code: number; stdout: string; stderr: string };
+  }
+}
+
+beforeAll(() => {
+  ff(["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-ac", "2", "-c:a", "libmp3lame", join(dir, "Première chanson.mp3")]);
+  ff(["-f", "lavfi", "-i", "sine=frequency=660:duration=1", "-c:a", "flac", join(dir, "other.flac")]);
+  const fw = join(dir, "fw");
+  spawnSync("mkdir", ["-p", fw]);
+  writeFileSync(join(fw, "start4.elf"), "start4.elf (test fixture)\n");
+  writeFileSync(join(fw, "fixup4.dat"), "fixup4.dat (test fixture)\n");
+}, 60_000);
+
+describe("piwave build SONGS → piwave image", () => {
+  const boot = join(dir, "boot");
+  const img = join(dir, "piwave.img");
+
+  it("build converts, packs, builds the kernel and writes the boot files", async () => {
+    const r = await piwave(["build", join(dir, "Première chanson.mp3"), join(dir, "other.flac"), "--firmware-dir", join(dir, "fw"), "--out-dir", boot, "--verbose"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ffmpeg \S+ \(ffmpeg, from PATH/m);
+    expect(r.stdout).toMatch(/1 +Première chanson +0:02\.\d +0\.\d MB +ffmpeg/);
+    expect(r.stdout).toMatch(/2 +other +0:01\.0 +0\.2 MB +ffmpeg/);
+    expect(readdirSync(boot).sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "start4.elf"]);
+    expect(readFileSync(join(boot, "config.txt"), "utf8")).toMatch(/^arm_64bit=1$/m);
+    // Again: the songs come from the cache.
+    const again = await piwave(["build", join(dir, "Première chanson.mp3"), join(dir, "other.flac"), "--firmware-dir", join(dir, "fw"), "--out-dir", boot]);
+    expect(again.stdout).toMatch(/1 +Première chanson .* cache/);
+  }, 120_000);
+
+  it("image packs them into an fsck-clean FAT32 card image", async () => {
+    const r = await piwave(["image", "--boot-dir", boot, "--out", img]);
+    expect(r.code).toBe(0);
+    const part = join(dir, "part.img");
+    writeFileSync(part, readFileSync(img).subarray(8192 * 512));
+    expect(spawnSync("fsck.fat", ["-n", part]).status).toBe(0);
+    const k = join(dir, "k.img");
+    spawnSync("mcopy", ["-n", "-i", `${img}@@${8192 * 512}`, "::/kernel8.img", k]);
+    expect(readFileSync(k).equals(readFileSync(join(boot, "kernel8.img")))).toBe(true);
+  });
+
+  it("a song that does not exist is named, and nothing is built", async () => {
+    const r = await piwave(["build", join(dir, "nope.mp3"), "--out-dir", join(dir, "boot2")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/piwave build: error: .*nope\.mp3: file not found/);
+  });
+
+  it("image refuses a boot directory without the Raspberry Pi firmware", async () => {
+    const r = await piwave(["build", "--out-dir", join(dir, "boot3")]);
+    expect(r.stdout).toMatch(/warning: the card also needs start4\.elf, fixup4\.dat/);
+    const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
+    expect(i.code).toBe(2);
+    expect(i.stderr).toMatch(/lacks the Raspberry Pi firmware .* a card without it does not boot/);
+  }, 60_000);
+});
