@@ -6,6 +6,7 @@ import { benchCommand } from "./commands/bench.js";
 import { buildCommand } from "./commands/build.js";
 import { flashCommand } from "./commands/flash.js";
 import { imageCommand } from "./commands/image.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { qemuCommand } from "./commands/qemu.js";
 import { demoCommand } from "./commands/demo.js";
 import { firmwareCommand } from "./commands/firmware.js";
@@ -23,6 +24,7 @@ Commands:
               music, config.txt, Raspberry Pi firmware)
   image       pack dist/boot into an SD card image, dist/piwave.img
   flash       copy the boot files to a card, or write the image to one
+  monitor     the serial console: the firmware's log from a USB-TTL cable
   qemu        boot the Pi 3 image under QEMU raspi3b, UART on the terminal
   sim         run the firmware on the simulated Pi with an asset bundle
   firmware    compile the AssemblyScript firmware to build/firmware/<board>.wasm
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   image: imageCommand,
   flash: flashCommand,
+  monitor: monitorCommand,
   qemu: qemuCommand,
   sim: simCommand,
   firmware: firmwareCommand,

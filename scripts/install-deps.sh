@@ -6,8 +6,9 @@
 #   qemu-system-arm    qemu-system-aarch64 -M raspi3b, to boot the kernel image
 #   ffmpeg             decodes and resamples the music (piwave build song.mp3)
 #   dosfstools mtools  fsck.fat and mdir/mcopy, which the tests check SD images with
+#   socat              pseudo-terminal pairs for the serial monitor tests
 set -euo pipefail
-PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools)
+PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools socat)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

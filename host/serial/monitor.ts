@@ -1,0 +1,231 @@
+/**
+ * The serial console: reads a port, shows the firmware's log lines with
+ * host time stamps and colours, keeps a byte-exact log, survives the cable
+ * being pulled out and plugged back in, and (with untilDone) ends when the
+ * firmware has finished or failed.
+ */
+import { type WriteStream, createWriteStream, existsSync } from "node:fs";
+import { ReadlineParser } from "@serialport/parser-readline";
+import { SerialPort } from "serialport";
+import { colorLogLine } from "../commands/common.js";
+import { type PortInfo, listPorts } from "./ports.js";
+
+export type TimestampMode = "off" | "time" | "delta";
+
+export interface MonitorOptions {
+  path: string;
+  baud: number;
+  /** The adapter's USB serial number: after an unplug, the same adapter is looked for under any name. */
+  serialNumber?: string;
+  timestamps: TimestampMode;
+  /** Append exactly the received bytes to this file. */
+  log?: string;
+  /** Pass bytes through untouched (hex dump with `hex`). */
+  raw?: boolean;
+  hex?: boolean;
+  /** End when the firmware finishes (exit 0) or reports an error or trap (non-zero). */
+  untilDone?: boolean;
+  /** Wait for an unplugged adapter to come back (default true). */
+  reconnect?: boolean;
+  write: (s: string) => void;
+  note: (s: string) => void;
+  listPorts?: () => Promise<PortInfo[]>;
+}
+
+export interface MonitorStats {
+  lines: number;
+  bytes: number;
+  reconnects: number;
+  /** `E`/`F` lines seen. */
+  errors: number;
+  underruns: number | null;
+  haltCode: number | null;
+}
+
+export class OpenError extends Error {}
+
+/** What went wrong opening `path`, and what to do about it. */
+export function explainOpenError(path: string, e: Error): string {
+  const m = e.message;
+  if (/Permission denied|EACCES/i.test(m)) {
+    return `${path}: permission denied. Add yourself to the group that owns it (usually dialout): sudo usermod -aG dialout $USER, then log out and in again`;
+  }
+  if (/Cannot lock port|Resource temporarily unavailable|EBUSY|EAGAIN/i.test(m)) {
+    return `${path}: port busy: another program has it open (screen, minicom, picocom, tio, ModemManager?); close it and try again`;
+  }
+  if (/No such file|ENOENT/i.test(m)) return `${path}: no such port (unplugged? \`piwave monitor --list\` shows the ports)`;
+  return `${path}: cannot open: ${m}`;
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, "0");
+}
+
+export class Monitor {
+  readonly stats: MonitorStats = { lines: 0, bytes: 0, reconnects: 0, errors: 0, underruns: null, haltCode: null };
+  private port: SerialPort | undefined;
+  private parser: ReadlineParser | undefined;
+  private logStream: WriteStream | undefined;
+  private lastLineAt = 0;
+  private undecodable = 0;
+  private decodedChars = 0;
+  private baudHinted = false;
+  private stopped = false;
+  private done: ((code: number) => void) | undefined;
+  private summarySeen = false;
+  private failed = false;
+  private finishTimer: NodeJS.Timeout | undefined;
+  private readonly decoder = new TextDecoder("utf-8", { fatal: false });
+  private path: string;
+
+  constructor(private readonly o: MonitorOptions) {
+    this.path = o.path;
+  }
+
+  /** Run until stopped (resolves 0) or, with untilDone, until the firmware ends. */
+  async run(): Promise<number> {
+    if (this.o.log) this.logStream = createWriteStream(this.o.log, { flags: "a" });
+    const result = new Promise<number>((resolve) => (this.done = resolve));
+    await this.open(false);
+    return result;
+  }
+
+  private async open(reconnecting: boolean): Promise<void> {
+    const port = new SerialPort({ path: this.path, baudRate: this.o.baud, dataBits: 8, parity: "none", stopBits: 1, autoOpen: false, lock: true });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(new OpenError(explainOpenError(this.path, err))) : resolve())));
+    // Drop what arrived while nobody listened (a pty keeps it), so the log starts now.
+    await new Promise<void>((resolve) => port.flush(() => resolve()));
+    this.port = port;
+    const parser = new ReadlineParser({ delimiter: "\n", encoding: "utf8", includeDelimiter: false });
+    this.parser = parser;
+    port.on("data", (chunk: Buffer) => this.onData(chunk));
+    parser.on("data", (line: string) => this.onLine(line));
+    port.on("close", (err?: Error & { disconnected?: boolean }) => void this.onClose(err));
+    port.on("error", (err: Error) => this.o.note(`serial error on ${this.path}: ${err.message}`));
+    if (!reconnecting) this.o.note(`connected to ${this.path} at ${this.o.baud} 8N1${this.o.log ? `, logging to ${this.o.log}` : ""}`);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.stats.bytes += chunk.length;
+    this.logStream?.write(chunk);
+    if (this.o.raw) {
+      if (this.o.hex) {
+        for (let i = 0; i < chunk.length; i += 16) {
+          const row = chunk.subarray(i, i + 16);
+          this.o.write([...row].map((b) => b.toString(16).padStart(2, "0")).join(" ").padEnd(48) + " " + [...row].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : ".")).join("") + "\n");
+        }
+      } else this.o.write(chunk.toString("latin1"));
+    } else {
+      this.parser!.write(chunk);
+    }
+    this.checkDecodable(chunk);
+  }
+
+  private checkDecodable(chunk: Buffer): void {
+    const text = this.decoder.decode(chunk, { stream: true });
+    for (const ch of text) {
+      this.decodedChars++;
+      const c = ch.codePointAt(0)!;
+      if (c === 0xfffd || (c < 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) || c === 0x7f) this.undecodable++;
+    }
+    if (!this.baudHinted && this.undecodable >= 64 && this.undecodable * 5 > this.decodedChars) {
+      this.baudHinted = true;
+      this.o.note(`${this.undecodable} of ${this.decodedChars} characters received are not text: is the baud rate right? piwave firmware talks 115200 8N1 (--baud)`);
+    }
+  }
+
+  private stamp(): string {
+    const now = Date.now();
+    if (this.o.timestamps === "off") return "";
+    if (this.o.timestamps === "delta") {
+      const d = this.lastLineAt ? (now - this.lastLineAt) / 1000 : 0;
+      this.lastLineAt = now;
+      return `[+${d.toFixed(3)}s] `;
+    }
+    const t = new Date(now);
+    return `[${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}] `;
+  }
+
+  private onLine(raw: string): void {
+    const line = raw.replace(/\r$/, "");
+    this.stats.lines++;
+    this.o.write(this.stamp() + colorLogLine(line) + "\n");
+    if (/^[EF] /.test(line)) {
+      this.stats.errors++;
+      this.failed = true;
+    }
+    const s = line.match(/^I summary:.* underruns=(\d+)/);
+    if (s) {
+      this.summarySeen = true;
+      this.stats.underruns = Number(s[1]);
+    }
+    const h = line.match(/^I runtime: halted with code (\d+)/);
+    if (h) this.stats.haltCode = Number(h[1]);
+    if (this.o.untilDone) this.maybeFinish(h !== null);
+  }
+
+  /** With untilDone: the halt line ends it at once; a summary or an error ends it a moment later. */
+  private maybeFinish(halted: boolean): void {
+    if (!this.summarySeen && !this.failed) return;
+    const code = () => (this.failed ? (this.stats.haltCode ? this.stats.haltCode : 1) : this.stats.haltCode ?? 0);
+    if (halted) {
+      void this.finish(code());
+      return;
+    }
+    clearTimeout(this.finishTimer);
+    this.finishTimer = setTimeout(() => void this.finish(code()), 1500);
+  }
+
+  private async onClose(err?: Error & { disconnected?: boolean }): Promise<void> {
+    // Whatever was received of an unfinished line is shown, not lost.
+    this.parser?.end();
+    this.port = undefined;
+    if (this.stopped) return;
+    if (!err?.disconnected || this.o.reconnect === false) {
+      this.o.note(`${this.path} closed${err ? `: ${err.message}` : ""}`);
+      void this.finish(this.o.untilDone ? 1 : 0);
+      return;
+    }
+    const gone = Date.now();
+    this.o.note(`disconnected from ${this.path}${this.o.serialNumber ? ` (serial ${this.o.serialNumber})` : ""}; waiting for it to come back (Ctrl-C to stop)`);
+    while (!this.stopped) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (this.stopped) return;
+      let path = this.path;
+      if (this.o.serialNumber) {
+        const found = (await (this.o.listPorts ?? listPorts)()).find((p) => p.serialNumber === this.o.serialNumber);
+        if (!found) continue;
+        path = found.path;
+      } else if (!existsSync(path)) continue;
+      try {
+        this.path = path;
+        await this.open(true);
+        this.stats.reconnects++;
+        this.o.note(`reconnected to ${path} after ${((Date.now() - gone) / 1000).toFixed(1)} s`);
+        return;
+      } catch {
+        /* not ready yet */
+      }
+    }
+  }
+
+  async finish(code: number): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.finishTimer);
+    const port = this.port;
+    if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
+    this.parser?.end();
+    if (this.logStream) await new Promise<void>((r) => this.logStream!.end(() => r()));
+    this.done?.(code);
+  }
+
+  summary(): string {
+    const s = this.stats;
+    return (
+      `monitor: ${s.lines} lines, ${s.bytes} bytes, ${s.reconnects} reconnect${s.reconnects === 1 ? "" : "s"}, ${s.errors} error${s.errors === 1 ? "" : "s"} seen` +
+      (s.underruns !== null ? `, firmware underruns ${s.underruns}` : "") +
+      (s.haltCode !== null ? `, halted with code ${s.haltCode}` : "")
+    );
+  }
+}
