@@ -8,7 +8,9 @@
  */
 import { halt, HALT_BAD_BUNDLE, HALT_DONE, HALT_HARDWARE } from "./abi";
 import * as bundle from "./audio/bundle";
-import * as player from "./audio/player";
+import * as feed from "./audio/feed";
+import * as producer from "./audio/producer";
+import * as source from "./audio/source";
 import {
   BOARD_ID,
   BOARD_NAME,
@@ -22,6 +24,7 @@ import {
   PWM_NAME,
   SOC_NAME,
 } from "./board";
+import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
 import * as clock from "./drivers/clock";
 import * as gpio from "./drivers/gpio";
 import * as pwm from "./drivers/pwm";
@@ -30,22 +33,24 @@ import * as uart from "./drivers/uart";
 import * as log from "./lib/log";
 import "./runtime/abort"; // the handler asc routes `abort` to (asconfig.json `use`)
 
-const FIRMWARE_VERSION: string = "0.1.0";
-/** The sample rate the PWM range is chosen for. */
-const TARGET_RATE_HZ: u32 = 44100;
+const FIRMWARE_VERSION: string = "0.2.0";
+/** TPDF dither in the shaped mode (build with --use DITHER=1). */
+// @ts-ignore: constant defined by `asc --use`
+const DITHER: bool = isDefined(DITHER_MODE) ? <i32>DITHER_MODE != 0 : false;
 
-/** PWM range (clocks per sample): the nearest to clock / 44100 Hz (Circle's formula, reference §4.1). */
+/** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, reference §4.1). */
 export function pwm_range(): u32 {
-  return (PWM_CLOCK_HZ + TARGET_RATE_HZ / 2) / TARGET_RATE_HZ;
+  const per = TARGET_RATE_HZ * OSR;
+  return (PWM_CLOCK_HZ + per / 2) / per;
 }
 /** The PWM clock in Hz. */
 export function pwm_clock_hz(): u32 {
   return PWM_CLOCK_HZ;
 }
-/** Actual frame rate in mHz: clock / range, rounded. Tracks must be converted to exactly this. */
+/** Audio frame rate in mHz: clock / (range × OSR), rounded. Tracks must be converted to exactly this. */
 export function frame_rate_millihz(): u32 {
-  const r = <u64>pwm_range();
-  return <u32>((<u64>PWM_CLOCK_HZ * 1000 + r / 2) / r);
+  const d = <u64>pwm_range() * OSR;
+  return <u32>((<u64>PWM_CLOCK_HZ * 1000 + d / 2) / d);
 }
 /** 4 for a Pi 4 build, 3 for a Pi 3 build. */
 export function board_id(): u32 {
@@ -55,17 +60,64 @@ export function board_id(): u32 {
 export function bundle_version(): u32 {
   return bundle.VERSION;
 }
+/** 0 plain, 1 shaped. */
+export function quality_mode(): u32 {
+  return QUALITY;
+}
+/** 0 FIFO polling, 1 DMA. */
+export function feed_mode(): u32 {
+  return FEED;
+}
+/** Oversampling ratio (PWM frames per audio frame). */
+export function oversampling(): u32 {
+  return OSR;
+}
 
 function stopWith(code: u32): void {
   log.drain();
   halt(code);
 }
 
+let rateMilliHz: u32 = 0;
+
+function logDuration(frames: u64): void {
+  log.fixed((frames * 1000000) / <u64>rateMilliHz, 3);
+  log.str(" s");
+}
+
+/** Between frames: the log keeps moving, and track starts/ends are reported. */
+function housekeeping(): void {
+  for (let e = source.takeEvent(); e != source.EVENT_NONE; e = source.takeEvent()) {
+    const i = source.eventTrackIndex();
+    const frames = <u64>bundle.frameCount(i);
+    log.begin("I", "track");
+    log.dec(i + 1);
+    log.byte(0x2f);
+    log.dec(bundle.trackCount());
+    if (e == source.EVENT_START) {
+      log.str(" start ");
+      bundle.logName(i);
+      log.str(", ");
+    } else {
+      log.str(" end, ");
+    }
+    log.dec(frames);
+    log.str(" frames, ");
+    logDuration(frames);
+    if (e == source.EVENT_END) {
+      log.str(", underruns ");
+      log.dec(feed.underruns);
+    }
+    log.end();
+  }
+  log.pump(4);
+}
+
 export function main(): void {
   const t0 = micros64();
   uart.init();
   const range = pwm_range();
-  const rate = frame_rate_millihz();
+  rateMilliHz = frame_rate_millihz();
 
   log.begin("I", "boot");
   log.str("piwave firmware ");
@@ -79,7 +131,7 @@ export function main(): void {
   log.end();
   log.flush();
 
-  if (!bundle.open(rate)) {
+  if (!bundle.open(rateMilliHz)) {
     stopWith(HALT_BAD_BUNDLE);
     return;
   }
@@ -88,8 +140,8 @@ export function main(): void {
   log.begin("I", "bundle");
   log.dec(bundle.trackCount());
   log.str(bundle.trackCount() == 1 ? " track, " : " tracks, ");
-  log.fixed((totalFrames * 1000000) / rate, 3);
-  log.str(" s, format v1, CRCs ok");
+  logDuration(totalFrames);
+  log.str(", format v1, CRCs ok");
   log.end();
   log.flush();
 
@@ -122,6 +174,7 @@ export function main(): void {
   if (plainRam) {
     log.begin("W", "pwm");
     log.str("registers behave as plain RAM (CTL.CLRF1 reads back 1): no PWM hardware here, as under QEMU; pacing frames with the system timer, FIFO status ignored");
+    if (DMA_FEED) log.str(", DMA not used (QEMU's DMA ignores DREQ and hangs on circular control-block rings)");
     log.end();
   }
   log.begin("I", "pwm");
@@ -133,48 +186,30 @@ export function main(): void {
   log.str(" (");
   log.fixed(<u64>(Math.log2(<f64>range) * 100 + 0.5), 2);
   log.str(" bits), sample rate ");
-  log.fixed(rate, 3);
-  log.str(plainRam ? " Hz, M/S mode, timer pacing" : " Hz, M/S mode, FIFO polling");
+  log.fixed(rateMilliHz, 3);
+  log.str(" Hz");
+  if (SHAPED) {
+    log.str(" x16 = ");
+    log.fixed(<u64>rateMilliHz * OSR, 3);
+    log.str(" Hz PWM frames, 3rd-order noise shaping");
+    log.str(DITHER ? " with TPDF dither" : "");
+  }
+  log.str(", M/S mode, ");
+  log.str(plainRam ? "timer pacing" : DMA_FEED ? "DMA" : "FIFO polling");
   log.end();
   log.flush();
 
-  if (!player.start(range, rate, plainRam)) {
+  producer.start(range, DITHER);
+  feed.setHousekeeping(housekeeping);
+  let ok: bool;
+  if (plainRam) ok = feed.runTimer(rateMilliHz);
+  else if (DMA_FEED) ok = feed.runDma();
+  else ok = feed.runPoll();
+  housekeeping();
+  if (!ok) {
     stopWith(HALT_HARDWARE);
     return;
   }
-  const count = bundle.trackCount();
-  for (let i: u32 = 0; i < count; i++) {
-    const frames = bundle.frameCount(i);
-    const gapsBefore = player.underruns();
-    log.begin("I", "track");
-    log.dec(i + 1);
-    log.byte(0x2f);
-    log.dec(count);
-    log.str(" start ");
-    bundle.logName(i);
-    log.str(", ");
-    log.dec(frames);
-    log.str(" frames, ");
-    log.fixed((<u64>frames * 1000000) / rate, 3);
-    log.str(" s");
-    log.end();
-    if (!player.playTrack(i)) {
-      stopWith(HALT_HARDWARE);
-      return;
-    }
-    log.begin("I", "track");
-    log.dec(i + 1);
-    log.byte(0x2f);
-    log.dec(count);
-    log.str(" end, ");
-    log.dec(frames);
-    log.str(" frames, ");
-    log.fixed((<u64>frames * 1000000) / rate, 3);
-    log.str(" s, underruns ");
-    log.dec(player.underruns() - gapsBefore);
-    log.end();
-  }
-  player.finish();
   const werr = plainRam ? 0 : pwm.status() & pwm.STA_WERR1;
   clock.stopPwmClock();
   log.flush();
@@ -182,15 +217,17 @@ export function main(): void {
   const elapsed = micros64() - t0;
   log.begin("I", "summary");
   log.str("tracks=");
-  log.dec(count);
+  log.dec(bundle.trackCount());
   log.str(" frames=");
-  log.dec(player.framesPlayed());
+  log.dec(source.trackFrames);
   log.str(" ramp_frames=");
-  log.dec(player.rampFramesPlayed());
+  log.dec(source.rampFrames * OSR + producer.rampFrames);
   log.str(" underruns=");
-  log.dec(player.underruns());
+  log.dec(feed.underruns);
   log.str(" fifo_empty=");
-  log.dec(player.fifoEmptyEvents());
+  log.dec(feed.emptyEvents);
+  log.str(" late_refills=");
+  log.dec(feed.lateRefills);
   log.str(" fifo_overflow=");
   log.dec(werr ? 1 : 0);
   log.str(" log_dropped=");

@@ -66,6 +66,17 @@ export const BOARDS: Record<BoardName, Board> = {
 
 export const TARGET_RATE_HZ = 44100;
 
+/**
+ * Output quality (firmware build option): "plain" writes one PWM word per
+ * sample; "shaped" oversamples ×16 and noise-shapes (firmware/audio/producer.ts).
+ */
+export type Quality = "plain" | "shaped";
+export const QUALITIES: readonly Quality[] = ["plain", "shaped"];
+
+export function oversampling(q: Quality): number {
+  return q === "shaped" ? 16 : 1;
+}
+
 export function getBoard(name: string): Board {
   if (name === "pi4" || name === "pi3") return BOARDS[name];
   throw new Error(`unknown board "${name}": use pi4 (Raspberry Pi 4, BCM2711) or pi3 (Raspberry Pi 3, BCM2837)`);
@@ -75,19 +86,19 @@ export function pwmClockHz(b: Board): number {
   return Math.floor(b.plldHz / b.pwmClockDivi);
 }
 
-/** PWM range: clocks per sample, nearest to clock / 44100 Hz. */
-export function pwmRange(b: Board): number {
-  const clk = pwmClockHz(b);
-  return Math.floor((clk + TARGET_RATE_HZ / 2) / TARGET_RATE_HZ);
+/** PWM range: clocks per PWM period, nearest to clock / (44100 Hz × oversampling). */
+export function pwmRange(b: Board, q: Quality = "plain"): number {
+  const per = TARGET_RATE_HZ * oversampling(q);
+  return Math.floor((pwmClockHz(b) + per / 2) / per);
 }
 
-/** The exact frame rate the jack plays at, in mHz (rounded), e.g. 44107269 on a Pi 4. */
-export function frameRateMilliHz(b: Board): number {
-  const r = pwmRange(b);
-  return Math.floor((pwmClockHz(b) * 1000 + Math.floor(r / 2)) / r);
+/** The exact audio frame rate, in mHz (rounded), e.g. 44107269 on a Pi 4 (plain), 44138418 (shaped). */
+export function frameRateMilliHz(b: Board, q: Quality = "plain"): number {
+  const d = pwmRange(b, q) * oversampling(q);
+  return Math.floor((pwmClockHz(b) * 1000 + Math.floor(d / 2)) / d);
 }
 
-/** The exact frame rate in Hz (clock / range, not rounded). */
-export function frameRateHz(b: Board): number {
-  return pwmClockHz(b) / pwmRange(b);
+/** The exact audio frame rate in Hz (clock / (range × oversampling), not rounded). */
+export function frameRateHz(b: Board, q: Quality = "plain"): number {
+  return pwmClockHz(b) / (pwmRange(b, q) * oversampling(q));
 }

@@ -8,14 +8,34 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { BoardName } from "./boards.js";
+import type { BoardName, Quality } from "./boards.js";
+
+/** A firmware build: board plus the build-time options of firmware/config.ts. */
+export interface Variant {
+  quality?: Quality;
+  feed?: "poll" | "dma";
+  /** TPDF dither in the shaped mode. */
+  dither?: boolean;
+}
+
+function variantSuffix(v: Variant): string {
+  return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.dither ? "dither" : ""].filter(Boolean).map((x) => "-" + x).join("");
+}
+
+function variantFlags(v: Variant): string[] {
+  const f: string[] = [];
+  if (v.quality === "shaped") f.push("--use", "QUALITY_MODE=1");
+  if (v.feed === "dma") f.push("--use", "FEED_MODE=1");
+  if (v.dither) f.push("--use", "DITHER_MODE=1");
+  return f;
+}
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const FIRMWARE_DIR = join(ROOT, "firmware");
 export const BUILD_DIR = join(ROOT, "build");
 
-export function firmwarePath(board: BoardName): string {
-  return join(BUILD_DIR, "firmware", `${board}.wasm`);
+export function firmwarePath(board: BoardName, v: Variant = {}): string {
+  return join(BUILD_DIR, "firmware", `${board}${variantSuffix(v)}.wasm`);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -56,9 +76,10 @@ export function ascFlags(board: BoardName): string[] {
   return flags;
 }
 
-function sourceHash(board: BoardName, entry: string): string {
+function sourceHash(board: BoardName, entry: string, extra: string[]): string {
   const h = createHash("sha256");
   h.update(board);
+  h.update(extra.join(" "));
   h.update(entry);
   const ascPkg = JSON.parse(readFileSync(join(ROOT, "node_modules/assemblyscript/package.json"), "utf8")) as { version: string };
   h.update(ascPkg.version);
@@ -78,9 +99,15 @@ export interface BuildResult {
 }
 
 /** Compile an AssemblyScript `entry` for `board` to `out`, unless an up-to-date build exists. */
-export async function buildWasm(entry: string, board: BoardName, out: string, opts: { force?: boolean } = {}): Promise<BuildResult> {
+export async function buildWasm(
+  entry: string,
+  board: BoardName,
+  out: string,
+  opts: { force?: boolean; extraFlags?: string[] } = {},
+): Promise<BuildResult> {
   const hashFile = out + ".hash";
-  const hash = sourceHash(board, entry);
+  const extra = opts.extraFlags ?? [];
+  const hash = sourceHash(board, entry, extra);
   const t0 = performance.now();
   if (!opts.force && existsSync(out) && existsSync(hashFile) && readFileSync(hashFile, "utf8") === hash) {
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
@@ -88,7 +115,7 @@ export async function buildWasm(entry: string, board: BoardName, out: string, op
   mkdirSync(dirname(out), { recursive: true });
   const asc = await import("assemblyscript/asc");
   let stderr = "";
-  const args = [relative(ROOT, entry), ...ascFlags(board), "--baseDir", ROOT, "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat")];
+  const args = [relative(ROOT, entry), ...ascFlags(board), ...extra, "--baseDir", ROOT, "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat")];
   const { error } = await asc.main(args, {
     stdout: { write: () => true } as never,
     stderr: {
@@ -103,14 +130,15 @@ export async function buildWasm(entry: string, board: BoardName, out: string, op
   return { path: out, rebuilt: true, ms: performance.now() - t0 };
 }
 
-/** Compile the firmware (firmware/main.ts) for `board` into build/firmware/<board>.wasm. */
-export async function buildFirmware(board: BoardName, opts: { force?: boolean } = {}): Promise<BuildResult> {
+/** Compile the firmware (firmware/main.ts) for `board` into build/firmware/<board>[-variant].wasm. */
+export async function buildFirmware(board: BoardName, opts: { force?: boolean; variant?: Variant } = {}): Promise<BuildResult> {
   const entry = join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts");
-  return buildWasm(entry, board, firmwarePath(board), opts);
+  const v = opts.variant ?? {};
+  return buildWasm(entry, board, firmwarePath(board, v), { force: opts.force, extraFlags: variantFlags(v) });
 }
 
-export function loadFirmware(board: BoardName): Uint8Array<ArrayBuffer> {
-  const p = firmwarePath(board);
+export function loadFirmware(board: BoardName, v: Variant = {}): Uint8Array<ArrayBuffer> {
+  const p = firmwarePath(board, v);
   if (!existsSync(p)) throw new Error(`no firmware build at ${relative(process.cwd(), p)}: run \`piwave firmware --board ${board}\``);
   return new Uint8Array(readFileSync(p));
 }

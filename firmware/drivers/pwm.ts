@@ -84,6 +84,15 @@ export function start(): void {
   write32(PWM_CTL, CTL_STREAM);
 }
 
+/** Let the PWM raise DREQ when the FIFO holds `dreq` words or fewer (and PANIC at `panic`). */
+export function enableDma(dreq: u32, panic: u32): void {
+  write32(PWM_DMAC, (1 << 31) | ((panic & 0xff) << 8) | (dreq & 0xff));
+}
+
+export function disableDma(): void {
+  write32(PWM_DMAC, 0);
+}
+
 /** Disable both channels; the outputs go to their idle level. */
 export function stop(): void {
   write32(PWM_CTL, 0);

@@ -1,0 +1,150 @@
+/**
+ * The music as a stream of signed 16-bit stereo frames at the audio rate:
+ * every track of the bundle in order, each entered and left through a ramp
+ * from and to silence (0), so a track that starts or ends loud does not
+ * click. A ramp moves each channel by at most `step` per frame. Then the
+ * stream ends.
+ *
+ * Track starts and ends are reported as events for the log; with DMA the
+ * stream runs up to two buffers (~50 ms) ahead of what the jack plays.
+ */
+import { bundle_read } from "../abi";
+import * as bundle from "./bundle";
+
+export const EVENT_NONE: i32 = 0;
+export const EVENT_START: i32 = 1;
+export const EVENT_END: i32 = 2;
+
+const PHASE_LEAD_IN: i32 = 0;
+const PHASE_TRACK: i32 = 1;
+const PHASE_LEAD_OUT: i32 = 2;
+const PHASE_DONE: i32 = 3;
+
+let step: i32 = 16;
+let phase: i32 = PHASE_DONE;
+let track: u32 = 0;
+let offset: u32 = 0;
+let remaining: u32 = 0;
+let chunkPos: usize = 0;
+let chunkEnd: usize = 0;
+let firstL: i32 = 0;
+let firstR: i32 = 0;
+
+/** The current frame after `next()`. */
+export let left: i32 = 0;
+export let right: i32 = 0;
+/** Frames of track audio produced so far (ramps not counted). */
+export let trackFrames: u64 = 0;
+export let rampFrames: u64 = 0;
+
+// A small queue of (kind, track) events, oldest first.
+const QUEUE: u32 = 16;
+const eventKinds: StaticArray<i32> = new StaticArray<i32>(QUEUE);
+const eventTracks: StaticArray<u32> = new StaticArray<u32>(QUEUE);
+let qHead: u32 = 0;
+let qTail: u32 = 0;
+let taken: u32 = 0;
+
+function emit(kind: i32, t: u32): void {
+  if (qTail - qHead >= QUEUE) return; // the log fell far behind: drop
+  unchecked((eventKinds[qTail % QUEUE] = kind));
+  unchecked((eventTracks[qTail % QUEUE] = t));
+  qTail++;
+}
+
+/** Take the oldest pending event (EVENT_*); its track is then `eventTrackIndex()`. */
+export function takeEvent(): i32 {
+  if (qHead == qTail) return EVENT_NONE;
+  const i = qHead % QUEUE;
+  qHead++;
+  taken = unchecked(eventTracks[i]);
+  return unchecked(eventKinds[i]);
+}
+export function eventTrackIndex(): u32 {
+  return taken;
+}
+
+function openTrack(i: u32): void {
+  track = i;
+  offset = bundle.dataOffset(i);
+  remaining = bundle.frameCount(i) * bundle.FRAME_BYTES;
+  chunkPos = 0;
+  chunkEnd = 0;
+  refill();
+  firstL = <i32>load<i16>(chunkPos);
+  firstR = <i32>load<i16>(chunkPos, 2);
+  phase = PHASE_LEAD_IN;
+}
+
+function refill(): bool {
+  if (remaining == 0) return false;
+  const want = remaining < bundle.CHUNK_BYTES ? remaining : bundle.CHUNK_BYTES;
+  const got = bundle_read(offset, <u32>bundle.chunk, want) & ~3;
+  if (got == 0) return false;
+  offset += got;
+  remaining -= got;
+  chunkPos = bundle.chunk;
+  chunkEnd = bundle.chunk + got;
+  return true;
+}
+
+/** Start at the first track; `rampStep` is the largest per-frame move of a ramp. */
+export function start(rampStep: i32): void {
+  step = rampStep > 0 ? rampStep : 1;
+  left = 0;
+  right = 0;
+  trackFrames = 0;
+  rampFrames = 0;
+  if (bundle.trackCount() > 0) openTrack(0);
+}
+
+@inline function toward(cur: i32, target: i32): i32 {
+  if (cur < target) return target - cur > step ? cur + step : target;
+  return cur - target > step ? cur - step : target;
+}
+
+/** Advance one frame. False when the stream has ended (left = right = 0 then). */
+export function next(): bool {
+  while (true) {
+    if (phase == PHASE_TRACK) {
+      if (chunkPos >= chunkEnd && !refill()) {
+        emit(EVENT_END, track);
+        phase = PHASE_LEAD_OUT;
+        continue;
+      }
+      left = <i32>load<i16>(chunkPos);
+      right = <i32>load<i16>(chunkPos, 2);
+      chunkPos += 4;
+      trackFrames++;
+      return true;
+    }
+    if (phase == PHASE_LEAD_IN) {
+      if (left == firstL && right == firstR) {
+        emit(EVENT_START, track);
+        phase = PHASE_TRACK;
+        continue;
+      }
+      left = toward(left, firstL);
+      right = toward(right, firstR);
+      rampFrames++;
+      return true;
+    }
+    if (phase == PHASE_LEAD_OUT) {
+      if (left == 0 && right == 0) {
+        if (track + 1 < bundle.trackCount()) {
+          openTrack(track + 1);
+          continue;
+        }
+        phase = PHASE_DONE;
+        continue;
+      }
+      left = toward(left, 0);
+      right = toward(right, 0);
+      rampFrames++;
+      return true;
+    }
+    left = 0;
+    right = 0;
+    return false;
+  }
+}
