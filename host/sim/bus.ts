@@ -17,6 +17,11 @@ export class Bus {
   accesses = 0;
   /** Virtual time after which the run is declared stuck. */
   limitPs = Infinity;
+  private stallEvery = 0;
+  private stallFor = 0;
+  private nextStall = Infinity;
+  /** Injected CPU stalls so far. */
+  stalls = 0;
 
   constructor(
     readonly clock: SimClock,
@@ -90,6 +95,20 @@ export class Bus {
   private hotBase = 0;
   private hotSize = 0;
 
+  /** Pause the firmware for `forPs` every `everyPs` (the hardware keeps running). */
+  setStalls(everyPs: number, forPs: number): void {
+    this.stallEvery = everyPs;
+    this.stallFor = forPs;
+    this.nextStall = everyPs;
+  }
+
+  private stall(): void {
+    const c = this.clock;
+    c.now += this.stallFor;
+    this.stalls++;
+    this.nextStall = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+  }
+
   setHot(device: Device): void {
     this.hot = device;
     this.hotBase = device.base;
@@ -100,6 +119,7 @@ export class Bus {
     const addr = address >>> 0;
     this.accesses++;
     const c = this.clock;
+    if (c.now >= this.nextStall) this.stall();
     const t = (c.now += c.accessPs);
     if (t > this.limitPs) this.timeLimit();
     const off = addr - this.hotBase;
@@ -119,6 +139,7 @@ export class Bus {
     const val = value >>> 0;
     this.accesses++;
     const c = this.clock;
+    if (c.now >= this.nextStall) this.stall();
     const t = (c.now += c.accessPs);
     if (t > this.limitPs) this.timeLimit();
     if (this.trace !== undefined) this.trace.record(t, true, addr, val);

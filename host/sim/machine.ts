@@ -11,6 +11,7 @@ import { HALT_CODES, HaltSignal, createImports } from "./abi.js";
 import { Bus } from "./bus.js";
 import { ClockManager } from "./clock.js";
 import { type DeviceContext, SimFault, type Violation } from "./device.js";
+import { Dma } from "./dma.js";
 import { Gpio } from "./gpio.js";
 import type { Jack } from "./jack.js";
 import { Pwm } from "./pwm.js";
@@ -38,6 +39,8 @@ export interface SimOptions {
   gpfsel?: number[];
   /** Model a clock generator whose BUSY never clears. */
   cmStuckBusy?: boolean;
+  /** Pause the firmware (not the hardware) for `forMs` every `everyMs` of virtual time. */
+  stall?: { everyMs: number; forMs: number };
   /**
    * "hardware" (default): the PWM model. "ram": the PWM window is plain
    * RAM, as in QEMU 7.2 raspi3b, for comparing traces with a QEMU run.
@@ -68,6 +71,7 @@ export class Machine implements DeviceContext {
   readonly gpio: Gpio;
   readonly cm: ClockManager;
   readonly pwm: Pwm;
+  readonly dma: Dma;
   readonly timer: SystemTimer;
   readonly uart: Uart;
   readonly trace: Trace | undefined;
@@ -75,7 +79,7 @@ export class Machine implements DeviceContext {
   private uartBytes: number[] = [];
   private lineStart = 0;
   private readonly lines: string[] = [];
-  private instance: WebAssembly.Instance | undefined;
+  instance: WebAssembly.Instance | undefined;
 
   constructor(private readonly opts: SimOptions) {
     this.board = getBoard(opts.board);
@@ -90,8 +94,11 @@ export class Machine implements DeviceContext {
     this.pwm = new Pwm(this.board, this, this.cm);
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
+    this.dma = new Dma(this.board, this, this.pwm);
+    this.dma.memory = () => new Uint8Array((this.instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer ?? new ArrayBuffer(0));
+    if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
-    for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart]) this.bus.map(d);
+    for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart, this.dma]) this.bus.map(d);
     this.bus.setHot(pwmWindow);
   }
 

@@ -94,6 +94,8 @@ export class Pwm extends Device implements ClockListener {
   readonly ctlWrites: { value: number; timePs: number }[] = [];
   /** Words accepted into the FIFO. */
   wordsWritten = 0;
+  private dreqHook: (() => void) | undefined;
+  private inDreq = false;
 
   constructor(
     board: Board,
@@ -128,6 +130,43 @@ export class Pwm extends Device implements ClockListener {
 
   get dmacValue(): number {
     return this.dmac;
+  }
+
+  /** Called whenever DREQ may have risen (the DMA model services it). */
+  onDreq(hook: () => void): void {
+    this.dreqHook = hook;
+  }
+
+  /** DREQ: DMA enabled and the FIFO holds DMAC.DREQ words or fewer. */
+  dreq(): boolean {
+    return (this.dmac & 0x80000000) !== 0 && this.count <= (this.dmac & 0xff) && this.count < FIFO_WORDS;
+  }
+
+  /** Start time of the next period of any channel (Infinity when idle). */
+  nextEventTime(): number {
+    return this.nextEvent;
+  }
+
+  /** A word from the DMA engine (no sync: called from inside the period loop). */
+  pushFromDma(value: number): void {
+    if (this.count === FIFO_WORDS) {
+      this.sticky |= STA.WERR1;
+      return;
+    }
+    this.fifo[(this.head + this.count) & (FIFO_WORDS - 1)] = value >>> 0;
+    this.count++;
+    this.wordsWritten++;
+  }
+
+  private raiseDreq(): void {
+    if (this.dreqHook && !this.inDreq && this.dreq()) {
+      this.inDreq = true;
+      try {
+        this.dreqHook();
+      } finally {
+        this.inDreq = false;
+      }
+    }
   }
 
   beforeClockChange(now: number): void {
@@ -190,6 +229,7 @@ export class Pwm extends Device implements ClockListener {
         this.head = (this.head + 1) & (FIFO_WORDS - 1);
         this.count--;
         this.last[ch] = duty;
+        if (this.dreqHook) this.raiseDreq();
       } else if (ctl & CTL.RPTL1) {
         duty = this.last[ch]!;
       } else {
@@ -289,6 +329,7 @@ export class Pwm extends Device implements ClockListener {
         return;
       case 0x08:
         this.dmac = value >>> 0;
+        this.raiseDreq();
         return;
       case 0x10:
       case 0x20:

@@ -1,0 +1,254 @@
+/**
+ * DMA controller model (answers firmware/drivers/dma.ts): channels 0–14 at
+ * +0x7000 (0x100 apart) with CS, CONBLK_AD, TI, SOURCE_AD, DEST_AD,
+ * TXFR_LEN, STRIDE, NEXTCONBK, DEBUG, and the global INT_STATUS/ENABLE.
+ *
+ * What is modelled is what the PWM audio path uses: memory → PWM FIF1
+ * transfers paced by the PWM's DREQ (reference §1.4: DREQ while the FIFO
+ * holds DMAC.DREQ words or fewer). Control blocks are read from the
+ * firmware's linear memory through the bus-address mapping (RAM bus
+ * address = 0xC0000000 | phys, reference §1.1). A control block that the
+ * real engine would mishandle fails loudly: not 32-byte aligned, not a RAM
+ * bus address, a destination other than the PWM FIFO, source outside RAM,
+ * a length that is not whole words, 2D mode.
+ *
+ * Busy-wait acceleration: a read of CONBLK_AD that would return what the
+ * previous read of it returned (the firmware is waiting for the engine to
+ * move on) returns when it changes, time advanced accordingly.
+ */
+import type { Board } from "../boards.js";
+import { SIM_LINEAR_MEMORY_PHYS } from "./abi.js";
+import { Device, type DeviceContext, SimFault, flagNames, hex32 } from "./device.js";
+import type { Pwm } from "./pwm.js";
+
+export const CS = { ACTIVE: 1 << 0, END: 1 << 1, INT: 1 << 2, DREQ: 1 << 3, PAUSED: 1 << 4, ERROR: 1 << 8, WAIT_FOR_OUTSTANDING_WRITES: 1 << 28, DISDEBUG: 1 << 29, ABORT: 1 << 30, RESET: 1 << 31 } as const;
+export const TI = { INTEN: 1 << 0, TDMODE: 1 << 1, WAIT_RESP: 1 << 3, DEST_INC: 1 << 4, DEST_WIDTH: 1 << 5, DEST_DREQ: 1 << 6, DEST_IGNORE: 1 << 7, SRC_INC: 1 << 8, SRC_WIDTH: 1 << 9, SRC_DREQ: 1 << 10, SRC_IGNORE: 1 << 11, NO_WIDE_BURSTS: 1 << 26 } as const;
+const CS_NAMES = Object.fromEntries(Object.entries(CS).map(([k, v]) => [Math.log2(v >>> 0), k]));
+const TI_NAMES = Object.fromEntries(Object.entries(TI).map(([k, v]) => [Math.log2(v), k]));
+
+function decodeCs(v: number): string {
+  const parts = flagNames(v, CS_NAMES);
+  parts.push(`PRIORITY=${(v >>> 16) & 15}`, `PANIC_PRIORITY=${(v >>> 20) & 15}`);
+  return parts.join(" ");
+}
+function decodeTi(v: number): string {
+  return [...flagNames(v, TI_NAMES), `PERMAP=${(v >>> 16) & 31}`].join(" ");
+}
+
+class Channel {
+  cs = 0;
+  cb = 0;
+  ti = 0;
+  src = 0;
+  dst = 0;
+  len = 0;
+  stride = 0;
+  next = 0;
+  debug = 0;
+  lastCbRead = -1;
+  words = 0;
+  get active(): boolean {
+    return (this.cs & CS.ACTIVE) !== 0;
+  }
+}
+
+export class Dma extends Device {
+  private readonly ch: Channel[] = Array.from({ length: 15 }, () => new Channel());
+  private enable = 0x7fff;
+  private readonly fifoBus: number;
+  /** The firmware's linear memory (set by the machine once the module is instantiated). */
+  memory: () => Uint8Array = () => new Uint8Array(0);
+
+  constructor(
+    board: Board,
+    ctx: DeviceContext,
+    private readonly pwm: Pwm,
+    private readonly pwmDreq = board.pwmDreq,
+  ) {
+    const regs = [];
+    for (let c = 0; c < 15; c++) {
+      const b = c * 0x100;
+      const n = `DMA${c}_`;
+      regs.push(
+        { offset: b + 0x00, name: n + "CS", decode: decodeCs },
+        { offset: b + 0x04, name: n + "CONBLK_AD" },
+        { offset: b + 0x08, name: n + "TI", decode: decodeTi },
+        { offset: b + 0x0c, name: n + "SOURCE_AD" },
+        { offset: b + 0x10, name: n + "DEST_AD" },
+        { offset: b + 0x14, name: n + "TXFR_LEN", decode: (v: number) => String(v) },
+        { offset: b + 0x18, name: n + "STRIDE" },
+        { offset: b + 0x1c, name: n + "NEXTCONBK" },
+        { offset: b + 0x20, name: n + "DEBUG" },
+      );
+    }
+    regs.push({ offset: 0xfe0, name: "DMA_INT_STATUS" }, { offset: 0xff0, name: "DMA_ENABLE" });
+    super("DMA", board.peripheralBase + 0x7000, 0x1000, regs, ctx);
+    this.fifoBus = 0x7e000000 + board.pwmOffset + 0x18;
+    pwm.onDreq(() => this.service());
+  }
+
+  /** Words channel `c` has moved. */
+  wordsMoved(c: number): number {
+    return this.ch[c]!.words;
+  }
+
+  private offsetOf(what: string, c: number, bus: number, len: number): number {
+    const fail = (why: string): never => {
+      throw new SimFault(`DMA channel ${c}: ${what} ${hex32(bus)} ${why}`, bus);
+    };
+    if (bus >>> 30 !== 3) fail("is not a RAM bus address (the legacy DMA engines see RAM at 0xC0000000 | phys, reference §1.1)");
+    const phys = bus & 0x3fffffff;
+    const off = phys - SIM_LINEAR_MEMORY_PHYS;
+    const size = this.memory().length;
+    if (off < 0 || off + len > size) fail(`(phys ${hex32(phys)}) is outside the firmware's memory`);
+    return off;
+  }
+
+  private loadCb(c: number, ch: Channel): void {
+    const addr = ch.cb;
+    if (addr & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} is not 32-byte aligned`, addr);
+    const off = this.offsetOf("control block", c, addr, 32);
+    const dv = new DataView(this.memory().buffer, off, 32);
+    ch.ti = dv.getUint32(0, true);
+    ch.src = dv.getUint32(4, true);
+    ch.dst = dv.getUint32(8, true);
+    ch.len = dv.getUint32(12, true);
+    ch.stride = dv.getUint32(16, true);
+    ch.next = dv.getUint32(20, true);
+    const where = `control block at ${hex32(addr)}`;
+    if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: ${where} uses 2D mode, which is not modelled`, addr);
+    if (!(ch.ti & TI.DEST_DREQ) || ((ch.ti >>> 16) & 31) !== this.pwmDreq || ch.dst !== this.fifoBus) {
+      throw new SimFault(
+        `DMA channel ${c}: ${where}: destination ${hex32(ch.dst)} (TI ${decodeTi(ch.ti)}) is not the PWM FIFO; ` +
+          `only memory → PWM FIF1 (${hex32(this.fifoBus)}, DEST_DREQ, PERMAP=${this.pwmDreq}) transfers are modelled`,
+        addr,
+      );
+    }
+    if (ch.len === 0 || ch.len & 3) throw new SimFault(`DMA channel ${c}: ${where}: TXFR_LEN ${ch.len} is not a whole number of words`, addr);
+    this.offsetOf(`${where}: source`, c, ch.src, ch.len);
+    if (ch.next !== 0 && ch.next & 31) throw new SimFault(`DMA channel ${c}: ${where}: NEXTCONBK ${hex32(ch.next)} is not 32-byte aligned`, addr);
+  }
+
+  /** The PWM asked for data: move words while DREQ stays up. */
+  service(): void {
+    for (let c = 0; c < 15; c++) {
+      const ch = this.ch[c]!;
+      if (!ch.active || !(this.enable & (1 << c))) continue;
+      const mem = this.memory();
+      while (ch.active && this.pwm.dreq()) {
+        const off = this.offsetOf("source", c, ch.src, 4);
+        this.pwm.pushFromDma(mem[off]! | (mem[off + 1]! << 8) | (mem[off + 2]! << 16) | (mem[off + 3]! << 24));
+        ch.words++;
+        if (ch.ti & TI.SRC_INC) ch.src = (ch.src + 4) >>> 0;
+        ch.len -= 4;
+        if (ch.len === 0) this.nextCb(c, ch);
+      }
+    }
+  }
+
+  private nextCb(c: number, ch: Channel): void {
+    if (ch.ti & TI.INTEN) ch.cs |= CS.INT;
+    ch.cb = ch.next;
+    if (ch.cb === 0) {
+      ch.cs = (ch.cs & ~CS.ACTIVE) | CS.END;
+      return;
+    }
+    this.loadCb(c, ch);
+  }
+
+  read(offset: number): number {
+    if (offset === 0xff0) return this.enable;
+    if (offset === 0xfe0) return this.ch.reduce((v, ch, i) => v | (ch.cs & CS.INT ? 1 << i : 0), 0);
+    const c = offset >>> 8;
+    const ch = this.ch[c];
+    const reg = offset & 0xff;
+    if (!ch || reg > 0x20) return this.unmodelled(offset, false);
+    this.pwm.sync(this.ctx.clock.now);
+    switch (reg) {
+      case 0x00:
+        return (ch.cs | (this.pwm.dreq() ? CS.DREQ : 0)) >>> 0;
+      case 0x04: {
+        if (ch.active && ch.cb === ch.lastCbRead) {
+          // The firmware polls for the engine to move on: jump there.
+          const start = ch.cb;
+          while (ch.active && ch.cb === start && this.pwm.nextEventTime() !== Infinity) {
+            this.ctx.clock.advanceTo(this.pwm.nextEventTime());
+            this.pwm.sync(this.ctx.clock.now);
+          }
+        }
+        ch.lastCbRead = ch.cb;
+        return ch.cb >>> 0;
+      }
+      case 0x08:
+        return ch.ti >>> 0;
+      case 0x0c:
+        return ch.src >>> 0;
+      case 0x10:
+        return ch.dst >>> 0;
+      case 0x14:
+        return ch.len >>> 0;
+      case 0x18:
+        return ch.stride >>> 0;
+      case 0x1c:
+        return ch.next >>> 0;
+      case 0x20:
+        return ch.debug >>> 0;
+    }
+    return this.unmodelled(offset, false);
+  }
+
+  write(offset: number, value: number): void {
+    if (offset === 0xff0) {
+      this.enable = value & 0x7fff;
+      return;
+    }
+    const c = offset >>> 8;
+    const ch = this.ch[c];
+    const reg = offset & 0xff;
+    if (!ch || (reg !== 0x00 && reg !== 0x04 && reg !== 0x20)) {
+      if (ch && reg <= 0x1c) this.violation(`DMA${c} register +0x${reg.toString(16)} is loaded from the control block; the write is ignored`);
+      else this.unmodelled(offset, true);
+      return;
+    }
+    this.pwm.sync(this.ctx.clock.now);
+    if (reg === 0x04) {
+      if (ch.active) this.violation(`DMA${c}_CONBLK_AD written while the channel is active`);
+      ch.cb = value >>> 0;
+      ch.lastCbRead = -1;
+      return;
+    }
+    if (reg === 0x20) {
+      ch.debug &= ~(value & 0x7);
+      return;
+    }
+    // CS
+    if (value & CS.RESET) {
+      this.ch[c] = new Channel();
+      return;
+    }
+    if (value & CS.ABORT && ch.active) {
+      ch.len = 0;
+      this.nextCb(c, ch);
+    }
+    ch.cs &= ~(value & (CS.END | CS.INT)); // write 1 to clear
+    const keep = 0x00ff0000 | CS.WAIT_FOR_OUTSTANDING_WRITES | CS.DISDEBUG;
+    ch.cs = (ch.cs & ~keep) | (value & keep);
+    if (value & CS.ACTIVE && !ch.active) {
+      if (!(this.enable & (1 << c))) {
+        this.violation(`DMA${c} activated while its bit in DMA_ENABLE is clear: it does not run`);
+        return;
+      }
+      if (ch.cb === 0) {
+        this.violation(`DMA${c} activated with CONBLK_AD = 0: nothing to do`);
+        return;
+      }
+      this.loadCb(c, ch);
+      ch.cs |= CS.ACTIVE;
+      ch.lastCbRead = -1;
+      this.service();
+    } else if (!(value & CS.ACTIVE) && ch.active) {
+      ch.cs |= CS.PAUSED;
+      ch.cs &= ~CS.ACTIVE;
+    }
+  }
+}
