@@ -62,3 +62,28 @@ export function decodeWav(bytes: Uint8Array, what = "WAV file"): WavData {
   }
   throw new Error(`${what}: no data chunk`);
 }
+
+/** 32-bit float WAV (format 3): for measurement signals below 16-bit resolution. */
+export function encodeWavFloat(samples: Float64Array | Float32Array, sampleRate: number, channels: number): Uint8Array {
+  const dataBytes = samples.length * 4;
+  const buf = new Uint8Array(44 + dataBytes);
+  const dv = new DataView(buf.buffer);
+  const ascii = (off: number, s: string) => {
+    for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
+  };
+  ascii(0, "RIFF");
+  dv.setUint32(4, 36 + dataBytes, true);
+  ascii(8, "WAVE");
+  ascii(12, "fmt ");
+  dv.setUint32(16, 16, true);
+  dv.setUint16(20, 3, true); // IEEE float
+  dv.setUint16(22, channels, true);
+  dv.setUint32(24, Math.round(sampleRate), true);
+  dv.setUint32(28, Math.round(sampleRate) * channels * 4, true);
+  dv.setUint16(32, channels * 4, true);
+  dv.setUint16(34, 32, true);
+  ascii(36, "data");
+  dv.setUint32(40, dataBytes, true);
+  for (let i = 0; i < samples.length; i++) dv.setFloat32(44 + i * 4, samples[i]!, true);
+  return buf;
+}

@@ -2,6 +2,8 @@
 import os from "node:os";
 import { benchKernel, benchQemuBoot } from "../../bench/kernel.js";
 import { benchPipeline } from "../../bench/pipeline.js";
+import { benchCpu } from "../../bench/cpu.js";
+import { benchQuality, benchStalls } from "../../bench/quality.js";
 import { benchSimSpeed } from "../../bench/sim-speed.js";
 import { kb } from "./build.js";
 import { BOARD_NAMES } from "../boards.js";
@@ -46,6 +48,20 @@ export async function benchCommand(args: string[]): Promise<number> {
   console.log("\nconvert + crunch + image, 3-minute stereo mp3 (goals: cold < 10 s, warm < 3 s)");
   console.log(`  cold: ${fmt(p.cold)}`);
   console.log(`  warm: ${fmt(p.warm)}`);
+
+  console.log("\njack quality, Pi 4, simulated (analog model: RC 17.9 kHz; 1 kHz tones, 20 Hz-20 kHz; goal: shaped SNR >= 96 dB)");
+  const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}` : "-inf");
+  for (const f of await benchQuality("pi4")) {
+    console.log(
+      `  ${f.label.padEnd(12)} -1 dBFS: SNR ${db(f.fullScale.snrDb)} dB, THD+N ${db(f.fullScale.thdnDb)} dB | -60 dBFS: SNR ${db(f.lowLevel.snrDb)} dB, THD+N ${db(f.lowLevel.thdnDb)} dB | idle noise ${db(f.idleNoiseDbfs)} dBFS`,
+    );
+  }
+  console.log("\ngaps under a 5 ms CPU stall every 100 ms (2 s of audio, Pi 4, plain)");
+  for (const g of await benchStalls("pi4")) {
+    console.log(`  ${g.label.padEnd(13)} ${g.gapPeriods} gap periods at the jack, ${g.firmwareUnderruns} underrun events reported by the firmware (${g.stalls} stalls)`);
+  }
+  console.log("\nfirmware CPU time per second of audio (wasm2c C built natively, hardware stubbed; goal for shaped: <= 5 % of one core)");
+  for (const c of await benchCpu(10)) console.log(`  ${c.label.padEnd(22)} ${(c.fraction * 100).toFixed(2)} % of one core`);
 
   const boot = await benchQemuBoot(3);
   console.log(

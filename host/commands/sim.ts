@@ -1,9 +1,10 @@
 /** `piwave sim`: run the firmware on the simulated Pi. */
 import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
 import { dirname, relative } from "node:path";
-import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
+import { type BoardName, type Quality, frameRateMilliHz, getBoard } from "../boards.js";
 import { decodeBundle } from "../bundle.js";
-import { buildFirmware, loadFirmware } from "../firmware.js";
+import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
+import { writeReport } from "../quality/report.js";
 import { type SimResult, describeHalt, simulate } from "../sim/machine.js";
 import { formatEntry } from "../sim/trace.js";
 import { encodeWav } from "../wav.js";
@@ -20,10 +21,19 @@ streams the firmware's UART log, writes the jack output and prints a summary.
   --trace-limit N     record at most N accesses (default 1000000)
   --access-ns N       virtual cost of one MMIO access (default 100)
   --quiet             do not print the UART log
+  --quality plain|shaped   firmware output mode (default plain)
+  --feed poll|dma          how words reach the PWM (default poll)
+  --dither                 TPDF dither in the shaped mode
+  --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
+  --report FILE            measure plain vs shaped (SNR, THD+N, idle noise) and
+                           write an HTML report with waveform and spectrum plots
+                           (ignores --bundle)
 `;
 
 export interface RunOptions {
   board: BoardName;
+  variant?: Variant;
+  stall?: { everyMs: number; forMs: number };
   bundle: Uint8Array;
   bundleName: string;
   out?: string;
@@ -36,14 +46,15 @@ export interface RunOptions {
 /** Run, stream the UART, write outputs, print the summary. Returns the exit code. */
 export async function runAndReport(o: RunOptions): Promise<{ code: number; result: SimResult }> {
   const board = getBoard(o.board);
-  await buildFirmware(o.board);
-  const wasm = loadFirmware(o.board);
+  await buildFirmware(o.board, { variant: o.variant });
+  const wasm = loadFirmware(o.board, o.variant);
   const t0 = performance.now();
   const result = simulate({
     board: o.board,
     wasm,
     bundle: o.bundle,
     accessNs: o.accessNs,
+    stall: o.stall,
     trace: o.trace ? (o.traceLimit ?? 1_000_000) : false,
     onUartLine: o.quiet ? undefined : (line) => process.stdout.write(color.dim("uart| ") + colorLogLine(line) + "\n"),
   });
@@ -102,11 +113,39 @@ export async function simCommand(args: string[]): Promise<number> {
       "trace-limit": { type: "string" },
       "access-ns": { type: "string" },
       quiet: { type: "boolean" },
+      quality: { type: "string" },
+      feed: { type: "string" },
+      dither: { type: "boolean" },
+      stall: { type: "string" },
+      report: { type: "string" },
     },
     USAGE,
   );
   if (!r) return 0;
   const v = r.values;
+  if (v.quality !== undefined && v.quality !== "plain" && v.quality !== "shaped") throw new UsageError(`--quality takes plain or shaped, not "${v.quality}"`);
+  if (v.feed !== undefined && v.feed !== "poll" && v.feed !== "dma") throw new UsageError(`--feed takes poll or dma, not "${v.feed}"`);
+  const variant: Variant = { quality: v.quality as Quality | undefined, feed: v.feed as "poll" | "dma" | undefined, dither: v.dither === true };
+  let stall: { everyMs: number; forMs: number } | undefined;
+  if (v.stall) {
+    const m = v.stall.match(/^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/);
+    if (!m || Number(m[2]) <= Number(m[1])) throw new UsageError(`--stall takes MS/EVERY_MS with MS < EVERY_MS, e.g. 5/100, not "${v.stall}"`);
+    stall = { forMs: Number(m[1]), everyMs: Number(m[2]) };
+  }
+  if (v.report) {
+    const board = boardOption(v.board);
+    const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma", dither: v.dither === true } });
+    mkdirSync(dirname(v.report), { recursive: true });
+    writeFileSync(v.report, html);
+    for (const f of figures) {
+      console.log(
+        `${f.label.padEnd(7)} 1 kHz -1 dBFS: SNR ${f.fullScale.snrDb.toFixed(1)} dB, THD+N ${f.fullScale.thdnDb.toFixed(1)} dB; ` +
+          `-60 dBFS: SNR ${f.lowLevel.snrDb.toFixed(1)} dB, THD+N ${f.lowLevel.thdnDb.toFixed(1)} dB; idle noise ${Number.isFinite(f.idleNoiseDbfs) ? f.idleNoiseDbfs.toFixed(1) + " dBFS" : "none (exact silence)"}`,
+      );
+    }
+    console.log(`report      ${relative(process.cwd(), v.report)}`);
+    return 0;
+  }
   if (!v.bundle) throw new UsageError(`--bundle FILE is required (run \`piwave demo\` to make one)\n\n${USAGE}`);
   let bundle: Uint8Array;
   try {
@@ -129,6 +168,8 @@ export async function simCommand(args: string[]): Promise<number> {
     traceLimit: numberOption("trace-limit", v["trace-limit"], 1_000_000, 1),
     accessNs: numberOption("access-ns", v["access-ns"], 100, 1),
     quiet: v.quiet === true,
+    variant,
+    stall,
   });
   return code;
 }

@@ -1,0 +1,57 @@
+/**
+ * Benchmark: the firmware's CPU cost per second of audio, per mode. The same
+ * wasm2c C that goes into kernel8.img is compiled natively for this machine
+ * (bench/native/runner.c stubs the hardware so the firmware never waits)
+ * and timed with the process CPU clock.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BOARDS, frameRateMilliHz } from "../host/boards.js";
+import { encodeBundle } from "../host/bundle.js";
+import { ROOT, type Variant, buildFirmware } from "../host/firmware.js";
+import { requireTool } from "../host/tools.js";
+
+export interface CpuFigure {
+  label: string;
+  /** CPU seconds per second of audio (0.05 = 5 % of one core). */
+  fraction: number;
+}
+
+export async function benchCpu(seconds = 10): Promise<CpuFigure[]> {
+  const clang = requireTool("clang");
+  const wasm2c = requireTool("wasm2c");
+  const dir = join(ROOT, "build", "bench", "cpu");
+  mkdirSync(dir, { recursive: true });
+  const out: CpuFigure[] = [];
+  const modes: [string, Variant][] = [
+    ["plain, FIFO polling", {}],
+    ["plain, DMA", { feed: "dma" }],
+    ["shaped, DMA", { quality: "shaped", feed: "dma" }],
+    ["shaped + dither, DMA", { quality: "shaped", feed: "dma", dither: true }],
+  ];
+  for (const [label, v] of modes) {
+    const q = v.quality ?? "plain";
+    const rate = frameRateMilliHz(BOARDS.pi4, q);
+    const n = Math.round((seconds * rate) / 1000);
+    const pcm = new Int16Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      pcm[2 * i] = Math.round(20000 * Math.sin((2 * Math.PI * 1000 * i * 1000) / rate));
+      pcm[2 * i + 1] = Math.round(15000 * Math.sin((2 * Math.PI * 440 * i * 1000) / rate));
+    }
+    const bundlePath = join(dir, `${q}.pwb`);
+    writeFileSync(bundlePath, encodeBundle([{ name: "cpu", rateMilliHz: rate, pcm }]));
+    const wasm = (await buildFirmware("pi4", { variant: v })).path;
+    const work = join(dir, label.replace(/\W+/g, "-"));
+    mkdirSync(work, { recursive: true });
+    const c = join(work, "app.c");
+    execFileSync(wasm2c, [wasm, "-n", "app", "-o", c]);
+    const exe = join(work, "runner");
+    execFileSync(clang, ["-O2", "-I/usr/src/wasm2c", `-I${work}`, "-o", exe, c, "/usr/src/wasm2c/wasm-rt-impl.c", join(ROOT, "bench", "native", "runner.c"), "-lm", "-w"], { stdio: "pipe" });
+    const res = execFileSync(exe, [bundlePath], { encoding: "utf8", timeout: 120_000 });
+    const m = res.match(/cpu_seconds=([\d.]+) frames=(\d+) halt=0/);
+    if (!m) throw new Error(`cpu benchmark ${label}: unexpected output ${res}`);
+    out.push({ label, fraction: Number(m[1]) / (Number(m[2]) / (rate / 1000)) });
+  }
+  return out;
+}
