@@ -48,7 +48,7 @@ export async function benchCpu(seconds = 10): Promise<CpuFigure[]> {
     execFileSync(wasm2c, [wasm, "-n", "app", "-o", c]);
     const exe = join(work, "runner");
     execFileSync(clang, ["-O2", "-I/usr/src/wasm2c", `-I${work}`, "-o", exe, c, "/usr/src/wasm2c/wasm-rt-impl.c", join(ROOT, "bench", "native", "runner.c"), "-lm", "-w"], { stdio: "pipe" });
-    const res = execFileSync(exe, [bundlePath], { encoding: "utf8", timeout: 120_000 });
+    const res = execFileSync(exe, [bundlePath], { encoding: "utf8", timeout: 120_000, stdio: ["ignore", "pipe", "pipe"] });
     const m = res.match(/cpu_seconds=([\d.]+) frames=(\d+) halt=0/);
     if (!m) throw new Error(`cpu benchmark ${label}: unexpected output ${res}`);
     out.push({ label, fraction: Number(m[1]) / (Number(m[2]) / (rate / 1000)) });

@@ -14,6 +14,15 @@ export class GrowableU16 {
   data = new Uint16Array(1 << 16);
   length = 0;
 
+  /** Make room for `n` values up front (avoids re-allocation while recording). */
+  reserve(n: number): void {
+    if (n > this.data.length) {
+      const d = new Uint16Array(n);
+      d.set(this.data.subarray(0, this.length));
+      this.data = d;
+    }
+  }
+
   push(v: number): void {
     if (this.length === this.data.length) {
       const d = new Uint16Array(this.data.length * 2);

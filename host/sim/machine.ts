@@ -136,6 +136,10 @@ export class Machine implements DeviceContext {
       bundle: this.opts.bundle,
       memory: () => this.instance!.exports.memory as WebAssembly.Memory,
     });
+    // The jack will record about one frame per 4 bundle bytes (×16 when oversampled): reserve it.
+    const expected = Math.min(Math.ceil(this.opts.bundle.length / 4) * 1.05 + 65536, 1 << 27);
+    this.pwm.jack.right.reserve(expected);
+    this.pwm.jack.left.reserve(expected);
     let haltCode: number | null = null;
     let error: string | undefined;
     try {

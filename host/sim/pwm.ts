@@ -229,7 +229,7 @@ export class Pwm extends Device implements ClockListener {
         this.head = (this.head + 1) & (FIFO_WORDS - 1);
         this.count--;
         this.last[ch] = duty;
-        if (this.dreqHook) this.raiseDreq();
+        if ((this.dmac & 0x80000000) !== 0) this.raiseDreq();
       } else if (ctl & CTL.RPTL1) {
         duty = this.last[ch]!;
       } else {
