@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { BoardName } from "./boards.js";
-import { ROOT, buildFirmware } from "./firmware.js";
+import { ROOT, type Variant, buildFirmware } from "./firmware.js";
 import { requireTool } from "./tools.js";
 
 const exec = promisify(execFile);
@@ -23,6 +23,8 @@ export interface KernelOptions {
   bundlePath: string;
   /** A .wasm other than the board's firmware (test firmwares). */
   wasmPath?: string;
+  /** Firmware build options (quality, feed, dither). */
+  variant?: Variant;
   /** Exit QEMU through semihosting when the firmware halts (never for a real Pi). */
   qemuExit?: boolean;
   /** Print every MMIO access over the UART (see boot/abi.c). */
@@ -56,7 +58,7 @@ export interface KernelResult {
 }
 
 function variantName(o: KernelOptions): string {
-  return [o.board, o.qemuExit ? "qemu" : "", o.mmioTrace ? "trace" : "", o.selftestException ? "selftest" : "", o.wasmPath ? "custom" : ""]
+  return [o.board, o.variant?.quality === "shaped" ? "shaped" : "", o.variant?.feed === "dma" ? "dma" : "", o.variant?.dither ? "dither" : "", o.qemuExit ? "qemu" : "", o.mmioTrace ? "trace" : "", o.selftestException ? "selftest" : "", o.wasmPath ? "custom" : ""]
     .filter(Boolean)
     .join("-");
 }
@@ -110,7 +112,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   const work = o.workDir ?? join(ROOT, "build", "kernel", variantName(o));
   mkdirSync(work, { recursive: true });
 
-  const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board))).path;
+  const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board, { variant: o.variant }))).path;
   await timed(steps, "wasm2c (wasm → C)", () => run(wasm2c, [wasm, "-n", "app", "-o", join(work, "app.c")], "wasm2c"));
 
   const flags = [

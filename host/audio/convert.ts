@@ -15,7 +15,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSy
 import { homedir, tmpdir } from "node:os";
 import { basename, extname, join } from "node:path";
 import ffmpeg from "@ts-ffmpeg/fluent-ffmpeg";
-import { type Board, pwmClockHz, pwmRange, frameRateMilliHz } from "../boards.js";
+import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, pwmRange } from "../boards.js";
 import { InputError, type Probe, findFfmpeg, probe } from "./ffmpeg.js";
 
 export { InputError } from "./ffmpeg.js";
@@ -25,6 +25,8 @@ const CONVERTER_VERSION = 2;
 
 export interface ConvertOptions {
   board: Board;
+  /** The firmware's output mode: it sets the audio rate (plain 44107.269 Hz, shaped 44138.418 Hz on a Pi 4). */
+  quality?: Quality;
   /** Loudness: EBU R128 (-16 LUFS, ffmpeg loudnorm) or peak to -1 dBFS. */
   normalize?: "ebu" | "peak";
   /** Remove leading and trailing silence (below -60 dBFS). */
@@ -59,10 +61,10 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-/** The asetrate/aresample pair that maps `rateIn` exactly onto clock / range. */
-export function exactRateFilter(board: Board, rateIn: number, soxr: boolean): string {
+/** The asetrate/aresample pair that maps `rateIn` exactly onto clock / (range × oversampling). */
+export function exactRateFilter(board: Board, rateIn: number, soxr: boolean, quality: Quality = "plain"): string {
   const clock = pwmClockHz(board);
-  let a = pwmRange(board) * rateIn;
+  let a = pwmRange(board, quality) * oversampling(quality) * rateIn;
   let b = clock;
   const g = gcd(a, b);
   a /= g;
@@ -181,9 +183,10 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   if (!existsSync(file)) fail("file not found");
   if (!statSync(file).isFile()) fail("is not a regular file");
   if (statSync(file).size === 0) fail("is empty (0 bytes)");
-  const rateMilliHz = frameRateMilliHz(o.board);
+  const quality = o.quality ?? "plain";
+  const rateMilliHz = frameRateMilliHz(o.board, quality);
   const ff = findFfmpeg();
-  const params = { v: CONVERTER_VERSION, clock: pwmClockHz(o.board), range: pwmRange(o.board), normalize: o.normalize ?? null, trim: o.trimSilence ?? false, fade: o.fadeSeconds ?? 0, soxr: ff.soxr };
+  const params = { v: CONVERTER_VERSION, clock: pwmClockHz(o.board), range: pwmRange(o.board, quality), osr: oversampling(quality), normalize: o.normalize ?? null, trim: o.trimSilence ?? false, fade: o.fadeSeconds ?? 0, soxr: ff.soxr };
   const key = createHash("sha256").update(await hashFile(file)).update(JSON.stringify(params)).digest("hex");
   const dir = o.cacheDir ?? defaultCacheDir();
   const cachePath = join(dir, "pcm", `${key}.s16`);
@@ -206,7 +209,7 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   const filter =
     "aformat=sample_fmts=fltp:channel_layouts=stereo," +
     (o.normalize === "ebu" ? "loudnorm=I=-16:TP=-1.5:LRA=11," : "") +
-    exactRateFilter(o.board, rateIn, ff.soxr);
+    exactRateFilter(o.board, rateIn, ff.soxr, quality);
   const b = Number(filter.match(/aresample=(\d+)/)![1]);
   const ratio = b / (rateMilliHz / 1000);
   mkdirSync(join(dir, "pcm"), { recursive: true });

@@ -4,9 +4,9 @@ import { join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
-import { BOARDS, type Board, type BoardName, frameRateMilliHz } from "../boards.js";
+import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
-import { ROOT } from "../firmware.js";
+import { ROOT, type Variant } from "../firmware.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
 import { UsageError, boardOption, color, numberOption, parse } from "./common.js";
@@ -26,6 +26,10 @@ Without songs, the demo music is used.
   --normalize ebu|peak   EBU R128 loudness (-16 LUFS) or peak (-1 dBFS)
   --trim-silence         drop silence at the start and end of each song
   --fade S               fade in and out over S seconds
+  --quality plain|shaped firmware output: plain (default) or x16 oversampled and
+                         noise-shaped (~98 dB SNR instead of ~72 in simulation)
+  --feed poll|dma        how words reach the PWM: CPU polling (default) or DMA
+  --dither               TPDF dither in the shaped mode
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --cache-dir DIR        converted-audio cache (default ~/.cache/piwave)
@@ -60,6 +64,7 @@ export function printKernelReport(k: KernelResult): void {
 
 export interface ConvertAllOptions {
   board: Board;
+  quality: Quality;
   normalize?: "ebu" | "peak";
   trimSilence?: boolean;
   fadeSeconds?: number;
@@ -82,6 +87,7 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
       const bar = bars?.create(100, 0, { name: song });
       const c = await convertFile(song, {
         board: o.board,
+        quality: o.quality,
         normalize: o.normalize,
         trimSilence: o.trimSilence,
         fadeSeconds: o.fadeSeconds,
@@ -95,7 +101,7 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
   } finally {
     bars?.stop();
   }
-  const rate = frameRateMilliHz(o.board) / 1000;
+  const rate = frameRateMilliHz(o.board, o.quality) / 1000;
   const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg"]);
   const head = ["#", "track", "duration", "size", "from"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -132,11 +138,18 @@ export async function buildCommand(args: string[]): Promise<number> {
       "cache-dir": { type: "string" },
       "out-dir": { type: "string" },
       verbose: { type: "boolean" },
+      quality: { type: "string" },
+      feed: { type: "string" },
+      dither: { type: "boolean" },
     },
     USAGE,
   );
   if (!r) return 0;
   const v = r.values;
+  if (v.quality !== undefined && v.quality !== "plain" && v.quality !== "shaped") throw new UsageError(`--quality takes plain or shaped, not "${v.quality}"`);
+  if (v.feed !== undefined && v.feed !== "poll" && v.feed !== "dma") throw new UsageError(`--feed takes poll or dma, not "${v.feed}"`);
+  const quality: Quality = (v.quality as Quality | undefined) ?? "plain";
+  const variant: Variant = { quality, feed: (v.feed as "poll" | "dma" | undefined) ?? "poll", dither: v.dither === true };
   const boardName: BoardName = boardOption(v.board);
   const board = BOARDS[boardName];
   const songs = r.positionals;
@@ -162,6 +175,7 @@ export async function buildCommand(args: string[]): Promise<number> {
     try {
       converted = await convertAll(songs, {
         board,
+        quality,
         normalize: v.normalize as "ebu" | "peak" | undefined,
         trimSilence: v["trim-silence"] === true,
         fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
@@ -181,10 +195,10 @@ export async function buildCommand(args: string[]): Promise<number> {
     bundlePath = resolve(v.bundle);
     if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${v.bundle} does not exist`);
   } else {
-    bundlePath = writeDemoBundle(boardName, join(ROOT, "build", "demo"));
+    bundlePath = writeDemoBundle(boardName, join(ROOT, "build", "demo"), quality);
   }
 
-  const k = await buildKernel({ board: boardName, bundlePath });
+  const k = await buildKernel({ board: boardName, bundlePath, variant });
   const files = installBootFiles(k, out);
   printKernelReport(k);
   try {

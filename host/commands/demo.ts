@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
-import { BOARDS, type BoardName, frameRateMilliHz } from "../boards.js";
+import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
 import { ROOT } from "../firmware.js";
 import { buildKernel, installBootFiles } from "../kernel.js";
@@ -22,10 +22,10 @@ exact PWM rate into an asset bundle, builds the Pi 4 boot files with it
 `;
 
 /** Render the demo music for `board` into DIR/demo-<board>.pwb (skipped when it exists and is current). */
-export function writeDemoBundle(board: BoardName, dir: string): string {
+export function writeDemoBundle(board: BoardName, dir: string, quality: Quality = "plain"): string {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `demo-${board}.pwb`);
-  writeFileSync(path, encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board]))));
+  const path = join(dir, `demo-${board}${quality === "shaped" ? "-shaped" : ""}.pwb`);
+  writeFileSync(path, encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality))));
   return path;
 }
 

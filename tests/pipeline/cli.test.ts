@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ff } from "./media.js";
+import { decodeBundle } from "../../host/bundle.js";
+import { loadFirmware } from "../../host/firmware.js";
+import { simulate } from "../../host/sim/machine.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
@@ -58,6 +61,22 @@ describe("piwave build SONGS → piwave image", () => {
     spawnSync("mcopy", ["-n", "-i", `${img}@@${8192 * 512}`, "::/kernel8.img", k]);
     expect(readFileSync(k).equals(readFileSync(join(boot, "kernel8.img")))).toBe(true);
   });
+
+  it("--quality shaped --feed dma: the songs are converted to the shaped rate, and that firmware plays them", async () => {
+    const out = join(dir, "boot-shaped");
+    const r = await piwave(["build", join(dir, "other.flac"), "--quality", "shaped", "--feed", "dma", "--firmware-dir", join(dir, "fw"), "--out-dir", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const bundle = new Uint8Array(readFileSync(new URL("../../build/bundle-pi4.pwb", import.meta.url)));
+    const tracks = decodeBundle(bundle);
+    expect(tracks[0]!.rateMilliHz).toBe(44_138_418);
+    expect(Math.abs(tracks[0]!.frames - 44138)).toBeLessThan(3);
+    const v = { quality: "shaped" as const, feed: "dma" as const };
+    const sim = simulate({ board: "pi4", wasm: loadFirmware("pi4", v), bundle });
+    expect(sim.haltCode).toBe(0);
+    expect(sim.jack.gaps).toEqual([0, 0]);
+    expect(sim.lines.find((l) => l.startsWith("I pwm:"))).toMatch(/range 177 .* 3rd-order noise shaping, M\/S mode, DMA/);
+  }, 120_000);
 
   it("a song that does not exist is named, and nothing is built", async () => {
     const r = await piwave(["build", join(dir, "nope.mp3"), "--out-dir", join(dir, "boot2")]);
