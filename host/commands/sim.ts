@@ -1,20 +1,21 @@
 /** `piwave sim`: run the firmware on the simulated Pi. */
 import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
-import { dirname, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { type BoardName, type Quality, frameRateMilliHz, getBoard } from "../boards.js";
 import { decodeBundle } from "../bundle.js";
-import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
+import { ROOT, type Variant, buildFirmware, loadFirmware } from "../firmware.js";
+import { writeDemoBundle } from "./demo.js";
 import { writeReport } from "../quality/report.js";
 import { type SimResult, describeHalt, simulate } from "../sim/machine.js";
 import { formatEntry } from "../sim/trace.js";
 import { encodeWav } from "../wav.js";
 import { UsageError, boardOption, color, colorLogLine, numberOption, parse } from "./common.js";
 
-const USAGE = `Usage: piwave sim --bundle FILE [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
+const USAGE = `Usage: piwave sim [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
 Runs the firmware (built if needed) on the simulated Pi with an asset bundle,
 streams the firmware's UART log, writes the jack output and prints a summary.
-  --bundle FILE       asset bundle to play (\`piwave demo\` writes one)
+  --bundle FILE       asset bundle to play (default: the demo music)
   --board NAME        pi4 (default) or pi3
   --out FILE          write the jack output as a stereo WAV at the PWM frame rate
   --trace FILE        write every MMIO access with register names and fields
@@ -146,15 +147,15 @@ export async function simCommand(args: string[]): Promise<number> {
     console.log(`report      ${relative(process.cwd(), v.report)}`);
     return 0;
   }
-  if (!v.bundle) throw new UsageError(`--bundle FILE is required (run \`piwave demo\` to make one)\n\n${USAGE}`);
+  const bundlePath = v.bundle ?? writeDemoBundle(boardOption(v.board), join(ROOT, "build", "demo"), variant.quality ?? "plain");
   let bundle: Uint8Array;
   try {
-    bundle = new Uint8Array(readFileSync(v.bundle));
+    bundle = new Uint8Array(readFileSync(bundlePath));
   } catch (e) {
-    throw new Error(`cannot read the asset bundle ${v.bundle}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Error(`cannot read the asset bundle ${bundlePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
-    decodeBundle(bundle, v.bundle);
+    decodeBundle(bundle, bundlePath);
   } catch (e) {
     // Not fatal: the firmware checks the bundle too, and says so over the UART.
     console.log(color.yellow(`warning: ${(e as Error).message}; running anyway to show the firmware's own check`));
@@ -162,7 +163,7 @@ export async function simCommand(args: string[]): Promise<number> {
   const { code } = await runAndReport({
     board: boardOption(v.board),
     bundle,
-    bundleName: v.bundle,
+    bundleName: relative(process.cwd(), bundlePath),
     out: v.out,
     trace: v.trace,
     traceLimit: numberOption("trace-limit", v["trace-limit"], 1_000_000, 1),

@@ -1,5 +1,6 @@
 // Converting real files with the real ffmpeg to the board's exact PWM rate.
-import { mkdtempSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -109,6 +110,21 @@ describe("conversion to the exact hardware rate", () => {
     expect(seen.at(-1)).toBe(1);
     expect(seen.every((f) => f >= 0 && f <= 1)).toBe(true);
   });
+});
+
+describe("aborting a conversion", () => {
+  it("kills ffmpeg at once, writes nothing to the cache, and says it was aborted", async () => {
+    const long = media.p("long.flac");
+    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=d=120:c=pink:r=96000", "-ac", "2", long]);
+    const ac = new AbortController();
+    const own = mkdtempSync(join(tmpdir(), "piwave-abort-"));
+    const p = convertFile(long, { board: pi4, cacheDir: own, signal: ac.signal, onProgress: (f) => f !== undefined && f > 0 && f < 1 && ac.abort() });
+    await expect(p).rejects.toThrow(/conversion aborted/);
+    await new Promise((r) => setTimeout(r, 300));
+    const left = spawnSync("pgrep", ["-f", long], { encoding: "utf8" }).stdout.trim();
+    expect(left).toBe("");
+    expect(readdirSync(join(own, "pcm"))).toEqual([]);
+  }, 60_000);
 });
 
 describe("bad input: a specific message naming the file", () => {

@@ -1,0 +1,9 @@
+// Test firmware: throws, which AssemblyScript turns into abort(message, file, line, column).
+import { mmio_read } from "../../firmware/abi";
+import "../../firmware/runtime/abort";
+import * as uart from "../../firmware/drivers/uart";
+
+export function main(): void {
+  uart.init();
+  if (mmio_read(<u32>0x3f003004) != 0xffffffff) throw new Error("deliberate failure for the test");
+}
