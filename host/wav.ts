@@ -8,8 +8,9 @@ export interface WavData {
   samples: Int16Array;
 }
 
-export function encodeWav(samples: Int16Array, sampleRate: number, channels: number): Uint8Array {
-  const dataBytes = samples.length * 2;
+/** A 44-byte RIFF/WAVE header and room for `count` samples of `bytes` each. */
+function wavBuffer(count: number, bytes: 2 | 4, format: 1 | 3, sampleRate: number, channels: number): { buf: Uint8Array; dv: DataView } {
+  const dataBytes = count * bytes;
   const buf = new Uint8Array(44 + dataBytes);
   const dv = new DataView(buf.buffer);
   const ascii = (off: number, s: string) => {
@@ -20,16 +21,20 @@ export function encodeWav(samples: Int16Array, sampleRate: number, channels: num
   ascii(8, "WAVE");
   ascii(12, "fmt ");
   dv.setUint32(16, 16, true);
-  dv.setUint16(20, 1, true); // PCM
+  dv.setUint16(20, format, true); // 1 PCM, 3 IEEE float
   dv.setUint16(22, channels, true);
   dv.setUint32(24, Math.round(sampleRate), true);
-  dv.setUint32(28, Math.round(sampleRate) * channels * 2, true);
-  dv.setUint16(32, channels * 2, true);
-  dv.setUint16(34, 16, true);
+  dv.setUint32(28, Math.round(sampleRate) * channels * bytes, true);
+  dv.setUint16(32, channels * bytes, true);
+  dv.setUint16(34, bytes * 8, true);
   ascii(36, "data");
   dv.setUint32(40, dataBytes, true);
-  const le = new DataView(buf.buffer, 44);
-  for (let i = 0; i < samples.length; i++) le.setInt16(i * 2, samples[i]!, true);
+  return { buf, dv };
+}
+
+export function encodeWav(samples: Int16Array, sampleRate: number, channels: number): Uint8Array {
+  const { buf, dv } = wavBuffer(samples.length, 2, 1, sampleRate, channels);
+  for (let i = 0; i < samples.length; i++) dv.setInt16(44 + i * 2, samples[i]!, true);
   return buf;
 }
 
@@ -65,25 +70,7 @@ export function decodeWav(bytes: Uint8Array, what = "WAV file"): WavData {
 
 /** 32-bit float WAV (format 3): for measurement signals below 16-bit resolution. */
 export function encodeWavFloat(samples: Float64Array | Float32Array, sampleRate: number, channels: number): Uint8Array {
-  const dataBytes = samples.length * 4;
-  const buf = new Uint8Array(44 + dataBytes);
-  const dv = new DataView(buf.buffer);
-  const ascii = (off: number, s: string) => {
-    for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
-  };
-  ascii(0, "RIFF");
-  dv.setUint32(4, 36 + dataBytes, true);
-  ascii(8, "WAVE");
-  ascii(12, "fmt ");
-  dv.setUint32(16, 16, true);
-  dv.setUint16(20, 3, true); // IEEE float
-  dv.setUint16(22, channels, true);
-  dv.setUint32(24, Math.round(sampleRate), true);
-  dv.setUint32(28, Math.round(sampleRate) * channels * 4, true);
-  dv.setUint16(32, channels * 4, true);
-  dv.setUint16(34, 32, true);
-  ascii(36, "data");
-  dv.setUint32(40, dataBytes, true);
+  const { buf, dv } = wavBuffer(samples.length, 4, 3, sampleRate, channels);
   for (let i = 0; i < samples.length; i++) dv.setFloat32(44 + i * 4, samples[i]!, true);
   return buf;
 }

@@ -6,10 +6,10 @@ import { type Converted, InputError, convertFile, defaultCacheDir } from "../aud
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
-import { ROOT, type Variant } from "../firmware.js";
+import { ROOT } from "../firmware.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
-import { UsageError, boardOption, color, numberOption, parse } from "./common.js";
+import { UsageError, VARIANT_OPTIONS, boardOption, color, numberOption, parse, variantOption } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
 const USAGE = `Usage: piwave build [SONG ...] [options]
@@ -138,18 +138,14 @@ export async function buildCommand(args: string[]): Promise<number> {
       "cache-dir": { type: "string" },
       "out-dir": { type: "string" },
       verbose: { type: "boolean" },
-      quality: { type: "string" },
-      feed: { type: "string" },
-      dither: { type: "boolean" },
+      ...VARIANT_OPTIONS,
     },
     USAGE,
   );
   if (!r) return 0;
   const v = r.values;
-  if (v.quality !== undefined && v.quality !== "plain" && v.quality !== "shaped") throw new UsageError(`--quality takes plain or shaped, not "${v.quality}"`);
-  if (v.feed !== undefined && v.feed !== "poll" && v.feed !== "dma") throw new UsageError(`--feed takes poll or dma, not "${v.feed}"`);
-  const quality: Quality = (v.quality as Quality | undefined) ?? "plain";
-  const variant: Variant = { quality, feed: (v.feed as "poll" | "dma" | undefined) ?? "poll", dither: v.dither === true };
+  const variant = variantOption(v);
+  const quality = variant.quality;
   const boardName: BoardName = boardOption(v.board);
   const board = BOARDS[boardName];
   const songs = r.positionals;

@@ -1,6 +1,7 @@
 /** Helpers shared by the sub-commands. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type BoardName, getBoard } from "../boards.js";
+import { type BoardName, type Quality, getBoard } from "../boards.js";
+import type { Variant } from "../firmware.js";
 
 export class UsageError extends Error {}
 
@@ -60,4 +61,20 @@ export function colorLogLine(line: string): string {
   if (line.startsWith("E ") || line.startsWith("F ")) return color.red(line);
   if (line.startsWith("W ")) return color.yellow(line);
   return line;
+}
+
+/** parseArgs options for the firmware build variant (--quality, --feed, --dither). */
+export const VARIANT_OPTIONS = {
+  quality: { type: "string" },
+  feed: { type: "string" },
+  dither: { type: "boolean" },
+} as const;
+
+/** The firmware variant chosen with VARIANT_OPTIONS, checked. */
+export function variantOption(v: { quality?: string | boolean; feed?: string | boolean; dither?: string | boolean }): Variant & { quality: Quality; feed: "poll" | "dma" } {
+  const quality = v.quality ?? "plain";
+  const feed = v.feed ?? "poll";
+  if (quality !== "plain" && quality !== "shaped") throw new UsageError(`--quality takes plain or shaped, not "${String(quality)}"`);
+  if (feed !== "poll" && feed !== "dma") throw new UsageError(`--feed takes poll or dma, not "${String(feed)}"`);
+  return { quality, feed, dither: v.dither === true };
 }

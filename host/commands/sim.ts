@@ -1,7 +1,7 @@
 /** `piwave sim`: run the firmware on the simulated Pi. */
 import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { type BoardName, type Quality, frameRateMilliHz, getBoard } from "../boards.js";
+import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
 import { decodeBundle } from "../bundle.js";
 import { ROOT, type Variant, buildFirmware, loadFirmware } from "../firmware.js";
 import { writeDemoBundle } from "./demo.js";
@@ -9,7 +9,7 @@ import { writeReport } from "../quality/report.js";
 import { type SimResult, describeHalt, simulate } from "../sim/machine.js";
 import { formatEntry } from "../sim/trace.js";
 import { encodeWav } from "../wav.js";
-import { UsageError, boardOption, color, colorLogLine, numberOption, parse } from "./common.js";
+import { UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, numberOption, parse, variantOption } from "./common.js";
 
 const USAGE = `Usage: piwave sim [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
@@ -114,9 +114,7 @@ export async function simCommand(args: string[]): Promise<number> {
       "trace-limit": { type: "string" },
       "access-ns": { type: "string" },
       quiet: { type: "boolean" },
-      quality: { type: "string" },
-      feed: { type: "string" },
-      dither: { type: "boolean" },
+      ...VARIANT_OPTIONS,
       stall: { type: "string" },
       report: { type: "string" },
     },
@@ -124,9 +122,7 @@ export async function simCommand(args: string[]): Promise<number> {
   );
   if (!r) return 0;
   const v = r.values;
-  if (v.quality !== undefined && v.quality !== "plain" && v.quality !== "shaped") throw new UsageError(`--quality takes plain or shaped, not "${v.quality}"`);
-  if (v.feed !== undefined && v.feed !== "poll" && v.feed !== "dma") throw new UsageError(`--feed takes poll or dma, not "${v.feed}"`);
-  const variant: Variant = { quality: v.quality as Quality | undefined, feed: v.feed as "poll" | "dma" | undefined, dither: v.dither === true };
+  const variant = variantOption(v);
   let stall: { everyMs: number; forMs: number } | undefined;
   if (v.stall) {
     const m = v.stall.match(/^(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/);

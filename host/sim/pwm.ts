@@ -149,11 +149,16 @@ export class Pwm extends Device implements ClockListener {
 
   /** A word from the DMA engine (no sync: called from inside the period loop). */
   pushFromDma(value: number): void {
+    this.enqueue(value >>> 0);
+  }
+
+  /** Into the FIFO, or WERR1 (word dropped) when it is full. */
+  private enqueue(value: number): void {
     if (this.count === FIFO_WORDS) {
       this.sticky |= STA.WERR1;
       return;
     }
-    this.fifo[(this.head + this.count) & (FIFO_WORDS - 1)] = value >>> 0;
+    this.fifo[(this.head + this.count) & (FIFO_WORDS - 1)] = value;
     this.count++;
     this.wordsWritten++;
   }
@@ -286,18 +291,6 @@ export class Pwm extends Device implements ClockListener {
     return this.unmodelled(offset, false);
   }
 
-  /** Push a word as the CPU or DMA would (WERR1 when full). */
-  pushWord(value: number): void {
-    this.sync(this.ctx.clock.now);
-    if (this.count === FIFO_WORDS) {
-      this.sticky |= STA.WERR1;
-      return;
-    }
-    this.fifo[(this.head + this.count) & (FIFO_WORDS - 1)] = value;
-    this.count++;
-    this.wordsWritten++;
-  }
-
   write(offset: number, value: number): void {
     const now = this.ctx.clock.now;
     this.sync(now);
@@ -342,13 +335,7 @@ export class Pwm extends Device implements ClockListener {
         this.dat[offset === 0x14 ? 0 : 1] = value >>> 0;
         return;
       case 0x18:
-        if (this.count === FIFO_WORDS) {
-          this.sticky |= STA.WERR1;
-          return;
-        }
-        this.fifo[(this.head + this.count) & (FIFO_WORDS - 1)] = value;
-        this.count++;
-        this.wordsWritten++;
+        this.enqueue(value >>> 0);
         return;
     }
     this.unmodelled(offset, true);
