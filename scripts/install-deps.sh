@@ -7,8 +7,9 @@
 #   ffmpeg             decodes and resamples the music (piwave build song.mp3)
 #   dosfstools mtools  fsck.fat and mdir/mcopy, which the tests check SD images with
 #   socat              pseudo-terminal pairs for the serial monitor tests
+#   sox                an independent check of the measured noise figures
 set -euo pipefail
-PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools socat)
+PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools socat sox)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()
