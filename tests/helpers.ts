@@ -56,7 +56,7 @@ export function runTracks(board: BoardName, tracks: Track[], opts: Partial<SimOp
   return run(board, encodeBundle(tracks), opts);
 }
 
-/** The firmware's conversion, as documented in firmware/audio/player.ts. */
+/** The firmware's conversion, as documented in firmware/audio/producer.ts. */
 export function duty(sample: number, range: number): number {
   return Math.floor(((sample + 32768) * range) / 65536);
 }

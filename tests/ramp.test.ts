@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BOARD_NAMES } from "../host/boards.js";
 import { constantTrack, duty, rangeOf, runTracks } from "./helpers.js";
 
-const RAMP_FRAMES = 2048; // firmware/audio/player.ts
+const RAMP_FRAMES = 2048; // firmware/audio/producer.ts
 
 function maxStep(a: Uint16Array, from: number, to: number): number {
   let m = 0;
