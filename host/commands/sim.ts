@@ -6,8 +6,8 @@ import { decodeBundle } from "../bundle.js";
 import { ROOT, type Variant, buildFirmware, loadFirmware } from "../firmware.js";
 import { writeDemoBundle } from "./demo.js";
 import { writeReport } from "../quality/report.js";
-import { type SimResult, describeHalt, simulate } from "../sim/machine.js";
-import { formatEntry } from "../sim/trace.js";
+import { describeHalt } from "../sim/machine.js";
+import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import { UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, numberOption, parse, variantOption } from "./common.js";
 
@@ -21,6 +21,7 @@ streams the firmware's UART log, writes the jack output and prints a summary.
   --trace FILE        write every MMIO access with register names and fields
   --trace-limit N     record at most N accesses (default 1000000)
   --access-ns N       virtual cost of one MMIO access (default 100)
+  --timeout S         stop a run that takes longer than S wall-clock seconds (default 600)
   --quiet             do not print the UART log
   --quality plain|shaped   firmware output mode (default plain)
   --feed poll|dma          how words reach the PWM (default poll)
@@ -42,23 +43,30 @@ export interface RunOptions {
   traceLimit?: number;
   accessNs?: number;
   quiet?: boolean;
+  /** Wall-clock limit of the run in seconds (default 600). */
+  timeoutSec?: number;
 }
 
-/** Run, stream the UART, write outputs, print the summary. Returns the exit code. */
-export async function runAndReport(o: RunOptions): Promise<{ code: number; result: SimResult }> {
+/** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
+export async function runAndReport(o: RunOptions): Promise<{ code: number; result: WorkerRun }> {
   const board = getBoard(o.board);
   await buildFirmware(o.board, { variant: o.variant });
   const wasm = loadFirmware(o.board, o.variant);
   const t0 = performance.now();
-  const result = simulate({
-    board: o.board,
-    wasm,
-    bundle: o.bundle,
-    accessNs: o.accessNs,
-    stall: o.stall,
-    trace: o.trace ? (o.traceLimit ?? 1_000_000) : false,
-    onUartLine: o.quiet ? undefined : (line) => process.stdout.write(color.dim("uart| ") + colorLogLine(line) + "\n"),
-  });
+  const result = await simulateInWorker(
+    {
+      board: o.board,
+      wasm,
+      bundle: o.bundle,
+      accessNs: o.accessNs,
+      stall: o.stall,
+      trace: o.trace ? (o.traceLimit ?? 1_000_000) : false,
+    },
+    {
+      timeoutMs: (o.timeoutSec ?? 600) * 1000,
+      onLine: o.quiet ? undefined : (line) => process.stdout.write(color.dim("uart| ") + colorLogLine(line) + "\n"),
+    },
+  );
   const wallMs = performance.now() - t0;
   const jack = result.jack;
 
@@ -66,20 +74,11 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     mkdirSync(dirname(o.out), { recursive: true });
     writeFileSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
   }
-  if (o.trace && result.machine.trace) {
+  if (o.trace) {
     mkdirSync(dirname(o.trace), { recursive: true });
     const ws = createWriteStream(o.trace);
-    const bus = result.machine.bus;
-    let chunk: string[] = [];
-    for (const e of result.machine.trace.entries()) {
-      chunk.push(formatEntry(bus, e));
-      if (chunk.length === 10000) {
-        ws.write(chunk.join("\n") + "\n");
-        chunk = [];
-      }
-    }
-    if (result.machine.trace.dropped > 0) chunk.push(`# trace truncated: ${result.machine.trace.dropped} more accesses not recorded (--trace-limit)`);
-    ws.write(chunk.join("\n") + "\n");
+    for (let i = 0; i < result.trace.length; i += 10000) ws.write(result.trace.slice(i, i + 10000).join("\n") + "\n");
+    if (result.traceDropped > 0) ws.write(`# trace truncated: ${result.traceDropped} more accesses not recorded (--trace-limit)\n`);
     await new Promise<void>((res, rej) => ws.end((err?: Error | null) => (err ? rej(err) : res())));
   }
 
@@ -117,6 +116,7 @@ export async function simCommand(args: string[]): Promise<number> {
       ...VARIANT_OPTIONS,
       stall: { type: "string" },
       report: { type: "string" },
+      timeout: { type: "string" },
     },
     USAGE,
   );
@@ -167,6 +167,7 @@ export async function simCommand(args: string[]): Promise<number> {
     quiet: v.quiet === true,
     variant,
     stall,
+    timeoutSec: numberOption("timeout", v.timeout, 600, 1),
   });
   return code;
 }

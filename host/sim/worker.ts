@@ -1,0 +1,55 @@
+/**
+ * The simulator in a worker thread, so that the CLI can stop a run that
+ * hangs without touching hardware (a pure-computation loop in the firmware
+ * never advances virtual time, so only a wall-clock limit catches it).
+ * Messages out: { type: "line", line } while running, then { type: "done", ... }.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { simulate, type SimOptions } from "./machine.js";
+import { formatEntry } from "./trace.js";
+
+export interface WorkerInput {
+  opts: Omit<SimOptions, "onUartLine" | "wasm"> & { wasm: Uint8Array<ArrayBuffer> };
+}
+
+export interface WorkerDone {
+  type: "done";
+  haltCode: number | null;
+  error?: string;
+  violations: { timePs: number; device: string; message: string }[];
+  virtualSeconds: number;
+  accesses: number;
+  stalls: number;
+  right: Uint16Array;
+  left: Uint16Array;
+  gaps: [number, number];
+  range: number;
+  clockHz: number;
+  trace: string[];
+  traceDropped: number;
+}
+
+const input = workerData as WorkerInput;
+const r = simulate({ ...input.opts, onUartLine: (line) => parentPort!.postMessage({ type: "line", line }) });
+const m = r.machine;
+const trace: string[] = [];
+if (m.trace) for (const e of m.trace.entries()) trace.push(formatEntry(m.bus, e));
+const right = r.jack.right.view().slice();
+const left = r.jack.left.view().slice();
+const done: WorkerDone = {
+  type: "done",
+  haltCode: r.haltCode,
+  error: r.error,
+  violations: r.violations,
+  virtualSeconds: r.virtualSeconds,
+  accesses: r.accesses,
+  stalls: m.bus.stalls,
+  right,
+  left,
+  gaps: r.jack.gaps,
+  range: r.jack.range,
+  clockHz: r.jack.clockHz,
+  trace,
+  traceDropped: m.trace?.dropped ?? 0,
+};
+parentPort!.postMessage(done, [right.buffer, left.buffer]);

@@ -1,0 +1,34 @@
+// The CLI runs the simulator in a worker under a wall-clock limit: even a firmware that spins
+// without touching hardware (so virtual time never advances) cannot hang it.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { encodeBundle } from "../host/bundle.js";
+import { ROOT, buildWasm, loadFirmware } from "../host/firmware.js";
+import { simulateInWorker } from "../host/sim/run-worker.js";
+import { chirpTrack } from "./helpers.js";
+import { readFileSync } from "node:fs";
+
+describe("simulator in a worker", () => {
+  it("stops a firmware that loops forever without MMIO, at the wall-clock limit", async () => {
+    const wasm = (await buildWasm(join(ROOT, "tests", "firmware", "spin.ts"), "pi4", join(ROOT, "build", "test-firmware", "spin.wasm"))).path;
+    const t0 = performance.now();
+    await expect(
+      simulateInWorker({ board: "pi4", wasm: new Uint8Array(readFileSync(wasm)), bundle: new Uint8Array(0) }, { timeoutMs: 1500 }),
+    ).rejects.toThrow(/ran longer than the wall-clock limit of 2 s and was stopped \(a firmware loop that touches no hardware never advances virtual time/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  }, 30_000);
+
+  it("returns the same run as in-process: lines, jack, trace", async () => {
+    const lines: string[] = [];
+    const r = await simulateInWorker(
+      { board: "pi4", wasm: loadFirmware("pi4"), bundle: encodeBundle([chirpTrack("pi4", 0.1)]), trace: 50 },
+      { timeoutMs: 60_000, onLine: (l) => lines.push(l) },
+    );
+    expect(r.haltCode).toBe(0);
+    expect(lines.some((l) => l.startsWith("I summary:"))).toBe(true);
+    expect(r.jack.frames).toBeGreaterThan(4410);
+    expect(r.jack.gaps).toEqual([0, 0]);
+    expect(r.trace).toHaveLength(50);
+    expect(r.traceDropped).toBeGreaterThan(0);
+  }, 30_000);
+});
