@@ -20,6 +20,7 @@
 import { OSR, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
 import { MARGIN, Shaper } from "../dsp/shaper";
+import { toward } from "../lib/ramp";
 import * as source from "./source";
 
 /** Frames a plain 0 → mid ramp takes at most (~46 ms at 44.1 kHz). */
@@ -122,11 +123,6 @@ export function start(pwmRange: u32, dither: bool): void {
   source.start(sourceRampStep(range));
 }
 
-@inline function toward(cur: u32, target: u32): u32 {
-  if (cur < target) return target - cur > step ? cur + step : target;
-  return cur - target > step ? cur - step : target;
-}
-
 let begun = false;
 
 function producePlain(): bool {
@@ -139,8 +135,8 @@ function producePlain(): bool {
     if (outRight == mid && outLeft == mid) {
       phase = PLAY;
     } else {
-      outRight = toward(outRight, mid);
-      outLeft = toward(outLeft, mid);
+      outRight = toward<u32>(outRight, mid, step);
+      outLeft = toward<u32>(outLeft, mid, step);
       rampFrames++;
       return true;
     }
@@ -158,8 +154,8 @@ function producePlain(): bool {
       phase = DONE;
       return false;
     }
-    outRight = toward(outRight, 0);
-    outLeft = toward(outLeft, 0);
+    outRight = toward<u32>(outRight, 0, step);
+    outLeft = toward<u32>(outLeft, 0, step);
     rampFrames++;
     return true;
   }

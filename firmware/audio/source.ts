@@ -10,6 +10,7 @@
  */
 import { bundle_read } from "../abi";
 import * as bundle from "./bundle";
+import { toward } from "../lib/ramp";
 
 export const EVENT_NONE: i32 = 0;
 export const EVENT_START: i32 = 1;
@@ -98,11 +99,6 @@ export function start(rampStep: i32): void {
   if (bundle.trackCount() > 0) openTrack(0);
 }
 
-@inline function toward(cur: i32, target: i32): i32 {
-  if (cur < target) return target - cur > step ? cur + step : target;
-  return cur - target > step ? cur - step : target;
-}
-
 /** Advance one frame. False when the stream has ended (left = right = 0 then). */
 export function next(): bool {
   while (true) {
@@ -124,8 +120,8 @@ export function next(): bool {
         phase = PHASE_TRACK;
         continue;
       }
-      left = toward(left, firstL);
-      right = toward(right, firstR);
+      left = toward<i32>(left, firstL, step);
+      right = toward<i32>(right, firstR, step);
       rampFrames++;
       return true;
     }
@@ -138,8 +134,8 @@ export function next(): bool {
         phase = PHASE_DONE;
         continue;
       }
-      left = toward(left, 0);
-      right = toward(right, 0);
+      left = toward<i32>(left, 0, step);
+      right = toward<i32>(right, 0, step);
       rampFrames++;
       return true;
     }
