@@ -5,7 +5,7 @@
  * only copied; their content does not change the timing).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertFile } from "../host/audio/convert.js";
@@ -13,7 +13,6 @@ import { BOARDS } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { buildSdImage } from "../host/image.js";
 import { buildKernel } from "../host/kernel.js";
-import { readFileSync } from "node:fs";
 
 export interface PipelineTiming {
   stepsMs: Record<string, number>;

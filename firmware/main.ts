@@ -25,6 +25,7 @@ import {
   SOC_NAME,
 } from "./board";
 import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
+import { MARGIN } from "./dsp/shaper";
 import * as clock from "./drivers/clock";
 import * as gpio from "./drivers/gpio";
 import * as pwm from "./drivers/pwm";
@@ -68,6 +69,10 @@ export function quality_mode(): u32 {
 export function feed_mode(): u32 {
   return FEED;
 }
+/** Levels the shaped mode keeps clear at each end of the range (host/quality/measure.ts relies on it). */
+export function shaper_margin(): f64 {
+  return MARGIN;
+}
 /** Oversampling ratio (PWM frames per audio frame). */
 export function oversampling(): u32 {
   return OSR;
@@ -110,7 +115,7 @@ function housekeeping(): void {
     }
     log.end();
   }
-  log.pump(4);
+  log.pump(feed.PUMP_BYTES);
 }
 
 export function main(): void {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { BOARDS, BOARD_NAMES, frameRateMilliHz, pwmClockHz, pwmRange } from "../host/boards.js";
 import { BUNDLE_VERSION } from "../host/bundle.js";
+import { SHAPER_MARGIN } from "../host/quality/measure.js";
 import { firmwareModule } from "./helpers.js";
 
 function exportsOf(board: "pi4" | "pi3") {
@@ -33,6 +34,7 @@ describe("board facts", () => {
       expect(e.pwm_range!()).toBe(pwmRange(BOARDS[board]));
       expect(e.frame_rate_millihz!() >>> 0).toBe(frameRateMilliHz(BOARDS[board]));
       expect(e.bundle_version!()).toBe(BUNDLE_VERSION);
+      expect(e.shaper_margin!()).toBe(SHAPER_MARGIN);
     });
   }
 });

@@ -19,19 +19,14 @@ import * as log from "../lib/log";
 import * as producer from "./producer";
 
 /** UART bytes moved per pump while audio streams (2 register accesses each). */
-const PUMP_BYTES: u32 = 4;
+export const PUMP_BYTES: u32 = 4;
 /** A FIFO (or DMA ring) that does not move for this long means the clock is dead. */
 const STUCK_TIMEOUT_US: u32 = 100000;
 
 export let underruns: u32 = 0;
 export let emptyEvents: u32 = 0;
 export let lateRefills: u32 = 0;
-let failed = false;
 let tick: u32 = 0;
-
-export function hasFailed(): bool {
-  return failed;
-}
 
 /** Called between frames: keep the log moving, report track events. */
 type Housekeeping = () => void;
@@ -41,7 +36,6 @@ export function setHousekeeping(h: Housekeeping): void {
 }
 
 function stuck(what: string, sta: u32): void {
-  failed = true;
   log.begin("E", "pwm");
   log.str(what);
   log.str(" (STA ");

@@ -22,11 +22,18 @@ exact PWM rate into an asset bundle, builds the Pi 4 boot files with it
 `;
 
 /** Render the demo music for `board` into DIR/demo-<board>.pwb (skipped when it exists and is current). */
-export function writeDemoBundle(board: BoardName, dir: string, quality: Quality = "plain"): string {
+/** Render the demo music for `board` into DIR/demo-<board>[-shaped].pwb; returns the path and the bytes. */
+export function demoBundle(board: BoardName, dir: string, quality: Quality = "plain"): { path: string; bundle: Uint8Array } {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `demo-${board}${quality === "shaped" ? "-shaped" : ""}.pwb`);
-  writeFileSync(path, encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality))));
-  return path;
+  const bundle = encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality)));
+  writeFileSync(path, bundle);
+  return { path, bundle };
+}
+
+/** `demoBundle`, when only the file is wanted. */
+export function writeDemoBundle(board: BoardName, dir: string, quality: Quality = "plain"): string {
+  return demoBundle(board, dir, quality).path;
 }
 
 export async function demoCommand(args: string[]): Promise<number> {
@@ -34,11 +41,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   if (!r) return 0;
   const board = boardOption(r.values.board);
   const dir = r.values["out-dir"] ?? join(ROOT, "dist", "demo");
-  mkdirSync(dir, { recursive: true });
   const rate = frameRateMilliHz(BOARDS[board]);
-  const bundlePath = join(dir, `demo-${board}.pwb`);
-  const bundle = encodeBundle(demoTracks(rate));
-  writeFileSync(bundlePath, bundle);
+  const { path: bundlePath, bundle } = demoBundle(board, dir);
   console.log(`bundle      ${relative(process.cwd(), bundlePath)}: ${(bundle.length / 1e6).toFixed(1)} MB at ${(rate / 1000).toFixed(3)} Hz`);
   // The Pi 4 boot files with the same music, when the bare-metal toolchain is here.
   if (board === "pi4") {

@@ -14,7 +14,8 @@ import { type ToneFigures, bandNoiseDbfs, powerSpectrum, toneFigures } from "./s
 
 /** Audio frames in the analysis window. */
 export const WINDOW_FRAMES = 16384;
-const MARGIN_SHAPED = 12; // firmware/dsp/shaper.ts MARGIN
+/** firmware/dsp/shaper.ts MARGIN (tests/boards.test.ts checks the built firmware agrees). */
+export const SHAPER_MARGIN = 12;
 
 export interface Capture {
   /** Analog model output, one value per PWM period, both channels. */
@@ -60,7 +61,7 @@ export async function capture(board: BoardName, variant: Variant, dbfs: number |
   // The track starts after the 0 → mid ramp (at most 2048 audio frames); the window starts `pre` frames later.
   const start = (2048 + 64 + pre) * osr;
   // A full-scale sine swings over the whole usable duty range: its amplitude in 0..1 units.
-  const usable = q === "shaped" ? range - 1 - 2 * MARGIN_SHAPED : range;
+  const usable = q === "shaped" ? range - 1 - 2 * SHAPER_MARGIN : range;
   const a = usable / range / 2;
   return {
     left,

@@ -128,10 +128,6 @@ export class Pwm extends Device implements ClockListener {
     return this.count;
   }
 
-  get dmacValue(): number {
-    return this.dmac;
-  }
-
   /** Called whenever DREQ may have risen (the DMA model services it). */
   onDreq(hook: () => void): void {
     this.dreqHook = hook;
