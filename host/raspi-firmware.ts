@@ -8,7 +8,8 @@
  *   3. a download from the official raspberrypi/firmware repository at the
  *      commit pinned in raspi-firmware.lock.json, each file checked against
  *      its pinned SHA-256, then cached. A mismatch is an error and nothing
- *      is written.
+ *      is written. `--offline` keeps to the cache; PIWAVE_FIRMWARE_URL names
+ *      a mirror (the same checksums apply).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -22,12 +23,20 @@ export const FIRMWARE_FILES: Record<BoardName, readonly string[]> = {
 
 export const DEBIAN_FIRMWARE_DIR = "/usr/lib/raspi-firmware";
 
+export interface FirmwarePin {
+  sha256: string | null;
+  /** Size in bytes, where a second source confirms it (shown on a mismatch). */
+  bytes?: number;
+}
+
 export interface FirmwareLock {
   repository: string;
   commit: string;
   /** URL of a file: {commit} and {file} are replaced. */
   url: string;
-  files: Record<string, { sha256: string | null }>;
+  /** Where the pinned values come from. */
+  provenance?: string;
+  files: Record<string, FirmwarePin>;
 }
 
 export function loadLock(): FirmwareLock {
@@ -57,7 +66,9 @@ export interface ResolveOptions {
   /** Where Debian's package puts the files (tests point it elsewhere). */
   debianDir?: string;
   lock?: FirmwareLock;
-  /** Allow the download step (default true). */
+  /** A mirror's URL template ({commit} and {file} replaced) instead of the lock's. */
+  url?: string;
+  /** Allow the download step (default true); the cache is still used without it. */
   download?: boolean;
   log?: (msg: string) => void;
 }
@@ -67,7 +78,9 @@ async function download(url: string): Promise<Uint8Array> {
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
   } catch (e) {
-    throw new FirmwareError(`download of ${url} failed: ${(e as Error).message}; use --firmware-dir DIR for offline builds`);
+    // fetch() says only "fetch failed"; the reason (DNS, refused, timeout) is its cause.
+    const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : "";
+    throw new FirmwareError(`download of ${url} failed (${(e as Error).message}${cause}); use --firmware-dir DIR for offline builds`);
   }
   if (!res.ok) throw new FirmwareError(`download of ${url} failed: HTTP ${res.status}; use --firmware-dir DIR for offline builds`);
   return new Uint8Array(await res.arrayBuffer());
@@ -93,27 +106,35 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
         `or install Debian's raspi-firmware package`,
     );
   }
-  if (o.download === false) throw new FirmwareError(`firmware files ${names.join(", ")} not found; use --firmware-dir DIR`);
+  const template = o.url ?? lock.url;
+  if (!template.includes("{file}")) throw new FirmwareError(`the firmware URL template ${template} has no {file} in it`);
   const dir = join(o.cacheDir, "raspi-firmware", lock.commit);
   const files = new Map<string, Uint8Array>();
   const fetched = new Map<string, Uint8Array>();
+  const uncached: string[] = [];
   for (const n of names) {
-    const want = lock.files[n]!.sha256!;
     const cached = join(dir, n);
     if (existsSync(cached)) {
       const b = new Uint8Array(readFileSync(cached));
-      if (sha256(b) === want) {
-        files.set(n, b);
-        continue;
-      }
-      rmSync(cached); // damaged cache entry: fetch again
+      if (sha256(b) === lock.files[n]!.sha256) files.set(n, b);
+      else rmSync(cached); // damaged cache entry: fetch again
     }
-    const url = lock.url.replace("{commit}", lock.commit).replace("{file}", n);
+    if (!files.has(n)) uncached.push(n);
+  }
+  if (uncached.length && o.download === false) {
+    throw new FirmwareError(
+      `${uncached.join(", ")} not found in Debian's raspi-firmware or the cache, and downloads are off (--offline); use --firmware-dir DIR`,
+    );
+  }
+  for (const n of uncached) {
+    const pin = lock.files[n]!;
+    const url = template.replace("{commit}", lock.commit).replace("{file}", n);
     o.log?.(`downloading ${n} from ${url}`);
     const b = await download(url);
     const got = sha256(b);
-    if (got !== want) {
-      throw new FirmwareError(`checksum mismatch for ${n} from ${url}: expected sha256 ${want}, got ${got}; nothing was written`);
+    if (got !== pin.sha256) {
+      const size = pin.bytes === undefined ? `${b.length} bytes` : `${b.length} bytes, pinned ${pin.bytes}`;
+      throw new FirmwareError(`checksum mismatch for ${n} from ${url}: expected sha256 ${pin.sha256}, got ${got} (${size}); nothing was written`);
     }
     fetched.set(n, b);
   }
@@ -124,5 +145,6 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
     renameSync(join(dir, `${n}.tmp`), join(dir, n));
     files.set(n, b);
   }
-  return { files, from: fetched.size ? `downloaded (${lock.repository}@${lock.commit.slice(0, 12)}, SHA-256 verified)` : `cache (${lock.repository}@${lock.commit.slice(0, 12)})` };
+  const ordered = new Map(names.map((n) => [n, files.get(n)!]));
+  return { files: ordered, from: fetched.size ? `downloaded (${lock.repository}@${lock.commit.slice(0, 12)}, SHA-256 verified)` : `cache (${lock.repository}@${lock.commit.slice(0, 12)})` };
 }

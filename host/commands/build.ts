@@ -32,9 +32,15 @@ Without songs, the demo music is used.
   --dither               TPDF dither in the shaped mode
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
-  --cache-dir DIR        converted-audio cache (default ~/.cache/piwave)
+  --offline              never download them (use DIR, Debian's package or the cache)
+  --cache-dir DIR        converted-audio and firmware cache (default ~/.cache/piwave)
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
+
+The firmware files are otherwise downloaded from raspberrypi/firmware at the
+commit pinned in host/raspi-firmware.lock.json and checked against its SHA-256
+values. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template with
+{commit} and {file}; the same SHA-256 values apply.
 `;
 
 export function kb(n: number): string {
@@ -138,6 +144,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       "cache-dir": { type: "string" },
       "out-dir": { type: "string" },
       verbose: { type: "boolean" },
+      offline: { type: "boolean" },
       ...VARIANT_OPTIONS,
     },
     USAGE,
@@ -198,7 +205,13 @@ export async function buildCommand(args: string[]): Promise<number> {
   const files = installBootFiles(k, out);
   printKernelReport(k);
   try {
-    const fw = await resolveFirmware({ board: boardName, firmwareDir: v["firmware-dir"], cacheDir, log: v.verbose ? (m) => console.log(m) : undefined });
+    const fw = await resolveFirmware({
+      board: boardName,
+      firmwareDir: v["firmware-dir"],
+      cacheDir,
+      download: !v.offline,
+      url: process.env.PIWAVE_FIRMWARE_URL || undefined,
+      log: v.verbose ? (m) => console.log(m) : undefined });
     for (const [name, data] of fw.files) {
       writeFileSync(join(out, name), data);
       files.push(join(out, name));

@@ -1,6 +1,8 @@
 // From an mp3 to a verified piwave.img, as a user runs it.
 import { execFile, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -8,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ff } from "./media.js";
 import { decodeBundle } from "../../host/bundle.js";
 import { loadFirmware } from "../../host/firmware.js";
+import { loadLock } from "../../host/raspi-firmware.js";
 import { simulate } from "../../host/sim/machine.js";
 
 const exec = promisify(execFile);
@@ -15,9 +18,9 @@ const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "piwave-e2e-"));
 const env = { ...process.env, NO_COLOR: "1", PIWAVE_CACHE_DIR: join(dir, "cache") };
 
-async function piwave(args: string[]) {
+async function piwave(args: string[], extraEnv: Record<string, string> = {}) {
   try {
-    const r = await exec(process.execPath, [bin, ...args], { timeout: 120_000, env });
+    const r = await exec(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...env, ...extraEnv } });
     return { code: 0, ...r };
   } catch (e) {
     return e as { code: number; stdout: string; stderr: string };
@@ -85,10 +88,33 @@ describe("piwave build SONGS → piwave image", () => {
   });
 
   it("image refuses a boot directory without the Raspberry Pi firmware", async () => {
-    const r = await piwave(["build", "--out-dir", join(dir, "boot3")]);
-    expect(r.stdout).toMatch(/warning: the card also needs start4\.elf, fixup4\.dat/);
+    const r = await piwave(["build", "--offline", "--out-dir", join(dir, "boot3")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/warning: the card also needs start4\.elf, fixup4\.dat: .*downloads are off \(--offline\); use --firmware-dir DIR/);
     const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
     expect(i.code).toBe(2);
     expect(i.stderr).toMatch(/lacks the Raspberry Pi firmware .* a card without it does not boot/);
+  }, 60_000);
+
+  it("downloads go through the shipped SHA-256 pins: a mirror serving other bytes is refused, nothing written", async () => {
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(req.url!);
+      res.writeHead(200).end(`not the real ${req.url}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/{commit}/boot/{file}`;
+      const out = join(dir, "boot4");
+      const r = await piwave(["build", "--out-dir", out], { PIWAVE_FIRMWARE_URL: url });
+      const pin = loadLock();
+      expect(hits[0]).toBe(`/${pin.commit}/boot/start4.elf`);
+      expect(r.stdout).toContain(`checksum mismatch for start4.elf from http://127.0.0.1:`);
+      expect(r.stdout).toContain(`expected sha256 ${pin.files["start4.elf"]!.sha256}, got `);
+      expect(readdirSync(out).sort()).toEqual(["config.txt", "kernel8.img"]);
+      expect(existsSync(join(dir, "cache", "raspi-firmware"))).toBe(false);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 // The Raspberry Pi firmware files: local directory, Debian package path, pinned download
 // (served here by a local HTTP server with fixture files), cache and checksum mismatch.
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -61,7 +61,7 @@ describe("Raspberry Pi firmware files", () => {
     tamper = true;
     try {
       await expect(resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere })).rejects.toThrow(
-        /checksum mismatch for (start4\.elf|fixup4\.dat) from http:\/\/127\.0\.0\.1:\d+\/0123456789abcdef0123456789abcdef01234567\/boot\/\S+: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64}; nothing was written/,
+        /checksum mismatch for (start4\.elf|fixup4\.dat) from http:\/\/127\.0\.0\.1:\d+\/0123456789abcdef0123456789abcdef01234567\/boot\/\S+: expected sha256 [0-9a-f]{64}, got [0-9a-f]{64} \(19 bytes\); nothing was written/,
       );
     } finally {
       tamper = false;
@@ -96,11 +96,84 @@ describe("Raspberry Pi firmware files", () => {
     expect([...r.files.keys()]).toEqual(["bootcode.bin", "start.elf", "fixup.dat"]);
   });
 
-  it("the shipped lock pins a commit of the official repository", () => {
+  it("the shipped lock pins every file by SHA-256 at one commit of the official repository", () => {
     const l = loadLock();
     expect(l.repository).toBe("raspberrypi/firmware");
     expect(l.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(l.url).toBe("https://raw.githubusercontent.com/raspberrypi/firmware/{commit}/boot/{file}");
     expect(Object.keys(l.files).sort()).toEqual(["bootcode.bin", "fixup.dat", "fixup4.dat", "start.elf", "start4.elf"]);
+    const hashes = Object.values(l.files).map((f) => f.sha256);
+    for (const h of hashes) expect(h).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(hashes).size).toBe(hashes.length);
+    for (const f of Object.values(l.files)) if (f.bytes !== undefined) expect(Number.isInteger(f.bytes) && f.bytes > 0).toBe(true);
+    expect(l.provenance).toMatch(/not measured/);
+  });
+
+  it("the shipped pins are in force: bytes other than the pinned ones are refused, with the pinned size", async () => {
+    hits = [];
+    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    const l = { ...loadLock(), url: `${base}/{commit}/boot/{file}` };
+    const pinned = l.files["start4.elf"]!.sha256!;
+    await expect(resolveFirmware({ board: "pi4", cacheDir, lock: l, debianDir: nowhere })).rejects.toThrow(
+      new RegExp(`checksum mismatch for start4\\.elf .*/${l.commit}/boot/start4\\.elf: expected sha256 ${pinned}, got ${sha(FIXTURES["start4.elf"]!)} \\(19 bytes\\)`),
+    );
+    const sized = lock();
+    sized.files["start4.elf"] = { sha256: sha("the real one"), bytes: 2_000_000 };
+    await expect(resolveFirmware({ board: "pi4", cacheDir, lock: sized, debianDir: nowhere })).rejects.toThrow(/\(19 bytes, pinned 2000000\); nothing was written/);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
+
+  it("a mirror URL (PIWAVE_FIRMWARE_URL) replaces the lock's, with the same checksums", async () => {
+    const l = lock();
+    const mirror = l.url.replace("/{commit}/boot/", "/mirror/{commit}/");
+    l.url = "http://127.0.0.1:9/unused/{file}";
+    hits = [];
+    const r = await resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere, url: mirror });
+    expect(r.from).toMatch(/^downloaded/);
+    expect(hits.sort()).toEqual(["fixup4.dat", "start4.elf"]);
+    await expect(resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere, url: "http://mirror.example/" })).rejects.toThrow(
+      /the firmware URL template http:\/\/mirror\.example\/ has no \{file\} in it/,
+    );
+  });
+
+  it("offline: the cache is used, and anything not cached is an error without any download", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    hits = [];
+    await expect(resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere, download: false })).rejects.toThrow(
+      /start4\.elf, fixup4\.dat not found in Debian's raspi-firmware or the cache, and downloads are off \(--offline\); use --firmware-dir DIR/,
+    );
+    expect(hits).toEqual([]);
+    await resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere });
+    hits = [];
+    const r = await resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere, download: false });
+    expect(r.from).toMatch(/^cache/);
+    expect([...r.files.keys()]).toEqual(["start4.elf", "fixup4.dat"]);
+    expect(hits).toEqual([]);
+  });
+
+  it("a damaged cache entry is fetched again and replaced", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    await resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere });
+    const entry = join(cacheDir, "raspi-firmware", lock().commit, "fixup4.dat");
+    writeFileSync(entry, "bit rot");
+    hits = [];
+    const r = await resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere });
+    expect(hits).toEqual(["fixup4.dat"]);
+    expect(readFileSync(entry, "utf8")).toBe(FIXTURES["fixup4.dat"]);
+    expect(r.from).toMatch(/^downloaded/);
+  });
+
+  it("an unreachable server is a clear error naming the reason", async () => {
+    // A port that was just free: nothing listens there any more.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const l = lock();
+    l.url = `http://127.0.0.1:${port}/{commit}/boot/{file}`;
+    await expect(resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere })).rejects.toThrow(
+      /download of http:\/\/127\.0\.0\.1:\d+\/\S+ failed \(fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+\); use --firmware-dir DIR for offline builds/,
+    );
   });
 
   it("a file without a pinned checksum is never downloaded", async () => {
