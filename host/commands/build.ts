@@ -211,7 +211,8 @@ export async function buildCommand(args: string[]): Promise<number> {
       cacheDir,
       download: !v.offline,
       url: process.env.PIWAVE_FIRMWARE_URL || undefined,
-      log: v.verbose ? (m) => console.log(m) : undefined });
+      log: v.verbose ? (m) => console.log(m) : undefined,
+    });
     for (const [name, data] of fw.files) {
       writeFileSync(join(out, name), data);
       files.push(join(out, name));
