@@ -109,7 +109,7 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
   const template = o.url ?? lock.url;
   if (!template.includes("{file}")) throw new FirmwareError(`the firmware URL template ${template} has no {file} in it`);
   const dir = join(o.cacheDir, "raspi-firmware", lock.commit);
-  const files = new Map<string, Uint8Array>();
+  const files = new Map<string, Uint8Array>(); // verified cache entries
   const fetched = new Map<string, Uint8Array>();
   const uncached: string[] = [];
   for (const n of names) {
@@ -143,8 +143,9 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
   for (const [n, b] of fetched) {
     writeFileSync(join(dir, `${n}.tmp`), b);
     renameSync(join(dir, `${n}.tmp`), join(dir, n));
-    files.set(n, b);
   }
-  const ordered = new Map(names.map((n) => [n, files.get(n)!]));
-  return { files: ordered, from: fetched.size ? `downloaded (${lock.repository}@${lock.commit.slice(0, 12)}, SHA-256 verified)` : `cache (${lock.repository}@${lock.commit.slice(0, 12)})` };
+  return {
+    files: new Map(names.map((n) => [n, files.get(n) ?? fetched.get(n)!])),
+    from: fetched.size ? `downloaded (${lock.repository}@${lock.commit.slice(0, 12)}, SHA-256 verified)` : `cache (${lock.repository}@${lock.commit.slice(0, 12)})`,
+  };
 }
