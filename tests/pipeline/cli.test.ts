@@ -1,12 +1,11 @@
 // From an mp3 to a verified piwave.img, as a user runs it.
 import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { serve } from "./http.js";
 import { ff } from "./media.js";
 import { decodeBundle } from "../../host/bundle.js";
 import { loadFirmware } from "../../host/firmware.js";
@@ -98,13 +97,12 @@ describe("piwave build SONGS → piwave image", () => {
 
   it("downloads go through the shipped SHA-256 pins: a mirror serving other bytes is refused, nothing written", async () => {
     const hits: string[] = [];
-    const server = createServer((req, res) => {
+    const server = await serve((req, res) => {
       hits.push(req.url!);
       res.writeHead(200).end(`not the real ${req.url}\n`);
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/{commit}/boot/{file}`;
+      const url = `${server.base}/{commit}/boot/{file}`;
       const out = join(dir, "boot4");
       const r = await piwave(["build", "--out-dir", out], { PIWAVE_FIRMWARE_URL: url });
       const pin = loadLock();
@@ -114,7 +112,7 @@ describe("piwave build SONGS → piwave image", () => {
       expect(readdirSync(out).sort()).toEqual(["config.txt", "kernel8.img"]);
       expect(existsSync(join(dir, "cache", "raspi-firmware"))).toBe(false);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await server.close();
     }
   }, 60_000);
 });

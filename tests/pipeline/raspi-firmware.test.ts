@@ -2,22 +2,21 @@
 // (served here by a local HTTP server with fixture files), cache and checksum mismatch.
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FirmwareLock, loadLock, resolveFirmware } from "../../host/raspi-firmware.js";
+import { type LocalServer, serve } from "./http.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const FIXTURES: Record<string, string> = { "start4.elf": "fixture start4.elf\n", "fixup4.dat": "fixture fixup4.dat\n" };
-let server: Server;
+let server: LocalServer;
 let base: string;
 let hits: string[] = [];
 let tamper = false;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await serve((req, res) => {
     const name = req.url!.split("/").pop()!;
     hits.push(name);
     const body = FIXTURES[name];
@@ -27,11 +26,10 @@ beforeAll(async () => {
     }
     res.writeHead(200).end(tamper ? body.toUpperCase() : body);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
 function lock(): FirmwareLock {
   return {
@@ -165,12 +163,10 @@ describe("Raspberry Pi firmware files", () => {
 
   it("an unreachable server is a clear error naming the reason", async () => {
     // A port that was just free: nothing listens there any more.
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((r) => closed.close(() => r()));
+    const closed = await serve(() => {});
+    await closed.close();
     const l = lock();
-    l.url = `http://127.0.0.1:${port}/{commit}/boot/{file}`;
+    l.url = `${closed.base}/{commit}/boot/{file}`;
     await expect(resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere })).rejects.toThrow(
       /download of http:\/\/127\.0\.0\.1:\d+\/\S+ failed \(fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+\); use --firmware-dir DIR for offline builds/,
     );
