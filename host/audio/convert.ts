@@ -9,25 +9,53 @@
  * (soxr where available) to `clock`, both divided by their gcd. Frame count
  * and pitch then come out exact; the rate labels are never written anywhere
  * (the output is raw PCM).
+ *
+ * No clipping: ffmpeg delivers 32-bit float, so a resampler's overshoot (an
+ * inter-sample peak of the source becoming a sample) is kept. The true peak
+ * of the result is measured (4× oversampled, see true-peak.ts); a song whose
+ * true peak is above {@link CEILING_DBTP} is lowered just enough, with a
+ * warning, before it is rounded to 16 bits. So no sample clips, and the
+ * firmware's own interpolation (the shaped mode) has headroom too.
+ *
+ * Processes: a cache hit starts none. A miss starts two: one `ffmpeg -i`
+ * probe (streams, duration, tags, and what the ffmpeg build is) and the
+ * conversion. See ffmpeg.ts.
+ *
+ * Where the bytes go: ffmpeg writes its float output to a hidden temporary
+ * file in the cache directory (never $TMPDIR), which is read back in chunks
+ * twice (measure, then round); the result goes into the cache atomically. The
+ * song's length is checked against the memory budget from the probed duration
+ * before converting, and ffmpeg is stopped (-fs) if the output grows past it
+ * anyway. An abort (Ctrl-C) kills ffmpeg's process group and removes the
+ * temporary file; a clean-up removes it should piwave exit first.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
+import { homedir, endianness } from "node:os";
 import { basename, extname, join } from "node:path";
-import ffmpeg from "@ts-ffmpeg/fluent-ffmpeg";
 import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, pwmRange } from "../boards.js";
-import { InputError, type Probe, findFfmpeg, probe } from "./ffmpeg.js";
+import { explainWriteError, isTemporaryName, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
+import { InterruptedError, onCleanup } from "../interrupt.js";
+import { formatDuration } from "./duration.js";
+import { type FfmpegBuild, InputError, type Probe, fileArg, findFfmpeg, fluentCommand, knownBuild, probe } from "./ffmpeg.js";
+import { TruePeakMeter, toDb } from "./true-peak.js";
 
 export { InputError } from "./ffmpeg.js";
 
 /** Bump when the conversion changes, so old cache entries are not reused. */
-const CONVERTER_VERSION = 2;
+const CONVERTER_VERSION = 3;
+
+/** The highest true peak a converted song may have; louder ones are lowered to it. */
+export const CEILING_DBTP = -0.3;
+
+/** Peak normalisation's target. */
+const PEAK_TARGET_DBTP = -1;
 
 export interface ConvertOptions {
   board: Board;
   /** The firmware's output mode: it sets the audio rate (plain 44107.269 Hz, shaped 44138.418 Hz on a Pi 4). */
   quality?: Quality;
-  /** Loudness: EBU R128 (-16 LUFS, ffmpeg loudnorm) or peak to -1 dBFS. */
+  /** Loudness: EBU R128 (-16 LUFS, ffmpeg loudnorm) or true peak to -1 dBTP. */
   normalize?: "ebu" | "peak";
   /** Remove leading and trailing silence (below -60 dBFS). */
   trimSilence?: boolean;
@@ -35,6 +63,8 @@ export interface ConvertOptions {
   fadeSeconds?: number;
   /** Cache directory (default $PIWAVE_CACHE_DIR, $XDG_CACHE_HOME/piwave or ~/.cache/piwave). */
   cacheDir?: string;
+  /** The most PCM bytes this song may take (default: the board's whole memory budget). */
+  maxBytes?: number;
   /** Fraction done 0..1 (undefined when the duration is unknown) and seconds of input converted. */
   onProgress?: (fraction: number | undefined, seconds: number) => void;
   signal?: AbortSignal;
@@ -42,12 +72,27 @@ export interface ConvertOptions {
 
 export interface Converted {
   file: string;
+  /** The title tag, else the file name without its extension. */
   name: string;
   /** Interleaved L, R. */
   pcm: Int16Array;
   rateMilliHz: number;
   fromCache: boolean;
+  /** The true peak of the converted song (after any gain), in dBTP. */
+  truePeakDb: number;
+  /** The gain applied to keep it from clipping or to normalise it, in dB (0 when none). */
+  gainDb: number;
+  /** Things the user should know (the song was lowered to keep it from clipping…). */
+  warnings: string[];
   probe?: Probe;
+}
+
+/** What the cache keeps beside a song's PCM (`<key>.json`). */
+interface CacheMeta {
+  title: string | null;
+  truePeakDb: number;
+  gainDb: number;
+  warnings: string[];
 }
 
 export function defaultCacheDir(): string {
@@ -61,6 +106,9 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** The rate inputs are first resampled to when their own rate gives a ratio too large for ffmpeg's integer rates. */
+const INTERMEDIATE_RATE = 48000;
+
 /** The asetrate/aresample pair that maps `rateIn` exactly onto clock / (range × oversampling). */
 export function exactRateFilter(board: Board, rateIn: number, soxr: boolean, quality: Quality = "plain"): string {
   const clock = pwmClockHz(board);
@@ -69,8 +117,12 @@ export function exactRateFilter(board: Board, rateIn: number, soxr: boolean, qua
   const g = gcd(a, b);
   a /= g;
   b /= g;
-  if (a > 0x7fffffff || b > 0x7fffffff) throw new Error(`input rate ${rateIn} Hz cannot be mapped exactly (ratio terms too large)`);
   const res = soxr ? ":resampler=soxr:precision=28" : "";
+  if (a > 0x7fffffff || b > 0x7fffffff) {
+    // An odd rate (say 1,999,999 Hz): to 48 kHz first, then exactly as usual. Both steps are exact ratios.
+    if (rateIn === INTERMEDIATE_RATE) throw new Error(`the ${board.name} rate cannot be mapped exactly from ${rateIn} Hz`);
+    return `aresample=${INTERMEDIATE_RATE}${res},${exactRateFilter(board, INTERMEDIATE_RATE, soxr, quality)}`;
+  }
   return `asetrate=${a},aresample=${b}${res}`;
 }
 
@@ -85,19 +137,64 @@ async function hashFile(file: string): Promise<string> {
   return h.digest("hex");
 }
 
-function toLE(pcm: Int16Array): Uint8Array {
+const LITTLE_ENDIAN = endianness() === "LE";
+const CHUNK_FRAMES = 1 << 16;
+
+/** Read a cached s16le file of known size in chunks, straight into the array it returns. */
+function readPcm(path: string): Int16Array {
+  const bytes = statSync(path).size & ~3;
+  const pcm = new Int16Array(bytes / 2);
+  const view = new Uint8Array(pcm.buffer);
+  const fd = openSync(path, "r");
+  try {
+    for (let off = 0; off < bytes; ) {
+      const n = readSync(fd, view, off, Math.min(bytes - off, CHUNK_FRAMES * 4), off);
+      if (n === 0) throw new Error(`${path}: shorter than it was a moment ago`);
+      off += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (!LITTLE_ENDIAN) for (let i = 0; i < pcm.length; i++) pcm[i] = ((pcm[i]! & 0xff) << 8) | ((pcm[i]! >> 8) & 0xff);
+  return pcm;
+}
+
+/** The bytes of `pcm` as s16le (the array itself on a little-endian host). */
+function leBytes(pcm: Int16Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
   const out = new Uint8Array(pcm.length * 2);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < pcm.length; i++) dv.setInt16(i * 2, pcm[i]!, true);
   return out;
 }
 
-function fromLE(bytes: Uint8Array): Int16Array {
-  const n = Math.floor(bytes.length / 4) * 2;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const pcm = new Int16Array(n);
-  for (let i = 0; i < n; i++) pcm[i] = dv.getInt16(i * 2, true);
-  return pcm;
+/** Call `each` with successive chunks of interleaved stereo float samples from an f32le file. */
+function forEachFloatChunk(path: string, each: (samples: Float32Array, firstFrame: number) => void): void {
+  const buf = new Float32Array(CHUNK_FRAMES * 2);
+  const view = new Uint8Array(buf.buffer);
+  const dv = new DataView(buf.buffer);
+  const fd = openSync(path, "r");
+  try {
+    let pos = 0;
+    let frame = 0;
+    for (;;) {
+      let got = 0;
+      while (got < view.length) {
+        const n = readSync(fd, view, got, view.length - got, pos + got);
+        if (n === 0) break;
+        got += n;
+      }
+      const frames = Math.floor(got / 8);
+      if (frames === 0) break;
+      if (!LITTLE_ENDIAN) for (let i = 0; i < frames * 2; i++) buf[i] = dv.getFloat32(i * 4, true);
+      each(buf.subarray(0, frames * 2), frame);
+      pos += frames * 8;
+      frame += frames;
+      if (got < view.length) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Leading/trailing frames where both channels stay below -60 dBFS are dropped. */
@@ -108,15 +205,7 @@ function trimSilence(pcm: Int16Array): Int16Array {
   while (start < frames && Math.abs(pcm[2 * start]!) < threshold && Math.abs(pcm[2 * start + 1]!) < threshold) start++;
   let end = frames;
   while (end > start && Math.abs(pcm[2 * end - 2]!) < threshold && Math.abs(pcm[2 * end - 1]!) < threshold) end--;
-  return pcm.slice(start * 2, end * 2);
-}
-
-function normalizePeak(pcm: Int16Array): void {
-  let peak = 0;
-  for (const s of pcm) peak = Math.max(peak, Math.abs(s));
-  if (peak === 0) return;
-  const gain = (32767 * 0.891) / peak; // -1 dBFS
-  for (let i = 0; i < pcm.length; i++) pcm[i] = Math.max(-32768, Math.min(32767, Math.round(pcm[i]! * gain)));
+  return pcm.subarray(start * 2, end * 2);
 }
 
 function fade(pcm: Int16Array, frames: number): void {
@@ -132,51 +221,121 @@ function fade(pcm: Int16Array, frames: number): void {
   }
 }
 
+function mb(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** Why a song does not fit: its length, what it takes, what is left and by how much it is over. */
+function budgetMessage(board: Board, rateHz: number, frames: number, maxBytes: number, measured: "long" | "at least"): string {
+  const need = frames * 4;
+  const over = need - maxBytes;
+  const full = maxBytes >= board.bundleBudgetBytes;
+  return (
+    `${measured === "long" ? "is" : "is at least"} ${formatDuration(frames / rateHz)} long, which takes ${mb(need)} at the ${board.name}'s ` +
+    `${(rateHz / 1000).toFixed(3)} kHz: more than ${full ? `the ${board.name} memory budget of ${mb(board.bundleBudgetBytes)}` : `the ${mb(maxBytes)} left of the ${board.name} memory budget`} ` +
+    `by ${mb(over)} (about ${formatDuration(over / 4 / rateHz)} of audio); leave it out, or cut it shorter`
+  );
+}
+
 /** Decoder complaints worth failing on (ffmpeg keeps going after most of them). */
 const DECODE_ERROR = /^\[[\w.:-]+ @ 0x[0-9a-f]+\] .*(error|invalid|corrupt|missing|overread|damaged|concealing)/i;
 
-function runFfmpeg(file: string, out: string, filter: string, p: Probe, ratio: number, o: ConvertOptions): Promise<string[]> {
+interface RunResult {
+  decodeErrors: string[];
+}
+
+/** Is this process alive? (A temporary file of a dead one is a leftover.) */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Remove temporary files that piwave processes which no longer run left in `dir` (killed with SIGKILL, power cut). */
+function sweepLeftovers(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if (!isTemporaryName(n)) continue;
+    const pid = Number(n.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
+    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(dir, n), { force: true });
+  }
+}
+
+function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, cachePath: string): Promise<RunResult> {
   const ff = findFfmpeg();
   return new Promise((resolve, reject) => {
     const decodeErrors: string[] = [];
-    const cmd = ffmpeg({ stdoutLines: 0 })
-      .setFfmpegPath(ff.path)
-      .input(file)
+    let noSpace = false;
+    const cmd = fluentCommand(ff, o.signal)
+      .input(fileArg(file))
       .inputOptions(["-nostdin"])
-      .outputOptions(["-map", "0:a:0", "-ac", "2", "-af", filter, "-acodec", "pcm_s16le", "-f", "s16le"])
-      .output(out);
-    const abort = () => cmd.kill("SIGKILL");
-    o.signal?.addEventListener("abort", abort, { once: true });
+      .outputOptions(["-map", "0:a:0", "-ac", "2", "-af", filter, "-acodec", "pcm_f32le", "-f", "f32le", "-fs", String(maxOutBytes)])
+      .output(fileArg(out));
     cmd.on("stderr", (line: string) => {
       if (DECODE_ERROR.test(line)) decodeErrors.push(line.replace(/^\[[^\]]+\] /, "").trim());
-    });
-    cmd.on("progress", (pr: { timemark?: string }) => {
-      const m = pr.timemark?.match(/(\d+):(\d+):(\d+(?:\.\d+)?)/);
+      if (/No space left on device|Disk quota exceeded/i.test(line)) noSpace = true;
+      const m = line.match(/ time=(\d+):(\d+):(\d+(?:\.\d+)?)/);
       if (!m || !o.onProgress) return;
       // The time mark counts output samples at the relabelled rate: scale back to input seconds.
       const seconds = (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * ratio;
       o.onProgress(p.duration ? Math.min(1, seconds / p.duration) : undefined, seconds);
     });
     cmd.on("error", (err: Error, _stdout: string | null, stderr: string | null) => {
-      o.signal?.removeEventListener("abort", abort);
       if (o.signal?.aborted) {
-        reject(new Error("conversion aborted"));
+        reject(o.signal.reason instanceof InterruptedError ? o.signal.reason : new Error("conversion aborted"));
+        return;
+      }
+      if (noSpace) {
+        reject(explainWriteError(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }), cachePath, maxOutBytes / 2));
         return;
       }
       const lines = (stderr ?? "").split("\n").filter((l) => /error|invalid|matches no streams|failed/i.test(l));
       reject(new InputError(`ffmpeg could not convert it: ${lines.at(-1)?.trim() || err.message}`));
     });
-    cmd.on("end", () => {
-      o.signal?.removeEventListener("abort", abort);
-      resolve(decodeErrors);
-    });
+    cmd.on("end", () => resolve({ decodeErrors }));
+    if (o.signal?.aborted) {
+      reject(new Error("conversion aborted"));
+      return;
+    }
     cmd.run();
   });
 }
 
-/** Convert one file (or take it from the cache). Throws InputError naming what is wrong. */
+function cacheKey(fileHash: string, o: ConvertOptions, build: FfmpegBuild): string {
+  const quality = o.quality ?? "plain";
+  const params = {
+    v: CONVERTER_VERSION,
+    clock: pwmClockHz(o.board),
+    range: pwmRange(o.board, quality),
+    osr: oversampling(quality),
+    normalize: o.normalize ?? null,
+    trim: o.trimSilence ?? false,
+    fade: o.fadeSeconds ?? 0,
+    soxr: build.soxr,
+  };
+  return createHash("sha256").update(fileHash).update(JSON.stringify(params)).digest("hex");
+}
+
+function readMeta(path: string): CacheMeta | undefined {
+  try {
+    const m = JSON.parse(readFileSync(path, "utf8")) as CacheMeta;
+    return typeof m.truePeakDb === "number" && typeof m.gainDb === "number" && Array.isArray(m.warnings) ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Convert one file (or take it from the cache). Throws InputError naming the file and what is wrong. */
 export async function convertFile(file: string, o: ConvertOptions): Promise<Converted> {
-  const name = basename(file, extname(file));
+  const fallbackName = basename(file, extname(file));
   const fail = (why: string): never => {
     throw new InputError(`${file}: ${why}`);
   };
@@ -185,56 +344,137 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   if (statSync(file).size === 0) fail("is empty (0 bytes)");
   const quality = o.quality ?? "plain";
   const rateMilliHz = frameRateMilliHz(o.board, quality);
+  const rateHz = rateMilliHz / 1000;
+  const maxBytes = Math.min(o.maxBytes ?? o.board.bundleBudgetBytes, o.board.bundleBudgetBytes);
   const ff = findFfmpeg();
-  const params = { v: CONVERTER_VERSION, clock: pwmClockHz(o.board), range: pwmRange(o.board, quality), osr: oversampling(quality), normalize: o.normalize ?? null, trim: o.trimSilence ?? false, fade: o.fadeSeconds ?? 0, soxr: ff.soxr };
-  const key = createHash("sha256").update(await hashFile(file)).update(JSON.stringify(params)).digest("hex");
   const dir = o.cacheDir ?? defaultCacheDir();
-  const cachePath = join(dir, "pcm", `${key}.s16`);
-  if (existsSync(cachePath)) {
+  const pcmDir = join(dir, "pcm");
+  const fileHash = await hashFile(file);
+
+  const fromCache = (key: string): Converted | undefined => {
+    const cachePath = join(pcmDir, `${key}.s16`);
+    const meta = readMeta(join(pcmDir, `${key}.json`));
+    if (!meta || !existsSync(cachePath)) return undefined;
+    const bytes = statSync(cachePath).size;
+    if (bytes > maxBytes) fail(budgetMessage(o.board, rateHz, bytes / 4, maxBytes, "long"));
     o.onProgress?.(1, 0);
-    return { file, name, pcm: fromLE(new Uint8Array(readFileSync(cachePath))), rateMilliHz, fromCache: true };
+    const pcm = readPcm(cachePath);
+    return { file, name: meta.title ?? fallbackName, pcm, rateMilliHz, fromCache: true, truePeakDb: meta.truePeakDb, gainDb: meta.gainDb, warnings: meta.warnings };
+  };
+
+  const known = knownBuild(ff, dir);
+  if (known) {
+    const hit = fromCache(cacheKey(fileHash, o, known));
+    if (hit) return hit;
   }
 
+  try {
+    mkdirSync(pcmDir, { recursive: true });
+  } catch (e) {
+    throw explainWriteError(e, join(pcmDir, "x"));
+  }
   let p: Probe;
   try {
-    p = probe(file);
+    p = await probe(file, { cacheDir: dir, signal: o.signal });
   } catch (e) {
     if (e instanceof InputError) fail(e.message);
     throw e;
   }
-  if (p.duration !== undefined && p.duration <= 0) fail("has zero duration");
+  const key = cacheKey(fileHash, o, p.build);
+  if (!known) {
+    const hit = fromCache(key);
+    if (hit) return hit;
+  }
+  const cachePath = join(pcmDir, `${key}.s16`);
+
+  // Too long for the board? Known from the container's duration before anything is converted.
+  if (p.duration !== undefined && !p.durationEstimated && Math.round(p.duration * rateHz) * 4 > maxBytes) {
+    fail(budgetMessage(o.board, rateHz, Math.round(p.duration * rateHz), maxBytes, "long"));
+  }
+
   const rateIn = o.normalize === "ebu" ? 192000 : p.sampleRate; // loudnorm works (and outputs) at 192 kHz
   // Stereo first (mono duplicated, surround down-mixed by ffmpeg's matrix), so both channels
-  // then go through identical resampling.
-  const filter =
-    "aformat=sample_fmts=fltp:channel_layouts=stereo," +
-    (o.normalize === "ebu" ? "loudnorm=I=-16:TP=-1.5:LRA=11," : "") +
-    exactRateFilter(o.board, rateIn, ff.soxr, quality);
-  const b = Number(filter.match(/aresample=(\d+)/)![1]);
-  const ratio = b / (rateMilliHz / 1000);
-  mkdirSync(join(dir, "pcm"), { recursive: true });
-  const tmp = join(tmpdir(), `piwave-${process.pid}-${key.slice(0, 16)}.s16`);
-  let decodeErrors: string[];
+  // then go through identical resampling. Float throughout: nothing clips inside ffmpeg.
+  let exact: string;
   try {
-    decodeErrors = await runFfmpeg(file, tmp, filter, p, ratio, o);
+    exact = exactRateFilter(o.board, rateIn, p.build.soxr, quality);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    if (e instanceof InputError) fail(e.message);
-    throw e;
+    return fail(`${(e as Error).message} (its sample rate is ${p.sampleRate} Hz)`);
   }
-  if (decodeErrors.length > 0) {
-    rmSync(tmp, { force: true });
-    fail(`corrupt audio stream: ffmpeg reported ${decodeErrors.length} decoding error(s), first: "${decodeErrors[0]}"; re-encode or replace the file`);
+  const filter = "aformat=sample_fmts=fltp:channel_layouts=stereo," + (o.normalize === "ebu" ? "loudnorm=I=-16:TP=-1.5:LRA=11," : "") + exact;
+  const b = Number(filter.match(/aresample=(\d+)(?!.*aresample)/)![1]);
+  const ratio = b / rateHz;
+
+  sweepLeftovers(pcmDir);
+  const scratch = temporaryPathFor(join(pcmDir, `${key}.f32`));
+  const unregister = onCleanup(() => rmSync(scratch, { force: true }));
+  try {
+    // f32 stereo is 8 bytes a frame against the 4 kept: stop ffmpeg once the song is past the budget.
+    const maxFloatBytes = 2 * maxBytes + 8;
+    let run: RunResult;
+    try {
+      run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, cachePath);
+    } catch (e) {
+      if (e instanceof InputError) fail(e.message);
+      throw e;
+    }
+    const frames = Math.floor(statSync(scratch).size / 8);
+    if (frames * 4 > maxBytes) fail(budgetMessage(o.board, rateHz, frames, maxBytes, "at least"));
+
+    const warnings: string[] = [];
+    const decoded = frames / rateHz;
+    if (frames === 0) fail("has zero duration (no audio samples decoded)");
+    if (run.decodeErrors.length > 0) {
+      fail(`corrupt audio stream: ffmpeg reported ${run.decodeErrors.length} decoding error(s), first: "${run.decodeErrors[0]}"; re-encode or replace the file`);
+    }
+    if (p.duration !== undefined) {
+      const missing = p.duration - decoded;
+      if (missing > Math.max(0.5, 0.02 * p.duration)) {
+        const what = `decodes to ${formatDuration(decoded)} of the ${formatDuration(p.duration)} its ${p.format} header announces`;
+        if (p.durationEstimated) warnings.push(`${what} (the header's figure is only an estimate from the bit rate)`);
+        else fail(`is cut short: it ${what} (an incomplete download or copy?); download or copy it again`);
+      }
+    }
+
+    // Pass 1: how loud it really is.
+    const meter = new TruePeakMeter();
+    forEachFloatChunk(scratch, (s) => meter.push(s));
+    meter.finish();
+    const peakDb = Math.max(-200, toDb(meter.truePeak)); // -200: silence
+    let gain = 1;
+    if (o.normalize === "peak" && meter.truePeak > 0) {
+      gain = 10 ** (PEAK_TARGET_DBTP / 20) / meter.truePeak;
+    } else if (peakDb > CEILING_DBTP) {
+      gain = 10 ** (CEILING_DBTP / 20) / meter.truePeak;
+      warnings.push(
+        `its true peak after resampling to the ${o.board.name}'s rate is ${peakDb >= 0 ? "+" : ""}${peakDb.toFixed(2)} dBTP ` +
+          `(samples up to ${toDb(meter.samplePeak).toFixed(2)} dBFS): lowered by ${(-toDb(gain)).toFixed(2)} dB so that nothing clips`,
+      );
+    }
+
+    // Pass 2: round to 16 bits with that gain.
+    let pcm: Int16Array = new Int16Array(frames * 2);
+    const scale = gain * 32768;
+    forEachFloatChunk(scratch, (s, first) => {
+      const at = first * 2;
+      for (let i = 0; i < s.length; i++) {
+        const v = Math.round(s[i]! * scale);
+        pcm[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      }
+    });
+    rmSync(scratch, { force: true });
+
+    if (o.trimSilence) pcm = trimSilence(pcm);
+    if (pcm.length === 0) fail("is silent (nothing left after trimming silence)");
+    if (o.fadeSeconds) fade(pcm, Math.round((o.fadeSeconds * rateMilliHz) / 1000));
+    const meta: CacheMeta = { title: p.title ?? null, truePeakDb: peakDb + toDb(gain), gainDb: toDb(gain), warnings };
+    // The PCM last: an entry counts only when both are there.
+    await writeFileAtomic(join(pcmDir, `${key}.json`), JSON.stringify(meta) + "\n");
+    await writeFileAtomic(cachePath, leBytes(pcm));
+    o.onProgress?.(1, p.duration ?? decoded);
+    return { file, name: p.title ?? fallbackName, pcm, rateMilliHz, fromCache: false, truePeakDb: meta.truePeakDb, gainDb: meta.gainDb, warnings, probe: p };
+  } finally {
+    rmSync(scratch, { force: true });
+    unregister();
   }
-  let pcm = fromLE(new Uint8Array(readFileSync(tmp)));
-  rmSync(tmp, { force: true });
-  if (o.trimSilence) pcm = trimSilence(pcm);
-  if (pcm.length === 0) fail(o.trimSilence ? "is silent (nothing left after trimming silence)" : "has zero duration (no audio samples decoded)");
-  if (o.normalize === "peak") normalizePeak(pcm);
-  if (o.fadeSeconds) fade(pcm, Math.round((o.fadeSeconds * rateMilliHz) / 1000));
-  const part = `${cachePath}.${process.pid}.tmp`;
-  writeFileSync(part, toLE(pcm));
-  renameSync(part, cachePath);
-  o.onProgress?.(1, p.duration ?? 0);
-  return { file, name, pcm, rateMilliHz, fromCache: false, probe: p };
 }

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
-import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
+import { formatDuration } from "../audio/duration.js";
+import { FfmpegMissingError, describeFfmpeg, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
 import { ROOT } from "../firmware.js";
@@ -51,10 +52,7 @@ function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 
-function mmss(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  return `${m}:${(seconds - m * 60).toFixed(1).padStart(4, "0")}`;
-}
+const mmss = formatDuration;
 
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
@@ -88,6 +86,7 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
       )
     : undefined;
   const out: Converted[] = [];
+  let left = o.board.bundleBudgetBytes;
   try {
     for (const song of songs) {
       const bar = bars?.create(100, 0, { name: song });
@@ -98,24 +97,27 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
         trimSilence: o.trimSilence,
         fadeSeconds: o.fadeSeconds,
         cacheDir: o.cacheDir,
+        maxBytes: left,
         signal: o.signal,
         onProgress: (f) => bar?.update(Math.round((f ?? 0) * 100)),
       });
       bar?.update(100, { name: `${song}${c.fromCache ? " (cached)" : ""}` });
       out.push(c);
+      left -= c.pcm.length * 2;
     }
   } finally {
     bars?.stop();
   }
+  for (const c of out) for (const w of c.warnings) console.log(color.yellow(`warning: ${c.file}: ${w}`));
   const rate = frameRateMilliHz(o.board, o.quality) / 1000;
-  const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg"]);
-  const head = ["#", "track", "duration", "size", "from"];
+  const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
+  const head = ["#", "track", "duration", "size", "from", "peak"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   console.log(line(head));
   for (const r of rows) console.log(line(r));
   const total = out.reduce((n, c) => n + c.pcm.length / 2, 0);
-  console.log(line(["", "total", mmss(total / rate), mb(total * 4), ""]));
+  console.log(line(["", "total", mmss(total / rate), mb(total * 4), "", ""]));
   return out;
 }
 
@@ -170,7 +172,10 @@ export async function buildCommand(args: string[]): Promise<number> {
       if (e instanceof FfmpegMissingError) throw new InputError(e.message);
       throw e;
     }
-    if (v.verbose) console.log(`ffmpeg ${ff.version} (${ff.path}, from ${ff.source}${ff.soxr ? ", soxr resampler" : ""})`);
+    if (v.verbose) {
+      const b = await describeFfmpeg(ff, cacheDir);
+      console.log(`ffmpeg ${b.version} (${ff.path}, from ${ff.source}${b.soxr ? ", soxr resampler" : ""})`);
+    }
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once("SIGINT", onSigint);

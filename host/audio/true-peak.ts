@@ -1,0 +1,132 @@
+/**
+ * True-peak meter: the highest level of the continuous signal that a sequence
+ * of samples stands for, not only of the samples themselves.
+ *
+ * Between two samples a band-limited signal can rise above both (an
+ * "inter-sample peak"); a resampler, or the firmware's own oversampling in
+ * the shaped mode, computes values there, and a signal whose samples are all
+ * within full scale can then clip. ITU-R BS.1770-4 Annex 2 estimates the true
+ * peak by oversampling four times and taking the largest magnitude; this meter
+ * does the same with its own interpolator: at each of the three points a
+ * quarter, half and three quarters of the way between two samples, a
+ * 16-tap windowed-sinc (Kaiser, β = 5) over the eight samples either side.
+ * Its gain error is within 0.03 dB up to 0.4 × the sample rate (17.6 kHz at
+ * 44.1 kHz; computed in tests/pipeline/true-peak.test.ts). Like every 4×
+ * meter it can read a tone up to 0.17 dB low when the crest falls between two
+ * of its points (1 − cos(π/8) at 0.25 × the sample rate... less below).
+ *
+ * Fed in chunks of interleaved stereo (streaming: the whole song never has to
+ * be in one buffer). Stretches whose samples are too small to exceed the peak
+ * found so far, whatever lies between them, are skipped cheaply.
+ */
+
+const HALF = 8; // samples either side of the gap
+const TAPS = 2 * HALF;
+const PHASES = [0.25, 0.5, 0.75];
+const BETA = 5;
+
+function besselI0(x: number): number {
+  let sum = 1;
+  let term = 1;
+  for (let k = 1; k < 50; k++) {
+    term *= (x / (2 * k)) ** 2;
+    sum += term;
+    if (term < 1e-12 * sum) break;
+  }
+  return sum;
+}
+
+/** coefficients[p][m]: weight of sample i - HALF + 1 + m for the point i + PHASES[p]. */
+const COEFFICIENTS: Float64Array[] = PHASES.map((frac) => {
+  const h = new Float64Array(TAPS);
+  let sum = 0;
+  for (let m = 0; m < TAPS; m++) {
+    const t = m - (HALF - 1) - frac; // distance from the point to the sample
+    const sinc = t === 0 ? 1 : Math.sin(Math.PI * t) / (Math.PI * t);
+    const w = besselI0(BETA * Math.sqrt(Math.max(0, 1 - (t / HALF) ** 2))) / besselI0(BETA);
+    h[m] = sinc * w;
+    sum += h[m]!;
+  }
+  for (let m = 0; m < TAPS; m++) h[m]! /= sum; // unity gain at DC
+  return h;
+});
+
+/** The most an interpolated point can exceed the largest sample around it. */
+const MAX_GAIN = Math.max(...COEFFICIENTS.map((h) => h.reduce((s, c) => s + Math.abs(c), 0)));
+/** For a cheap bound per gap: the largest weight of the two samples beside it, and the sum of the others' weights. */
+const NEAR = Math.max(...COEFFICIENTS.map((h) => Math.max(Math.abs(h[HALF - 1]!), Math.abs(h[HALF]!))));
+const FAR = Math.max(...COEFFICIENTS.map((h) => h.reduce((s, c, m) => (m === HALF - 1 || m === HALF ? s : s + Math.abs(c)), 0)));
+
+const BLOCK = 64;
+
+/** Streaming true-peak and sample-peak meter for interleaved stereo. */
+export class TruePeakMeter {
+  /** Largest |sample| seen (full scale = 1). */
+  samplePeak = 0;
+  /** Largest |value| seen, including the interpolated points (full scale = 1). */
+  truePeak = 0;
+  private history: Float32Array[] = [new Float32Array(TAPS - 1), new Float32Array(TAPS - 1)];
+  private work: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+
+  /** Feed interleaved L, R samples (full scale ±1). */
+  push(interleaved: Float32Array): void {
+    const frames = interleaved.length >> 1;
+    for (let i = 0; i < interleaved.length; i++) {
+      const a = Math.abs(interleaved[i]!);
+      if (a > this.samplePeak) this.samplePeak = a;
+    }
+    if (this.samplePeak > this.truePeak) this.truePeak = this.samplePeak;
+    for (let ch = 0; ch < 2; ch++) {
+      const need = TAPS - 1 + frames;
+      if (this.work[ch]!.length < need) this.work[ch] = new Float32Array(need);
+      const buf = this.work[ch]!;
+      buf.set(this.history[ch]!, 0);
+      for (let i = 0; i < frames; i++) buf[TAPS - 1 + i] = interleaved[2 * i + ch]!;
+      this.scan(buf, need);
+      this.history[ch]!.set(buf.subarray(need - (TAPS - 1), need));
+    }
+  }
+
+  /** Flush the last samples (the signal is taken as silent after them). */
+  finish(): void {
+    this.push(new Float32Array(2 * HALF));
+  }
+
+  /** Interpolate the gaps between buf[i] and buf[i+1] for every i whose window lies in buf[0..len). */
+  private scan(buf: Float32Array, len: number): void {
+    const first = HALF - 1;
+    const last = len - 1 - HALF; // the window of gap i is buf[i-HALF+1 .. i+HALF]
+    for (let b = first; b <= last; b += BLOCK) {
+      const e = Math.min(last, b + BLOCK - 1);
+      let local = 0;
+      for (let j = b - HALF + 1; j <= e + HALF; j++) {
+        const a = Math.abs(buf[j]!);
+        if (a > local) local = a;
+      }
+      if (local * MAX_GAIN <= this.truePeak) continue;
+      const [h0, h1, h2] = COEFFICIENTS as [Float64Array, Float64Array, Float64Array];
+      let peak = this.truePeak;
+      for (let i = b; i <= e; i++) {
+        let y0 = 0;
+        let y1 = 0;
+        let y2 = 0;
+        if (NEAR * (Math.abs(buf[i]!) + Math.abs(buf[i + 1]!)) + FAR * local <= peak) continue;
+        const o = i - HALF + 1;
+        for (let m = 0; m < TAPS; m++) {
+          const x = buf[o + m]!;
+          y0 += h0[m]! * x;
+          y1 += h1[m]! * x;
+          y2 += h2[m]! * x;
+        }
+        const a = Math.max(Math.abs(y0), Math.abs(y1), Math.abs(y2));
+        if (a > peak) peak = a;
+      }
+      this.truePeak = peak;
+    }
+  }
+}
+
+/** Level in dB relative to full scale (−Infinity for silence). */
+export function toDb(level: number): number {
+  return level > 0 ? 20 * Math.log10(level) : -Infinity;
+}
