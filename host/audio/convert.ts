@@ -424,17 +424,19 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     const warnings: string[] = [];
     const decoded = frames / rateHz;
     if (frames === 0) fail("has zero duration (no audio samples decoded)");
-    if (run.decodeErrors.length > 0) {
-      fail(`corrupt audio stream: ffmpeg reported ${run.decodeErrors.length} decoding error(s), first: "${run.decodeErrors[0]}"; re-encode or replace the file`);
-    }
+    const errors = run.decodeErrors.length
+      ? `ffmpeg reported ${run.decodeErrors.length} decoding error(s), first: "${run.decodeErrors[0]}"`
+      : undefined;
     if (p.duration !== undefined) {
       const missing = p.duration - decoded;
       if (missing > Math.max(0.5, 0.02 * p.duration)) {
         const what = `decodes to ${formatDuration(decoded)} of the ${formatDuration(p.duration)} its ${p.format} header announces`;
-        if (p.durationEstimated) warnings.push(`${what} (the header's figure is only an estimate from the bit rate)`);
+        if (errors) fail(`is damaged or cut short: it ${what}, and ${errors}; download or copy it again, or re-encode it`);
+        if (p.durationEstimated) warnings.push(`it ${what} (the header's figure is only an estimate from the bit rate)`);
         else fail(`is cut short: it ${what} (an incomplete download or copy?); download or copy it again`);
       }
     }
+    if (errors) fail(`corrupt audio stream: ${errors}; re-encode or replace the file`);
 
     // Pass 1: how loud it really is.
     const meter = new TruePeakMeter();

@@ -200,12 +200,12 @@ function parseDuration(s: string): number | undefined {
 /**
  * The metadata block that starts after line `at` with entries at `indent`
  * spaces (ffmpeg's dump: "key<pad>: value", a value's further lines as
- * "<indent+18 spaces>: more").
+ * "<indent+16 spaces>: more").
  */
 function metadataAt(lines: string[], at: number, indent: number): Map<string, string> {
   const tags = new Map<string, string>();
   const entry = new RegExp(`^ {${indent}}(\\S[^:]*?) *: (.*)$`);
-  const more = new RegExp(`^ {${indent + 18}}: (.*)$`);
+  const more = new RegExp(`^ {${indent + 16}}: (.*)$`);
   let last: string | undefined;
   for (let i = at + 1; i < lines.length; i++) {
     const l = lines[i]!;

@@ -11,9 +11,10 @@
  * quarter, half and three quarters of the way between two samples, a
  * 16-tap windowed-sinc (Kaiser, β = 5) over the eight samples either side.
  * Its gain error is within 0.03 dB up to 0.4 × the sample rate (17.6 kHz at
- * 44.1 kHz; computed in tests/pipeline/true-peak.test.ts). Like every 4×
- * meter it can read a tone up to 0.17 dB low when the crest falls between two
- * of its points (1 − cos(π/8) at 0.25 × the sample rate... less below).
+ * 44.1 kHz). Like every 4× meter it can read a tone low when the crest falls
+ * between two of its points: by up to 20·log10(cos(π·f/4)) for a tone at f ×
+ * the sample rate (0.03 dB at 0.1, 0.24 dB at 0.3). Both are checked in
+ * tests/pipeline/true-peak.test.ts.
  *
  * Fed in chunks of interleaved stereo (streaming: the whole song never has to
  * be in one buffer). Stretches whose samples are too small to exceed the peak

@@ -136,7 +136,7 @@ describe("bad input: a specific message naming the file", () => {
     ["notes.txt", /notes\.txt: has no audio stream \(it holds: Video ansi\)/],
     ["garbage.flac", /garbage\.flac: is not an audio or video file ffmpeg can read/],
     ["silent-video.mp4", /silent-video\.mp4: has no audio stream \(it holds: Video mpeg4\)/],
-    ["corrupt.mp3", /corrupt\.mp3: corrupt audio stream: ffmpeg reported \d+ decoding error\(s\), first: "/],
+    ["corrupt.mp3", /corrupt\.mp3: is damaged or cut short: it decodes to 0:01\.\d of the 0:03\.0 its mp3 header announces, and ffmpeg reported \d+ decoding error\(s\), first: "/],
     ["empty.wav", /empty\.wav: has zero duration/],
   ];
   for (const [file, message] of cases) {
