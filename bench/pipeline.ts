@@ -5,7 +5,7 @@
  * only copied; their content does not change the timing).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertFile } from "../host/audio/convert.js";
@@ -46,10 +46,14 @@ async function once(song: string, cacheDir: string, work: string): Promise<Pipel
 
 export async function benchPipeline(): Promise<{ cold: PipelineTiming; warm: PipelineTiming }> {
   const dir = mkdtempSync(join(tmpdir(), "piwave-bench-"));
-  const song = join(dir, "three-minutes.mp3");
-  execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=180", "-f", "lavfi", "-i", "anoisesrc=d=180:c=pink:r=44100:a=0.1", "-filter_complex", "[0][1]amerge=inputs=2", "-c:a", "libmp3lame", "-b:a", "192k", song]);
-  const cacheDir = join(dir, "cache");
-  const cold = await once(song, cacheDir, dir);
-  const warm = await once(song, cacheDir, dir);
-  return { cold, warm };
+  try {
+    const song = join(dir, "three-minutes.mp3");
+    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:duration=180", "-f", "lavfi", "-i", "anoisesrc=d=180:c=pink:r=44100:a=0.1", "-filter_complex", "[0][1]amerge=inputs=2", "-c:a", "libmp3lame", "-b:a", "192k", song]);
+    const cacheDir = join(dir, "cache");
+    const cold = await once(song, cacheDir, dir);
+    const warm = await once(song, cacheDir, dir);
+    return { cold, warm };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,13 +1,13 @@
 // The piwave command as a user runs it: real processes, real files.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { encodeBundle } from "../host/bundle.js";
 import { decodeWav } from "../host/wav.js";
 import { chirpTrack } from "./helpers.js";
+import { tempDir } from "./temp.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../bin/piwave.mjs", import.meta.url).pathname;
@@ -23,7 +23,7 @@ async function piwave(args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe("piwave CLI", () => {
-  const dir = mkdtempSync(join(tmpdir(), "piwave-cli-"));
+  const dir = tempDir("piwave-cli-");
   const bundlePath = join(dir, "chirp.pwb");
   writeFileSync(bundlePath, encodeBundle([chirpTrack("pi4", 1, "Chirp ✓ ünïcode")]));
 

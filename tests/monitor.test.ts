@@ -1,13 +1,13 @@
 // piwave monitor on real pseudo-terminals: socat pty pairs, writers in child processes.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PortChoiceError, listFromSysfs, pickPort } from "../host/serial/ports.js";
 import { buildKernel } from "../host/kernel.js";
 import { encodeBundle } from "../host/bundle.js";
 import { chirpTrack } from "./helpers.js";
+import { tempDir } from "./temp.js";
 
 const bin = new URL("../bin/piwave.mjs", import.meta.url).pathname;
 const started: ChildProcess[] = [];
@@ -61,7 +61,7 @@ function monitor(args: string[], opts: { uid?: number; gid?: number } = {}): Mon
 
 describe("piwave monitor over a pty", () => {
   it("splits lines across chunk boundaries, strips CR, stamps each line, logs exactly what was received, flushes stale input", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     writeFrom(a, "STALE: written before anyone listened\n");
     const log = join(dir, "uart.log");
@@ -89,7 +89,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("delta time stamps count from the previous line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--timestamps", "delta"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -107,7 +107,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("survives an unplug (socat killed) and a replug on the same link, losing no line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const first = await socat(dir);
     const m = monitor(["--port", first.b, "--timestamps", "off"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -128,7 +128,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("--until-done: exit 0 after the summary and a clean halt", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--until-done"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -138,7 +138,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("--until-done: non-zero on a trap, with the halt code", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--until-done", "--timestamps", "off"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -149,7 +149,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("garbage from a wrong baud rate: a hint to check it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -161,7 +161,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("a port another program holds: 'port busy'", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { b } = await socat(dir);
     const first = monitor(["--port", b]);
     await waitFor(() => first.err().includes("connected to"), "connect");
@@ -179,7 +179,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it.skipIf(process.getuid?.() !== 0)("permission denied: says which group to join", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     spawnSync("chmod", ["755", dir]);
     const { b } = await socat(dir);
     const m = monitor(["--port", b], { uid: 65534, gid: 65534 });
@@ -191,7 +191,7 @@ describe("piwave monitor over a pty", () => {
 describe("finding the adapter", () => {
   /** A sysfs tree as a CP2102 and a CH340 would make it (no USB adapter exists on this machine). */
   function fakeSysfs(): string {
-    const root = mkdtempSync(join(tmpdir(), "piwave-sys-"));
+    const root = tempDir("piwave-sys-");
     const usb = (dev: string, vid: string, pid: string, serial: string, product: string) => {
       const d = join(root, "devices", "pci0000:00", "usb1", dev);
       mkdirSync(join(d, `${dev}:1.0`, "ttyUSB"), { recursive: true });
@@ -230,7 +230,7 @@ describe("finding the adapter", () => {
 
 describe("end to end: QEMU's UART on a pty, watched by piwave monitor", () => {
   it("shows the firmware's boot and track lines and exits 0 when it is done", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-qmon-"));
+    const dir = tempDir("piwave-qmon-");
     const bundlePath = join(dir, "b.pwb");
     writeFileSync(bundlePath, encodeBundle([chirpTrack("pi3", 0.2, "over the wire")]));
     const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, workDir: join(dir, "k") });

@@ -1,7 +1,6 @@
 // Sound quality through the simulated jack: plain vs oversampled + noise-shaped.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BOARDS, frameRateMilliHz, pwmRange } from "../host/boards.js";
@@ -10,6 +9,7 @@ import { renderAnalog } from "../host/quality/analog.js";
 import { type Capture, capture, windowOf } from "../host/quality/measure.js";
 import { bandNoiseDbfs, fft, powerSpectrum, toneFigures } from "../host/quality/spectrum.js";
 import { encodeWavFloat } from "../host/wav.js";
+import { tempDir } from "./temp.js";
 
 const shaped = { quality: "shaped" as const, feed: "dma" as const };
 const plain = { feed: "dma" as const };
@@ -102,7 +102,7 @@ describe("idle channel and cross-check with sox", () => {
     mean /= w.length;
     const amp = Math.sqrt(2 * idle.fullScalePower);
     const scaled = w.map((v) => (v - mean) / amp);
-    const dir = mkdtempSync(join(tmpdir(), "piwave-q-"));
+    const dir = tempDir("piwave-q-");
     const wav = join(dir, "idle.wav");
     writeFileSync(wav, encodeWavFloat(scaled, Math.round(idle.rate), 1));
     const out = execFileSync("sox", [wav, "-n", "sinc", "-20000", "stats"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).toString();

@@ -1,7 +1,6 @@
 // From an mp3 to a verified piwave.img, as a user runs it.
 import { execFile, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,10 +10,11 @@ import { decodeBundle } from "../../host/bundle.js";
 import { loadFirmware } from "../../host/firmware.js";
 import { loadLock } from "../../host/raspi-firmware.js";
 import { simulate } from "../../host/sim/machine.js";
+import { tempDir } from "../temp.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "piwave-e2e-"));
+const dir = tempDir("piwave-e2e-");
 const env = { ...process.env, NO_COLOR: "1", PIWAVE_CACHE_DIR: join(dir, "cache") };
 
 async function piwave(args: string[], extraEnv: Record<string, string> = {}) {

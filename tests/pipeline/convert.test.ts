@@ -1,7 +1,6 @@
 // Converting real files with the real ffmpeg to the board's exact PWM rate.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { convertFile, exactRateFilter } from "../../host/audio/convert.js";
@@ -12,6 +11,7 @@ import { decodeBundle, encodeBundle } from "../../host/bundle.js";
 import { makeMedia } from "./media.js";
 import { firmwareModule } from "../helpers.js";
 import { simulate } from "../../host/sim/machine.js";
+import { tempDir } from "../temp.js";
 
 const pi4 = BOARDS.pi4;
 let media: ReturnType<typeof makeMedia>;
@@ -29,7 +29,7 @@ function frequency(pcm: Int16Array, ch: number, rate: number): number {
 
 beforeAll(() => {
   media = makeMedia();
-  cacheDir = mkdtempSync(join(tmpdir(), "piwave-cache-"));
+  cacheDir = tempDir("piwave-cache-");
 }, 120_000);
 
 afterEach(() => {
@@ -120,7 +120,7 @@ describe("aborting a conversion", () => {
     const long = media.p("long.flac");
     execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "anoisesrc=d=120:c=pink:r=96000", "-ac", "2", long]);
     const ac = new AbortController();
-    const own = mkdtempSync(join(tmpdir(), "piwave-abort-"));
+    const own = tempDir("piwave-abort-");
     const p = convertFile(long, { board: pi4, cacheDir: own, signal: ac.signal, onProgress: (f) => f !== undefined && f > 0 && f < 1 && ac.abort() });
     await expect(p).rejects.toThrow(/conversion aborted/);
     await new Promise((r) => setTimeout(r, 300));

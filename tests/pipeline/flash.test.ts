@@ -1,12 +1,12 @@
 // Flashing: every refusal path, the copy-to-card path, and a real write to a loop device.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { type BlockDevice, RefusedError, candidates, checkDevice, flashToDir, listBlockDevices, parseLsblk } from "../../host/flash.js";
 import { buildSdImage } from "../../host/image.js";
+import { tempDir } from "../temp.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
@@ -73,8 +73,8 @@ describe("which disks piwave may write", () => {
 
 describe("piwave flash --to DIR", () => {
   it("copies the boot files and verifies each by SHA-256", () => {
-    const boot = mkdtempSync(join(tmpdir(), "piwave-boot-"));
-    const card = mkdtempSync(join(tmpdir(), "piwave-card-"));
+    const boot = tempDir("piwave-boot-");
+    const card = tempDir("piwave-card-");
     writeFileSync(join(boot, "kernel8.img"), Buffer.alloc(100_000, 7));
     writeFileSync(join(boot, "config.txt"), "arm_64bit=1\n");
     const rep = flashToDir(boot, ["config.txt", "kernel8.img"], card);
@@ -90,7 +90,7 @@ describe("piwave flash --to DIR", () => {
 // A real block device, where this machine allows one: a loop device over an image file.
 function makeLoop(bytes: number): { file: string; dev: string } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const file = join(mkdtempSync(join(tmpdir(), "piwave-loop-")), "card.bin");
+  const file = join(tempDir("piwave-loop-"), "card.bin");
   writeFileSync(file, Buffer.alloc(bytes));
   const r = spawnSync("losetup", ["-f", "--show", file], { encoding: "utf8" });
   if (r.status !== 0) return undefined;
@@ -112,7 +112,7 @@ describe.skipIf(!loop)("piwave flash --device on a loop device (root only)", () 
   };
 
   it("refuses the loop device without --allow-loop, and without confirmation when not interactive", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-img-"));
+    const dir = tempDir("piwave-img-");
     const img = join(dir, "piwave.img");
     writeFileSync(img, await buildSdImage([{ name: "config.txt", data: new TextEncoder().encode("arm_64bit=1\n") }]));
     const a = await run(["--device", loop!.dev, "--image", img]);
@@ -124,7 +124,7 @@ describe.skipIf(!loop)("piwave flash --device on a loop device (root only)", () 
   });
 
   it("writes, syncs, reads back and verifies; the result is a valid card", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-img-"));
+    const dir = tempDir("piwave-img-");
     mkdirSync(dir, { recursive: true });
     const img = join(dir, "piwave.img");
     const kernel = new Uint8Array(1_500_000).map((_, i) => (i * 31) & 0xff);

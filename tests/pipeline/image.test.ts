@@ -1,12 +1,12 @@
 // The SD card image, checked with the real dosfstools and mtools.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PARTITION_START, SECTOR, buildSdImage } from "../../host/image.js";
+import { tempDir } from "../temp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "piwave-img-"));
+const dir = tempDir("piwave-img-");
 const imgPath = join(dir, "piwave.img");
 const files = [
   { name: "kernel8.img", data: new Uint8Array(3_000_001).map((_, i) => (i * 2654435761) >>> 24) },

@@ -1,15 +1,15 @@
 /** Test media, made with the real ffmpeg into a temporary directory. */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../temp.js";
 
 export function ff(args: string[]): void {
   execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args], { timeout: 60_000 });
 }
 
 export function makeMedia() {
-  const dir = mkdtempSync(join(tmpdir(), "piwave-media-"));
+  const dir = tempDir("piwave-media-");
   const p = (n: string) => join(dir, n);
   // 1 kHz left, 1.5 kHz right, 3 s, 48 kHz: different content per channel.
   const stereo = ["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000:duration=3", "-f", "lavfi", "-i", "sine=frequency=1500:sample_rate=48000:duration=3", "-filter_complex", "[0][1]amerge=inputs=2"];

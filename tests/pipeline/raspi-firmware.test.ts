@@ -1,12 +1,13 @@
 // The Raspberry Pi firmware files: local directory, Debian package path, pinned download
 // (served here by a local HTTP server with fixture files), cache and checksum mismatch.
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FirmwareLock, loadLock, resolveFirmware } from "../../host/raspi-firmware.js";
 import { type LocalServer, serve } from "./http.js";
+import { tempDir } from "../temp.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const FIXTURES: Record<string, string> = { "start4.elf": "fixture start4.elf\n", "fixup4.dat": "fixture fixup4.dat\n" };
@@ -43,7 +44,7 @@ const nowhere = join(tmpdir(), "piwave-no-debian-firmware");
 
 describe("Raspberry Pi firmware files", () => {
   it("download at the pinned commit, SHA-256 checked, then cached (no second download)", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "piwave-fw-"));
+    const cacheDir = tempDir("piwave-fw-");
     hits = [];
     const a = await resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere });
     expect(a.from).toMatch(/^downloaded \(raspberrypi\/firmware@0123456789ab, SHA-256 verified\)$/);
@@ -55,7 +56,7 @@ describe("Raspberry Pi firmware files", () => {
   });
 
   it("a checksum mismatch is a clear error and nothing is written", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "piwave-fw-"));
+    const cacheDir = tempDir("piwave-fw-");
     tamper = true;
     try {
       await expect(resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere })).rejects.toThrow(
@@ -72,11 +73,11 @@ describe("Raspberry Pi firmware files", () => {
     l.files["bootcode.bin"] = { sha256: sha("x") };
     l.files["start.elf"] = { sha256: sha("x") };
     l.files["fixup.dat"] = { sha256: sha("x") };
-    await expect(resolveFirmware({ board: "pi3", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere })).rejects.toThrow(/HTTP 404; use --firmware-dir DIR/);
+    await expect(resolveFirmware({ board: "pi3", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere })).rejects.toThrow(/HTTP 404; use --firmware-dir DIR/);
   });
 
   it("--firmware-dir comes first, and names what it lacks", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-fwdir-"));
+    const dir = tempDir("piwave-fwdir-");
     writeFileSync(join(dir, "start4.elf"), "mine");
     await expect(resolveFirmware({ board: "pi4", firmwareDir: dir, cacheDir: dir })).rejects.toThrow(/lacks fixup4\.dat \(a pi4 needs start4\.elf, fixup4\.dat\)/);
     writeFileSync(join(dir, "fixup4.dat"), "mine too");
@@ -87,7 +88,7 @@ describe("Raspberry Pi firmware files", () => {
   });
 
   it("Debian's raspi-firmware directory is used before any download", async () => {
-    const deb = mkdtempSync(join(tmpdir(), "piwave-deb-"));
+    const deb = tempDir("piwave-deb-");
     for (const n of ["bootcode.bin", "start.elf", "fixup.dat"]) writeFileSync(join(deb, n), n);
     const r = await resolveFirmware({ board: "pi3", cacheDir: deb, debianDir: deb, lock: lock() });
     expect(r.from).toContain("Debian raspi-firmware");
@@ -109,7 +110,7 @@ describe("Raspberry Pi firmware files", () => {
 
   it("the shipped pins are in force: bytes other than the pinned ones are refused, with the pinned size", async () => {
     hits = [];
-    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    const cacheDir = tempDir("pw-");
     const l = { ...loadLock(), url: `${base}/{commit}/boot/{file}` };
     const pinned = l.files["start4.elf"]!.sha256!;
     await expect(resolveFirmware({ board: "pi4", cacheDir, lock: l, debianDir: nowhere })).rejects.toThrow(
@@ -126,16 +127,16 @@ describe("Raspberry Pi firmware files", () => {
     const mirror = l.url.replace("/{commit}/boot/", "/mirror/{commit}/");
     l.url = "http://127.0.0.1:9/unused/{file}";
     hits = [];
-    const r = await resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere, url: mirror });
+    const r = await resolveFirmware({ board: "pi4", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere, url: mirror });
     expect(r.from).toMatch(/^downloaded/);
     expect(hits.sort()).toEqual(["fixup4.dat", "start4.elf"]);
-    await expect(resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere, url: "http://mirror.example/" })).rejects.toThrow(
+    await expect(resolveFirmware({ board: "pi4", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere, url: "http://mirror.example/" })).rejects.toThrow(
       /the firmware URL template http:\/\/mirror\.example\/ has no \{file\} in it/,
     );
   });
 
   it("offline: the cache is used, and anything not cached is an error without any download", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    const cacheDir = tempDir("pw-");
     hits = [];
     await expect(resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere, download: false })).rejects.toThrow(
       /start4\.elf, fixup4\.dat not found in Debian's raspi-firmware or the cache, and downloads are off \(--offline\); use --firmware-dir DIR/,
@@ -150,7 +151,7 @@ describe("Raspberry Pi firmware files", () => {
   });
 
   it("a damaged cache entry is fetched again and replaced", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    const cacheDir = tempDir("pw-");
     await resolveFirmware({ board: "pi4", cacheDir, lock: lock(), debianDir: nowhere });
     const entry = join(cacheDir, "raspi-firmware", lock().commit, "fixup4.dat");
     writeFileSync(entry, "bit rot");
@@ -167,7 +168,7 @@ describe("Raspberry Pi firmware files", () => {
     await closed.close();
     const l = lock();
     l.url = `${closed.base}/{commit}/boot/{file}`;
-    await expect(resolveFirmware({ board: "pi4", cacheDir: mkdtempSync(join(tmpdir(), "pw-")), lock: l, debianDir: nowhere })).rejects.toThrow(
+    await expect(resolveFirmware({ board: "pi4", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere })).rejects.toThrow(
       /download of http:\/\/127\.0\.0\.1:\d+\/\S+ failed \(fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+\); use --firmware-dir DIR for offline builds/,
     );
   });
@@ -176,7 +177,7 @@ describe("Raspberry Pi firmware files", () => {
     const l = lock();
     l.files["fixup4.dat"] = { sha256: null };
     hits = [];
-    const cacheDir = mkdtempSync(join(tmpdir(), "pw-"));
+    const cacheDir = tempDir("pw-");
     await expect(resolveFirmware({ board: "pi4", cacheDir, lock: l, debianDir: nowhere })).rejects.toThrow(/no pinned SHA-256 for fixup4\.dat .* so piwave will not download them/);
     expect(hits).toEqual([]);
     expect(readdirSync(cacheDir)).toEqual([]);

@@ -1,19 +1,17 @@
 // No clipping in the converter (issue 15 item 3): the true-peak meter on its own, then real
 // conversions of a 0 dBFS sine and of -3 dBFS-peak white noise counted sample by sample.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CEILING_DBTP, convertFile, exactRateFilter } from "../../host/audio/convert.js";
 import { TruePeakMeter, toDb } from "../../host/audio/true-peak.js";
 import { BOARDS } from "../../host/boards.js";
 import { ff } from "./media.js";
+import { tempDir } from "../temp.js";
 
 const pi4 = BOARDS.pi4;
-const dir = mkdtempSync(join(tmpdir(), "piwave-true-peak-"));
+const dir = tempDir("piwave-true-peak-");
 const p = (n: string) => join(dir, n);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Samples at (or beyond) a 16-bit rail. */
 function clipped(pcm: Int16Array): number {
