@@ -108,7 +108,6 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
   } finally {
     bars?.stop();
   }
-  for (const c of out) for (const w of c.warnings) console.log(color.yellow(`warning: ${c.file}: ${w}`));
   const rate = frameRateMilliHz(o.board, o.quality) / 1000;
   const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
   const head = ["#", "track", "duration", "size", "from", "peak"];
@@ -118,6 +117,7 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
   for (const r of rows) console.log(line(r));
   const total = out.reduce((n, c) => n + c.pcm.length / 2, 0);
   console.log(line(["", "total", mmss(total / rate), mb(total * 4), "", ""]));
+  for (const c of out) for (const w of c.warnings) console.log(color.yellow(`warning: ${c.file}: ${w}`));
   return out;
 }
 
