@@ -57,6 +57,8 @@ const MAX_GAIN = Math.max(...COEFFICIENTS.map((h) => h.reduce((s, c) => s + Math
 /** For a cheap bound per gap: the largest weight of the two samples beside it, and the sum of the others' weights. */
 const NEAR = Math.max(...COEFFICIENTS.map((h) => Math.max(Math.abs(h[HALF - 1]!), Math.abs(h[HALF]!))));
 const FAR = Math.max(...COEFFICIENTS.map((h) => h.reduce((s, c, m) => (m === HALF - 1 || m === HALF ? s : s + Math.abs(c)), 0)));
+/** Per phase: the sum of the weights beyond the four nearest samples (|y| ≤ |four-tap value| + this × the largest sample). */
+const BEYOND4 = COEFFICIENTS.map((h) => h.reduce((s, c, m) => (m >= HALF - 2 && m <= HALF + 1 ? s : s + Math.abs(c)), 0));
 
 const BLOCK = 64;
 
@@ -105,22 +107,23 @@ export class TruePeakMeter {
         if (a > local) local = a;
       }
       if (local * MAX_GAIN <= this.truePeak) continue;
-      const [h0, h1, h2] = COEFFICIENTS as [Float64Array, Float64Array, Float64Array];
       let peak = this.truePeak;
       for (let i = b; i <= e; i++) {
-        let y0 = 0;
-        let y1 = 0;
-        let y2 = 0;
         if (NEAR * (Math.abs(buf[i]!) + Math.abs(buf[i + 1]!)) + FAR * local <= peak) continue;
         const o = i - HALF + 1;
-        for (let m = 0; m < TAPS; m++) {
-          const x = buf[o + m]!;
-          y0 += h0[m]! * x;
-          y1 += h1[m]! * x;
-          y2 += h2[m]! * x;
+        const xa = buf[i - 1]!;
+        const xb = buf[i]!;
+        const xc = buf[i + 1]!;
+        const xd = buf[i + 2]!;
+        for (let ph = 0; ph < 3; ph++) {
+          const h = COEFFICIENTS[ph]!;
+          const near = h[HALF - 2]! * xa + h[HALF - 1]! * xb + h[HALF]! * xc + h[HALF + 1]! * xd;
+          if (Math.abs(near) + BEYOND4[ph]! * local <= peak) continue;
+          let y = 0;
+          for (let m = 0; m < TAPS; m++) y += h[m]! * buf[o + m]!;
+          const a = Math.abs(y);
+          if (a > peak) peak = a;
         }
-        const a = Math.max(Math.abs(y0), Math.abs(y1), Math.abs(y2));
-        if (a > peak) peak = a;
       }
       this.truePeak = peak;
     }
