@@ -269,11 +269,11 @@ function sweepLeftovers(dir: string): void {
   }
 }
 
-function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, cachePath: string): Promise<RunResult> {
+function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, cachePath: string, bytesNeeded: number | undefined): Promise<RunResult> {
   const ff = findFfmpeg();
   return new Promise((resolve, reject) => {
     const decodeErrors: string[] = [];
-    let noSpace = false;
+    let writeError: string | undefined;
     const cmd = fluentCommand(ff, o.signal)
       .input(fileArg(file))
       .inputOptions(["-nostdin"])
@@ -281,7 +281,12 @@ function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: numbe
       .output(fileArg(out));
     cmd.on("stderr", (line: string) => {
       if (DECODE_ERROR.test(line)) decodeErrors.push(line.replace(/^\[[^\]]+\] /, "").trim());
-      if (/No space left on device|Disk quota exceeded/i.test(line)) noSpace = true;
+      if (line.includes(out)) {
+        // A complaint about the output file: the cache directory is at fault, not the song.
+        if (/No space left on device|Disk quota exceeded/i.test(line)) writeError = "ENOSPC";
+        else if (/Read-only file system/i.test(line)) writeError = "EROFS";
+        else if (/Permission denied/i.test(line)) writeError = "EACCES";
+      } else if (/No space left on device|Disk quota exceeded/i.test(line)) writeError = "ENOSPC";
       const m = line.match(/ time=(\d+):(\d+):(\d+(?:\.\d+)?)/);
       if (!m || !o.onProgress) return;
       // The time mark counts output samples at the relabelled rate: scale back to input seconds.
@@ -293,8 +298,8 @@ function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: numbe
         reject(o.signal.reason instanceof InterruptedError ? o.signal.reason : new Error("conversion aborted"));
         return;
       }
-      if (noSpace) {
-        reject(explainWriteError(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }), cachePath, maxOutBytes / 2));
+      if (writeError) {
+        reject(explainWriteError(Object.assign(new Error(writeError), { code: writeError }), cachePath, bytesNeeded));
         return;
       }
       const lines = (stderr ?? "").split("\n").filter((l) => /error|invalid|matches no streams|failed/i.test(l));
@@ -413,7 +418,9 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     const maxFloatBytes = 2 * maxBytes + 8;
     let run: RunResult;
     try {
-      run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, cachePath);
+      // ffmpeg's float output plus the 16-bit entry made from it.
+      const needed = p.duration === undefined ? undefined : Math.round(p.duration * rateHz) * 12;
+      run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, cachePath, needed);
     } catch (e) {
       if (e instanceof InputError) fail(e.message);
       throw e;

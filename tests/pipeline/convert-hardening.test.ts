@@ -159,6 +159,16 @@ describe("full disks", () => {
     expect(c.pcm.length / 2).toBe(Math.round(3 * rate));
   });
 
+  it("a read-only cache: the directory is named and the song is not blamed", async () => {
+    ff(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-ac", "2", p("ro.wav")]);
+    const cache = tmpfs(1024);
+    mkdirSync(join(cache, "pcm"));
+    execFileSync("mount", ["-o", "remount,ro", cache]);
+    await expect(convertFile(p("ro.wav"), { board: pi4, cacheDir: cache })).rejects.toThrow(
+      new RegExp(`cannot write ${join(cache, "pcm")}/[0-9a-f]{64}\\.s16: ${join(cache, "pcm")} is on a read-only filesystem\\. Choose another directory\\.`),
+    );
+  });
+
   it("leftover temporary files of a killed piwave are swept from the cache", async () => {
     const cache = fresh("cache");
     mkdirSync(join(cache, "pcm"));
@@ -229,6 +239,15 @@ describe("processes: one probe and ffmpeg on a miss, none on a cache hit", () =>
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+});
+
+describe("an FFMPEG_PATH that is not ffmpeg", () => {
+  it("is named as such (not blamed on the song)", async () => {
+    ff(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-ac", "2", p("any.wav")]);
+    process.env.FFMPEG_PATH = "/bin/echo";
+    resetFfmpeg();
+    await expect(conv(p("any.wav"))).rejects.toThrow(/^\/bin\/echo \(from FFMPEG_PATH\) does not run as ffmpeg: its output does not start with "ffmpeg version"$/);
   });
 });
 
