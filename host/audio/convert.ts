@@ -240,6 +240,11 @@ function budgetMessage(board: Board, rateHz: number, frames: number, maxBytes: n
 /** Decoder complaints worth failing on (ffmpeg keeps going after most of them). */
 const DECODE_ERROR = /^\[[\w.:-]+ @ 0x[0-9a-f]+\] .*(error|invalid|corrupt|missing|overread|damaged|concealing)/i;
 
+/** What an aborted conversion throws: the interrupt itself (so the command can exit 128 + signal), else "conversion aborted". */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof InterruptedError ? signal.reason : new Error("conversion aborted");
+}
+
 interface RunResult {
   decodeErrors: string[];
 }
@@ -293,21 +298,22 @@ function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: numbe
       const seconds = (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * ratio;
       o.onProgress(p.duration ? Math.min(1, seconds / p.duration) : undefined, seconds);
     });
+    const cacheError = (code: string) => explainWriteError(Object.assign(new Error(code), { code }), cachePath, bytesNeeded);
     cmd.on("error", (err: Error, _stdout: string | null, stderr: string | null) => {
       if (o.signal?.aborted) {
-        reject(o.signal.reason instanceof InterruptedError ? o.signal.reason : new Error("conversion aborted"));
+        reject(abortError(o.signal));
         return;
       }
       if (writeError) {
-        reject(explainWriteError(Object.assign(new Error(writeError), { code: writeError }), cachePath, bytesNeeded));
+        reject(cacheError(writeError));
         return;
       }
       const lines = (stderr ?? "").split("\n").filter((l) => /error|invalid|matches no streams|failed/i.test(l));
       reject(new InputError(`ffmpeg could not convert it: ${lines.at(-1)?.trim() || err.message}`));
     });
-    cmd.on("end", () => resolve({ decodeErrors }));
+    cmd.on("end", () => (writeError ? reject(cacheError(writeError)) : resolve({ decodeErrors })));
     if (o.signal?.aborted) {
-      reject(new Error("conversion aborted"));
+      reject(abortError(o.signal));
       return;
     }
     cmd.run();
