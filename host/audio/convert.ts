@@ -30,14 +30,15 @@
  * temporary file; a clean-up removes it should piwave exit first.
  */
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync } from "node:fs";
-import { homedir, endianness } from "node:os";
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { homedir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, pwmRange } from "../boards.js";
 import { explainWriteError, isTemporaryName, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
 import { InterruptedError, onCleanup } from "../interrupt.js";
 import { formatDuration } from "./duration.js";
 import { type FfmpegBuild, InputError, type Probe, fileArg, findFfmpeg, fluentCommand, knownBuild, probe } from "./ffmpeg.js";
+import { forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
 import { TruePeakMeter, toDb } from "./true-peak.js";
 
 export { InputError } from "./ffmpeg.js";
@@ -135,66 +136,6 @@ async function hashFile(file: string): Promise<string> {
       .on("error", reject);
   });
   return h.digest("hex");
-}
-
-const LITTLE_ENDIAN = endianness() === "LE";
-const CHUNK_FRAMES = 1 << 16;
-
-/** Read a cached s16le file of known size in chunks, straight into the array it returns. */
-function readPcm(path: string): Int16Array {
-  const bytes = statSync(path).size & ~3;
-  const pcm = new Int16Array(bytes / 2);
-  const view = new Uint8Array(pcm.buffer);
-  const fd = openSync(path, "r");
-  try {
-    for (let off = 0; off < bytes; ) {
-      const n = readSync(fd, view, off, Math.min(bytes - off, CHUNK_FRAMES * 4), off);
-      if (n === 0) throw new Error(`${path}: shorter than it was a moment ago`);
-      off += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  if (!LITTLE_ENDIAN) for (let i = 0; i < pcm.length; i++) pcm[i] = ((pcm[i]! & 0xff) << 8) | ((pcm[i]! >> 8) & 0xff);
-  return pcm;
-}
-
-/** The bytes of `pcm` as s16le (the array itself on a little-endian host). */
-function leBytes(pcm: Int16Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const out = new Uint8Array(pcm.length * 2);
-  const dv = new DataView(out.buffer);
-  for (let i = 0; i < pcm.length; i++) dv.setInt16(i * 2, pcm[i]!, true);
-  return out;
-}
-
-/** Call `each` with successive chunks of interleaved stereo float samples from an f32le file. */
-function forEachFloatChunk(path: string, each: (samples: Float32Array, firstFrame: number) => void): void {
-  const buf = new Float32Array(CHUNK_FRAMES * 2);
-  const view = new Uint8Array(buf.buffer);
-  const dv = new DataView(buf.buffer);
-  const fd = openSync(path, "r");
-  try {
-    let pos = 0;
-    let frame = 0;
-    for (;;) {
-      let got = 0;
-      while (got < view.length) {
-        const n = readSync(fd, view, got, view.length - got, pos + got);
-        if (n === 0) break;
-        got += n;
-      }
-      const frames = Math.floor(got / 8);
-      if (frames === 0) break;
-      if (!LITTLE_ENDIAN) for (let i = 0; i < frames * 2; i++) buf[i] = dv.getFloat32(i * 4, true);
-      each(buf.subarray(0, frames * 2), frame);
-      pos += frames * 8;
-      frame += frames;
-      if (got < view.length) break;
-    }
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Leading/trailing frames where both channels stay below -60 dBFS are dropped. */
