@@ -215,7 +215,7 @@ function sweepLeftovers(dir: string): void {
   }
 }
 
-function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, cachePath: string, bytesNeeded: number | undefined): Promise<RunResult> {
+function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, outputName: string, bytesNeeded: number | undefined): Promise<RunResult> {
   const ff = findFfmpeg();
   return new Promise((resolve, reject) => {
     const decodeErrors: string[] = [];
@@ -239,7 +239,7 @@ function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: numbe
       const seconds = (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * ratio;
       o.onProgress(p.duration ? Math.min(1, seconds / p.duration) : undefined, seconds);
     });
-    const cacheError = (code: string) => explainWriteError(Object.assign(new Error(code), { code }), cachePath, bytesNeeded);
+    const cacheError = (code: string) => explainWriteError(Object.assign(new Error(code), { code }), outputName, bytesNeeded);
     cmd.on("error", (err: Error, _stdout: string | null, stderr: string | null) => {
       if (o.signal?.aborted) {
         reject(abortError(o.signal));
@@ -367,7 +367,9 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     try {
       // ffmpeg's float output plus the 16-bit entry made from it.
       const needed = p.duration === undefined ? undefined : Math.round(p.duration * rateHz) * 12;
-      run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, cachePath, needed);
+      // Named after the song in the message: "no space left in …/pcm: converted song.flac needs 12.1 MiB, …".
+      const what = join(pcmDir, `converted ${basename(file)}`);
+      run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, what, needed);
     } catch (e) {
       if (e instanceof InputError) fail(e.message);
       throw e;

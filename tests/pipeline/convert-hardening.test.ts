@@ -151,7 +151,7 @@ describe("full disks", () => {
     mkdirSync(join(cache, "pcm"));
     fill(cache, 64 * 1024);
     await expect(convertFile(p("fits.flac"), { board: pi4, cacheDir: cache })).rejects.toThrow(
-      new RegExp(`no space left in ${join(cache, "pcm")}: [0-9a-f]{64}\\.s16 needs [\\d.]+ MiB, [\\d.]+ MiB free\\. Free some space there or choose another directory`),
+      new RegExp(`no space left in ${join(cache, "pcm")}: converted fits\\.flac needs 1\\.5 MiB, 0\\.\\d MiB free\\. Free some space there or choose another directory`),
     );
     expect(filesUnder(cache).filter((f) => !f.endsWith("filler") && !f.endsWith("ffmpeg-builds.json"))).toEqual([]);
     rmSync(join(cache, "filler"));
@@ -165,7 +165,7 @@ describe("full disks", () => {
     mkdirSync(join(cache, "pcm"));
     execFileSync("mount", ["-o", "remount,ro", cache]);
     await expect(convertFile(p("ro.wav"), { board: pi4, cacheDir: cache })).rejects.toThrow(
-      new RegExp(`cannot write ${join(cache, "pcm")}/[0-9a-f]{64}\\.s16: ${join(cache, "pcm")} is on a read-only filesystem\\. Choose another directory\\.`),
+      new RegExp(`cannot write ${join(cache, "pcm")}/converted ro\\.wav: ${join(cache, "pcm")} is on a read-only filesystem\\. Choose another directory\\.`),
     );
   });
 
