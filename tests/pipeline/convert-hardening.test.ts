@@ -301,6 +301,11 @@ convertFile(process.argv[2], { board: BOARDS.pi4, cacheDir: process.argv[3], sig
       });
       const scratch = filesUnder(join(cache, "pcm"));
       expect(scratch.some((f) => /\.tmp$/.test(f))).toBe(true); // ffmpeg is writing
+      // ffmpeg leads its own process group (so a terminal's Ctrl-C reaches piwave only).
+      const ffPid = spawnSync("pgrep", ["-f", "f32le.*long-for-sigint|long-for-sigint.*f32le"], { encoding: "utf8" }).stdout.trim().split("\n")[0]!;
+      expect(ffPid).toMatch(/^\d+$/);
+      const pgid = spawnSync("ps", ["-o", "pgid=", "-p", ffPid], { encoding: "utf8" }).stdout.trim();
+      expect(pgid).toBe(ffPid);
       // What a terminal does on Ctrl-C: SIGINT to the whole foreground process group.
       process.kill(-child.pid!, "SIGINT");
       const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
