@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { BoardName } from "./boards.js";
 import { ROOT, type Variant, buildFirmware } from "./firmware.js";
+import { buildCacheDir } from "./paths.js";
 import { requireTool } from "./tools.js";
 
 const exec = promisify(execFile);
@@ -31,7 +32,7 @@ export interface KernelOptions {
   mmioTrace?: boolean;
   /** Fault on purpose before the firmware runs, to test the exception report. */
   selftestException?: boolean;
-  /** Where the intermediate files go (default build/kernel/<variant>). */
+  /** Where the intermediate files go (default <cache>/build/kernel/<variant>, host/paths.ts). */
   workDir?: string;
 }
 
@@ -74,7 +75,7 @@ async function timed<T>(steps: Record<string, number>, name: string, f: () => Pr
 
 async function run(cmd: string, args: string[], what: string): Promise<void> {
   try {
-    await exec(cmd, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+    await exec(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`${what} failed: ${cmd} ${args.join(" ")}\n${err.stderr || err.message}`);
@@ -109,7 +110,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   const objcopy = requireTool("objcopy");
   const wasm2c = requireTool("wasm2c");
   const steps: Record<string, number> = {};
-  const work = o.workDir ?? join(ROOT, "build", "kernel", variantName(o));
+  const work = o.workDir ?? join(buildCacheDir(), "kernel", variantName(o));
   mkdirSync(work, { recursive: true });
 
   const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board, { variant: o.variant }))).path;

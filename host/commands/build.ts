@@ -1,26 +1,26 @@
 /** `piwave build`: songs → asset bundle → kernel8.img, plus everything else the SD card needs. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
-import { ROOT } from "../firmware.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
-import { UsageError, VARIANT_OPTIONS, boardOption, color, numberOption, parse, variantOption } from "./common.js";
+import { buildCacheDir } from "../paths.js";
+import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, variantOption } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
 const USAGE = `Usage: piwave build [SONG ...] [options]
 
 Converts the songs (anything ffmpeg decodes: mp3, flac, ogg/opus, wav, m4a,
 a video's sound) to the board's exact PWM sample rate, packs them into the
-asset bundle, builds kernel8.img with it and writes every file the SD card's
-boot partition needs into DIR (default dist/boot):
+asset bundle (dist/music-<board>.pwb), builds kernel8.img with it and writes
+every file the SD card's boot partition needs into dist/boot:
   kernel8.img, config.txt, and the Raspberry Pi firmware
   (Pi 4: start4.elf fixup4.dat; Pi 3: bootcode.bin start.elf fixup.dat).
-Without songs, the demo music is used.
+Without songs, the project file's songs, else the demo music, are used.
 
   --board pi4|pi3        target board (default pi4)
   --normalize ebu|peak   EBU R128 loudness (-16 LUFS) or peak (-1 dBFS)
@@ -33,14 +33,20 @@ Without songs, the demo music is used.
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)
-  --cache-dir DIR        converted-audio and firmware cache (default ~/.cache/piwave)
+  --kernel-only          build without the Raspberry Pi firmware (the card
+                         will not boot until it is added)
+  --cache-dir DIR        converted-audio and firmware cache (default: the
+                         user's cache folder, e.g. ~/.cache/piwave)
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
+  --json                 print what was built as JSON
 
-The firmware files are otherwise downloaded from raspberrypi/firmware at the
-commit pinned in host/raspi-firmware.lock.json and checked against its SHA-256
-values. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template with
-{commit} and {file}; the same SHA-256 values apply.
+The Raspberry Pi firmware files are otherwise downloaded once from the
+official raspberrypi/firmware repository at the release piwave pins, checked
+against the SHA-256 values piwave ships, and cached. HTTPS_PROXY and NO_PROXY
+are honoured. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template
+with {commit} and {file}; the same SHA-256 values apply. A build that cannot
+get the firmware fails (exit 1), unless --kernel-only was given.
 `;
 
 export function kb(n: number): string {
@@ -146,8 +152,11 @@ export async function buildCommand(args: string[]): Promise<number> {
       verbose: { type: "boolean" },
       offline: { type: "boolean" },
       ...VARIANT_OPTIONS,
+      "kernel-only": { type: "boolean" },
+      ...JSON_OPTION,
     },
     USAGE,
+    { songs: true },
   );
   if (!r) return 0;
   const v = r.values;
@@ -159,7 +168,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (songs.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
   if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
   const cacheDir = v["cache-dir"] ?? defaultCacheDir();
-  const out = v["out-dir"] ?? join(ROOT, "dist", "boot");
+  const out = v["out-dir"] ?? r.outputs.boot;
 
   let bundlePath: string;
   if (songs.length) {
@@ -191,37 +200,61 @@ export async function buildCommand(args: string[]): Promise<number> {
     }
     const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
     checkBudget(board, bundle.length);
-    mkdirSync(join(ROOT, "build"), { recursive: true });
-    bundlePath = join(ROOT, "build", `bundle-${boardName}.pwb`);
+    bundlePath = r.outputs.bundle(boardName);
+    mkdirSync(dirname(bundlePath), { recursive: true });
     writeFileSync(bundlePath, bundle);
   } else if (v.bundle) {
     bundlePath = resolve(v.bundle);
     if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${v.bundle} does not exist`);
   } else {
-    bundlePath = writeDemoBundle(boardName, join(ROOT, "build", "demo"), quality);
+    bundlePath = writeDemoBundle(boardName, join(buildCacheDir(), "demo"), quality);
+  }
+
+  // The Raspberry Pi firmware first: without it the card cannot boot, so a build that cannot get it stops before compiling.
+  let fw: Awaited<ReturnType<typeof resolveFirmware>> | undefined;
+  if (!v["kernel-only"]) {
+    try {
+      fw = await resolveFirmware({
+        board: boardName,
+        firmwareDir: v["firmware-dir"],
+        cacheDir,
+        download: !v.offline,
+        url: process.env.PIWAVE_FIRMWARE_URL || undefined,
+        log: v.verbose ? (m) => console.log(m) : undefined,
+      });
+    } catch (e) {
+      if (!(e instanceof FirmwareError)) throw e;
+      throw new FirmwareError(
+        `the card cannot boot without the Raspberry Pi firmware (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message}. ` +
+          "Ways to get it: build once online (downloaded and checked by SHA-256, then cached), --firmware-dir DIR " +
+          "(the boot partition of Raspberry Pi OS), or Debian's raspi-firmware package; --kernel-only builds without it",
+      );
+    }
   }
 
   const k = await buildKernel({ board: boardName, bundlePath, variant });
   const files = installBootFiles(k, out);
   printKernelReport(k);
-  try {
-    const fw = await resolveFirmware({
-      board: boardName,
-      firmwareDir: v["firmware-dir"],
-      cacheDir,
-      download: !v.offline,
-      url: process.env.PIWAVE_FIRMWARE_URL || undefined,
-      log: v.verbose ? (m) => console.log(m) : undefined,
-    });
+  if (fw) {
     for (const [name, data] of fw.files) {
       writeFileSync(join(out, name), data);
       files.push(join(out, name));
     }
     console.log(`Raspberry Pi firmware: ${[...fw.files.keys()].join(", ")} from ${fw.from}`);
-  } catch (e) {
-    if (!(e instanceof FirmwareError)) throw e;
-    console.log(color.yellow(`warning: the card also needs ${FIRMWARE_FILES[boardName].join(", ")}: ${e.message}`));
+  } else {
+    console.log(`kernel only (--kernel-only): the card also needs ${FIRMWARE_FILES[boardName].join(", ")} beside kernel8.img`);
   }
   console.log(`boot files for ${boardName} in ${relative(process.cwd(), out) || "."}: ${files.map((f) => relative(out, f)).join(", ")}`);
+  if (ui.json) {
+    emitJson({
+      board: boardName,
+      variant,
+      bootDir: out,
+      files,
+      bundle: bundlePath,
+      kernel: { bytes: k.imageBytes, sizes: k.sizes, stepsMs: k.steps },
+      piFirmware: fw ? { files: [...fw.files.keys()], from: fw.from } : null,
+    });
+  }
   return 0;
 }
