@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { dirname, join, relative } from "node:path";
 import type { BoardName, Quality } from "./boards.js";
 import { buildCacheDir, packageRoot, resolvePackageDir } from "./paths.js";
+import { status } from "./status.js";
 
 /** A firmware build: board plus the build-time options of firmware/config.ts. */
 export interface Variant {
@@ -114,6 +115,7 @@ export async function buildWasm(
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
   }
   mkdirSync(dirname(out), { recursive: true });
+  status(`compiling ${relative(ROOT, entry)} for ${board} (AssemblyScript; a first build takes 10-20 s)`);
   const asc = await import("assemblyscript/asc");
   let stderr = "";
   const args = [relative(ROOT, entry), ...ascFlags(board), ...extra, "--baseDir", ROOT, "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat")];

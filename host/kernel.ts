@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import type { BoardName } from "./boards.js";
 import { ROOT, type Variant, buildFirmware } from "./firmware.js";
 import { buildCacheDir } from "./paths.js";
+import { status } from "./status.js";
 import { requireTool } from "./tools.js";
 
 const exec = promisify(execFile);
@@ -148,6 +149,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
     [join(work, "app.o"), [join(work, "app.c")]],
     [join(work, "bundle.o"), [`-DBUNDLE_FILE="${o.bundlePath.replace(/(["\\])/g, "\\$1")}"`, join(BOOT_DIR, "bundle.S")]],
   ];
+  status(`compiling the bare-metal runtime and the firmware's C for ${o.board} (clang, ${units.length} files)`);
   await timed(steps, "clang (C → objects)", async () => {
     // Two at a time: the machine has two cores; app.c is the long one.
     const queue = [...units].sort((a) => (a[0].endsWith("app.o") ? -1 : 1));

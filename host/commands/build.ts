@@ -9,6 +9,7 @@ import { encodeBundle } from "../bundle.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
 import { buildCacheDir } from "../paths.js";
+import { formatDuration, formatSize, table } from "./format.js";
 import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, variantOption } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
@@ -57,20 +58,18 @@ function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 
-function mmss(seconds: number): string {
-  const m = Math.floor(seconds / 60);
-  return `${m}:${(seconds - m * 60).toFixed(1).padStart(4, "0")}`;
-}
-
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
   const noAssets = k.imageBytes - s.assets;
-  console.log(`kernel8.img ${k.imageBytes} bytes; without assets ${noAssets} bytes (${kb(noAssets)})`);
-  console.log(`  AOT firmware (wasm2c)   ${kb(s.firmware)}`);
-  console.log(`  wasm2c runtime          ${kb(s.wasmRuntime)}`);
-  console.log(`  piwave runtime (boot/)  ${kb(s.glue)}`);
-  console.log(`  padding/other           ${kb(s.other)}`);
-  console.log(`  asset bundle            ${kb(s.assets)}`);
+  console.log(`kernel8.img ${formatSize(k.imageBytes)}; without the music ${formatSize(noAssets)}`);
+  const parts = [
+    ["  firmware (translated to C)", formatSize(s.firmware)],
+    ["  WebAssembly runtime", formatSize(s.wasmRuntime)],
+    ["  piwave bare-metal runtime", formatSize(s.glue)],
+    ["  padding and other", formatSize(s.other)],
+    ["  music (asset bundle)", formatSize(s.assets)],
+  ];
+  for (const line of table(parts, new Set([1]))) console.log(line);
   console.log(`steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
 }
 
@@ -114,14 +113,10 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
     bars?.stop();
   }
   const rate = frameRateMilliHz(o.board, o.quality) / 1000;
-  const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg"]);
-  const head = ["#", "track", "duration", "size", "from"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  const rows = out.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg"]);
   const total = out.reduce((n, c) => n + c.pcm.length / 2, 0);
-  console.log(line(["", "total", mmss(total / rate), mb(total * 4), ""]));
+  const lines = table([["#", "track", "duration", "size", "from"], ...rows, ["", "total", formatDuration(total / rate), mb(total * 4), ""]], new Set([0, 2, 3, 4]));
+  for (const l of lines) console.log(l.trimEnd());
   return out;
 }
 

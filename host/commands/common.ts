@@ -15,6 +15,7 @@ import { type BoardName, type Quality, getBoard } from "../boards.js";
 import type { Variant } from "../firmware.js";
 import { type OutputPaths, outputPaths } from "../paths.js";
 import { ConfigError, type ProjectConfig, findProjectConfig, nearest } from "../project.js";
+import { setStatusSink } from "../status.js";
 
 /** A command line that cannot be run as written (exit code 2). */
 export class UsageError extends Error {}
@@ -65,6 +66,8 @@ export function configureOutput(o: { quiet?: boolean; json?: boolean }): void {
   ui.json = o.json === true;
   if (ui.quiet) console.log = () => {};
   else if (ui.json) console.log = (...a: unknown[]) => void writeErr(a.map(String).join(" ") + "\n");
+  // What a long step is doing (host/status.ts), on stderr so that it never mixes with results.
+  setStatusSink(ui.quiet ? undefined : (m) => void writeErr(color.dim(`… ${m}`) + "\n"));
 }
 
 /** Text for people on stdout (the UART log, a report), honouring --quiet and --json. */

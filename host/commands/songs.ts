@@ -1,0 +1,63 @@
+/**
+ * Songs given to `sim` or `qemu`: converted exactly as `piwave build`
+ * converts them (same ffmpeg chain, same cache, same options), packed into an
+ * asset bundle in memory, so that users hear their own music before they
+ * flash it.
+ */
+import { InputError } from "../audio/convert.js";
+import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
+import { BOARDS, type BoardName, type Quality } from "../boards.js";
+import { encodeBundle } from "../bundle.js";
+import { cacheDir } from "../paths.js";
+import { checkBudget, convertAll } from "./build.js";
+import { UsageError, numberOption, ui } from "./common.js";
+
+/** The conversion options `build` takes, for the other commands that take songs. */
+export const CONVERT_OPTIONS = {
+  normalize: { type: "string" },
+  "trim-silence": { type: "boolean" },
+  fade: { type: "string" },
+  "cache-dir": { type: "string" },
+} as const;
+
+export const CONVERT_USAGE = `  --normalize ebu|peak     loudness, as in \`piwave build\`
+  --trim-silence           drop silence at the start and end of each song
+  --fade S                 fade in and out over S seconds
+  --cache-dir DIR          converted-audio cache (default: the user's cache folder)
+`;
+
+/** Convert `songs` for `board` and pack them into an asset bundle (checked against the board's memory budget). */
+export async function bundleFromSongs(
+  songs: string[],
+  o: { board: BoardName; quality: Quality; values: { normalize?: string; "trim-silence"?: boolean; fade?: string; "cache-dir"?: string } },
+): Promise<Uint8Array> {
+  const v = o.values;
+  if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
+  try {
+    findFfmpeg();
+  } catch (e) {
+    if (e instanceof FfmpegMissingError) throw new InputError(e.message);
+    throw e;
+  }
+  const board = BOARDS[o.board];
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once("SIGINT", onSigint);
+  try {
+    const converted = await convertAll(songs, {
+      board,
+      quality: o.quality,
+      normalize: v.normalize as "ebu" | "peak" | undefined,
+      trimSilence: v["trim-silence"] === true,
+      fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
+      cacheDir: cacheDir(v["cache-dir"]),
+      progress: process.stderr.isTTY === true && !ui.quiet,
+      signal: ac.signal,
+    });
+    const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
+    checkBudget(board, bundle.length);
+    return bundle;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+}
