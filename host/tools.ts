@@ -57,9 +57,9 @@ const INSTALL: Record<PackageSystem, (pkgs: string) => string> = {
 };
 
 /** How to install `pkgs` (one entry per package system): this machine's command, or all three when it is not known. */
-export function installHint(pkgs: Record<PackageSystem, string[]>, system: PackageSystem | undefined = packageSystem()): string {
+export function installHint(pkgs: Record<PackageSystem, string[]>, system: PackageSystem | "unknown" = packageSystem() ?? "unknown"): string {
   const cmd = (s: PackageSystem) => INSTALL[s]([...new Set(pkgs[s])].join(" "));
-  if (system) return `install it with: ${cmd(system)}`;
+  if (system !== "unknown") return `install it with: ${cmd(system)}`;
   return `install it with your package manager (Debian/Ubuntu: ${cmd("debian")}; Fedora: ${cmd("fedora")}; macOS: ${cmd("brew")})`;
 }
 
