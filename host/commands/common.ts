@@ -235,6 +235,20 @@ export function colorLogLine(line: string): string {
   return line;
 }
 
+/** The conversion options `build` takes, for the other commands that take songs. */
+export const CONVERT_OPTIONS = {
+  normalize: { type: "string" },
+  "trim-silence": { type: "boolean" },
+  fade: { type: "string" },
+  "cache-dir": { type: "string" },
+} as const;
+
+export const CONVERT_USAGE = `  --normalize ebu|peak     loudness, as in \`piwave build\`
+  --trim-silence           drop silence at the start and end of each song
+  --fade S                 fade in and out over S seconds
+  --cache-dir DIR          converted-audio cache (default: the user's cache folder)
+`;
+
 /** parseArgs options for the firmware build variant (--quality, --feed, --dither). */
 export const VARIANT_OPTIONS = {
   quality: { type: "string" },

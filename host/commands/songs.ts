@@ -12,19 +12,7 @@ import { cacheDir } from "../paths.js";
 import { checkBudget, convertAll } from "./build.js";
 import { UsageError, numberOption, ui } from "./common.js";
 
-/** The conversion options `build` takes, for the other commands that take songs. */
-export const CONVERT_OPTIONS = {
-  normalize: { type: "string" },
-  "trim-silence": { type: "boolean" },
-  fade: { type: "string" },
-  "cache-dir": { type: "string" },
-} as const;
-
-export const CONVERT_USAGE = `  --normalize ebu|peak     loudness, as in \`piwave build\`
-  --trim-silence           drop silence at the start and end of each song
-  --fade S                 fade in and out over S seconds
-  --cache-dir DIR          converted-audio cache (default: the user's cache folder)
-`;
+export { CONVERT_OPTIONS, CONVERT_USAGE } from "./common.js";
 
 /** Convert `songs` for `board` and pack them into an asset bundle (checked against the board's memory budget). */
 export async function bundleFromSongs(
