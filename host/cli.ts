@@ -85,10 +85,18 @@ export async function main(argv: string[]): Promise<number> {
   // --quiet/--json before the command's own parsing, so that everything it prints follows them.
   const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
   configureOutput({ quiet: options.includes("--quiet") || options.includes("-q"), json: options.includes("--json") });
+  const { exitCodeFor, interruptedBy } = await import("./interrupt.js");
   try {
     const cmd = await entry[1]();
-    return await cmd(args);
+    const code = await cmd(args);
+    const sig = interruptedBy();
+    return sig ? exitCodeFor(sig) : code;
   } catch (e) {
+    const sig = interruptedBy();
+    if (sig) {
+      process.stderr.write(`piwave ${name}: interrupted (${sig})\n`);
+      return exitCodeFor(sig);
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`piwave ${name}: ${e.message}\n`);
       return EXIT.usage;

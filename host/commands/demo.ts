@@ -1,9 +1,10 @@
 /** `piwave demo`: the whole chain on the demo music, ending in the simulated jack. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
+import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildKernel, installBootFiles } from "../kernel.js";
 import { MissingToolError } from "../tools.js";
 import { boardOption, color, parse } from "./common.js";
@@ -27,7 +28,7 @@ export function demoBundle(board: BoardName, dir: string, quality: Quality = "pl
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `demo-${board}${quality === "shaped" ? "-shaped" : ""}.pwb`);
   const bundle = encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality)));
-  writeFileSync(path, bundle);
+  writeFileAtomicSync(path, bundle); // tests and users may run several at once
   return { path, bundle };
 }
 

@@ -1,6 +1,7 @@
 /** `piwave qemu`: boot the Pi 3 image under QEMU raspi3b, UART on the terminal. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildCacheDir } from "../paths.js";
 import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
 import { buildKernel } from "../kernel.js";
@@ -36,7 +37,7 @@ export async function qemuCommand(args: string[]): Promise<number> {
   if (r.positionals.length) {
     bundlePath = join(buildCacheDir(), "qemu", "music-pi3.pwb");
     mkdirSync(dirname(bundlePath), { recursive: true });
-    writeFileSync(bundlePath, await bundleFromSongs(r.positionals, { board: "pi3", quality: "plain", values: r.values }));
+    writeFileAtomicSync(bundlePath, await bundleFromSongs(r.positionals, { board: "pi3", quality: "plain", values: r.values }));
   } else if (r.values.bundle) {
     bundlePath = resolve(r.values.bundle);
     if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${r.values.bundle} does not exist`);

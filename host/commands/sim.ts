@@ -1,9 +1,10 @@
 /** `piwave sim`: run the firmware on the simulated Pi. */
-import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
+import { mkdirSync, readFileSync, createWriteStream } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
 import { decodeBundle } from "../bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
+import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildCacheDir } from "../paths.js";
 import { status } from "../status.js";
 import { formatDuration } from "./format.js";
@@ -83,7 +84,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
 
   if (o.out) {
     mkdirSync(dirname(o.out), { recursive: true });
-    writeFileSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
+    writeFileAtomicSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
   }
   if (o.trace) {
     mkdirSync(dirname(o.trace), { recursive: true });
@@ -174,7 +175,7 @@ export async function simCommand(args: string[]): Promise<number> {
     status(`measuring the plain and shaped output on the simulated ${board} (tones and silence through the analog model; about 20 s)`);
     const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma", dither: v.dither === true } });
     mkdirSync(dirname(v.report), { recursive: true });
-    writeFileSync(v.report, html);
+    writeFileAtomicSync(v.report, html);
     for (const f of figures) {
       console.log(
         `${f.label.padEnd(7)} 1 kHz -1 dBFS: SNR ${f.fullScale.snrDb.toFixed(1)} dB, THD+N ${f.fullScale.thdnDb.toFixed(1)} dB; ` +

@@ -8,6 +8,7 @@ import { InputError } from "../audio/convert.js";
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type BoardName, type Quality } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
+import { interruptSignal } from "../interrupt.js";
 import { cacheDir } from "../paths.js";
 import { checkBudget, convertAll } from "./build.js";
 import { UsageError, numberOption, ui } from "./common.js";
@@ -28,10 +29,7 @@ export async function bundleFromSongs(
     throw e;
   }
   const board = BOARDS[o.board];
-  const ac = new AbortController();
-  const onSigint = () => ac.abort();
-  process.once("SIGINT", onSigint);
-  try {
+  {
     const converted = await convertAll(songs, {
       board,
       quality: o.quality,
@@ -40,12 +38,10 @@ export async function bundleFromSongs(
       fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
       cacheDir: cacheDir(v["cache-dir"]),
       progress: process.stderr.isTTY === true && !ui.quiet,
-      signal: ac.signal,
+      signal: interruptSignal(),
     });
     const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
     checkBudget(board, bundle.length);
     return bundle;
-  } finally {
-    process.removeListener("SIGINT", onSigint);
   }
 }
