@@ -205,7 +205,7 @@ export async function buildCommand(args: string[]): Promise<number> {
     bundlePath = writeDemoBundle(boardName, join(buildCacheDir(), "demo"), quality);
   }
 
-  // The Raspberry Pi firmware first: without it the card cannot boot, so a build that cannot get it stops before compiling.
+  // The Raspberry Pi firmware first: without it the card cannot boot, so a build that cannot get it stops before compiling (after the songs, whose mistakes come first).
   let fw: Awaited<ReturnType<typeof resolveFirmware>> | undefined;
   if (!v["kernel-only"]) {
     try {
@@ -220,7 +220,7 @@ export async function buildCommand(args: string[]): Promise<number> {
     } catch (e) {
       if (!(e instanceof FirmwareError)) throw e;
       throw new FirmwareError(
-        `the card cannot boot without the Raspberry Pi firmware (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message}. ` +
+        `the card cannot boot without the Raspberry Pi firmware (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message.replace(/; use --firmware-dir DIR( for offline builds)?$/, "")}. ` +
           "Ways to get it: build once online (downloaded and checked by SHA-256, then cached), --firmware-dir DIR " +
           "(the boot partition of Raspberry Pi OS), or Debian's raspi-firmware package; --kernel-only builds without it",
       );
