@@ -65,6 +65,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   const music = musicSeconds(o.bundle);
   if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
+  lastProgress = t0;
   const result = await simulateInWorker(
     {
       board: o.board,
@@ -77,6 +78,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     {
       timeoutMs: (o.timeoutSec ?? 600) * 1000,
       onLine: o.quiet ? undefined : (line) => say(color.dim("uart| ") + colorLogLine(line) + "\n"),
+      onProgress: music > 5 ? (s) => progress(`simulated ${formatDuration(s)} of ${formatDuration(music)} (${Math.min(100, (100 * s) / music).toFixed(0)} %)`) : undefined,
     },
   );
   const wallMs = performance.now() - t0;
@@ -130,6 +132,15 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   }
   return { code, result };
 }
+
+/** How far a long simulation is: a status line (host/status.ts) every 10 s of wall time. */
+function progress(text: string): void {
+  const now = performance.now();
+  if (now - lastProgress < 10_000) return;
+  lastProgress = now;
+  status(text);
+}
+let lastProgress = 0;
 
 /** Seconds of music in a bundle (0 when it cannot be read: the firmware reports that). */
 function musicSeconds(bundle: Uint8Array): number {
