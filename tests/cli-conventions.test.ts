@@ -103,6 +103,14 @@ describe("output: --json, --quiet, colours", () => {
     expect(bad.stderr).toMatch(/cannot read the asset bundle .*none\.pwb: ENOENT/);
   });
 
+  it("flash --list --json: the candidate disks as a JSON array", async () => {
+    const r = await piwave(["flash", "--list", "--json"]);
+    expect(r.code).toBe(0);
+    const disks = JSON.parse(r.stdout) as { path: string; description: string }[];
+    expect(Array.isArray(disks)).toBe(true);
+    for (const d of disks) expect(d.path).toMatch(/^\/dev\//);
+  });
+
   it("the firmware failing is exit 4, the same code in sim as elsewhere", async () => {
     const r = await piwave(["sim", "--board", "pi3", "--bundle", pi4Bundle]);
     expect(r.code).toBe(4);
@@ -144,6 +152,16 @@ describe("the project file and songs", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/piwave sim: .*piwave\.config\.json: "quality" takes "plain" or "shaped", not "best"/);
   });
+
+  it("qemu SONG boots the Pi 3 image with the user's own music", async () => {
+    const song = join(dir, "short.wav");
+    ff(["-f", "lavfi", "-i", "sine=frequency=660:sample_rate=44100:duration=0.3", "-ac", "2", song]);
+    const r = await piwave(["qemu", song, "--until-done", "--timeout", "60"]);
+    expect(r.stdout).toMatch(/I track: 1\/1 start "short"/);
+    expect(r.stdout).toMatch(/I summary: tracks=1 /);
+    expect(r.stderr).toMatch(/… starting QEMU raspi3b/);
+    expect(r.code).toBe(0);
+  }, 120_000);
 
   it("sim SONG plays the user's own music, converted as build converts it", async () => {
     const song = join(dir, "Tone ♪.wav");

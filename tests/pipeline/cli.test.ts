@@ -90,9 +90,13 @@ describe("piwave build SONGS → piwave image", () => {
     const lines = failed.stderr.trim().split("\n");
     expect(lines.at(-1)).toMatch(/^piwave build: error: the card cannot boot without the Raspberry Pi firmware \(start4\.elf, fixup4\.dat\): .*downloads are off \(--offline\).*Ways to get it: .*--firmware-dir DIR.*--kernel-only builds without it$/);
     expect(existsSync(join(dir, "boot-none"))).toBe(false);
-    const r = await piwave(["build", "--offline", "--kernel-only", "--out-dir", join(dir, "boot3")]);
+    const r = await piwave(["build", "--offline", "--kernel-only", "--out-dir", join(dir, "boot3"), "--json"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/kernel only \(--kernel-only\): the card also needs start4\.elf, fixup4\.dat/);
+    expect(r.stderr).toMatch(/kernel only \(--kernel-only\): the card also needs start4\.elf, fixup4\.dat/);
+    const j = JSON.parse(r.stdout) as { board: string; bootDir: string; files: string[]; piFirmware: unknown; kernel: { bytes: number } };
+    expect(j).toMatchObject({ board: "pi4", bootDir: join(dir, "boot3"), piFirmware: null });
+    expect(j.files.map((f) => f.slice(j.bootDir.length + 1)).sort()).toEqual(["config.txt", "kernel8.img"]);
+    expect(j.kernel.bytes).toBeGreaterThan(10_000);
     expect(readdirSync(join(dir, "boot3")).sort()).toEqual(["config.txt", "kernel8.img"]);
     const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
     expect(i.code).toBe(2);
