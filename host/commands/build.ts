@@ -2,13 +2,13 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
+import { type Converted, InputError, convertFile } from "../audio/convert.js";
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
-import { buildCacheDir } from "../paths.js";
+import { buildCacheDir, cacheDir as userCacheDir } from "../paths.js";
 import { formatDuration, formatSize, table } from "./format.js";
 import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, variantOption } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
@@ -162,7 +162,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   const songs = r.positionals;
   if (songs.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
   if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
-  const cacheDir = v["cache-dir"] ?? defaultCacheDir();
+  const cacheDir = userCacheDir(v["cache-dir"]);
   const out = v["out-dir"] ?? r.outputs.boot;
 
   let bundlePath: string;
