@@ -53,7 +53,7 @@ export async function qemuCommand(args: string[]): Promise<number> {
     untilDone: r.values["until-done"] === true,
     onLine: (l) => say(colorLogLine(l) + "\n"),
   });
-  if (r.values["trace-mmio"]) console.log(color.dim(`${res.trace.length} MMIO accesses traced`));
+  if (r.values["trace-mmio"]) console.log(color.dim(`${res.trace.length} register accesses traced`));
   if (res.timedOut) {
     console.log(color.red(`QEMU killed after the ${timeoutSec} s timeout${res.done ? "" : " before the firmware finished"}`));
     return EXIT.timeout;

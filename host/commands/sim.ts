@@ -27,9 +27,9 @@ hardware rule.
   --bundle FILE       asset bundle to play
   --board NAME        pi4 (default) or pi3
   --out FILE          write the jack output as a stereo WAV at the PWM frame rate
-  --trace FILE        write every MMIO access with register names and fields
+  --trace FILE        write every register access with register names and fields
   --trace-limit N     record at most N accesses (default 1000000)
-  --access-ns N       virtual cost of one MMIO access (default 100)
+  --access-ns N       virtual cost of one register access (default 100)
   --timeout S         stop a run that takes longer than S wall-clock seconds (default 600)
   --quiet             print nothing but errors and warnings
   --json              print the summary as JSON
@@ -102,7 +102,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     `board       ${board.name} (${board.soc}), bundle ${o.bundleName}`,
     `firmware    ${describeHalt(result.haltCode)}${result.error ? ` — ${result.error}` : ""}`,
     `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
-    `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} MMIO accesses`,
+    `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} register accesses`,
   ];
   if (o.out) lines.push(`wav         ${relative(process.cwd(), o.out)}`);
   if (o.trace) lines.push(`trace       ${relative(process.cwd(), o.trace)}`);
