@@ -11,6 +11,7 @@ import { BOARDS, frameRateMilliHz } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { ROOT, type Variant, buildFirmware } from "../host/firmware.js";
 import { requireTool } from "../host/tools.js";
+import { buildCacheDir } from "../host/paths.js";
 
 export interface CpuFigure {
   label: string;
@@ -21,7 +22,7 @@ export interface CpuFigure {
 export async function benchCpu(seconds = 10): Promise<CpuFigure[]> {
   const clang = requireTool("clang");
   const wasm2c = requireTool("wasm2c");
-  const dir = join(ROOT, "build", "bench", "cpu");
+  const dir = join(buildCacheDir(), "bench", "cpu");
   mkdirSync(dir, { recursive: true });
   const out: CpuFigure[] = [];
   const modes: [string, Variant][] = [

@@ -9,6 +9,7 @@ import { encodeBundle } from "../host/bundle.js";
 import { ROOT, buildFirmware } from "../host/firmware.js";
 import { type KernelResult, buildKernel } from "../host/kernel.js";
 import { runQemu } from "../host/qemu.js";
+import { buildCacheDir } from "../host/paths.js";
 
 function silence(board: BoardName, seconds: number) {
   const rate = frameRateMilliHz(BOARDS[board]);
@@ -16,7 +17,7 @@ function silence(board: BoardName, seconds: number) {
 }
 
 export async function benchKernel(board: BoardName): Promise<KernelResult> {
-  const dir = join(ROOT, "build", "bench");
+  const dir = join(buildCacheDir(), "bench");
   mkdirSync(dir, { recursive: true });
   const bundlePath = join(dir, `small-${board}.pwb`);
   writeFileSync(bundlePath, silence(board, 0.05));
@@ -36,7 +37,7 @@ export interface BootTiming {
 }
 
 export async function benchQemuBoot(runs = 3): Promise<BootTiming> {
-  const dir = join(ROOT, "build", "bench");
+  const dir = join(buildCacheDir(), "bench");
   mkdirSync(dir, { recursive: true });
   const bundlePath = join(dir, "boot-pi3.pwb");
   writeFileSync(bundlePath, silence("pi3", 0.05));

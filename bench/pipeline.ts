@@ -13,6 +13,7 @@ import { BOARDS } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { buildSdImage } from "../host/image.js";
 import { buildKernel } from "../host/kernel.js";
+import { packagePath } from "../host/paths.js";
 
 export interface PipelineTiming {
   stepsMs: Record<string, number>;
@@ -35,7 +36,7 @@ async function once(song: string, cacheDir: string, work: string): Promise<Pipel
   await t("SD image", async () => {
     const img = await buildSdImage([
       { name: "kernel8.img", data: new Uint8Array(readFileSync(k.image)) },
-      { name: "config.txt", data: new Uint8Array(readFileSync(new URL("../boot/config.txt", import.meta.url))) },
+      { name: "config.txt", data: new Uint8Array(readFileSync(packagePath("boot", "config.txt"))) },
       { name: "start4.elf", data: new Uint8Array(2_300_000) },
       { name: "fixup4.dat", data: new Uint8Array(5_400) },
     ]);

@@ -1,71 +1,109 @@
 /**
- * The `piwave` command line. Each sub-command lives in host/commands/.
+ * The `piwave` command line. Each sub-command lives in host/commands/ and is
+ * loaded only when it runs, so that `piwave --help` starts at once.
  */
-import { parseArgs } from "node:util";
-import { benchCommand } from "./commands/bench.js";
-import { buildCommand } from "./commands/build.js";
-import { flashCommand } from "./commands/flash.js";
-import { imageCommand } from "./commands/image.js";
-import { monitorCommand } from "./commands/monitor.js";
-import { qemuCommand } from "./commands/qemu.js";
-import { demoCommand } from "./commands/demo.js";
-import { firmwareCommand } from "./commands/firmware.js";
-import { simCommand } from "./commands/sim.js";
-import { UsageError } from "./commands/common.js";
+// Nothing is imported up front: the help and the version need none of it.
+
+type Command = (args: string[]) => Promise<number>;
+
+/** Name → [one-line summary, loader]. */
+const COMMANDS: Record<string, [string, () => Promise<Command>]> = {
+  build: ["songs → the SD card's boot files in dist/boot (kernel8.img with the music, config.txt, Raspberry Pi firmware)", async () => (await import("./commands/build.js")).buildCommand],
+  image: ["pack dist/boot into an SD card image, dist/piwave.img", async () => (await import("./commands/image.js")).imageCommand],
+  flash: ["copy the boot files to a card, or write the image to one", async () => (await import("./commands/flash.js")).flashCommand],
+  sim: ["play songs (or the demo) on the simulated Pi: UART log, jack output, summary", async () => (await import("./commands/sim.js")).simCommand],
+  qemu: ["boot the Pi 3 image under QEMU raspi3b, UART on the terminal", async () => (await import("./commands/qemu.js")).qemuCommand],
+  monitor: ["the serial console: the firmware's log from a USB-TTL cable", async () => (await import("./commands/monitor.js")).monitorCommand],
+  demo: ["the whole chain on the demo music, ending in the simulated jack (dist/demo)", async () => (await import("./commands/demo.js")).demoCommand],
+  firmware: ["compile the firmware (AssemblyScript → WebAssembly)", async () => (await import("./commands/firmware.js")).firmwareCommand],
+  bench: ["measure piwave's speed and the simulated sound quality", async () => (await import("./commands/bench.js")).benchCommand],
+};
+
+function wrap(text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join("\n" + " ".repeat(indent));
+}
 
 const USAGE = `piwave — play music bare-metal out of a Raspberry Pi's 3.5 mm jack
 
 Usage: piwave <command> [options]
 
 Commands:
-  demo        build the firmware and the demo music, run it on the simulated
-              Pi and write the jack output (dist/demo/jack-<board>.wav)
-  build       songs → the Pi's boot files in dist/boot (kernel8.img with the
-              music, config.txt, Raspberry Pi firmware)
-  image       pack dist/boot into an SD card image, dist/piwave.img
-  flash       copy the boot files to a card, or write the image to one
-  monitor     the serial console: the firmware's log from a USB-TTL cable
-  qemu        boot the Pi 3 image under QEMU raspi3b, UART on the terminal
-  sim         run the firmware on the simulated Pi with an asset bundle
-  firmware    compile the AssemblyScript firmware to build/firmware/<board>.wasm
-  bench       measure the simulator's speed
-  help        this text; \`piwave <command> --help\` for a command's options
+${Object.entries(COMMANDS)
+  .map(([name, [summary]]) => `  ${name.padEnd(10)}${wrap(summary, 66, 12)}`)
+  .join("\n")}
+
+Options for every command:
+  -h, --help     the command's options        -q, --quiet    only errors and warnings
+  --version      piwave's version             --json         a JSON document on stdout
+                                                             (build, sim, bench, flash --list)
+\`piwave help <command>\` is \`piwave <command> --help\`. Settings a project
+always uses can go in piwave.config.json (see the README).
 `;
 
-type Command = (args: string[]) => Promise<number>;
-const COMMANDS: Record<string, Command> = {
-  demo: demoCommand,
-  build: buildCommand,
-  image: imageCommand,
-  flash: flashCommand,
-  monitor: monitorCommand,
-  qemu: qemuCommand,
-  sim: simCommand,
-  firmware: firmwareCommand,
-  bench: benchCommand,
-};
-
+/** Run `piwave` with `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
-  const name = positionals[0];
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    process.stderr.write(`piwave: unknown command "${name}"\n\n${USAGE}`);
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    process.stderr.write(USAGE);
     return 2;
   }
+  if (first === "--help" || first === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (first === "--version" || first === "-V") {
+    process.stdout.write(`${(await import("./paths.js")).packageVersion()}\n`);
+    return 0;
+  }
+  let name = first;
+  let args = rest;
+  if (first === "help") {
+    if (rest[0] === undefined) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    name = rest[0];
+    args = ["--help"];
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    const { nearest } = await import("./project.js");
+    const near = nearest(name, Object.keys(COMMANDS));
+    process.stderr.write(`piwave: unknown command "${name}"${near ? ` (did you mean "${near}"?)` : ""}; \`piwave --help\` lists the commands\n`);
+    return 2;
+  }
+  const { EXIT, UsageError, configureOutput } = await import("./commands/common.js");
+  // --quiet/--json before the command's own parsing, so that everything it prints follows them.
+  const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
+  configureOutput({ quiet: options.includes("--quiet") || options.includes("-q"), json: options.includes("--json") });
+  const { exitCodeFor, interruptedBy } = await import("./interrupt.js");
   try {
-    return await cmd(argv.slice(1));
+    const cmd = await entry[1]();
+    const code = await cmd(args);
+    const sig = interruptedBy();
+    return sig ? exitCodeFor(sig) : code;
   } catch (e) {
+    const sig = interruptedBy();
+    if (sig) {
+      process.stderr.write(`piwave ${name}: interrupted (${sig})\n`);
+      return exitCodeFor(sig);
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`piwave ${name}: ${e.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`piwave ${name}: error: ${msg}\n`);
-    return 1;
+    if (process.env.PIWAVE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return EXIT.error;
   }
 }

@@ -1,14 +1,16 @@
 /**
  * Building the firmware: AssemblyScript → one .wasm per board, through the
  * compiler's JS API (no shell, same flags as asconfig.json). Outputs go to
- * build/firmware/<board>.wasm and are rebuilt only when a source file,
- * asconfig.json or the compiler version changed (hash in <board>.wasm.hash).
+ * <cache>/build/firmware/<board>.wasm (host/paths.ts; never inside the
+ * package) and are rebuilt only when a source file, asconfig.json or the
+ * compiler version changed (hash in <board>.wasm.hash).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { BoardName, Quality } from "./boards.js";
+import { buildCacheDir, packageRoot, resolvePackageDir } from "./paths.js";
+import { status } from "./status.js";
 
 /** A firmware build: board plus the build-time options of firmware/config.ts. */
 export interface Variant {
@@ -30,12 +32,12 @@ function variantFlags(v: Variant): string[] {
   return f;
 }
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The piwave package (read-only; see host/paths.ts). */
+export const ROOT = packageRoot;
 export const FIRMWARE_DIR = join(ROOT, "firmware");
-export const BUILD_DIR = join(ROOT, "build");
 
 export function firmwarePath(board: BoardName, v: Variant = {}): string {
-  return join(BUILD_DIR, "firmware", `${board}${variantSuffix(v)}.wasm`);
+  return join(buildCacheDir(), "firmware", `${board}${variantSuffix(v)}.wasm`);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -81,7 +83,7 @@ function sourceHash(board: BoardName, entry: string, extra: string[]): string {
   h.update(board);
   h.update(extra.join(" "));
   h.update(entry);
-  const ascPkg = JSON.parse(readFileSync(join(ROOT, "node_modules/assemblyscript/package.json"), "utf8")) as { version: string };
+  const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
   h.update(ascPkg.version);
   const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR)];
   if (!entry.startsWith(FIRMWARE_DIR)) files.push(entry);
@@ -113,6 +115,7 @@ export async function buildWasm(
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
   }
   mkdirSync(dirname(out), { recursive: true });
+  status(`compiling ${relative(ROOT, entry)} for ${board} (AssemblyScript; a first build takes 10-20 s)`);
   const asc = await import("assemblyscript/asc");
   let stderr = "";
   const args = [relative(ROOT, entry), ...ascFlags(board), ...extra, "--baseDir", ROOT, "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat")];

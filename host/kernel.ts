@@ -10,6 +10,8 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import type { BoardName } from "./boards.js";
 import { ROOT, type Variant, buildFirmware } from "./firmware.js";
+import { buildCacheDir } from "./paths.js";
+import { status } from "./status.js";
 import { requireTool } from "./tools.js";
 
 const exec = promisify(execFile);
@@ -31,7 +33,7 @@ export interface KernelOptions {
   mmioTrace?: boolean;
   /** Fault on purpose before the firmware runs, to test the exception report. */
   selftestException?: boolean;
-  /** Where the intermediate files go (default build/kernel/<variant>). */
+  /** Where the intermediate files go (default <cache>/build/kernel/<variant>, host/paths.ts). */
   workDir?: string;
 }
 
@@ -74,7 +76,7 @@ async function timed<T>(steps: Record<string, number>, name: string, f: () => Pr
 
 async function run(cmd: string, args: string[], what: string): Promise<void> {
   try {
-    await exec(cmd, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
+    await exec(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     throw new Error(`${what} failed: ${cmd} ${args.join(" ")}\n${err.stderr || err.message}`);
@@ -109,7 +111,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   const objcopy = requireTool("objcopy");
   const wasm2c = requireTool("wasm2c");
   const steps: Record<string, number> = {};
-  const work = o.workDir ?? join(ROOT, "build", "kernel", variantName(o));
+  const work = o.workDir ?? join(buildCacheDir(), "kernel", variantName(o));
   mkdirSync(work, { recursive: true });
 
   const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board, { variant: o.variant }))).path;
@@ -147,6 +149,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
     [join(work, "app.o"), [join(work, "app.c")]],
     [join(work, "bundle.o"), [`-DBUNDLE_FILE="${o.bundlePath.replace(/(["\\])/g, "\\$1")}"`, join(BOOT_DIR, "bundle.S")]],
   ];
+  status(`compiling the bare-metal runtime and the firmware's C for ${o.board} (clang, ${units.length} files)`);
   await timed(steps, "clang (C → objects)", async () => {
     // Two at a time: the machine has two cores; app.c is the long one.
     const queue = [...units].sort((a) => (a[0].endsWith("app.o") ? -1 : 1));

@@ -8,6 +8,7 @@
  * records (boot/abi.c: `\x1e<R|W> <addr> <value>\n`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { status } from "./status.js";
 import { requireTool } from "./tools.js";
 
 export interface MmioRecord {
@@ -89,6 +90,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     "-serial", "stdio", "-display", "none", "-monitor", "none", "-semihosting", "-nodefaults",
     ...(o.extraArgs ?? []),
   ];
+  status("starting QEMU raspi3b (the firmware's first line comes after a few seconds)");
   const t0 = performance.now();
   const res: QemuResult = {
     lines: [], trace: [], exitCode: null, timedOut: false, done: false, failed: false, haltCode: null,

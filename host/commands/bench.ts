@@ -7,65 +7,110 @@ import { benchQuality, benchStalls } from "../../bench/quality.js";
 import { benchSimSpeed } from "../../bench/sim-speed.js";
 import { kb } from "./build.js";
 import { BOARD_NAMES } from "../boards.js";
-import { numberOption, parse } from "./common.js";
+import { benchCli } from "../../bench/cli.js";
+import { JSON_OPTION, UsageError, emitJson, numberOption, parse, ui } from "./common.js";
 
-const USAGE = `Usage: piwave bench [--seconds N] [--runs N]
+const PARTS = ["cli", "sim", "kernel", "pipeline", "quality", "stalls", "cpu", "qemu"] as const;
 
-Simulator speed: simulated audio seconds per wall second for an N-second
-(default 60) stereo track through the full firmware + simulator, per board.
-Figures vary with machine load: compare ratios measured in one run.
+const USAGE = `Usage: piwave bench [--seconds N] [--runs N] [--only PART,...] [--json]
+
+piwave's figures: whole piwave processes as a user runs them (--help; build
+of a 3-minute song, cold and warm; image), the simulator's speed for an
+N-second (default 60) stereo track per board, kernel8.img sizes and build
+steps, the in-process music pipeline, the jack's sound quality, gaps under
+CPU stalls, the firmware's CPU time, and QEMU's boot time.
+Figures vary with machine load: compare figures measured in one run.
+  --only PART,...   only these: ${PARTS.join(", ")}
+  --json            the figures as JSON
 `;
 
 export async function benchCommand(args: string[]): Promise<number> {
-  const r = parse(args, { seconds: { type: "string" }, runs: { type: "string" } }, USAGE);
+  const r = parse(args, { seconds: { type: "string" }, runs: { type: "string" }, only: { type: "string" }, ...JSON_OPTION }, USAGE);
   if (!r) return 0;
   const seconds = numberOption("seconds", r.values.seconds, 60, 1);
   const runs = numberOption("runs", r.values.runs, 3, 1);
+  const only = new Set(r.values.only ? r.values.only.split(",").map((x) => x.trim()) : PARTS);
+  for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only takes ${PARTS.join(", ")}, not "${p}"`);
+  const figures: Record<string, unknown> = { machine: { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, node: process.version } };
   console.log(`machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, node ${process.version}`);
-  console.log(`\nsimulator speed (${seconds} s stereo track, FIFO polling firmware, goal >= 200x real time)`);
-  for (const board of BOARD_NAMES) {
-    const s = await benchSimSpeed(board, seconds, runs);
-    console.log(
-      `  ${board}: median ${s.median.toFixed(0)}x real time  (runs: ${s.ratios.map((x) => x.toFixed(0) + "x").join(", ")}; ${s.accessesPerFrame.toFixed(2)} MMIO accesses per frame)`,
-    );
+  if (only.has("cli")) {
+    const c = await benchCli();
+    figures.cli = c;
+    console.log("\nwhole piwave processes (goals: --help <= 150 ms, build of a 3-minute song cold < 3 s and warm < 1 s, image < 0.3 s)");
+    console.log(`  piwave --help   median ${c.help.medianMs.toFixed(0)} ms (runs: ${c.help.runsMs.map((m) => m.toFixed(0)).join(", ")} ms)`);
+    console.log(`  piwave build    cold ${(c.buildColdMs / 1000).toFixed(2)} s, warm ${(c.buildWarmMs / 1000).toFixed(2)} s (3-minute stereo mp3, empty cache, then again)`);
+    console.log(`  piwave image    ${(c.imageMs / 1000).toFixed(2)} s`);
+  }
+  if (only.has("sim")) {
+    console.log(`\nsimulator speed (${seconds} s stereo track, FIFO polling firmware, goal >= 200x real time)`);
+    const sims: Record<string, unknown> = {};
+    for (const board of BOARD_NAMES) {
+      const s = await benchSimSpeed(board, seconds, runs);
+      sims[board] = s;
+      console.log(
+        `  ${board}: median ${s.median.toFixed(0)}x real time  (runs: ${s.ratios.map((x) => x.toFixed(0) + "x").join(", ")}; ${s.accessesPerFrame.toFixed(2)} MMIO accesses per frame)`,
+      );
+    }
+    figures.sim = sims;
   }
 
-  console.log("\nkernel8.img (cold build of every step, asset bundle of 0.05 s; goals: runtime glue <= 32 KiB, image without assets <= 128 KiB)");
-  for (const board of BOARD_NAMES) {
-    const k = await benchKernel(board);
-    const s = k.sizes;
-    const noAssets = k.imageBytes - s.assets;
-    const glue = s.glue + s.wasmRuntime + s.other;
-    console.log(
-      `  ${board}: without assets ${kb(noAssets)} = AOT firmware ${kb(s.firmware)} + runtime glue ${kb(glue)} ` +
-        `(boot/ ${kb(s.glue)}, wasm2c runtime ${kb(s.wasmRuntime)}, padding ${kb(s.other)})`,
-    );
-    console.log(`         steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
+  if (only.has("kernel")) {
+    console.log("\nkernel8.img (cold build of every step, asset bundle of 0.05 s; goals: runtime glue <= 32 KiB, image without assets <= 128 KiB)");
+    const kernels: Record<string, unknown> = {};
+    for (const board of BOARD_NAMES) {
+      const k = await benchKernel(board);
+      kernels[board] = k;
+      const s = k.sizes;
+      const noAssets = k.imageBytes - s.assets;
+      const glue = s.glue + s.wasmRuntime + s.other;
+      console.log(
+        `  ${board}: without assets ${kb(noAssets)} = AOT firmware ${kb(s.firmware)} + runtime glue ${kb(glue)} ` +
+          `(boot/ ${kb(s.glue)}, wasm2c runtime ${kb(s.wasmRuntime)}, padding ${kb(s.other)})`,
+      );
+      console.log(`         steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
+    }
+    figures.kernel = kernels;
   }
-  const p = await benchPipeline();
-  const fmt = (t: { stepsMs: Record<string, number>; totalMs: number }) =>
-    `${(t.totalMs / 1000).toFixed(2)} s (${Object.entries(t.stepsMs).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")})`;
-  console.log("\nconvert + crunch + image, 3-minute stereo mp3 (goals: cold < 10 s, warm < 3 s)");
-  console.log(`  cold: ${fmt(p.cold)}`);
-  console.log(`  warm: ${fmt(p.warm)}`);
+  if (only.has("pipeline")) {
+    const p = await benchPipeline();
+    figures.pipeline = p;
+    const fmt = (t: { stepsMs: Record<string, number>; totalMs: number }) =>
+      `${(t.totalMs / 1000).toFixed(2)} s (${Object.entries(t.stepsMs).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")})`;
+    console.log("\nconvert + crunch + image in one process, 3-minute stereo mp3 (goals: cold < 10 s, warm < 3 s)");
+    console.log(`  cold: ${fmt(p.cold)}`);
+    console.log(`  warm: ${fmt(p.warm)}`);
+  }
 
-  console.log("\njack quality, Pi 4, simulated (analog model: RC 17.9 kHz; 1 kHz tones, 20 Hz-20 kHz; goal: shaped SNR >= 96 dB)");
-  const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}` : "-inf");
-  for (const f of await benchQuality("pi4")) {
-    console.log(
-      `  ${f.label.padEnd(12)} -1 dBFS: SNR ${db(f.fullScale.snrDb)} dB, THD+N ${db(f.fullScale.thdnDb)} dB | -60 dBFS: SNR ${db(f.lowLevel.snrDb)} dB, THD+N ${db(f.lowLevel.thdnDb)} dB | idle noise ${db(f.idleNoiseDbfs)} dBFS`,
-    );
+  if (only.has("quality")) {
+    console.log("\njack quality, Pi 4, simulated (analog model: RC 17.9 kHz; 1 kHz tones, 20 Hz-20 kHz; goal: shaped SNR >= 96 dB)");
+    const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}` : "-inf");
+    const q = await benchQuality("pi4");
+    figures.quality = q;
+    for (const f of q) {
+      console.log(
+        `  ${f.label.padEnd(12)} -1 dBFS: SNR ${db(f.fullScale.snrDb)} dB, THD+N ${db(f.fullScale.thdnDb)} dB | -60 dBFS: SNR ${db(f.lowLevel.snrDb)} dB, THD+N ${db(f.lowLevel.thdnDb)} dB | idle noise ${db(f.idleNoiseDbfs)} dBFS`,
+      );
+    }
   }
-  console.log("\ngaps under a 5 ms CPU stall every 100 ms (2 s of audio, Pi 4, plain)");
-  for (const g of await benchStalls("pi4")) {
-    console.log(`  ${g.label.padEnd(13)} ${g.gapPeriods} gap periods at the jack, ${g.firmwareUnderruns} underrun events reported by the firmware (${g.stalls} stalls)`);
+  if (only.has("stalls")) {
+    console.log("\ngaps under a 5 ms CPU stall every 100 ms (2 s of audio, Pi 4, plain)");
+    const st = await benchStalls("pi4");
+    figures.stalls = st;
+    for (const g of st) {
+      console.log(`  ${g.label.padEnd(13)} ${g.gapPeriods} gap periods at the jack, ${g.firmwareUnderruns} underrun events reported by the firmware (${g.stalls} stalls)`);
+    }
   }
-  console.log("\nfirmware CPU time per second of audio (wasm2c C built natively, hardware stubbed; goal for shaped: <= 5 % of one core)");
-  for (const c of await benchCpu(10)) console.log(`  ${c.label.padEnd(22)} ${(c.fraction * 100).toFixed(2)} % of one core`);
-
-  const boot = await benchQemuBoot(3);
-  console.log(
-    `\nboot to first sample under QEMU raspi3b (wall time from starting QEMU): ${boot.msToFirstSample.map((m) => m.toFixed(0) + " ms").join(", ")}`,
-  );
+  if (only.has("cpu")) {
+    console.log("\nfirmware CPU time per second of audio (wasm2c C built natively, hardware stubbed; goal for shaped: <= 5 % of one core)");
+    const cpu = await benchCpu(10);
+    figures.cpu = cpu;
+    for (const c of cpu) console.log(`  ${c.label.padEnd(22)} ${(c.fraction * 100).toFixed(2)} % of one core`);
+  }
+  if (only.has("qemu")) {
+    const boot = await benchQemuBoot(3);
+    figures.qemu = boot;
+    console.log(`\nboot to first sample under QEMU raspi3b (wall time from starting QEMU): ${boot.msToFirstSample.map((m) => m.toFixed(0) + " ms").join(", ")}`);
+  }
+  if (ui.json) emitJson(figures);
   return 0;
 }

@@ -1,27 +1,27 @@
 /** `piwave build`: songs → asset bundle → kernel8.img, plus everything else the SD card needs. */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
-import { formatDuration } from "../audio/duration.js";
+import { type Converted, InputError, convertFile } from "../audio/convert.js";
 import { FfmpegMissingError, describeFfmpeg, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
-import { ROOT } from "../firmware.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
-import { UsageError, VARIANT_OPTIONS, boardOption, color, numberOption, parse, variantOption } from "./common.js";
+import { buildCacheDir, cacheDir as userCacheDir } from "../paths.js";
+import { formatDuration, formatSize, table } from "./format.js";
+import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, variantOption, warn } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
 const USAGE = `Usage: piwave build [SONG ...] [options]
 
 Converts the songs (anything ffmpeg decodes: mp3, flac, ogg/opus, wav, m4a,
 a video's sound) to the board's exact PWM sample rate, packs them into the
-asset bundle, builds kernel8.img with it and writes every file the SD card's
-boot partition needs into DIR (default dist/boot):
+asset bundle (dist/music-<board>.pwb), builds kernel8.img with it and writes
+every file the SD card's boot partition needs into dist/boot:
   kernel8.img, config.txt, and the Raspberry Pi firmware
   (Pi 4: start4.elf fixup4.dat; Pi 3: bootcode.bin start.elf fixup.dat).
-Without songs, the demo music is used.
+Without songs, the project file's songs, else the demo music, are used.
 
   --board pi4|pi3        target board (default pi4)
   --normalize ebu|peak   EBU R128 loudness (-16 LUFS) or peak (-1 dBFS)
@@ -34,14 +34,20 @@ Without songs, the demo music is used.
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)
-  --cache-dir DIR        converted-audio and firmware cache (default ~/.cache/piwave)
+  --kernel-only          build without the Raspberry Pi firmware (the card
+                         will not boot until it is added)
+  --cache-dir DIR        converted-audio and firmware cache (default: the
+                         user's cache folder, e.g. ~/.cache/piwave)
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
+  --json                 print what was built as JSON
 
-The firmware files are otherwise downloaded from raspberrypi/firmware at the
-commit pinned in host/raspi-firmware.lock.json and checked against its SHA-256
-values. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template with
-{commit} and {file}; the same SHA-256 values apply.
+The Raspberry Pi firmware files are otherwise downloaded once from the
+official raspberrypi/firmware repository at the release piwave pins, checked
+against the SHA-256 values piwave ships, and cached. HTTPS_PROXY and NO_PROXY
+are honoured. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template
+with {commit} and {file}; the same SHA-256 values apply. A build that cannot
+get the firmware fails (exit 1), unless --kernel-only was given.
 `;
 
 export function kb(n: number): string {
@@ -52,17 +58,18 @@ function mb(n: number): string {
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 
-const mmss = formatDuration;
-
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
   const noAssets = k.imageBytes - s.assets;
-  console.log(`kernel8.img ${k.imageBytes} bytes; without assets ${noAssets} bytes (${kb(noAssets)})`);
-  console.log(`  AOT firmware (wasm2c)   ${kb(s.firmware)}`);
-  console.log(`  wasm2c runtime          ${kb(s.wasmRuntime)}`);
-  console.log(`  piwave runtime (boot/)  ${kb(s.glue)}`);
-  console.log(`  padding/other           ${kb(s.other)}`);
-  console.log(`  asset bundle            ${kb(s.assets)}`);
+  console.log(`kernel8.img ${formatSize(k.imageBytes)}; without the music ${formatSize(noAssets)}`);
+  const parts = [
+    ["  firmware (translated to C)", formatSize(s.firmware)],
+    ["  WebAssembly runtime", formatSize(s.wasmRuntime)],
+    ["  piwave bare-metal runtime", formatSize(s.glue)],
+    ["  padding and other", formatSize(s.other)],
+    ["  music (asset bundle)", formatSize(s.assets)],
+  ];
+  for (const line of table(parts, new Set([1]))) console.log(line);
   console.log(`steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
 }
 
@@ -109,15 +116,11 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
     bars?.stop();
   }
   const rate = frameRateMilliHz(o.board, o.quality) / 1000;
-  const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
-  const head = ["#", "track", "duration", "size", "from", "peak"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  const rows = out.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
   const total = out.reduce((n, c) => n + c.pcm.length / 2, 0);
-  console.log(line(["", "total", mmss(total / rate), mb(total * 4), "", ""]));
-  for (const c of out) for (const w of c.warnings) console.log(color.yellow(`warning: ${c.file}: ${w}`));
+  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), mb(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
+  for (const l of lines) console.log(l.trimEnd());
+  for (const c of out) for (const w of c.warnings) warn(`${c.file}: ${w}`);
   return out;
 }
 
@@ -148,8 +151,11 @@ export async function buildCommand(args: string[]): Promise<number> {
       verbose: { type: "boolean" },
       offline: { type: "boolean" },
       ...VARIANT_OPTIONS,
+      "kernel-only": { type: "boolean" },
+      ...JSON_OPTION,
     },
     USAGE,
+    { songs: true },
   );
   if (!r) return 0;
   const v = r.values;
@@ -160,8 +166,8 @@ export async function buildCommand(args: string[]): Promise<number> {
   const songs = r.positionals;
   if (songs.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
   if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
-  const cacheDir = v["cache-dir"] ?? defaultCacheDir();
-  const out = v["out-dir"] ?? join(ROOT, "dist", "boot");
+  const cacheDir = userCacheDir(v["cache-dir"]);
+  const out = v["out-dir"] ?? r.outputs.boot;
 
   let bundlePath: string;
   if (songs.length) {
@@ -196,37 +202,61 @@ export async function buildCommand(args: string[]): Promise<number> {
     }
     const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
     checkBudget(board, bundle.length);
-    mkdirSync(join(ROOT, "build"), { recursive: true });
-    bundlePath = join(ROOT, "build", `bundle-${boardName}.pwb`);
+    bundlePath = r.outputs.bundle(boardName);
+    mkdirSync(dirname(bundlePath), { recursive: true });
     writeFileSync(bundlePath, bundle);
   } else if (v.bundle) {
     bundlePath = resolve(v.bundle);
     if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${v.bundle} does not exist`);
   } else {
-    bundlePath = writeDemoBundle(boardName, join(ROOT, "build", "demo"), quality);
+    bundlePath = writeDemoBundle(boardName, join(buildCacheDir(), "demo"), quality);
+  }
+
+  // The Raspberry Pi firmware first: without it the card cannot boot, so a build that cannot get it stops before compiling (after the songs, whose mistakes come first).
+  let fw: Awaited<ReturnType<typeof resolveFirmware>> | undefined;
+  if (!v["kernel-only"]) {
+    try {
+      fw = await resolveFirmware({
+        board: boardName,
+        firmwareDir: v["firmware-dir"],
+        cacheDir,
+        download: !v.offline,
+        url: process.env.PIWAVE_FIRMWARE_URL || undefined,
+        log: v.verbose ? (m) => console.log(m) : undefined,
+      });
+    } catch (e) {
+      if (!(e instanceof FirmwareError)) throw e;
+      throw new FirmwareError(
+        `the card cannot boot without the Raspberry Pi firmware (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message.replace(/; use --firmware-dir DIR( for offline builds)?$/, "")}. ` +
+          "Ways to get it: build once online (downloaded and checked by SHA-256, then cached), --firmware-dir DIR " +
+          "(the boot partition of Raspberry Pi OS), or Debian's raspi-firmware package; --kernel-only builds without it",
+      );
+    }
   }
 
   const k = await buildKernel({ board: boardName, bundlePath, variant });
   const files = installBootFiles(k, out);
   printKernelReport(k);
-  try {
-    const fw = await resolveFirmware({
-      board: boardName,
-      firmwareDir: v["firmware-dir"],
-      cacheDir,
-      download: !v.offline,
-      url: process.env.PIWAVE_FIRMWARE_URL || undefined,
-      log: v.verbose ? (m) => console.log(m) : undefined,
-    });
+  if (fw) {
     for (const [name, data] of fw.files) {
       writeFileSync(join(out, name), data);
       files.push(join(out, name));
     }
     console.log(`Raspberry Pi firmware: ${[...fw.files.keys()].join(", ")} from ${fw.from}`);
-  } catch (e) {
-    if (!(e instanceof FirmwareError)) throw e;
-    console.log(color.yellow(`warning: the card also needs ${FIRMWARE_FILES[boardName].join(", ")}: ${e.message}`));
+  } else {
+    console.log(`kernel only (--kernel-only): the card also needs ${FIRMWARE_FILES[boardName].join(", ")} beside kernel8.img`);
   }
   console.log(`boot files for ${boardName} in ${relative(process.cwd(), out) || "."}: ${files.map((f) => relative(out, f)).join(", ")}`);
+  if (ui.json) {
+    emitJson({
+      board: boardName,
+      variant,
+      bootDir: out,
+      files,
+      bundle: bundlePath,
+      kernel: { bytes: k.imageBytes, sizes: k.sizes, stepsMs: k.steps },
+      piFirmware: fw ? { files: [...fw.files.keys()], from: fw.from } : null,
+    });
+  }
   return 0;
 }

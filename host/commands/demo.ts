@@ -1,10 +1,10 @@
 /** `piwave demo`: the whole chain on the demo music, ending in the simulated jack. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
-import { ROOT } from "../firmware.js";
+import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildKernel, installBootFiles } from "../kernel.js";
 import { MissingToolError } from "../tools.js";
 import { boardOption, color, parse } from "./common.js";
@@ -12,13 +12,14 @@ import { runAndReport } from "./sim.js";
 
 const USAGE = `Usage: piwave demo [--board pi4|pi3] [--out-dir DIR] [--quiet]
 
-Builds the firmware, renders the demo music (assets/demo.ts) at the board's
-exact PWM rate into an asset bundle, builds the Pi 4 boot files with it
-(dist/boot/kernel8.img, config.txt), plays it on the simulated Pi and writes
+Builds the firmware, renders the demo music at the board's exact PWM rate
+into an asset bundle, builds the Pi 4 boot files with it, plays it on the
+simulated Pi and writes, all in DIR (default dist/demo; never dist/boot, so
+an earlier \`piwave build\` stays as it was):
+  DIR/boot/              kernel8.img and config.txt with the demo music
   DIR/demo-<board>.pwb   the asset bundle
   DIR/jack-<board>.wav   what the jack outputs
-  DIR/trace-<board>.txt  the first 20000 MMIO accesses, decoded
-(DIR defaults to dist/demo).
+  DIR/trace-<board>.txt  the first 20000 register accesses, decoded
 `;
 
 /** Render the demo music for `board` into DIR/demo-<board>.pwb (skipped when it exists and is current). */
@@ -27,7 +28,7 @@ export function demoBundle(board: BoardName, dir: string, quality: Quality = "pl
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `demo-${board}${quality === "shaped" ? "-shaped" : ""}.pwb`);
   const bundle = encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality)));
-  writeFileSync(path, bundle);
+  writeFileAtomicSync(path, bundle); // tests and users may run several at once
   return { path, bundle };
 }
 
@@ -40,7 +41,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const r = parse(args, { board: { type: "string" }, "out-dir": { type: "string" }, quiet: { type: "boolean" } }, USAGE);
   if (!r) return 0;
   const board = boardOption(r.values.board);
-  const dir = r.values["out-dir"] ?? join(ROOT, "dist", "demo");
+  const dir = r.values["out-dir"] ?? r.outputs.demo;
   const rate = frameRateMilliHz(BOARDS[board]);
   const { path: bundlePath, bundle } = demoBundle(board, dir);
   console.log(`bundle      ${relative(process.cwd(), bundlePath)}: ${(bundle.length / 1e6).toFixed(1)} MB at ${(rate / 1000).toFixed(3)} Hz`);
@@ -48,7 +49,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   if (board === "pi4") {
     try {
       const k = await buildKernel({ board, bundlePath });
-      const files = installBootFiles(k, join(ROOT, "dist", "boot"));
+      const files = installBootFiles(k, join(dir, "boot"));
       console.log(`image       ${files.map((f) => relative(process.cwd(), f)).join(", ")} (${(k.imageBytes / 1e6).toFixed(1)} MB)`);
     } catch (e) {
       if (!(e instanceof MissingToolError)) throw e;

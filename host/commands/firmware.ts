@@ -1,12 +1,12 @@
 /** `piwave firmware`: compile the AssemblyScript firmware. */
-import { relative } from "node:path";
 import { BOARD_NAMES, type BoardName } from "../boards.js";
 import { buildFirmware } from "../firmware.js";
 import { boardOption, parse } from "./common.js";
 
 const USAGE = `Usage: piwave firmware [--board pi4|pi3|all] [--force]
 
-Compiles firmware/ (AssemblyScript) to build/firmware/<board>.wasm.
+Compiles piwave's firmware (AssemblyScript) to WebAssembly, one module per
+board, into piwave's cache (build and sim do this themselves when needed).
   --board   which board to build for (default: all)
   --force   rebuild even when the sources did not change
 `;
@@ -17,7 +17,7 @@ export async function firmwareCommand(args: string[]): Promise<number> {
   const boards: BoardName[] = r.values.board === undefined || r.values.board === "all" ? [...BOARD_NAMES] : [boardOption(r.values.board)];
   for (const b of boards) {
     const res = await buildFirmware(b, { force: r.values.force === true });
-    console.log(`${relative(process.cwd(), res.path)}: ${res.rebuilt ? `built in ${(res.ms / 1000).toFixed(1)} s` : "up to date"}`);
+    console.log(`${b}: ${res.rebuilt ? `built in ${(res.ms / 1000).toFixed(1)} s` : "up to date"} (${res.path})`);
   }
   return 0;
 }

@@ -3,9 +3,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import cliProgress from "cli-progress";
-import { ROOT } from "../firmware.js";
 import { RefusedError, candidates, checkDevice, describe, flashToDir, listBlockDevices, writeImage } from "../flash.js";
-import { UsageError, color, parse } from "./common.js";
+import { EXIT, JSON_OPTION, UsageError, color, emitJson, parse, ui } from "./common.js";
 
 const USAGE = `Usage: piwave flash --to DIR | --device /dev/sdX [--yes] | --list
 
@@ -20,6 +19,7 @@ const USAGE = `Usage: piwave flash --to DIR | --device /dev/sdX [--yes] | --list
   --boot-dir DIR  boot files to copy (default dist/boot)
   --image FILE    image to write (default dist/piwave.img)
   --allow-loop    accept a loop device (for testing with an image file)
+  --json          with --list: the disks as JSON
 `;
 
 export async function flashCommand(args: string[]): Promise<number> {
@@ -33,6 +33,7 @@ export async function flashCommand(args: string[]): Promise<number> {
       "boot-dir": { type: "string" },
       image: { type: "string" },
       "allow-loop": { type: "boolean" },
+      ...JSON_OPTION,
     },
     USAGE,
   );
@@ -43,13 +44,17 @@ export async function flashCommand(args: string[]): Promise<number> {
 
   if (v.list) {
     const c = candidates(listBlockDevices());
+    if (ui.json) {
+      emitJson(c.map((d) => ({ ...d, description: describe(d), mounted: d.children.some((x) => x.mountpoints.length > 0) })));
+      return EXIT.ok;
+    }
     if (!c.length) console.log("no removable disk found (plug the card reader in, then try again)");
     for (const d of c) console.log(`${describe(d)}${d.children.some((x) => x.mountpoints.length) ? " (has mounted partitions)" : ""}`);
     return 0;
   }
 
   if (v.to) {
-    const bootDir = v["boot-dir"] ?? join(ROOT, "dist", "boot");
+    const bootDir = v["boot-dir"] ?? r.outputs.boot;
     if (!existsSync(join(bootDir, "kernel8.img"))) throw new UsageError(`${bootDir} has no kernel8.img: run \`piwave build\` first`);
     try {
       const rep = flashToDir(bootDir, readdirSync(bootDir).sort(), v.to);
@@ -62,7 +67,7 @@ export async function flashCommand(args: string[]): Promise<number> {
     }
   }
 
-  const imagePath = v.image ?? join(ROOT, "dist", "piwave.img");
+  const imagePath = v.image ?? r.outputs.image;
   if (!existsSync(imagePath)) throw new UsageError(`${imagePath} does not exist: run \`piwave image\` first`);
   const image = new Uint8Array(readFileSync(imagePath));
   let dev;
@@ -71,21 +76,21 @@ export async function flashCommand(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof RefusedError) {
       process.stderr.write(color.red(`refused: ${e.message}\n`));
-      return 3;
+      return EXIT.refused;
     }
     throw e;
   }
   if (!v.yes) {
     if (!process.stdin.isTTY) {
       process.stderr.write("refused: confirmation needed; run in a terminal, or pass --yes\n");
-      return 3;
+      return EXIT.refused;
     }
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question(`This ERASES everything on ${describe(dev)}.\nType yes to continue: `);
     rl.close();
     if (answer.trim() !== "yes") {
       console.log("nothing written");
-      return 3;
+      return EXIT.refused;
     }
   }
   const bar = process.stderr.isTTY

@@ -1,7 +1,6 @@
 /** `piwave image`: dist/boot → dist/piwave.img, an MBR + FAT32 SD card image. */
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { ROOT } from "../firmware.js";
 import { buildSdImage } from "../image.js";
 import { FIRMWARE_FILES } from "../raspi-firmware.js";
 import { BOARD_NAMES } from "../boards.js";
@@ -18,8 +17,8 @@ partition. Write it with Raspberry Pi Imager, balenaEtcher, dd, or
 export async function imageCommand(args: string[]): Promise<number> {
   const r = parse(args, { "boot-dir": { type: "string" }, out: { type: "string" } }, USAGE);
   if (!r) return 0;
-  const bootDir = r.values["boot-dir"] ?? join(ROOT, "dist", "boot");
-  const out = r.values.out ?? join(ROOT, "dist", "piwave.img");
+  const bootDir = r.values["boot-dir"] ?? r.outputs.boot;
+  const out = r.values.out ?? r.outputs.image;
   if (!existsSync(join(bootDir, "kernel8.img"))) throw new UsageError(`${bootDir} has no kernel8.img: run \`piwave build\` first`);
   const names = readdirSync(bootDir).sort();
   const complete = BOARD_NAMES.some((b) => FIRMWARE_FILES[b].every((f) => names.includes(f)));

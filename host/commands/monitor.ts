@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import { Monitor, OpenError, type TimestampMode } from "../serial/monitor.js";
 import { type PortInfo, PortChoiceError, describePort, listPorts, pickPort } from "../serial/ports.js";
-import { UsageError, color, numberOption, parse } from "./common.js";
+import { EXIT, UsageError, color, numberOption, parse } from "./common.js";
 
 const USAGE = `Usage: piwave monitor [--port PATH] [options]
 
@@ -16,7 +16,8 @@ CH340, PL2303, Raspberry Pi Debug Probe).
   --log FILE               append exactly what is received to FILE
   --raw                    pass the bytes through; --hex as a hex dump
   --until-done             exit when the firmware finishes: 0 when it halts
-                           cleanly, non-zero on an error or trap
+                           cleanly, 4 on an error or trap (the halt code is
+                           in the summary), 1 when the port closes first
   --no-reconnect           end when the cable is unplugged
 Colours follow the log level (E/F red, W yellow); NO_COLOR turns them off.
 Ctrl-C ends with a one-line summary.
@@ -93,7 +94,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     process.removeListener("SIGTERM", onSignal);
   }
   process.stderr.write(m.summary() + "\n");
-  return code;
+  return code === 0 ? EXIT.ok : m.stats.haltCode !== null ? EXIT.firmware : EXIT.error;
 }
 
 async function choose(adapters: PortInfo[]): Promise<PortInfo> {

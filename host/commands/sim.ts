@@ -1,28 +1,38 @@
 /** `piwave sim`: run the firmware on the simulated Pi. */
-import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
+import { mkdirSync, readFileSync, createWriteStream } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
 import { decodeBundle } from "../bundle.js";
-import { ROOT, type Variant, buildFirmware, loadFirmware } from "../firmware.js";
+import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
+import { writeFileAtomicSync } from "../fs-atomic.js";
+import { buildCacheDir } from "../paths.js";
+import { status } from "../status.js";
+import { formatDuration } from "./format.js";
+import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
 import { writeDemoBundle } from "./demo.js";
 import { writeReport } from "../quality/report.js";
 import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
-import { UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, numberOption, parse, variantOption } from "./common.js";
+import { EXIT, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, variantOption } from "./common.js";
 
-const USAGE = `Usage: piwave sim [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
+const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
-Runs the firmware (built if needed) on the simulated Pi with an asset bundle,
-streams the firmware's UART log, writes the jack output and prints a summary.
-  --bundle FILE       asset bundle to play (default: the demo music)
+Runs the firmware (built if needed) on the simulated Pi with the songs
+(converted as \`piwave build\` converts them), an asset bundle (such as the
+dist/music-<board>.pwb a build leaves) or, without either, the project's
+songs or the demo music; streams the firmware's UART log, writes the jack
+output and prints a summary. Exit code 4 when the firmware fails or breaks a
+hardware rule.
+  --bundle FILE       asset bundle to play
   --board NAME        pi4 (default) or pi3
   --out FILE          write the jack output as a stereo WAV at the PWM frame rate
-  --trace FILE        write every MMIO access with register names and fields
+  --trace FILE        write every register access with register names and fields
   --trace-limit N     record at most N accesses (default 1000000)
-  --access-ns N       virtual cost of one MMIO access (default 100)
+  --access-ns N       virtual cost of one register access (default 100)
   --timeout S         stop a run that takes longer than S wall-clock seconds (default 600)
-  --quiet             do not print the UART log
+  --quiet             print nothing but errors and warnings
+  --json              print the summary as JSON
   --quality plain|shaped   firmware output mode (default plain)
   --feed poll|dma          how words reach the PWM (default poll)
   --dither                 TPDF dither in the shaped mode
@@ -30,7 +40,7 @@ streams the firmware's UART log, writes the jack output and prints a summary.
   --report FILE            measure plain vs shaped (SNR, THD+N, idle noise) and
                            write an HTML report with waveform and spectrum plots
                            (ignores --bundle)
-`;
+${CONVERT_USAGE}`;
 
 export interface RunOptions {
   board: BoardName;
@@ -52,7 +62,10 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   const board = getBoard(o.board);
   await buildFirmware(o.board, { variant: o.variant });
   const wasm = loadFirmware(o.board, o.variant);
+  const music = musicSeconds(o.bundle);
+  if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
+  lastProgress = t0;
   const result = await simulateInWorker(
     {
       board: o.board,
@@ -64,7 +77,8 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     },
     {
       timeoutMs: (o.timeoutSec ?? 600) * 1000,
-      onLine: o.quiet ? undefined : (line) => process.stdout.write(color.dim("uart| ") + colorLogLine(line) + "\n"),
+      onLine: o.quiet ? undefined : (line) => say(color.dim("uart| ") + colorLogLine(line) + "\n"),
+      onProgress: music > 5 ? (s) => progress(`simulated ${formatDuration(s)} of ${formatDuration(music)} (${Math.min(100, (100 * s) / music).toFixed(0)} %)`) : undefined,
     },
   );
   const wallMs = performance.now() - t0;
@@ -72,7 +86,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
 
   if (o.out) {
     mkdirSync(dirname(o.out), { recursive: true });
-    writeFileSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
+    writeFileAtomicSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
   }
   if (o.trace) {
     mkdirSync(dirname(o.trace), { recursive: true });
@@ -88,7 +102,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     `board       ${board.name} (${board.soc}), bundle ${o.bundleName}`,
     `firmware    ${describeHalt(result.haltCode)}${result.error ? ` — ${result.error}` : ""}`,
     `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
-    `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} MMIO accesses`,
+    `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} register accesses`,
   ];
   if (o.out) lines.push(`wav         ${relative(process.cwd(), o.out)}`);
   if (o.trace) lines.push(`trace       ${relative(process.cwd(), o.trace)}`);
@@ -98,8 +112,43 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   }
   if (!ok) console.log(color.red(`FAILED: ${result.error ?? describeHalt(result.haltCode)}`));
   else if (result.violations.length > 0) console.log(color.red(`FAILED: the firmware broke ${result.violations.length} hardware rule(s)`));
-  const code = !ok ? 1 : result.violations.length > 0 ? 3 : 0;
+  const code = !ok || result.violations.length > 0 ? EXIT.firmware : EXIT.ok;
+  if (ui.json) {
+    emitJson({
+      board: board.name,
+      bundle: o.bundleName,
+      haltCode: result.haltCode,
+      halt: describeHalt(result.haltCode),
+      error: result.error ?? null,
+      jack: { frames: jack.frames, rateHz: rate, seconds: jack.frames / (rate || 1), range: jack.range, gaps: { right: jack.gaps[0], left: jack.gaps[1] } },
+      virtualSeconds: result.virtualSeconds,
+      wallSeconds: wallMs / 1000,
+      accesses: result.accesses,
+      violations: result.violations,
+      wav: o.out ?? null,
+      trace: o.trace ?? null,
+      ok: code === EXIT.ok,
+    });
+  }
   return { code, result };
+}
+
+/** How far a long simulation is: a status line (host/status.ts) every 10 s of wall time. */
+function progress(text: string): void {
+  const now = performance.now();
+  if (now - lastProgress < 10_000) return;
+  lastProgress = now;
+  status(text);
+}
+let lastProgress = 0;
+
+/** Seconds of music in a bundle (0 when it cannot be read: the firmware reports that). */
+function musicSeconds(bundle: Uint8Array): number {
+  try {
+    return decodeBundle(bundle).reduce((s, t) => s + t.frames / (t.rateMilliHz / 1000), 0);
+  } catch {
+    return 0;
+  }
 }
 
 export async function simCommand(args: string[]): Promise<number> {
@@ -117,8 +166,11 @@ export async function simCommand(args: string[]): Promise<number> {
       stall: { type: "string" },
       report: { type: "string" },
       timeout: { type: "string" },
+      ...CONVERT_OPTIONS,
+      ...JSON_OPTION,
     },
     USAGE,
+    { songs: true },
   );
   if (!r) return 0;
   const v = r.values;
@@ -131,9 +183,10 @@ export async function simCommand(args: string[]): Promise<number> {
   }
   if (v.report) {
     const board = boardOption(v.board);
+    status(`measuring the plain and shaped output on the simulated ${board} (tones and silence through the analog model; about 20 s)`);
     const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma", dither: v.dither === true } });
     mkdirSync(dirname(v.report), { recursive: true });
-    writeFileSync(v.report, html);
+    writeFileAtomicSync(v.report, html);
     for (const f of figures) {
       console.log(
         `${f.label.padEnd(7)} 1 kHz -1 dBFS: SNR ${f.fullScale.snrDb.toFixed(1)} dB, THD+N ${f.fullScale.thdnDb.toFixed(1)} dB; ` +
@@ -143,23 +196,31 @@ export async function simCommand(args: string[]): Promise<number> {
     console.log(`report      ${relative(process.cwd(), v.report)}`);
     return 0;
   }
-  const bundlePath = v.bundle ?? writeDemoBundle(boardOption(v.board), join(ROOT, "build", "demo"), variant.quality ?? "plain");
+  if (r.positionals.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
   let bundle: Uint8Array;
-  try {
-    bundle = new Uint8Array(readFileSync(bundlePath));
-  } catch (e) {
-    throw new Error(`cannot read the asset bundle ${bundlePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    decodeBundle(bundle, bundlePath);
-  } catch (e) {
-    // Not fatal: the firmware checks the bundle too, and says so over the UART.
-    console.log(color.yellow(`warning: ${(e as Error).message}; running anyway to show the firmware's own check`));
+  let bundleName: string;
+  if (r.positionals.length) {
+    bundle = await bundleFromSongs(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
+    bundleName = r.positionals.length === 1 ? relative(process.cwd(), r.positionals[0]!) : `${r.positionals.length} songs`;
+  } else {
+    const bundlePath = v.bundle ?? writeDemoBundle(boardOption(v.board), join(buildCacheDir(), "demo"), variant.quality ?? "plain");
+    bundleName = v.bundle ? relative(process.cwd(), bundlePath) : "the demo music";
+    try {
+      bundle = new Uint8Array(readFileSync(bundlePath));
+    } catch (e) {
+      throw new Error(`cannot read the asset bundle ${bundlePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+      decodeBundle(bundle, bundlePath);
+    } catch (e) {
+      // Not fatal: the firmware checks the bundle too, and says so over the UART.
+      console.log(color.yellow(`warning: ${(e as Error).message}; running anyway to show the firmware's own check`));
+    }
   }
   const { code } = await runAndReport({
     board: boardOption(v.board),
     bundle,
-    bundleName: relative(process.cwd(), bundlePath),
+    bundleName,
     out: v.out,
     trace: v.trace,
     traceLimit: numberOption("trace-limit", v["trace-limit"], 1_000_000, 1),

@@ -9,9 +9,19 @@ export interface WorkerRun extends Omit<WorkerDone, "type" | "right" | "left" | 
   jack: Jack;
 }
 
-export function simulateInWorker(opts: WorkerInput["opts"], o: { timeoutMs: number; onLine?: (line: string) => void }): Promise<WorkerRun> {
+/**
+ * The worker's entry: the compiled worker.js next to this module in the
+ * package; when this module runs as TypeScript (the tests, through vitest),
+ * worker-boot.mjs, which loads worker.ts through tsx (a development dependency).
+ */
+const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./worker-boot.mjs", import.meta.url) : new URL("./worker.js", import.meta.url);
+
+export function simulateInWorker(
+  opts: WorkerInput["opts"],
+  o: { timeoutMs: number; onLine?: (line: string) => void; /** About once a second: virtual seconds simulated so far. */ onProgress?: (virtualSeconds: number) => void },
+): Promise<WorkerRun> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./worker-boot.mjs", import.meta.url), { workerData: { opts } satisfies WorkerInput });
+    const w = new Worker(WORKER_URL, { workerData: { opts } satisfies WorkerInput });
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
@@ -24,9 +34,13 @@ export function simulateInWorker(opts: WorkerInput["opts"], o: { timeoutMs: numb
         ),
       );
     }, o.timeoutMs);
-    w.on("message", (m: { type: "line"; line: string } | WorkerDone) => {
+    w.on("message", (m: { type: "line"; line: string } | { type: "progress"; virtualSeconds: number } | WorkerDone) => {
       if (m.type === "line") {
         o.onLine?.(m.line);
+        return;
+      }
+      if (m.type === "progress") {
+        o.onProgress?.(m.virtualSeconds);
         return;
       }
       settled = true;

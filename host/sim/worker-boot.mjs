@@ -1,4 +1,5 @@
-// Worker-thread entry: the simulator is TypeScript, loaded through tsx like the CLI.
+// Worker-thread entry when the simulator runs from its TypeScript sources (the
+// tests): load worker.ts through tsx. The installed package runs worker.js.
 import { register } from "tsx/esm/api";
 
 register();

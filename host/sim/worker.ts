@@ -2,10 +2,11 @@
  * The simulator in a worker thread, so that the CLI can stop a run that
  * hangs without touching hardware (a pure-computation loop in the firmware
  * never advances virtual time, so only a wall-clock limit catches it).
- * Messages out: { type: "line", line } while running, then { type: "done", ... }.
+ * Messages out: { type: "line", line } and, about once a second of wall
+ * time, { type: "progress", virtualSeconds } while running; then { type: "done", ... }.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { simulate, type SimOptions } from "./machine.js";
+import { Machine, type SimOptions } from "./machine.js";
 import { formatEntry } from "./trace.js";
 
 export interface WorkerInput {
@@ -30,8 +31,26 @@ export interface WorkerDone {
 }
 
 const input = workerData as WorkerInput;
-const r = simulate({ ...input.opts, onUartLine: (line) => parentPort!.postMessage({ type: "line", line }) });
-const m = r.machine;
+const m = new Machine({ ...input.opts, onUartLine: (line) => parentPort!.postMessage({ type: "line", line }) });
+// Progress: a checkpoint every 0.25 s of virtual time (through the bus's time-limit check, free on the access path); a message at most once a second.
+const CHECK_PS = 250e9;
+const limitPs = m.bus.limitPs;
+let lastPost = performance.now();
+m.bus.limitPs = Math.min(limitPs, CHECK_PS);
+m.bus.onLimit = (now) => {
+  if (now > limitPs) {
+    m.bus.limitPs = limitPs;
+    return false;
+  }
+  m.bus.limitPs = Math.min(limitPs, now + CHECK_PS);
+  const t = performance.now();
+  if (t - lastPost >= 1000) {
+    lastPost = t;
+    parentPort!.postMessage({ type: "progress", virtualSeconds: now / 1e12 });
+  }
+  return true;
+};
+const r = m.run();
 const trace: string[] = [];
 if (m.trace) for (const e of m.trace.entries()) trace.push(formatEntry(m.bus, e));
 const right = r.jack.right.view().slice();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { serve } from "./http.js";
+import { writeStandInFirmware } from "./pi-firmware.js";
 import { ff } from "./media.js";
 import { decodeBundle } from "../../host/bundle.js";
 import { loadFirmware } from "../../host/firmware.js";
@@ -19,7 +20,7 @@ const env = { ...process.env, NO_COLOR: "1", PIWAVE_CACHE_DIR: join(dir, "cache"
 
 async function piwave(args: string[], extraEnv: Record<string, string> = {}) {
   try {
-    const r = await exec(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...env, ...extraEnv } });
+    const r = await exec(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...env, ...extraEnv }, cwd: dir });
     return { code: 0, ...r };
   } catch (e) {
     return e as { code: number; stdout: string; stderr: string };
@@ -29,10 +30,7 @@ async function piwave(args: string[], extraEnv: Record<string, string> = {}) {
 beforeAll(() => {
   ff(["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-ac", "2", "-c:a", "libmp3lame", join(dir, "Première chanson.mp3")]);
   ff(["-f", "lavfi", "-i", "sine=frequency=660:duration=1", "-c:a", "flac", join(dir, "other.flac")]);
-  const fw = join(dir, "fw");
-  spawnSync("mkdir", ["-p", fw]);
-  writeFileSync(join(fw, "start4.elf"), "start4.elf (test fixture)\n");
-  writeFileSync(join(fw, "fixup4.dat"), "fixup4.dat (test fixture)\n");
+  writeStandInFirmware(join(dir, "fw"));
 }, 60_000);
 
 describe("piwave build SONGS → piwave image", () => {
@@ -41,7 +39,7 @@ describe("piwave build SONGS → piwave image", () => {
 
   it("build converts, packs, builds the kernel and writes the boot files", async () => {
     const r = await piwave(["build", join(dir, "Première chanson.mp3"), join(dir, "other.flac"), "--firmware-dir", join(dir, "fw"), "--out-dir", boot, "--verbose"]);
-    expect(r.stderr).toBe("");
+    expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("… "))).toEqual([]); // only status lines (what a long step is doing)
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ffmpeg \S+ \(ffmpeg, from PATH/m);
     expect(r.stdout).toMatch(/1 +Première chanson +0:02\.\d +0\.\d MB +ffmpeg/);
@@ -67,9 +65,9 @@ describe("piwave build SONGS → piwave image", () => {
   it("--quality shaped --feed dma: the songs are converted to the shaped rate, and that firmware plays them", async () => {
     const out = join(dir, "boot-shaped");
     const r = await piwave(["build", join(dir, "other.flac"), "--quality", "shaped", "--feed", "dma", "--firmware-dir", join(dir, "fw"), "--out-dir", out]);
-    expect(r.stderr).toBe("");
+    expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("… "))).toEqual([]); // only status lines (what a long step is doing)
     expect(r.code).toBe(0);
-    const bundle = new Uint8Array(readFileSync(new URL("../../build/bundle-pi4.pwb", import.meta.url)));
+    const bundle = new Uint8Array(readFileSync(join(dir, "dist", "music-pi4.pwb"))); // where build leaves the music
     const tracks = decodeBundle(bundle);
     expect(tracks[0]!.rateMilliHz).toBe(44_138_418);
     expect(Math.abs(tracks[0]!.frames - 44138)).toBeLessThan(3);
@@ -86,10 +84,20 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stderr).toMatch(/piwave build: error: .*nope\.mp3: file not found/);
   });
 
-  it("image refuses a boot directory without the Raspberry Pi firmware", async () => {
-    const r = await piwave(["build", "--offline", "--out-dir", join(dir, "boot3")]);
+  it("without the Raspberry Pi firmware build fails in one line, before compiling; --kernel-only builds anyway", async () => {
+    const failed = await piwave(["build", "--offline", "--out-dir", join(dir, "boot-none")], { PIWAVE_CACHE_DIR: join(dir, "empty-cache") });
+    expect(failed.code).toBe(1);
+    const lines = failed.stderr.trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^piwave build: error: the card cannot boot without the Raspberry Pi firmware \(start4\.elf, fixup4\.dat\): .*downloads are off \(--offline\).*Ways to get it: .*--firmware-dir DIR.*--kernel-only builds without it$/);
+    expect(existsSync(join(dir, "boot-none"))).toBe(false);
+    const r = await piwave(["build", "--offline", "--kernel-only", "--out-dir", join(dir, "boot3"), "--json"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/warning: the card also needs start4\.elf, fixup4\.dat: .*downloads are off \(--offline\); use --firmware-dir DIR/);
+    expect(r.stderr).toMatch(/kernel only \(--kernel-only\): the card also needs start4\.elf, fixup4\.dat/);
+    const j = JSON.parse(r.stdout) as { board: string; bootDir: string; files: string[]; piFirmware: unknown; kernel: { bytes: number } };
+    expect(j).toMatchObject({ board: "pi4", bootDir: join(dir, "boot3"), piFirmware: null });
+    expect(j.files.map((f) => f.slice(j.bootDir.length + 1)).sort()).toEqual(["config.txt", "kernel8.img"]);
+    expect(j.kernel.bytes).toBeGreaterThan(10_000);
+    expect(readdirSync(join(dir, "boot3")).sort()).toEqual(["config.txt", "kernel8.img"]);
     const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
     expect(i.code).toBe(2);
     expect(i.stderr).toMatch(/lacks the Raspberry Pi firmware .* a card without it does not boot/);
@@ -107,9 +115,10 @@ describe("piwave build SONGS → piwave image", () => {
       const r = await piwave(["build", "--out-dir", out], { PIWAVE_FIRMWARE_URL: url });
       const pin = loadLock();
       expect(hits[0]).toBe(`/${pin.commit}/boot/start4.elf`);
-      expect(r.stdout).toContain(`checksum mismatch for start4.elf from http://127.0.0.1:`);
-      expect(r.stdout).toContain(`expected sha256 ${pin.files["start4.elf"]!.sha256}, got `);
-      expect(readdirSync(out).sort()).toEqual(["config.txt", "kernel8.img"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`checksum mismatch for start4.elf from http://127.0.0.1:`);
+      expect(r.stderr).toContain(`expected sha256 ${pin.files["start4.elf"]!.sha256}, got `);
+      expect(existsSync(out)).toBe(false);
       expect(existsSync(join(dir, "cache", "raspi-firmware"))).toBe(false);
     } finally {
       await server.close();

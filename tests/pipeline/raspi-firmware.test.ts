@@ -4,10 +4,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type IncomingMessage, createServer } from "node:http";
+import { type AddressInfo, type Socket, connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FirmwareLock, loadLock, resolveFirmware } from "../../host/raspi-firmware.js";
+import { type FirmwareLock, implausible, loadLock, proxyFor, resolveFirmware } from "../../host/raspi-firmware.js";
 import { type LocalServer, serve } from "./http.js";
 import { tempDir } from "../temp.js";
+import { standIn, writeStandInFirmware } from "./pi-firmware.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 const FIXTURES: Record<string, string> = { "start4.elf": "fixture start4.elf\n", "fixup4.dat": "fixture fixup4.dat\n" };
@@ -78,14 +81,104 @@ describe("Raspberry Pi firmware files", () => {
 
   it("--firmware-dir comes first, and names what it lacks", async () => {
     const dir = tempDir("piwave-fwdir-");
-    writeFileSync(join(dir, "start4.elf"), "mine");
+    writeFileSync(join(dir, "start4.elf"), standIn("start4.elf"));
     await expect(resolveFirmware({ board: "pi4", firmwareDir: dir, cacheDir: dir })).rejects.toThrow(/lacks fixup4\.dat \(a pi4 needs start4\.elf, fixup4\.dat\)/);
-    writeFileSync(join(dir, "fixup4.dat"), "mine too");
+    writeFileSync(join(dir, "fixup4.dat"), standIn("fixup4.dat"));
     hits = [];
     const r = await resolveFirmware({ board: "pi4", firmwareDir: dir, cacheDir: dir, lock: lock() });
-    expect(r.from).toBe(dir);
+    expect(r.from).toBe(`${dir} (not the pinned raspberrypi/firmware@0123456789ab: start4.elf, fixup4.dat differ; used as given)`);
     expect(hits).toEqual([]);
   });
+
+  it("--firmware-dir: files that cannot be the Raspberry Pi firmware are refused, saying why", async () => {
+    const dir = writeStandInFirmware(tempDir("piwave-fwdir-"));
+    writeFileSync(join(dir, "fixup4.dat"), "fixup4.dat (a text file)\n");
+    await expect(resolveFirmware({ board: "pi4", firmwareDir: dir, cacheDir: dir, lock: lock() })).rejects.toThrow(
+      /--firmware-dir .*: fixup4\.dat is 25 bytes; the real file is about 5 KB\. Take the files from the boot partition of Raspberry Pi OS/,
+    );
+    const notElf = standIn("start4.elf");
+    notElf[0] = 0x3c; // "<": an HTML error page saved under the file's name
+    expect(implausible("start4.elf", notElf)).toMatch(/start4\.elf is not an ELF file/);
+    expect(implausible("start4.elf", standIn("start4.elf"))).toBeUndefined();
+    expect(implausible("bootcode.bin", new Uint8Array(0))).toMatch(/bootcode\.bin is 0 bytes; the real file is about 52 KB/);
+  });
+
+  it("--firmware-dir: a name in the wrong case, or the other board's files, are pointed out", async () => {
+    const dir = writeStandInFirmware(tempDir("piwave-fwdir-"), "pi3");
+    writeFileSync(join(dir, "START4.ELF"), standIn("start4.elf"));
+    await expect(resolveFirmware({ board: "pi4", firmwareDir: dir, cacheDir: dir, lock: lock() })).rejects.toThrow(
+      /lacks start4\.elf, fixup4\.dat .*; START4\.ELF is there: rename it to start4\.elf .*; it has the pi3 files: is --board pi3 meant\?/,
+    );
+  });
+
+  it("--firmware-dir: files that are the pinned release are reported as such", async () => {
+    const dir = writeStandInFirmware(tempDir("piwave-fwdir-"));
+    const l = lock();
+    for (const n of ["start4.elf", "fixup4.dat"]) l.files[n] = { sha256: createHash("sha256").update(readFileSync(join(dir, n))).digest("hex") };
+    const r = await resolveFirmware({ board: "pi4", firmwareDir: dir, cacheDir: dir, lock: l });
+    expect(r.from).toBe(`${dir} (the pinned raspberrypi/firmware@0123456789ab, SHA-256 verified)`);
+  });
+
+  it("proxies: HTTPS_PROXY/HTTP_PROXY apply unless NO_PROXY names the host", () => {
+    const env = { HTTPS_PROXY: "http://user:pw@proxy.lan:3128", NO_PROXY: "localhost, .internal.example,mirror.lan:8080" };
+    expect(proxyFor("https://raw.githubusercontent.com/x", env)).toBe("http://user:pw@proxy.lan:3128");
+    expect(proxyFor("http://raw.githubusercontent.com/x", env)).toBeUndefined(); // no HTTP_PROXY
+    expect(proxyFor("https://a.internal.example/x", env)).toBeUndefined();
+    expect(proxyFor("https://internal.example/x", env)).toBeUndefined();
+    expect(proxyFor("https://mirror.lan:8080/x", env)).toBeUndefined();
+    expect(proxyFor("https://mirror.lan/x", env)).toBe(env.HTTPS_PROXY); // other port
+    expect(proxyFor("https://x.example/", { https_proxy: "http://p:1", no_proxy: "*" })).toBeUndefined();
+  });
+
+  it("the download goes through HTTP_PROXY (to a host only the proxy knows), and around it for NO_PROXY", async () => {
+    // A CONNECT proxy that knows one host name, fw.piwave.invalid, and tunnels it to the fixture server.
+    const tunnels: string[] = [];
+    const sockets: Socket[] = [];
+    const proxy = createServer();
+    proxy.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(req.url!);
+      sockets.push(client);
+      const upstream = connect(Number(new URL(base).port), "127.0.0.1", () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      sockets.push(upstream);
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+    try {
+      process.env.HTTP_PROXY = proxyUrl;
+      delete process.env.NO_PROXY;
+      const l = { ...lock(), url: "http://fw.piwave.invalid/{commit}/{file}" };
+      hits = [];
+      const r = await resolveFirmware({ board: "pi4", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere });
+      expect(r.from).toMatch(/^downloaded/);
+      expect(tunnels[0]).toBe("fw.piwave.invalid:80");
+      expect(hits.sort()).toEqual(["fixup4.dat", "start4.elf"]);
+      tunnels.length = 0;
+      process.env.NO_PROXY = "fw.piwave.invalid";
+      await expect(resolveFirmware({ board: "pi4", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere })).rejects.toThrow(
+        /download of http:\/\/fw\.piwave\.invalid\/\S+ failed/,
+      );
+      expect(tunnels).toEqual([]);
+      delete process.env.NO_PROXY;
+      process.env.HTTP_PROXY = "http://127.0.0.1:9"; // nothing listens there
+      await expect(resolveFirmware({ board: "pi4", cacheDir: tempDir("pw-"), lock: l, debianDir: nowhere })).rejects.toThrow(
+        /through the proxy http:\/\/127\.0\.0\.1:9\/ failed/,
+      );
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      for (const so of sockets) so.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  }, 30_000);
 
   it("Debian's raspi-firmware directory is used before any download", async () => {
     const deb = tempDir("piwave-deb-");
