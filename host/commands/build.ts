@@ -1,26 +1,31 @@
-/** `piwave build`: songs → asset bundle → kernel8.img, plus everything else the SD card needs. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+/** `piwave build`: parse the options, run host/build.ts, print what happened. */
 import { join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
+import { type Converted, InputError, defaultCacheDir } from "../audio/convert.js";
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
-import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
-import { encodeBundle } from "../bundle.js";
+import { BOARDS, type BoardName, frameRateMilliHz } from "../boards.js";
+import { type MusicSource, build } from "../build.js";
 import { ROOT } from "../firmware.js";
-import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
-import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
+import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
+import type { KernelResult } from "../kernel.js";
+import { FIRMWARE_FILES, FirmwareError } from "../raspi-firmware.js";
 import { UsageError, VARIANT_OPTIONS, boardOption, color, numberOption, parse, variantOption } from "./common.js";
-import { writeDemoBundle } from "./demo.js";
+
+export { checkBudget } from "../build.js";
 
 const USAGE = `Usage: piwave build [SONG ...] [options]
 
 Converts the songs (anything ffmpeg decodes: mp3, flac, ogg/opus, wav, m4a,
 a video's sound) to the board's exact PWM sample rate, packs them into the
-asset bundle, builds kernel8.img with it and writes every file the SD card's
-boot partition needs into DIR (default dist/boot):
-  kernel8.img, config.txt, and the Raspberry Pi firmware
+music file and writes every file the SD card's boot partition needs into DIR
+(default dist/boot), and nothing else:
+  kernel8.img   the player (depends only on board, quality, feed, dither)
+  music.pwb     the music, loaded by the Pi's firmware at boot
+  config.txt    the boot configuration for this board
+  the Raspberry Pi firmware files
   (Pi 4: start4.elf fixup4.dat; Pi 3: bootcode.bin start.elf fixup.dat).
-Without songs, the demo music is used.
+Without songs, the demo music is used. Files are replaced only when the whole
+set is written; a failed or interrupted build leaves DIR as it was.
 
   --board pi4|pi3        target board (default pi4)
   --normalize ebu|peak   EBU R128 loudness (-16 LUFS) or peak (-1 dBFS)
@@ -33,6 +38,8 @@ Without songs, the demo music is used.
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)
+  --kernel-only          write no Raspberry Pi firmware files (the card gets them
+                         elsewhere); without it, a build that cannot get them fails
   --cache-dir DIR        converted-audio and firmware cache (default ~/.cache/piwave)
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
@@ -58,77 +65,24 @@ function mmss(seconds: number): string {
 
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
-  const noAssets = k.imageBytes - s.assets;
-  console.log(`kernel8.img ${k.imageBytes} bytes; without assets ${noAssets} bytes (${kb(noAssets)})`);
+  console.log(`kernel8.img ${k.imageBytes} bytes (${kb(k.imageBytes)})${k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : ""}`);
   console.log(`  AOT firmware (wasm2c)   ${kb(s.firmware)}`);
   console.log(`  wasm2c runtime          ${kb(s.wasmRuntime)}`);
   console.log(`  piwave runtime (boot/)  ${kb(s.glue)}`);
   console.log(`  padding/other           ${kb(s.other)}`);
-  console.log(`  asset bundle            ${kb(s.assets)}`);
-  console.log(`steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
+  if (!k.fromCache) console.log(`steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
 }
 
-export interface ConvertAllOptions {
-  board: Board;
-  quality: Quality;
-  normalize?: "ebu" | "peak";
-  trimSilence?: boolean;
-  fadeSeconds?: number;
-  cacheDir: string;
-  progress: boolean;
-  signal?: AbortSignal;
-}
-
-/** Convert every song with a progress bar each, print the summary table. */
-export async function convertAll(songs: string[], o: ConvertAllOptions): Promise<Converted[]> {
-  const bars = o.progress
-    ? new cliProgress.MultiBar(
-        { format: " {bar} {percentage}% | {name}", hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 30 },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
-  const out: Converted[] = [];
-  try {
-    for (const song of songs) {
-      const bar = bars?.create(100, 0, { name: song });
-      const c = await convertFile(song, {
-        board: o.board,
-        quality: o.quality,
-        normalize: o.normalize,
-        trimSilence: o.trimSilence,
-        fadeSeconds: o.fadeSeconds,
-        cacheDir: o.cacheDir,
-        signal: o.signal,
-        onProgress: (f) => bar?.update(Math.round((f ?? 0) * 100)),
-      });
-      bar?.update(100, { name: `${song}${c.fromCache ? " (cached)" : ""}` });
-      out.push(c);
-    }
-  } finally {
-    bars?.stop();
-  }
-  const rate = frameRateMilliHz(o.board, o.quality) / 1000;
-  const rows = out.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg"]);
+/** The song table after converting. */
+function printSongs(converted: Converted[], rate: number): void {
+  const rows = converted.map((c, i) => [String(i + 1), c.name, mmss(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg"]);
   const head = ["#", "track", "duration", "size", "from"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   console.log(line(head));
   for (const r of rows) console.log(line(r));
-  const total = out.reduce((n, c) => n + c.pcm.length / 2, 0);
+  const total = converted.reduce((n, c) => n + c.pcm.length / 2, 0);
   console.log(line(["", "total", mmss(total / rate), mb(total * 4), ""]));
-  return out;
-}
-
-/** Refuse a bundle larger than the board can hold, saying by how much. */
-export function checkBudget(board: Board, bundleBytes: number): void {
-  if (bundleBytes > board.bundleBudgetBytes) {
-    const over = bundleBytes - board.bundleBudgetBytes;
-    const perMin = (frameRateMilliHz(board) / 1000) * 4 * 60;
-    throw new InputError(
-      `the music takes ${mb(bundleBytes)}, more than the ${board.name} memory budget of ${mb(board.bundleBudgetBytes)} ` +
-        `(${(board.bundleBudgetBytes / 1024 / 1024).toFixed(0)} MiB) by ${mb(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
-    );
-  }
 }
 
 export async function buildCommand(args: string[]): Promise<number> {
@@ -145,6 +99,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       "out-dir": { type: "string" },
       verbose: { type: "boolean" },
       offline: { type: "boolean" },
+      "kernel-only": { type: "boolean" },
       ...VARIANT_OPTIONS,
     },
     USAGE,
@@ -152,16 +107,16 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (!r) return 0;
   const v = r.values;
   const variant = variantOption(v);
-  const quality = variant.quality;
   const boardName: BoardName = boardOption(v.board);
-  const board = BOARDS[boardName];
   const songs = r.positionals;
   if (songs.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
   if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
+  const kernelOnly = v["kernel-only"] === true;
+  if (kernelOnly && (v["firmware-dir"] !== undefined || v.offline)) throw new UsageError("--kernel-only writes no Raspberry Pi firmware files: leave out --firmware-dir and --offline");
   const cacheDir = v["cache-dir"] ?? defaultCacheDir();
   const out = v["out-dir"] ?? join(ROOT, "dist", "boot");
 
-  let bundlePath: string;
+  let music: MusicSource = { kind: "demo" };
   if (songs.length) {
     let ff;
     try {
@@ -171,57 +126,75 @@ export async function buildCommand(args: string[]): Promise<number> {
       throw e;
     }
     if (v.verbose) console.log(`ffmpeg ${ff.version} (${ff.path}, from ${ff.source}${ff.soxr ? ", soxr resampler" : ""})`);
-    const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    process.once("SIGINT", onSigint);
-    let converted: Converted[];
-    try {
-      converted = await convertAll(songs, {
-        board,
-        quality,
-        normalize: v.normalize as "ebu" | "peak" | undefined,
-        trimSilence: v["trim-silence"] === true,
-        fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
-        cacheDir,
-        progress: process.stderr.isTTY === true,
-        signal: ac.signal,
-      });
-    } finally {
-      process.removeListener("SIGINT", onSigint);
-    }
-    const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
-    checkBudget(board, bundle.length);
-    mkdirSync(join(ROOT, "build"), { recursive: true });
-    bundlePath = join(ROOT, "build", `bundle-${boardName}.pwb`);
-    writeFileSync(bundlePath, bundle);
+    music = {
+      kind: "songs",
+      songs,
+      normalize: v.normalize as "ebu" | "peak" | undefined,
+      trimSilence: v["trim-silence"] === true,
+      fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
+    };
   } else if (v.bundle) {
-    bundlePath = resolve(v.bundle);
-    if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${v.bundle} does not exist`);
-  } else {
-    bundlePath = writeDemoBundle(boardName, join(ROOT, "build", "demo"), quality);
+    music = { kind: "bundle", file: v.bundle };
   }
 
-  const k = await buildKernel({ board: boardName, bundlePath, variant });
-  const files = installBootFiles(k, out);
-  printKernelReport(k);
+  const bars =
+    songs.length && process.stderr.isTTY === true
+      ? new cliProgress.MultiBar(
+          { format: " {bar} {percentage}% | {name}", hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 30 },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+  const bar = new Map<number, cliProgress.SingleBar>();
+  const signal = interruptSignal();
+  let result;
   try {
-    const fw = await resolveFirmware({
+    result = await build({
       board: boardName,
-      firmwareDir: v["firmware-dir"],
+      variant,
+      music,
+      outDir: out,
       cacheDir,
-      download: !v.offline,
-      url: process.env.PIWAVE_FIRMWARE_URL || undefined,
-      log: v.verbose ? (m) => console.log(m) : undefined,
+      piFirmware: kernelOnly
+        ? false
+        : { dir: v["firmware-dir"], download: !v.offline, url: process.env.PIWAVE_FIRMWARE_URL || undefined, log: v.verbose ? (m) => console.log(m) : undefined },
+      signal,
+      onSongProgress: (i, song, f) => {
+        if (!bars) return;
+        if (!bar.has(i)) bar.set(i, bars.create(100, 0, { name: song }));
+        bar.get(i)!.update(Math.round((f ?? 0) * 100));
+      },
+      onSongDone: (i, c) => {
+        if (!bars) return;
+        if (!bar.has(i)) bar.set(i, bars.create(100, 0, { name: c.file }));
+        bar.get(i)!.update(100, { name: `${c.file}${c.fromCache ? " (cached)" : ""}` });
+        if (i === songs.length - 1) bars.stop();
+      },
     });
-    for (const [name, data] of fw.files) {
-      writeFileSync(join(out, name), data);
-      files.push(join(out, name));
-    }
-    console.log(`Raspberry Pi firmware: ${[...fw.files.keys()].join(", ")} from ${fw.from}`);
   } catch (e) {
-    if (!(e instanceof FirmwareError)) throw e;
-    console.log(color.yellow(`warning: the card also needs ${FIRMWARE_FILES[boardName].join(", ")}: ${e.message}`));
+    bars?.stop();
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`piwave build: interrupted: nothing was written, the boot files in ${resolve(out)} are as they were\n`);
+      return exitCodeFor(e.signal);
+    }
+    if (e instanceof FirmwareError) {
+      throw new FirmwareError(
+        `the card cannot boot without the Raspberry Pi firmware files (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message}. ` +
+          `Nothing was written. To build only piwave's files and add those yourself, use --kernel-only`,
+      );
+    }
+    throw e;
   }
-  console.log(`boot files for ${boardName} in ${relative(process.cwd(), out) || "."}: ${files.map((f) => relative(out, f)).join(", ")}`);
+  if (result.music.tracks) printSongs(result.music.tracks, frameRateMilliHz(BOARDS[boardName], variant.quality) / 1000);
+  printKernelReport(result.kernel);
+  console.log(`music.pwb ${mb(result.music.bytes)}`);
+  if (result.piFirmware) console.log(`Raspberry Pi firmware: ${[...result.piFirmware.files.keys()].join(", ")} from ${result.piFirmware.from}`);
+  else console.log(color.yellow(`--kernel-only: no Raspberry Pi firmware files written; the card also needs ${FIRMWARE_FILES[boardName].join(", ")}`));
+  const rel = relative(process.cwd(), result.outDir) || ".";
+  const unchanged = result.files.filter((f) => !result.written.includes(f));
+  console.log(
+    `boot files for ${boardName} in ${rel}: ${result.files.join(", ")}` +
+      (unchanged.length ? ` (unchanged: ${unchanged.join(", ")})` : "") +
+      (result.removed.length ? `; removed the other board's ${result.removed.join(", ")}` : ""),
+  );
   return 0;
 }

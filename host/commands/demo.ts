@@ -4,8 +4,9 @@ import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
+import { defaultCacheDir } from "../audio/convert.js";
+import { build } from "../build.js";
 import { ROOT } from "../firmware.js";
-import { buildKernel, installBootFiles } from "../kernel.js";
 import { MissingToolError } from "../tools.js";
 import { boardOption, color, parse } from "./common.js";
 import { runAndReport } from "./sim.js";
@@ -14,7 +15,8 @@ const USAGE = `Usage: piwave demo [--board pi4|pi3] [--out-dir DIR] [--quiet]
 
 Builds the firmware, renders the demo music (assets/demo.ts) at the board's
 exact PWM rate into an asset bundle, builds the Pi 4 boot files with it
-(dist/boot/kernel8.img, config.txt), plays it on the simulated Pi and writes
+(DIR/boot: kernel8.img, music.pwb, config.txt; no Raspberry Pi firmware
+files), plays it on the simulated Pi and writes
   DIR/demo-<board>.pwb   the asset bundle
   DIR/jack-<board>.wav   what the jack outputs
   DIR/trace-<board>.txt  the first 20000 MMIO accesses, decoded
@@ -47,9 +49,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   // The Pi 4 boot files with the same music, when the bare-metal toolchain is here.
   if (board === "pi4") {
     try {
-      const k = await buildKernel({ board, bundlePath });
-      const files = installBootFiles(k, join(ROOT, "dist", "boot"));
-      console.log(`image       ${files.map((f) => relative(process.cwd(), f)).join(", ")} (${(k.imageBytes / 1e6).toFixed(1)} MB)`);
+      const b = await build({ board, variant: { quality: "plain" }, music: { kind: "bundle", file: bundlePath }, outDir: join(dir, "boot"), cacheDir: defaultCacheDir(), piFirmware: false });
+      console.log(`image       ${b.files.map((f) => relative(process.cwd(), join(b.outDir, f))).join(", ")} (kernel8.img ${(b.kernel.imageBytes / 1e3).toFixed(1)} kB)`);
     } catch (e) {
       if (!(e instanceof MissingToolError)) throw e;
       console.log(color.yellow(`image       skipped: ${e.message}`));

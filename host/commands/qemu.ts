@@ -1,6 +1,7 @@
 /** `piwave qemu`: boot the Pi 3 image under QEMU raspi3b, UART on the terminal. */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { defaultCacheDir } from "../audio/convert.js";
 import { ROOT } from "../firmware.js";
 import { buildKernel } from "../kernel.js";
 import { runQemu } from "../qemu.js";
@@ -35,10 +36,11 @@ export async function qemuCommand(args: string[]): Promise<number> {
     bundlePath = writeDemoBundle("pi3", join(ROOT, "build", "demo"));
   }
   const timeoutSec = numberOption("timeout", r.values.timeout, 120, 1);
-  const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, mmioTrace: r.values["trace-mmio"] === true });
+  const k = await buildKernel({ board: "pi3", qemuExit: true, mmioTrace: r.values["trace-mmio"] === true, cacheDir: defaultCacheDir() });
   console.log(color.dim(`booting ${k.image} under qemu-system-aarch64 -M raspi3b (timeout ${timeoutSec} s)`));
   const res = await runQemu({
     image: k.image,
+    music: bundlePath,
     timeoutSec,
     untilDone: r.values["until-done"] === true,
     onLine: (l) => process.stdout.write(colorLogLine(l) + "\n"),
