@@ -221,7 +221,10 @@ export async function build(o: BuildOptions): Promise<BuildResult> {
   try {
     return await buildUnchecked(o);
   } catch (e) {
-    // A step that failed because it was interrupted (a killed ffprobe, an aborted fetch) is an interrupt.
+    // A step that failed because it was interrupted (a child killed by the terminal's SIGINT, an
+    // aborted fetch) is an interrupt. The signal's handler may still be queued behind the failure:
+    // give it a moment before deciding.
+    if (signal && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
     if (signal?.aborted) throw signal.reason;
     throw e;
   }

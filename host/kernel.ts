@@ -254,7 +254,7 @@ export function compilerFlags(o: Pick<KernelOptions, "board" | "qemuExit" | "mmi
 export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   const steps: Record<string, number> = {};
   const signal = o.signal;
-  const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board, { variant: o.variant }))).path;
+  const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board, { variant: o.variant, signal }))).path;
   signal?.throwIfAborted();
   const wasmBytes = readFileSync(wasm);
 

@@ -146,6 +146,11 @@ function runFfmpeg(file: string, out: string, filter: string, p: Probe, ratio: n
       .outputOptions(["-map", "0:a:0", "-ac", "2", "-af", filter, "-acodec", "pcm_s16le", "-f", "s16le"])
       .output(out);
     const abort = () => cmd.kill("SIGKILL");
+    // An abort listener added to an already-aborted signal never runs: check first.
+    if (o.signal?.aborted) {
+      reject(o.signal.reason);
+      return;
+    }
     o.signal?.addEventListener("abort", abort, { once: true });
     cmd.on("stderr", (line: string) => {
       if (DECODE_ERROR.test(line)) decodeErrors.push(line.replace(/^\[[^\]]+\] /, "").trim());
@@ -188,6 +193,7 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   const ff = findFfmpeg();
   const params = { v: CONVERTER_VERSION, clock: pwmClockHz(o.board), range: pwmRange(o.board, quality), osr: oversampling(quality), normalize: o.normalize ?? null, trim: o.trimSilence ?? false, fade: o.fadeSeconds ?? 0, soxr: ff.soxr };
   const key = createHash("sha256").update(await hashFile(file)).update(JSON.stringify(params)).digest("hex");
+  o.signal?.throwIfAborted(); // interrupted while hashing
   const dir = o.cacheDir ?? defaultCacheDir();
   const cachePath = join(dir, "pcm", `${key}.s16`);
   if (existsSync(cachePath)) {
@@ -202,6 +208,7 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     if (e instanceof InputError) fail(e.message);
     throw e;
   }
+  o.signal?.throwIfAborted(); // interrupted while probing
   if (p.duration !== undefined && p.duration <= 0) fail("has zero duration");
   const rateIn = o.normalize === "ebu" ? 192000 : p.sampleRate; // loudnorm works (and outputs) at 192 kHz
   // Stereo first (mono duplicated, surround down-mixed by ffmpeg's matrix), so both channels

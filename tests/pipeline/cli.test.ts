@@ -46,7 +46,7 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stdout).toMatch(/^ffmpeg \S+ \(ffmpeg, from PATH/m);
     expect(r.stdout).toMatch(/1 +Première chanson +0:02\.\d +0\.\d MB +ffmpeg/);
     expect(r.stdout).toMatch(/2 +other +0:01\.0 +0\.2 MB +ffmpeg/);
-    expect(readdirSync(boot).sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "start4.elf"]);
+    expect(readdirSync(boot).sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "music.pwb", "start4.elf"]);
     expect(readFileSync(join(boot, "config.txt"), "utf8")).toMatch(/^arm_64bit=1$/m);
     // Again: the songs come from the cache.
     const again = await piwave(["build", join(dir, "Première chanson.mp3"), join(dir, "other.flac"), "--firmware-dir", join(dir, "fw"), "--out-dir", boot]);
@@ -69,7 +69,7 @@ describe("piwave build SONGS → piwave image", () => {
     const r = await piwave(["build", join(dir, "other.flac"), "--quality", "shaped", "--feed", "dma", "--firmware-dir", join(dir, "fw"), "--out-dir", out]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const bundle = new Uint8Array(readFileSync(new URL("../../build/bundle-pi4.pwb", import.meta.url)));
+    const bundle = new Uint8Array(readFileSync(join(out, "music.pwb")));
     const tracks = decodeBundle(bundle);
     expect(tracks[0]!.rateMilliHz).toBe(44_138_418);
     expect(Math.abs(tracks[0]!.frames - 44138)).toBeLessThan(3);
@@ -86,10 +86,14 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stderr).toMatch(/piwave build: error: .*nope\.mp3: file not found/);
   });
 
-  it("image refuses a boot directory without the Raspberry Pi firmware", async () => {
+  it("build fails without the Raspberry Pi firmware (writing nothing) unless --kernel-only; image refuses such a directory", async () => {
     const r = await piwave(["build", "--offline", "--out-dir", join(dir, "boot3")]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/warning: the card also needs start4\.elf, fixup4\.dat: .*downloads are off \(--offline\); use --firmware-dir DIR/);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the card cannot boot without the Raspberry Pi firmware files \(start4\.elf, fixup4\.dat\): .*downloads are off \(--offline\); use --firmware-dir DIR\. Nothing was written\. .* use --kernel-only/);
+    expect(existsSync(join(dir, "boot3"))).toBe(false);
+    const k = await piwave(["build", "--kernel-only", "--out-dir", join(dir, "boot3")]);
+    expect(k.code).toBe(0);
+    expect(readdirSync(join(dir, "boot3")).sort()).toEqual(["config.txt", "kernel8.img", "music.pwb"]);
     const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
     expect(i.code).toBe(2);
     expect(i.stderr).toMatch(/lacks the Raspberry Pi firmware .* a card without it does not boot/);
@@ -107,9 +111,10 @@ describe("piwave build SONGS → piwave image", () => {
       const r = await piwave(["build", "--out-dir", out], { PIWAVE_FIRMWARE_URL: url });
       const pin = loadLock();
       expect(hits[0]).toBe(`/${pin.commit}/boot/start4.elf`);
-      expect(r.stdout).toContain(`checksum mismatch for start4.elf from http://127.0.0.1:`);
-      expect(r.stdout).toContain(`expected sha256 ${pin.files["start4.elf"]!.sha256}, got `);
-      expect(readdirSync(out).sort()).toEqual(["config.txt", "kernel8.img"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`checksum mismatch for start4.elf from http://127.0.0.1:`);
+      expect(r.stderr).toContain(`expected sha256 ${pin.files["start4.elf"]!.sha256}, got `);
+      expect(existsSync(out)).toBe(false);
       expect(existsSync(join(dir, "cache", "raspi-firmware"))).toBe(false);
     } finally {
       await server.close();
