@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BOARDS, frameRateMilliHz } from "../host/boards.js";
-import { encodeBundle } from "../host/bundle.js";
+import { encodeBundle, resealHeader } from "../host/bundle.js";
 import { ROOT, buildFirmware, buildWasm } from "../host/firmware.js";
 import { buildKernel } from "../host/kernel.js";
 import { type MmioRecord, type QemuResult, runQemu } from "../host/qemu.js";
@@ -179,5 +179,41 @@ describe("time limits", () => {
     expect(r.done).toBe(false);
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(alive(r.pid)).toBe(false);
+  }, 60_000);
+});
+
+describe("the music is a separate file, loaded at the memory map's address (issue 11.7)", () => {
+  const variants: [string, (b: Uint8Array) => Uint8Array | undefined, RegExp][] = [
+    ["no music loaded (file or config.txt line missing)", () => undefined, /^E bundle: no music at 0x06000000 \(found 0x00000000 instead of the "PWAV" header\): the card needs music\.pwb and the line `initramfs music\.pwb 0x06000000` in config\.txt, both written by piwave build$/],
+    ["a damaged header", (b) => { const c = b.slice(); c[8]! ^= 0x40; return c; }, /^E bundle: music\.pwb at 0x06000000 is damaged: header CRC mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): copy the file to the card again$/],
+    ["a size larger than the music region", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(12, 0x7fff_ffff, true); resealHeader(c); return c; }, /^E bundle: music\.pwb at 0x06000000 says it is 2147483647 bytes; the memory map leaves 352321536 for music/],
+    ["damaged audio (the firmware's own check)", (b) => { const c = b.slice(); c[c.length - 100]! ^= 1; return c; }, /^E bundle: track 2 "shorter".*CRC/],
+  ];
+  for (const [name, mutate, line] of variants) {
+    it(`${name}: one specific E bundle: line, halt 1, no trap, no exception`, async () => {
+      const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
+      const data = mutate(bundle);
+      let music: string | undefined;
+      if (data) {
+        music = join(WORK, `music-${name.replace(/\W+/g, "-")}.pwb`);
+        writeFileSync(music, data);
+      }
+      const r = await runQemu({ image: k.image, music, timeoutSec: 30, untilDone: true });
+      expect(r.lines.filter((l) => l.startsWith("E bundle:"))).toHaveLength(1);
+      expect(r.lines.some((l) => line.test(l))).toBe(true);
+      expect(r.lines.some((l) => l.startsWith("F "))).toBe(false);
+      expect(r.haltCode).toBe(1);
+      expect(r.exitCode).toBe(1);
+    }, 60_000);
+  }
+
+  it("the same kernel8.img plays different music: only the file changes", async () => {
+    const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
+    const other = join(WORK, "other.pwb");
+    writeFileSync(other, encodeBundle([chirpTrack(board, 0.1, "another song")]));
+    const r = await runQemu({ image: k.image, music: other, timeoutSec: 30, untilDone: true });
+    expect(r.lines).toContain(`I runtime: music at 0x06000000, ${readFileSync(other).length} bytes`);
+    expect(r.lines).toContain('I track: 1/1 start "another song", 4410 frames, 0.100 s');
+    expect(r.haltCode).toBe(0);
   }, 60_000);
 });
