@@ -20,7 +20,7 @@
  */
 import type { BoardName } from "./boards.js";
 
-/** The music's file name on the card's boot partition (8.3, as the GPU firmware's FAT reader surely handles). */
+/** The music's file name on the boot partition: an 8.3 name, which every FAT reader handles. */
 export const MUSIC_FILE = "music.pwb";
 
 export interface Region {
