@@ -198,6 +198,19 @@ function sizesFromMap(map: string): Map<string, number> {
   return per;
 }
 
+/** Remove the work directories of builds that were killed outright (their process is gone). */
+function removeAbandonedWork(cacheRoot: string): void {
+  for (const name of readdirSync(cacheRoot)) {
+    const m = name.match(/^\.work-(\d+)-/);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(cacheRoot, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Move a finished directory into the cache under `final`; a concurrent build may have put an identical one there first. */
 function publishDir(tmp: string, final: string): void {
   try {
@@ -278,6 +291,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
 
   mkdirSync(join(cacheRoot, "obj"), { recursive: true });
   mkdirSync(join(cacheRoot, "img"), { recursive: true });
+  removeAbandonedWork(cacheRoot);
   // A private work directory inside the cache (same filesystem: the finished image is renamed into place).
   const work = mkdtempSync(join(cacheRoot, `.work-${process.pid}-`));
   const unregister = onCleanup(() => rmSync(work, { recursive: true, force: true }));

@@ -12,9 +12,10 @@
  *      a mirror (the same checksums apply).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BoardName } from "./boards.js";
+import { writeFileAtomicSync } from "./fs-atomic.js";
 
 export const FIRMWARE_FILES: Record<BoardName, readonly string[]> = {
   pi4: ["start4.elf", "fixup4.dat"],
@@ -140,10 +141,8 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
   }
   // Every file verified: only now write them to the cache.
   mkdirSync(dir, { recursive: true });
-  for (const [n, b] of fetched) {
-    writeFileSync(join(dir, `${n}.tmp`), b);
-    renameSync(join(dir, `${n}.tmp`), join(dir, n));
-  }
+  // Each through its own temporary name: concurrent builds may fill the cache at the same time.
+  for (const [n, b] of fetched) writeFileAtomicSync(join(dir, n), b);
   return {
     files: new Map(names.map((n) => [n, files.get(n) ?? fetched.get(n)!])),
     from: fetched.size ? `downloaded (${lock.repository}@${lock.commit.slice(0, 12)}, SHA-256 verified)` : `cache (${lock.repository}@${lock.commit.slice(0, 12)})`,

@@ -158,6 +158,9 @@ export async function buildCommand(args: string[]): Promise<number> {
         ? false
         : { dir: v["firmware-dir"], download: !v.offline, url: process.env.PIWAVE_FIRMWARE_URL || undefined, log: v.verbose ? (m) => console.log(m) : undefined },
       signal,
+      onStep: (what) => {
+        if (process.stderr.isTTY) process.stderr.write(color.dim(`${what}…`) + "\n");
+      },
       onSongProgress: (i, song, f) => {
         if (!bars) return;
         if (!bar.has(i)) bar.set(i, bars.create(100, 0, { name: song }));
