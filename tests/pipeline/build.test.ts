@@ -323,6 +323,36 @@ describe("interrupts: real signals to a real piwave build", () => {
     );
   }
 
+  it("two SIGINTs 5 ms apart while ffmpeg converts: exit 130, ffmpeg gone, no temporary .s16 left, nothing written (issue 10.8)", async () => {
+    ff(["-f", "lavfi", "-i", "sine=frequency=220:duration=900", "-ac", "2", "-c:a", "flac", song("fifteen-minutes.flac")]);
+    const log = join(dir, "ffmpeg-convert.log");
+    const tmp = join(dir, "tmp-convert");
+    mkdirSync(tmp);
+    const out = previous("out-int-convert");
+    const before = snapshot(out);
+    const p = start(["build", song("fifteen-minutes.flac"), "--firmware-dir", fw4, "--out-dir", out, "--cache-dir", join(dir, "cache-int-convert")], {
+      FFMPEG_PATH: ffmpegShim(log, 0),
+      TMPDIR: tmp,
+    });
+    const ffmpegPid = Number((await waitForLine(log, /^(\d+) .*s16le/m))[1]);
+    // Mid-conversion: ffmpeg has started writing the temporary PCM.
+    const t1 = performance.now();
+    while (!readdirSync(tmp).some((n) => n.endsWith(".s16")) && performance.now() - t1 < 30_000) await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(tmp).some((n) => n.endsWith(".s16"))).toBe(true);
+    const t0 = performance.now();
+    process.kill(-p.child.pid!, "SIGINT");
+    await new Promise((r) => setTimeout(r, 5));
+    process.kill(-p.child.pid!, "SIGINT");
+    const { code, at } = await p.exit;
+    expect(code).toBe(130);
+    expect(at - t0).toBeLessThan(5000);
+    expect(p.err().match(/interrupted/g)).toHaveLength(1);
+    expect(alive(ffmpegPid)).toBe(false);
+    // (tsx, which runs piwave from a checkout, keeps its own cache there.)
+    expect(readdirSync(tmp).filter((n) => !n.startsWith("tsx-"))).toEqual([]);
+    expect(snapshot(out)).toEqual(before);
+  }, 120_000);
+
   it("a build started with an already-aborted signal starts nothing and writes nothing", async () => {
     const log = join(dir, "ffmpeg-aborted.log");
     process.env.FFMPEG_PATH = ffmpegShim(log, 0);
