@@ -353,6 +353,31 @@ describe("interrupts: real signals to a real piwave build", () => {
     expect(snapshot(out)).toEqual(before);
   }, 120_000);
 
+  it("Ctrl-C during asc: the compiler's process is killed, exit 130, the previous firmware build unchanged", async () => {
+    const wasm = firmwarePath("pi3");
+    const before = readFileSync(wasm);
+    const p = start(["firmware", "--board", "pi3", "--force"], {});
+    let ascPid: number | undefined;
+    const t1 = performance.now();
+    while (ascPid === undefined && performance.now() - t1 < 30_000) {
+      const ps = execFileSync("ps", ["-eo", "pid,ppid,args"], { encoding: "utf8" });
+      const line = ps.split("\n").find((l) => /assemblyscript\/bin\/asc\.js/.test(l) && l.trim().split(/\s+/)[1] === String(p.child.pid));
+      if (line) ascPid = Number(line.trim().split(/\s+/)[0]);
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ascPid).toBeDefined();
+    await new Promise((r) => setTimeout(r, 500)); // well inside the compile
+    const t0 = performance.now();
+    process.kill(-p.child.pid!, "SIGINT");
+    const { code, at } = await p.exit;
+    expect(code).toBe(130);
+    expect(at - t0).toBeLessThan(5000);
+    expect(p.err()).toMatch(/piwave firmware: interrupted: the previous build of pi3 is unchanged/);
+    expect(alive(ascPid!)).toBe(false);
+    expect(readFileSync(wasm).equals(before)).toBe(true);
+    expect(readdirSync(join(wasm, "..")).filter((n) => n.endsWith(".tmp.wasm") || n.endsWith(".tmp.wat") || isTemporaryName(n))).toEqual([]);
+  }, 120_000);
+
   it("a build started with an already-aborted signal starts nothing and writes nothing", async () => {
     const log = join(dir, "ffmpeg-aborted.log");
     process.env.FFMPEG_PATH = ffmpegShim(log, 0);
