@@ -26,7 +26,7 @@
  *   - An AbortSignal (the process's interrupt) stops every step promptly,
  *     kills child processes, and writes nothing.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { demoTracks } from "../assets/demo.js";
@@ -35,7 +35,7 @@ import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } fr
 import { encodeBundle } from "./bundle.js";
 import { configTxt } from "./config-txt.js";
 import type { Variant } from "./firmware.js";
-import { OutputError, explainWriteError, freeBytes, temporaryPathFor } from "./fs-atomic.js";
+import { OutputError, explainWriteError, freeBytes, isTemporaryName, temporaryPathFor } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
 import { type KernelResult, buildKernel } from "./kernel.js";
 import { MUSIC_FILE, musicBudgetBytes } from "./memory-map.js";
@@ -152,6 +152,20 @@ function sameBytes(path: string, data: Uint8Array): boolean {
   }
 }
 
+/** Temporary files of a piwave that was killed outright (its process is gone) while writing into `dir`. */
+function removeAbandonedTemporaries(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!isTemporaryName(name)) continue;
+    const pid = Number(name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
+    if (!MANAGED_FILES.some((f) => name.startsWith(`.${f}.`)) || !pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
 /** Is `dir` a boot directory piwave wrote (its config.txt says so)? */
 function isPiwaveBootDir(dir: string): boolean {
   try {
@@ -167,6 +181,7 @@ function isPiwaveBootDir(dir: string): boolean {
  * names that were (re)written.
  */
 export async function writeBootFiles(dir: string, files: Map<string, Uint8Array>, signal?: AbortSignal): Promise<string[]> {
+  removeAbandonedTemporaries(dir);
   const changed = [...files].filter(([name, data]) => !sameBytes(join(dir, name), data));
   const need = changed.reduce((n, [, d]) => n + d.length, 0);
   const free = freeBytes(dir);

@@ -1,11 +1,12 @@
 /** `piwave demo`: the whole chain on the demo music, ending in the simulated jack. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
 import { defaultCacheDir } from "../audio/convert.js";
 import { build } from "../build.js";
+import { writeFileAtomicSync } from "../fs-atomic.js";
 import { ROOT } from "../firmware.js";
 import { MissingToolError } from "../tools.js";
 import { boardOption, color, parse } from "./common.js";
@@ -29,7 +30,7 @@ export function demoBundle(board: BoardName, dir: string, quality: Quality = "pl
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `demo-${board}${quality === "shaped" ? "-shaped" : ""}.pwb`);
   const bundle = encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality)));
-  writeFileSync(path, bundle);
+  writeFileAtomicSync(path, bundle); // several commands at once may render it into the same place
   return { path, bundle };
 }
 
