@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build } from "../../host/build.js";
+import { build, writeBootFiles } from "../../host/build.js";
 import { decodeBundle } from "../../host/bundle.js";
 import { firmwarePath } from "../../host/firmware.js";
 import { flashToDir } from "../../host/flash.js";
@@ -218,6 +218,21 @@ describe("the output directory", () => {
     expect(k.stdout).toMatch(/--kernel-only: no Raspberry Pi firmware files written; the card also needs start4\.elf, fixup4\.dat/);
     expect(readdirSync(out).sort()).toEqual(["config.txt", "kernel8.img", "music.pwb"]);
   }, 240_000);
+
+  it("a temporary file left by a build that was killed outright is removed by the next one; a live build's is not touched", async () => {
+    const out = join(dir, "out-leftover");
+    mkdirSync(out);
+    const dead = spawn("true");
+    await new Promise((r) => dead.on("close", r));
+    const left = `.music.pwb.${dead.pid}.0badf00d.tmp`;
+    const live = `.music.pwb.${process.pid}.0badf00d.tmp`;
+    writeFileSync(join(out, left), "half a file");
+    writeFileSync(join(out, live), "being written");
+    expect(isTemporaryName(left)).toBe(true);
+    const written = await writeBootFiles(out, new Map([["music.pwb", new Uint8Array([1, 2, 3])]]));
+    expect(written).toEqual(["music.pwb"]);
+    expect(readdirSync(out).sort()).toEqual([live, "music.pwb"]);
+  });
 
   it.skipIf(!isRoot)(
     "out of space: the previous boot files stay intact, no temporary file is left, and the message names the directory and the space needed (issue 10.4)",
