@@ -310,7 +310,8 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
     const pending: { obj: string; args: string[]; cached: string }[] = [];
     for (const u of units) {
       const files = includeClosure(u.source, includeDirs);
-      const objKey = sha256(`piwave object ${CACHE_FORMAT}`, clangId, keyFlags.join(" "), relative(work, u.source), ...files.flatMap((f) => [f.startsWith(work) ? relative(work, f) : f, readFileSync(f)]));
+      const args = u.args.map((x) => (x.startsWith(work) ? relative(work, x) : x)).join(" ");
+      const objKey = sha256(`piwave object ${CACHE_FORMAT}`, clangId, keyFlags.join(" "), args, ...files.flatMap((f) => [f.startsWith(work) ? relative(work, f) : f, readFileSync(f)]));
       const cached = join(cacheRoot, "obj", `${objKey}.o`);
       if (existsSync(cached)) writeFileAtomicSync(u.obj, readFileSync(cached));
       else pending.push({ obj: u.obj, args: u.args, cached });
