@@ -250,14 +250,7 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(o.outDir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new OutputError(`--out-dir ${outDir} is a file, not a directory`, outDir, "ENOTDIR");
 
-  const music = await musicBytes(o);
-  checkBudget(o.board, music.bytes.length, o.variant.quality);
-  signal?.throwIfAborted();
-
-  o.onStep?.("building kernel8.img");
-  const kernel = await buildKernel({ board: o.board, variant: o.variant, cacheDir: o.cacheDir, signal, onStep: o.onStep });
-  signal?.throwIfAborted();
-
+  // The Raspberry Pi firmware files first: without them the card cannot boot, so stop before any long step.
   let piFirmware: FirmwareSource | undefined;
   if (o.piFirmware !== false) {
     o.onStep?.("getting the Raspberry Pi firmware files");
@@ -269,9 +262,18 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
       download: o.piFirmware.download !== false,
       url: o.piFirmware.url,
       log: o.piFirmware.log,
+      signal,
     });
     signal?.throwIfAborted();
   }
+
+  const music = await musicBytes(o);
+  checkBudget(o.board, music.bytes.length, o.variant.quality);
+  signal?.throwIfAborted();
+
+  o.onStep?.("building kernel8.img");
+  const kernel = await buildKernel({ board: o.board, variant: o.variant, cacheDir: o.cacheDir, signal, onStep: o.onStep });
+  signal?.throwIfAborted();
 
   const files = new Map<string, Uint8Array>([
     ["kernel8.img", new Uint8Array(readFileSync(kernel.image))],

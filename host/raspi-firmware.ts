@@ -72,13 +72,16 @@ export interface ResolveOptions {
   /** Allow the download step (default true); the cache is still used without it. */
   download?: boolean;
   log?: (msg: string) => void;
+  /** Aborting stops a download at once (nothing is cached). */
+  signal?: AbortSignal;
 }
 
-async function download(url: string): Promise<Uint8Array> {
+async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+    res = await fetch(url, { signal: signal ? AbortSignal.any([AbortSignal.timeout(120_000), signal]) : AbortSignal.timeout(120_000) });
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     // fetch() says only "fetch failed"; the reason (DNS, refused, timeout) is its cause.
     const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : "";
     throw new FirmwareError(`download of ${url} failed (${(e as Error).message}${cause}); use --firmware-dir DIR for offline builds`);
@@ -131,7 +134,7 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
     const pin = lock.files[n]!;
     const url = template.replace("{commit}", lock.commit).replace("{file}", n);
     o.log?.(`downloading ${n} from ${url}`);
-    const b = await download(url);
+    const b = await download(url, o.signal);
     const got = sha256(b);
     if (got !== pin.sha256) {
       const size = pin.bytes === undefined ? `${b.length} bytes` : `${b.length} bytes, pinned ${pin.bytes}`;

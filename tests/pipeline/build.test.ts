@@ -15,6 +15,7 @@ import { decodeBundle } from "../../host/bundle.js";
 import { firmwarePath } from "../../host/firmware.js";
 import { flashToDir } from "../../host/flash.js";
 import { isTemporaryName } from "../../host/fs-atomic.js";
+import { serve } from "./http.js";
 import { ff } from "./media.js";
 
 const exec = promisify(execFile);
@@ -391,6 +392,31 @@ describe("interrupts: real signals to a real piwave build", () => {
     expect(alive(ascPid!)).toBe(false);
     expect(readFileSync(wasm).equals(before)).toBe(true);
     expect(readdirSync(join(wasm, "..")).filter((n) => n.endsWith(".tmp.wasm") || n.endsWith(".tmp.wat") || isTemporaryName(n))).toEqual([]);
+  }, 120_000);
+
+  it("Ctrl-C while the Raspberry Pi firmware downloads: exit 130 at once, nothing cached, nothing written", async () => {
+    const requests: string[] = [];
+    const server = await serve((req) => {
+      requests.push(req.url!); // and never answer
+    });
+    try {
+      const out = join(dir, "out-int-download");
+      const cache = join(dir, "cache-int-download");
+      const p = start(["build", "--out-dir", out, "--cache-dir", cache], { PIWAVE_FIRMWARE_URL: `${server.base}/{commit}/{file}` });
+      const t1 = performance.now();
+      while (requests.length === 0 && performance.now() - t1 < 60_000) await new Promise((r) => setTimeout(r, 20));
+      expect(requests[0]).toMatch(/\/start4\.elf$/);
+      const t0 = performance.now();
+      process.kill(-p.child.pid!, "SIGINT");
+      const { code, at } = await p.exit;
+      expect(code).toBe(130);
+      expect(at - t0).toBeLessThan(5000);
+      expect(p.err()).toMatch(/interrupted: nothing was written/);
+      expect(existsSync(out)).toBe(false);
+      expect(existsSync(join(cache, "raspi-firmware"))).toBe(false);
+    } finally {
+      server.close().catch(() => undefined);
+    }
   }, 120_000);
 
   it("a build started with an already-aborted signal starts nothing and writes nothing", async () => {
