@@ -250,7 +250,14 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
   const outDir = resolve(o.outDir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new OutputError(`--out-dir ${outDir} is a file, not a directory`, outDir, "ENOTDIR");
 
-  // The Raspberry Pi firmware files first: without them the card cannot boot, so stop before any long step.
+  // Songs that are not there are named before anything else happens.
+  if (o.music.kind === "songs") {
+    for (const song of o.music.songs) {
+      if (!existsSync(song)) throw new InputError(`${song}: file not found`);
+      if (!statSync(song).isFile()) throw new InputError(`${song}: is not a regular file`);
+    }
+  }
+  // Then the Raspberry Pi firmware files: without them the card cannot boot, so stop before any long step.
   let piFirmware: FirmwareSource | undefined;
   if (o.piFirmware !== false) {
     o.onStep?.("getting the Raspberry Pi firmware files");
