@@ -211,9 +211,9 @@ describe("the music is a separate file, loaded at the memory map's address (issu
     }, 60_000);
   }
 
-  it("the same kernel8.img plays different music: only the file changes", async () => {
+  it("the same kernel8.img plays different music: only the file changes (a comma in its path too)", async () => {
     const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
-    const other = join(WORK, "other.pwb");
+    const other = join(WORK, "other, with a comma.pwb");
     writeFileSync(other, encodeBundle([chirpTrack(board, 0.1, "another song")]));
     const r = await runQemu({ image: k.image, music: other, timeoutSec: 30, untilDone: true });
     expect(r.lines).toContain(`I runtime: music at 0x06000000, ${readFileSync(other).length} bytes`);

@@ -166,6 +166,12 @@ describe("the kernel depends on board, quality and feed only", () => {
     // The plain build's objects in the cache (the test above made them, when it ran).
     if (!existsSync(join(cache, "kernel"))) expect((await piwave(["build", "--kernel-only", "--out-dir", join(dir, "out-warm"), "--cache-dir", cache], { PATH: `${shims}:${process.env.PATH}` })).code).toBe(0);
     writeFileSync(log, "");
+    // A work directory a killed build left behind (its process is gone) is cleared by the next compile.
+    const dead = spawn("true");
+    await new Promise((r) => dead.on("close", r));
+    const abandoned = join(cache, "kernel", `.work-${dead.pid}-x1y2z3`);
+    mkdirSync(abandoned);
+    writeFileSync(join(abandoned, "app.c"), "half written");
     const r = await piwave(["build", song("alpha.wav"), "--feed", "dma", "--firmware-dir", fw4, "--out-dir", join(dir, "out-dma"), "--cache-dir", cache], { PATH: `${shims}:${process.env.PATH}` });
     expect(r.code).toBe(0);
     // The new firmware's C, and at most the two runtime files that include its app.h (main.c, abi.c);
@@ -175,6 +181,7 @@ describe("the kernel depends on board, quality and feed only", () => {
     expect(compiled.every((f) => ["app.c", "main.c", "abi.c"].includes(f!))).toBe(true);
     expect(r.stdout).toContain(`kernel8.img`);
     expect(r.stdout).toMatch(new RegExp(`, ${compiled.length} files compiled`));
+    expect(existsSync(abandoned)).toBe(false);
   }, 240_000);
 
   it("flash --to copies only the files that changed", () => {
