@@ -26,7 +26,7 @@
  *   - An AbortSignal (the process's interrupt) stops every step promptly,
  *     kills child processes, and writes nothing.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { demoTracks } from "../assets/demo.js";
@@ -166,6 +166,19 @@ function removeAbandonedTemporaries(dir: string): void {
   }
 }
 
+/** Flush the directory itself, so the renames survive a power cut (where the filesystem supports it). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    /* not supported here (some filesystems refuse fsync on a directory): the files themselves are synced */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Is `dir` a boot directory piwave wrote (its config.txt says so)? */
 function isPiwaveBootDir(dir: string): boolean {
   try {
@@ -224,6 +237,7 @@ export async function writeBootFiles(dir: string, files: Map<string, Uint8Array>
     // Past this point nothing is interrupted: renames are quick and synchronous.
     for (const s of staged) renameSync(s.tmp, s.final);
     staged.length = 0;
+    syncDirectory(dir);
   } finally {
     for (const s of staged) rmSync(s.tmp, { force: true });
     unregister();
