@@ -26,7 +26,7 @@
  *   - An AbortSignal (the process's interrupt) stops every step promptly,
  *     kills child processes, and writes nothing.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { demoTracks } from "../assets/demo.js";
@@ -142,13 +142,24 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
   return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm }))), tracks };
 }
 
+/** Does the file at `path` hold exactly `data`? Read in 1 MiB pieces: music files can be hundreds of MB. */
 function sameBytes(path: string, data: Uint8Array): boolean {
+  let fd: number | undefined;
   try {
     const s = statSync(path);
     if (!s.isFile() || s.size !== data.length) return false;
-    return Buffer.from(readFileSync(path)).equals(data);
+    fd = openSync(path, "r");
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, data.length)));
+    for (let off = 0; off < data.length; ) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, data.length - off), off);
+      if (n <= 0 || !buf.subarray(0, n).equals(data.subarray(off, off + n))) return false;
+      off += n;
+    }
+    return true;
   } catch {
     return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
