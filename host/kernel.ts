@@ -29,7 +29,7 @@ import { ROOT, type Variant, buildFirmware } from "./firmware.js";
 import { writeFileAtomicSync } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
 import { MUSIC_FILE, clangDefines, linkerDefines, memoryMap } from "./memory-map.js";
-import { requireTool } from "./tools.js";
+import { TOOLS, requireTool } from "./tools.js";
 
 export const BOOT_DIR = join(ROOT, "boot");
 const RUNTIME_SOURCES = ["start.S", "vectors.S", "setjmp.S", "uart.c", "libc.c", "mmu.c", "exceptions.c", "music.c", "abi.c", "main.c"];
@@ -104,22 +104,37 @@ async function run(cmd: string, args: string[], what: string, signal: AbortSigna
 }
 
 /**
- * What identifies an installed program without starting it: its resolved
- * path, size and modification time (a package upgrade changes them).
+ * What identifies an installed program without starting anything: the
+ * first of its names found on PATH, resolved, with size and modification
+ * time (a package upgrade changes them). Undefined when it is not installed.
  */
-function toolIdentity(name: string): string {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, name);
-    try {
-      const real = realpathSync(p);
-      const s = statSync(real);
-      if (s.isFile()) return `${real}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      /* not in this directory */
+function toolIdentity(names: readonly string[]): string | undefined {
+  for (const name of names) {
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+      if (!dir) continue;
+      try {
+        const real = realpathSync(join(dir, name));
+        const s = statSync(real);
+        if (s.isFile()) return `${name}=${real}:${s.size}:${s.mtimeMs}`;
+      } catch {
+        /* not in this directory */
+      }
     }
   }
-  return name;
+  return undefined;
+}
+
+const KERNEL_TOOLS = ["clang", "lld", "objcopy", "wasm2c"] as const;
+
+/** The tools' identities; a missing tool is reported the usual way (how to install it). */
+function toolIdentities(): Record<(typeof KERNEL_TOOLS)[number], string> {
+  const out = {} as Record<(typeof KERNEL_TOOLS)[number], string>;
+  for (const t of KERNEL_TOOLS) {
+    const id = toolIdentity(TOOLS[t].names);
+    if (id === undefined) requireTool(t); // throws MissingToolError with the install hint
+    out[t] = id ?? t;
+  }
+  return out;
 }
 
 const sha256 = (...parts: (string | Uint8Array)[]) => {
@@ -271,11 +286,9 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   signal?.throwIfAborted();
   const wasmBytes = readFileSync(wasm);
 
-  const clang = requireTool("clang");
-  const lld = requireTool("lld");
-  const objcopy = requireTool("objcopy");
-  const wasm2c = requireTool("wasm2c");
-  const tools = [clang, lld, objcopy, wasm2c].map(toolIdentity).join("\n");
+  // Identified without starting anything, so a cache hit starts no process at all.
+  const ids = toolIdentities();
+  const tools = KERNEL_TOOLS.map((t) => ids[t]).join("\n");
   // Flags with a fixed work directory name: the real one differs per run and is mapped away.
   const keyFlags = compilerFlags(o, "<work>");
   const map = memoryMap(o.board);
@@ -296,6 +309,10 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   const work = mkdtempSync(join(cacheRoot, `.work-${process.pid}-`));
   const unregister = onCleanup(() => rmSync(work, { recursive: true, force: true }));
   try {
+    const clang = requireTool("clang");
+    const lld = requireTool("lld");
+    const objcopy = requireTool("objcopy");
+    const wasm2c = requireTool("wasm2c");
     o.onStep?.("translating the firmware to C (wasm2c)");
     await timed(steps, "wasm2c (wasm → C)", () => run(wasm2c, [wasm, "-n", "app", "-o", join(work, "app.c")], "wasm2c", signal));
 
@@ -306,7 +323,7 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
       { obj: join(work, "wasm-rt-impl.o"), args: [join(WASM_RT_DIR, "wasm-rt-impl.c")], source: join(WASM_RT_DIR, "wasm-rt-impl.c") },
       { obj: join(work, "app.o"), args: [join(work, "app.c")], source: join(work, "app.c") },
     ];
-    const clangId = toolIdentity(clang);
+    const clangId = ids.clang;
     const pending: { obj: string; args: string[]; cached: string }[] = [];
     for (const u of units) {
       const files = includeClosure(u.source, includeDirs);
