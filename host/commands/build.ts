@@ -40,7 +40,8 @@ set is written; a failed or interrupted build leaves DIR as it was.
   --offline              never download them (use DIR, Debian's package or the cache)
   --kernel-only          write no Raspberry Pi firmware files (the card gets them
                          elsewhere); without it, a build that cannot get them fails
-  --cache-dir DIR        converted-audio and firmware cache (default ~/.cache/piwave)
+  --cache-dir DIR        cache of converted songs, kernel builds and the Raspberry
+                         Pi firmware files (default ~/.cache/piwave)
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
 
