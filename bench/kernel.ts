@@ -2,7 +2,7 @@
  * Benchmark: kernel8.img size and how it splits, the time of each build
  * step, and boot-to-first-sample under QEMU raspi3b.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BOARDS, type BoardName, frameRateMilliHz } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
@@ -19,14 +19,16 @@ function silence(board: BoardName, seconds: number) {
 export async function benchKernel(board: BoardName): Promise<KernelResult> {
   const dir = join(buildCacheDir(), "bench");
   mkdirSync(dir, { recursive: true });
-  const bundlePath = join(dir, `small-${board}.pwb`);
-  writeFileSync(bundlePath, silence(board, 0.05));
-  // A cold build of every step: asc forced, a fresh work directory.
+  // A cold build of every step: asc forced, an empty kernel cache.
   const asc = await buildFirmware(board, { force: true });
-  const workDir = join(dir, `kernel-${board}-${Date.now()}`);
-  const k = await buildKernel({ board, bundlePath, workDir });
-  k.steps["asc (firmware → wasm)"] = asc.ms;
-  return k;
+  const cacheDir = mkdtempSync(join(dir, `kernel-${board}-`));
+  try {
+    const k = await buildKernel({ board, cacheDir });
+    k.steps["asc (firmware → wasm)"] = asc.ms;
+    return k;
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 }
 
 export interface BootTiming {
@@ -41,10 +43,10 @@ export async function benchQemuBoot(runs = 3): Promise<BootTiming> {
   mkdirSync(dir, { recursive: true });
   const bundlePath = join(dir, "boot-pi3.pwb");
   writeFileSync(bundlePath, silence("pi3", 0.05));
-  const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, workDir: join(dir, "kernel-qemu") });
+  const k = await buildKernel({ board: "pi3", qemuExit: true, cacheDir: join(dir, "kernel-cache") });
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = await runQemu({ image: k.image, timeoutSec: 30, untilDone: true });
+    const r = await runQemu({ image: k.image, music: bundlePath, timeoutSec: 30, untilDone: true });
     if (r.msToFirstTrack === null || r.haltCode !== 0) throw new Error(`QEMU boot benchmark failed: ${r.lines.join(" | ")}`);
     ms.push(r.msToFirstTrack);
   }

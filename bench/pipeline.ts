@@ -12,6 +12,7 @@ import { convertFile } from "../host/audio/convert.js";
 import { BOARDS } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { buildSdImage } from "../host/image.js";
+import { configTxt } from "../host/config-txt.js";
 import { buildKernel } from "../host/kernel.js";
 import { packagePath } from "../host/paths.js";
 
@@ -32,11 +33,12 @@ async function once(song: string, cacheDir: string, work: string): Promise<Pipel
   const c = await t("convert", () => convertFile(song, { board: BOARDS.pi4, cacheDir }));
   const bundlePath = join(work, "bundle.pwb");
   await t("crunch (bundle)", () => writeFileSync(bundlePath, encodeBundle([{ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm }])));
-  const k = await t("kernel8.img", () => buildKernel({ board: "pi4", bundlePath, workDir: join(work, "kernel") }));
+  const k = await t("kernel8.img", () => buildKernel({ board: "pi4", cacheDir: join(work, "kernel") }));
   await t("SD image", async () => {
     const img = await buildSdImage([
       { name: "kernel8.img", data: new Uint8Array(readFileSync(k.image)) },
-      { name: "config.txt", data: new Uint8Array(readFileSync(packagePath("boot", "config.txt"))) },
+      { name: "config.txt", data: new TextEncoder().encode(configTxt("pi4")) },
+      { name: "music.pwb", data: new Uint8Array(readFileSync(bundlePath)) },
       { name: "start4.elf", data: new Uint8Array(2_300_000) },
       { name: "fixup4.dat", data: new Uint8Array(5_400) },
     ]);

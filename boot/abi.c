@@ -7,7 +7,7 @@
  *                         refused: an `F mmio:` line names it, then halt(4).
  *   bus_address           phys | 0xC0000000 (linear memory lives below 1 GiB)
  *   cache_clean           dc cvac over the range, then dsb
- *   bundle_size/read      the blob linked in by bundle.S
+ *   bundle_size/read      the music file the GPU firmware loaded (music.c)
  *   halt                  report the code, stop
  *
  * With -DPIWAVE_MMIO_TRACE every MMIO access is also printed as
@@ -21,12 +21,11 @@
 
 #include "app.h"
 #include "board.h"
+#include "music.h"
 #include "runtime.h"
 #include "uart.h"
 
 extern Z_app_instance_t piwave_app;
-extern const uint8_t piwave_bundle_start[];
-extern const uint8_t piwave_bundle_end[];
 
 struct window {
   uint32_t base;
@@ -136,7 +135,7 @@ void Z_envZ_cache_clean(struct Z_env_instance_t* env, u32 ptr, u32 len) {
 
 u32 Z_envZ_bundle_size(struct Z_env_instance_t* env) {
   (void)env;
-  return (u32)(piwave_bundle_end - piwave_bundle_start);
+  return music_size();
 }
 
 u32 Z_envZ_bundle_read(struct Z_env_instance_t* env, u32 offset, u32 dst, u32 len) {
@@ -144,7 +143,7 @@ u32 Z_envZ_bundle_read(struct Z_env_instance_t* env, u32 offset, u32 dst, u32 le
   uint8_t* to = linear_range("bundle_read", dst, len);
   if (offset >= size) return 0;
   u32 n = size - offset < len ? size - offset : len;
-  memcpy(to, piwave_bundle_start + offset, n);
+  memcpy(to, music_data() + offset, n);
   return n;
 }
 

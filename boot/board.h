@@ -27,9 +27,19 @@
 #define UART0_BASE (PERIPHERAL_BASE + 0x201000u)
 #define UART_CLOCK_HZ 48000000u /* config.txt init_uart_clock */
 
-/* RAM the runtime may use: the kernel, its heap and the firmware's linear
- * memory all stay below this, well under 1 GiB (DMA reach, reference §1.1)
- * and below the GPU memory split of a 1 GiB board. */
-#define HEAP_END 0x1C000000u
+/* The memory map (host/memory-map.ts, explained in docs/memory-map.md) comes
+ * from the build as -D definitions, so the kernel, config.txt and the QEMU
+ * runner can never disagree:
+ *   PIWAVE_HEAP_START/END   the heap: wasm linear memory and tables (libc.c)
+ *   PIWAVE_MUSIC_BASE/END   where the GPU firmware loads the music file and
+ *                           how far it may reach (music.c)
+ * All of it lies in the first GiB (DMA reach, bus alias 0xC0000000) and below
+ * the GPU's memory on the smallest board of the family. */
+#if !defined(PIWAVE_HEAP_START) || !defined(PIWAVE_HEAP_END) || !defined(PIWAVE_MUSIC_BASE) || !defined(PIWAVE_MUSIC_END)
+#error "the memory map comes from the build (host/memory-map.ts): build with `piwave build`"
+#endif
+#define HEAP_END PIWAVE_HEAP_END
+#define MUSIC_BASE PIWAVE_MUSIC_BASE
+#define MUSIC_END PIWAVE_MUSIC_END
 
 #endif

@@ -3,6 +3,8 @@
  *
  *   1. UART console up, banner (board, exception level);
  *   2. MMU and caches on;
+ *   2a. the music file checked (music.c): an `E bundle:` line and halt 1
+ *       when it is missing or damaged, before the firmware runs;
  *   3. instantiate the AOT-translated firmware (wasm2c) and call its main(),
  *      inside wasm_rt_impl_try(): a wasm trap longjmps back here and is
  *      reported as an `F trap:` line;
@@ -12,6 +14,7 @@
 
 #include "app.h"
 #include "board.h"
+#include "music.h"
 #include "runtime.h"
 #include "uart.h"
 #include "wasm-rt-impl.h"
@@ -67,7 +70,9 @@ _Noreturn void runtime_halt(uint32_t code) {
   for (;;) __asm__ volatile("wfe");
 }
 
-void kmain(uint64_t current_el) {
+/* current_el: CurrentEL at entry; device_tree: x0 at entry, the device tree
+ * address the GPU firmware's ARM stub passes (0 when there is none). */
+void kmain(uint64_t current_el, uint64_t device_tree) {
   uart_init();
   uart_puts("\nI runtime: piwave kernel8.img on ");
   uart_puts(BOARD_NAME);
@@ -75,7 +80,8 @@ void kmain(uint64_t current_el) {
   uart_dec((current_el >> 2) & 3);
   mmu_init();
   uart_puts(", MMU and caches on\n");
-  uart_drain(); /* the firmware re-initialises the UART: let this line out first */
+  music_open(device_tree);
+  uart_drain(); /* the firmware re-initialises the UART: let these lines out first */
 
 #ifdef PIWAVE_SELFTEST_EXCEPTION
   /* Test build only: read an unmapped address (mmu.c maps nothing at 2 GiB)

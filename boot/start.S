@@ -1,16 +1,23 @@
 /*
- * start.S — the first instructions: the GPU boot loader (or QEMU -kernel)
- * jumps to 0x80000 on every core, at EL2.
+ * start.S — the first instructions: the GPU firmware's ARM stub (or QEMU
+ * -kernel) jumps to 0x80000 on core 0, at EL2. Cores 1-3 stay in the stub's
+ * spin loop (spin table at 0xd8-0xf0, raspberrypi/tools armstubs/
+ * armstub8.S; QEMU's raspi boot stub does the same) until someone writes an
+ * entry address there, which piwave never does.
  *
- *  1. cores 1-3 park in `wfe` forever; core 0 goes on;
+ *  1. any core other than 0 that does arrive parks in `wfe` forever;
  *  2. at EL2: let EL1 run AArch64 with FP/SIMD and the timers untrapped,
  *     then `eret` to EL1 (SP_EL1, interrupts masked);
  *  3. at EL1: FP/SIMD on (CPACR_EL1.FPEN: compiled wasm uses FP registers),
- *     stack, vector table, .bss zeroed, then kmain() — which never returns.
+ *     stack, vector table, .bss zeroed, then kmain(CurrentEL, x0 at entry)
+ *     — which never returns. x0 at entry is the device tree address the
+ *     GPU firmware's stub passes (raspberrypi/tools armstubs/armstub8.S:
+ *     `ldr w0, dtb_ptr32`), kept in x19 until then.
  */
     .section .text.boot, "ax"
     .global _start
 _start:
+    mov     x19, x0                     /* the device tree address from the GPU firmware's stub (0: none) */
     mrs     x0, mpidr_el1
     and     x0, x0, #3
     cbnz    x0, park
@@ -53,6 +60,7 @@ el1_entry:
     str     xzr, [x0], #8
     b       1b
 2:  mrs     x0, CurrentEL
+    mov     x1, x19
     bl      kmain
 park:
     wfe

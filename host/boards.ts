@@ -5,6 +5,7 @@
  * asking the built firmware (its exported pwm_range, pwm_clock_hz, ...).
  * Source of every value: ../shared/reference/pwm-audio-hardware.md §0–§3.
  */
+import { musicBudgetBytes } from "./memory-map.js";
 export type BoardName = "pi4" | "pi3";
 export const BOARD_NAMES: readonly BoardName[] = ["pi4", "pi3"];
 
@@ -26,9 +27,9 @@ export interface Board {
   /** Top of RAM the firmware + assets may use on the smallest board of the family (bytes). */
   ramBytes: number;
   /**
-   * Most asset-bundle bytes a kernel image may carry: the image, its heap and
-   * the firmware's memory all live below boot/board.h HEAP_END (448 MiB);
-   * 400 MiB is left for the music (about 39 minutes of stereo at 44.1 kHz).
+   * Most bytes of music (music.pwb) a card may carry: the music region of the
+   * memory map (host/memory-map.ts, docs/memory-map.md) on the smallest board
+   * of the family.
    */
   bundleBudgetBytes: number;
 }
@@ -46,7 +47,7 @@ export const BOARDS: Record<BoardName, Board> = {
     pwmClockDivi: 6,
     uartClockHz: 48_000_000,
     ramBytes: 1024 * 1024 * 1024,
-    bundleBudgetBytes: 400 * 1024 * 1024,
+    bundleBudgetBytes: musicBudgetBytes("pi4"),
   },
   pi3: {
     name: "pi3",
@@ -60,7 +61,7 @@ export const BOARDS: Record<BoardName, Board> = {
     pwmClockDivi: 2,
     uartClockHz: 48_000_000,
     ramBytes: 1024 * 1024 * 1024,
-    bundleBudgetBytes: 400 * 1024 * 1024,
+    bundleBudgetBytes: musicBudgetBytes("pi3"),
   },
 };
 

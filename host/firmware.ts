@@ -1,14 +1,22 @@
 /**
- * Building the firmware: AssemblyScript → one .wasm per board, through the
- * compiler's JS API (no shell, same flags as asconfig.json). Outputs go to
+ * Building the firmware: AssemblyScript → one .wasm per board, with the
+ * compiler's own command (node …/assemblyscript/bin/asc.js, resolved the Node
+ * way, same flags as asconfig.json) run as a child in its own process group,
+ * so an interrupt stops it at once (the compiler is synchronous JavaScript:
+ * in-process it would hold the event loop for its whole run). Outputs go to
  * <cache>/build/firmware/<board>.wasm (host/paths.ts; never inside the
  * package) and are rebuilt only when a source file, asconfig.json or the
- * compiler version changed (hash in <board>.wasm.hash).
+ * compiler version changed (hash in <board>.wasm.hash). The .wasm, .wat and
+ * .hash are each written to a temporary sibling and renamed, the hash last:
+ * a concurrent reader sees the old build or the new one, never half of one.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import type { BoardName, Quality } from "./boards.js";
+import { runChild } from "./child-process.js";
+import { temporaryPathFor, writeFileAtomicSync } from "./fs-atomic.js";
 import { buildCacheDir, packageRoot, resolvePackageDir } from "./paths.js";
 import { status } from "./status.js";
 
@@ -105,7 +113,7 @@ export async function buildWasm(
   entry: string,
   board: BoardName,
   out: string,
-  opts: { force?: boolean; extraFlags?: string[] } = {},
+  opts: { force?: boolean; extraFlags?: string[]; signal?: AbortSignal } = {},
 ): Promise<BuildResult> {
   const hashFile = out + ".hash";
   const extra = opts.extraFlags ?? [];
@@ -116,28 +124,30 @@ export async function buildWasm(
   }
   mkdirSync(dirname(out), { recursive: true });
   status(`compiling ${relative(ROOT, entry)} for ${board} (AssemblyScript; a first build takes 10-20 s)`);
-  const asc = await import("assemblyscript/asc");
-  let stderr = "";
-  const args = [relative(ROOT, entry), ...ascFlags(board), ...extra, "--baseDir", ROOT, "--outFile", out, "--textFile", out.replace(/\.wasm$/, ".wat")];
-  const { error } = await asc.main(args, {
-    stdout: { write: () => true } as never,
-    stderr: {
-      write: (s: string | Uint8Array) => {
-        stderr += typeof s === "string" ? s : Buffer.from(s).toString();
-        return true;
-      },
-    } as never,
-  });
-  if (error) throw new Error(`AssemblyScript build of ${relative(ROOT, entry)} for ${board} failed: ${error.message}\n${stderr}`);
-  writeFileSync(hashFile, hash);
+  const wat = out.replace(/\.wasm$/, ".wat");
+  // Temporary names that keep the extensions asc goes by.
+  const tmpWasm = temporaryPathFor(out) + ".wasm";
+  const tmpWat = temporaryPathFor(wat) + ".wat";
+  const ascJs = join(resolvePackageDir("assemblyscript"), "bin", "asc.js");
+  const args = [ascJs, relative(ROOT, entry), ...ascFlags(board), ...extra, "--baseDir", ROOT, "--outFile", tmpWasm, "--textFile", tmpWat];
+  try {
+    const r = await runChild(process.execPath, args, { cwd: ROOT, signal: opts.signal });
+    if (r.code !== 0) throw new Error(`AssemblyScript build of ${relative(ROOT, entry)} for ${board} failed (exit ${r.code ?? r.signal}):\n${r.stderr || r.stdout}`);
+    renameSync(tmpWat, wat);
+    renameSync(tmpWasm, out);
+  } finally {
+    rmSync(tmpWasm, { force: true });
+    rmSync(tmpWat, { force: true });
+  }
+  writeFileAtomicSync(hashFile, hash);
   return { path: out, rebuilt: true, ms: performance.now() - t0 };
 }
 
 /** Compile the firmware (firmware/main.ts) for `board` into build/firmware/<board>[-variant].wasm. */
-export async function buildFirmware(board: BoardName, opts: { force?: boolean; variant?: Variant } = {}): Promise<BuildResult> {
+export async function buildFirmware(board: BoardName, opts: { force?: boolean; variant?: Variant; signal?: AbortSignal } = {}): Promise<BuildResult> {
   const entry = join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts");
   const v = opts.variant ?? {};
-  return buildWasm(entry, board, firmwarePath(board, v), { force: opts.force, extraFlags: variantFlags(v) });
+  return buildWasm(entry, board, firmwarePath(board, v), { force: opts.force, extraFlags: variantFlags(v), signal: opts.signal });
 }
 
 export function loadFirmware(board: BoardName, v: Variant = {}): Uint8Array<ArrayBuffer> {

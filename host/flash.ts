@@ -143,9 +143,15 @@ export interface CopyReport {
   name: string;
   bytes: number;
   sha256: string;
+  /** The card already held these exact bytes: nothing was written. */
+  unchanged?: boolean;
 }
 
-/** Copy every file of `bootDir` into the mounted card at `target`, then verify each by SHA-256. */
+/**
+ * Copy every file of `bootDir` into the mounted card at `target`, then verify
+ * each by SHA-256. A file the card already holds byte for byte is not
+ * written again (after a song change, only music.pwb is copied).
+ */
 export function flashToDir(bootDir: string, files: string[], target: string): CopyReport[] {
   if (!existsSync(target) || !statSync(target).isDirectory()) {
     throw new RefusedError(`${target} is not a directory; give the mount point of the card's boot (FAT) partition`);
@@ -155,6 +161,10 @@ export function flashToDir(bootDir: string, files: string[], target: string): Co
     const src = join(bootDir, f);
     const dst = join(target, basename(f));
     const want = sha256(readFileSync(src));
+    if (existsSync(dst) && statSync(dst).isFile() && statSync(dst).size === statSync(src).size && sha256(readFileSync(dst)) === want) {
+      out.push({ name: f, bytes: statSync(src).size, sha256: want, unchanged: true });
+      continue;
+    }
     copyFileSync(src, dst);
     const fd = openSync(dst, "r");
     fsyncSync(fd);

@@ -99,14 +99,12 @@ export function buildCacheDir(override?: string): string {
 export interface OutputPaths {
   /** The base folder (default `./dist`). */
   root: string;
-  /** The SD card's boot files: kernel8.img, config.txt, the Pi firmware. */
+  /** The SD card's boot files: kernel8.img, music.pwb, config.txt, the Pi firmware. */
   boot: string;
   /** The SD card image. */
   image: string;
   /** `piwave demo`'s files (its own boot files in `demo/boot`). */
   demo: string;
-  /** The asset bundle of the music a build used, per board. */
-  bundle(board: string): string;
 }
 
 /** The output locations under `base` (default `dist` in the current directory). */
@@ -117,6 +115,5 @@ export function outputPaths(base?: string): OutputPaths {
     boot: join(root, "boot"),
     image: join(root, "piwave.img"),
     demo: join(root, "demo"),
-    bundle: (board) => join(root, `music-${board}.pwb`),
   };
 }

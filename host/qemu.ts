@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { status } from "./status.js";
+import { memoryMap } from "./memory-map.js";
 import { requireTool } from "./tools.js";
 
 export interface MmioRecord {
@@ -19,6 +20,12 @@ export interface MmioRecord {
 
 export interface QemuOptions {
   image: string;
+  /**
+   * The music file, loaded at the memory map's music address as the GPU
+   * firmware's `initramfs` line would (QEMU: -device loader). Without it the
+   * runtime reports that no music is loaded.
+   */
+  music?: string;
   /** Hard wall-clock limit in seconds. */
   timeoutSec: number;
   /** Stop as soon as the firmware's summary (or an error) has been seen. */
@@ -81,6 +88,12 @@ export class UartSplitter {
   }
 }
 
+/** QEMU's stand-in for config.txt's `initramfs FILE ADDRESS`: raw bytes at the music address (raspi3b = the pi3 map). */
+export function musicLoaderArgs(file: string): string[] {
+  // QEMU's option syntax: a comma inside a value is written twice.
+  return ["-device", `loader,file=${file.replace(/,/g, ",,")},addr=0x${memoryMap("pi3").musicBase.toString(16)},force-raw=on`];
+}
+
 export function runQemu(o: QemuOptions): Promise<QemuResult> {
   const qemu = requireTool("qemu");
   const timeout = requireTool("timeout");
@@ -88,6 +101,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     "-s", "KILL", String(o.timeoutSec),
     qemu, "-M", "raspi3b", "-kernel", o.image,
     "-serial", "stdio", "-display", "none", "-monitor", "none", "-semihosting", "-nodefaults",
+    ...(o.music ? musicLoaderArgs(o.music) : []),
     ...(o.extraArgs ?? []),
   ];
   status("starting QEMU raspi3b (the firmware's first line comes after a few seconds)");

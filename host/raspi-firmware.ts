@@ -16,10 +16,11 @@
  *      Node's own, because Node's built-in fetch ignores them).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { BoardName } from "./boards.js";
 import { packagePath } from "./paths.js";
+import { writeFileAtomicSync } from "./fs-atomic.js";
 
 export const FIRMWARE_FILES: Record<BoardName, readonly string[]> = {
   pi4: ["start4.elf", "fixup4.dat"],
@@ -76,6 +77,8 @@ export interface ResolveOptions {
   /** Allow the download step (default true); the cache is still used without it. */
   download?: boolean;
   log?: (msg: string) => void;
+  /** Aborting stops a download at once (nothing is cached). */
+  signal?: AbortSignal;
 }
 
 /** The proxy a request to `url` goes through (HTTPS_PROXY/HTTP_PROXY, either case), unless NO_PROXY exempts the host. */
@@ -107,7 +110,7 @@ function shown(url: string): string {
   }
 }
 
-async function download(url: string): Promise<Uint8Array> {
+async function download(url: string, signal?: AbortSignal): Promise<Uint8Array> {
   // Node's own fetch ignores HTTPS_PROXY/NO_PROXY; undici (the same fetch) honours them through EnvHttpProxyAgent.
   const proxy = proxyFor(url);
   const via = proxy ? ` through the proxy ${shown(proxy)}` : "";
@@ -115,11 +118,12 @@ async function download(url: string): Promise<Uint8Array> {
   try {
     if (proxy) {
       const undici = await import("undici");
-      res = (await undici.fetch(url, { signal: AbortSignal.timeout(120_000), dispatcher: new undici.EnvHttpProxyAgent() })) as unknown as Response;
+      res = (await undici.fetch(url, { signal: signal ? AbortSignal.any([AbortSignal.timeout(120_000), signal]) : AbortSignal.timeout(120_000), dispatcher: new undici.EnvHttpProxyAgent() })) as unknown as Response;
     } else {
-      res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      res = await fetch(url, { signal: signal ? AbortSignal.any([AbortSignal.timeout(120_000), signal]) : AbortSignal.timeout(120_000) });
     }
   } catch (e) {
+    if (signal?.aborted) throw signal.reason;
     // fetch() says only "fetch failed"; the reason (DNS, refused, timeout) is its cause.
     const cause = (e as Error).cause instanceof Error ? `: ${((e as Error).cause as Error).message}` : "";
     throw new FirmwareError(`download of ${url}${via} failed (${(e as Error).message}${cause}); use --firmware-dir DIR for offline builds`);
@@ -233,7 +237,7 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
     const pin = lock.files[n]!;
     const url = template.replace("{commit}", lock.commit).replace("{file}", n);
     o.log?.(`downloading ${n} from ${url}`);
-    const b = await download(url);
+    const b = await download(url, o.signal);
     const got = sha256(b);
     if (got !== pin.sha256) {
       const size = pin.bytes === undefined ? `${b.length} bytes` : `${b.length} bytes, pinned ${pin.bytes}`;
@@ -243,10 +247,8 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
   }
   // Every file verified: only now write them to the cache.
   mkdirSync(dir, { recursive: true });
-  for (const [n, b] of fetched) {
-    writeFileSync(join(dir, `${n}.tmp`), b);
-    renameSync(join(dir, `${n}.tmp`), join(dir, n));
-  }
+  // Each through its own temporary name: concurrent builds may fill the cache at the same time.
+  for (const [n, b] of fetched) writeFileAtomicSync(join(dir, n), b);
   return {
     files: new Map(names.map((n) => [n, files.get(n) ?? fetched.get(n)!])),
     from: fetched.size ? `downloaded (${lock.repository}@${lock.commit.slice(0, 12)}, SHA-256 verified)` : `cache (${lock.repository}@${lock.commit.slice(0, 12)})`,

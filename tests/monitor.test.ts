@@ -4,7 +4,9 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { PortChoiceError, listFromSysfs, pickPort } from "../host/serial/ports.js";
+import { ROOT } from "../host/firmware.js";
 import { buildKernel } from "../host/kernel.js";
+import { musicLoaderArgs } from "../host/qemu.js";
 import { encodeBundle } from "../host/bundle.js";
 import { chirpTrack } from "./helpers.js";
 import { tempDir } from "./temp.js";
@@ -233,9 +235,10 @@ describe("end to end: QEMU's UART on a pty, watched by piwave monitor", () => {
     const dir = tempDir("piwave-qmon-");
     const bundlePath = join(dir, "b.pwb");
     writeFileSync(bundlePath, encodeBundle([chirpTrack("pi3", 0.2, "over the wire")]));
-    const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, workDir: join(dir, "k") });
+    // The kernel cache the QEMU tests share: the kernel is compiled once, not per test.
+    const k = await buildKernel({ board: "pi3", qemuExit: true, cacheDir: join(ROOT, "build", "test-kernel-cache") });
     // -S: QEMU starts paused, so nothing is written before the monitor listens; `cont` on its monitor starts it.
-    const qemu = spawn("timeout", ["-s", "KILL", "60", "qemu-system-aarch64", "-M", "raspi3b", "-kernel", k.image, "-serial", "pty", "-display", "none", "-semihosting", "-nodefaults", "-S", "-monitor", "stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const qemu = spawn("timeout", ["-s", "KILL", "60", "qemu-system-aarch64", "-M", "raspi3b", "-kernel", k.image, ...musicLoaderArgs(bundlePath), "-serial", "pty", "-display", "none", "-semihosting", "-nodefaults", "-S", "-monitor", "stdio"], { stdio: ["pipe", "pipe", "pipe"] });
     started.push(qemu);
     let qout = "";
     qemu.stdout!.on("data", (c) => (qout += c));

@@ -30,7 +30,6 @@ describe("paths", () => {
     const o = outputPaths();
     expect(o.boot).toBe(join(process.cwd(), "dist", "boot"));
     expect(o.image).toBe(join(process.cwd(), "dist", "piwave.img"));
-    expect(o.bundle("pi3")).toBe(join(process.cwd(), "dist", "music-pi3.pwb"));
     expect(outputPaths("/tmp/out").demo).toBe("/tmp/out/demo");
   });
 });

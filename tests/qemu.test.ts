@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BOARDS, frameRateMilliHz } from "../host/boards.js";
-import { encodeBundle } from "../host/bundle.js";
+import { encodeBundle, resealHeader } from "../host/bundle.js";
 import { ROOT, buildFirmware, buildWasm } from "../host/firmware.js";
 import { buildKernel } from "../host/kernel.js";
 import { type MmioRecord, type QemuResult, runQemu } from "../host/qemu.js";
@@ -12,6 +12,8 @@ import { formatAccess } from "../host/sim/trace.js";
 import { chirpTrack, firmwareModule } from "./helpers.js";
 
 const WORK = join(ROOT, "build", "test-qemu");
+/** The kernel cache the tests share (content-addressed, so each variant is built once). */
+const KCACHE = join(ROOT, "build", "test-kernel-cache");
 const board = "pi3" as const;
 const base = BOARDS.pi3.peripheralBase;
 const inWindow = (addr: number, off: number, size: number) => addr >= base + off && addr < base + off + size;
@@ -46,8 +48,8 @@ beforeAll(() => {
 describe("QEMU raspi3b boot", () => {
   let res: QemuResult;
   beforeAll(async () => {
-    const k = await buildKernel({ board, bundlePath, qemuExit: true, workDir: join(WORK, "plain") });
-    res = await runQemu({ image: k.image, timeoutSec: 60, untilDone: true, extraArgs: ["-d", "guest_errors,unimp", "-D", join(WORK, "plain.log")] });
+    const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
+    res = await runQemu({ image: k.image, music: bundlePath, timeoutSec: 60, untilDone: true, extraArgs: ["-d", "guest_errors,unimp", "-D", join(WORK, "plain.log")] });
   }, 120_000);
 
   it("prints the runtime banner, the firmware's start-up lines, each track and the summary, then halts with 0", () => {
@@ -85,15 +87,15 @@ describe("QEMU raspi3b boot", () => {
 
 describe("QEMU's clock manager and GPIO accept every write", () => {
   it("no bcm2835_cprman_write_invalid_magic event for the firmware; the event does fire for a password-less write", async () => {
-    const k = await buildKernel({ board, bundlePath, qemuExit: true, workDir: join(WORK, "plain") });
+    const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
     const log = join(WORK, "cprman.log");
-    const r = await runQemu({ image: k.image, timeoutSec: 60, untilDone: true, extraArgs: ["-trace", "bcm2835_cprman_write_invalid_magic", "-d", "guest_errors", "-D", log] });
+    const r = await runQemu({ image: k.image, music: bundlePath, timeoutSec: 60, untilDone: true, extraArgs: ["-trace", "bcm2835_cprman_write_invalid_magic", "-d", "guest_errors", "-D", log] });
     expect(r.haltCode).toBe(0);
     expect(readFileSync(log, "utf8")).toBe("");
     // Control: the same check does see a write without the password.
-    const bad = await buildKernel({ board, bundlePath, qemuExit: true, wasmPath: await testFirmware("no-password"), workDir: join(WORK, "no-password") });
+    const bad = await buildKernel({ board, qemuExit: true, wasmPath: await testFirmware("no-password"), cacheDir: KCACHE });
     const badLog = join(WORK, "cprman-bad.log");
-    const r2 = await runQemu({ image: bad.image, timeoutSec: 30, untilDone: true, extraArgs: ["-trace", "bcm2835_cprman_write_invalid_magic", "-D", badLog] });
+    const r2 = await runQemu({ image: bad.image, music: bundlePath, timeoutSec: 30, untilDone: true, extraArgs: ["-trace", "bcm2835_cprman_write_invalid_magic", "-D", badLog] });
     expect(r2.haltCode).toBe(0);
     expect(readFileSync(badLog, "utf8")).toMatch(/bcm2835_cprman_write_invalid_magic .*0xa4.*0x6000/);
   }, 120_000);
@@ -101,11 +103,15 @@ describe("QEMU's clock manager and GPIO accept every write", () => {
 
 describe("same firmware, same trace: QEMU vs the simulator with a RAM-backed PWM", () => {
   it("the init sequence and the first 2000 FIFO writes are identical", async () => {
-    const k = await buildKernel({ board, bundlePath, qemuExit: true, mmioTrace: true, workDir: join(WORK, "trace") });
-    const q = await runQemu({ image: k.image, timeoutSec: 60, untilDone: true });
+    const k = await buildKernel({ board, qemuExit: true, mmioTrace: true, cacheDir: KCACHE });
+    // A short song: every traced access crosses QEMU's emulated UART, slow on a loaded machine.
+    const short = encodeBundle([chirpTrack(board, 0.05, "traced")]);
+    const music = join(WORK, "traced.pwb");
+    writeFileSync(music, short);
+    const q = await runQemu({ image: k.image, music, timeoutSec: 60, untilDone: true });
     expect(q.haltCode).toBe(0);
     // The runtime set GPIO14/15 to ALT0 for its console before the firmware ran (boot/uart.c).
-    const sim = simulate({ board, wasm: firmwareModule(board), bundle, pwmModel: "ram", gpfsel: [0, 0x24000, 0, 0, 0, 0], trace: 2_000_000 });
+    const sim = simulate({ board, wasm: firmwareModule(board), bundle: short, pwmModel: "ram", gpfsel: [0, 0x24000, 0, 0, 0, 0], trace: 2_000_000 });
     expect(sim.haltCode).toBe(0);
     // Comparable: everything but the timer (values are wall-clock) and the UART (carries the log).
     const keep = (r: MmioRecord) => !isTimer(r.addr) && !isUart(r.addr);
@@ -138,8 +144,8 @@ describe("faults are reported over the UART, then the core halts", () => {
   for (const [name, wasm, selftest, message, code] of cases) {
     it(`${name}: specific report, halt code ${code}`, async () => {
       const wasmPath = await wasm();
-      const k = await buildKernel({ board, bundlePath, qemuExit: true, wasmPath, selftestException: selftest, workDir: join(WORK, name.replace(/\W+/g, "-")) });
-      const r = await runQemu({ image: k.image, timeoutSec: 30, untilDone: true });
+      const k = await buildKernel({ board, qemuExit: true, wasmPath, selftestException: selftest, cacheDir: KCACHE });
+      const r = await runQemu({ image: k.image, music: bundlePath, timeoutSec: 30, untilDone: true });
       expect(r.lines.some((l) => message.test(l))).toBe(true);
       expect(r.haltCode).toBe(code);
       expect(r.exitCode).toBe(code);
@@ -156,8 +162,8 @@ describe("the DMA + noise-shaped build under QEMU", () => {
     const rate = frameRateMilliHz(BOARDS.pi3, "shaped");
     const short = join(WORK, "shaped.pwb");
     writeFileSync(short, encodeBundle([{ name: "shaped", rateMilliHz: rate, pcm: new Int16Array(Math.round(rate / 1000 * 0.05) * 2) }]));
-    const k = await buildKernel({ board, bundlePath: short, qemuExit: true, wasmPath: wasm, workDir: join(WORK, "shaped-dma") });
-    const r = await runQemu({ image: k.image, timeoutSec: 60, untilDone: true });
+    const k = await buildKernel({ board, qemuExit: true, wasmPath: wasm, cacheDir: KCACHE });
+    const r = await runQemu({ image: k.image, music: short, timeoutSec: 60, untilDone: true });
     expect(r.lines.find((l) => l.startsWith("W pwm:"))).toMatch(/DMA not used \(QEMU's DMA ignores DREQ and hangs on circular control-block rings\)/);
     expect(r.lines.find((l) => l.startsWith("I pwm:"))).toMatch(/range 354 .* x16 = .* 3rd-order noise shaping, M\/S mode, timer pacing/);
     expect(r.lines.some((l) => l.startsWith("I summary: tracks=1"))).toBe(true);
@@ -170,12 +176,48 @@ describe("time limits", () => {
   it("a run longer than its timeout is killed (timeout -s KILL), and nothing is left running", async () => {
     const long = join(WORK, "long.pwb");
     if (!existsSync(long)) writeFileSync(long, encodeBundle([chirpTrack(board, 30, "thirty seconds")]));
-    const k = await buildKernel({ board, bundlePath: long, qemuExit: true, workDir: join(WORK, "long") });
+    const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
     const t0 = performance.now();
-    const r = await runQemu({ image: k.image, timeoutSec: 2, untilDone: true });
+    const r = await runQemu({ image: k.image, music: long, timeoutSec: 2, untilDone: true });
     expect(r.timedOut).toBe(true);
     expect(r.done).toBe(false);
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(alive(r.pid)).toBe(false);
+  }, 60_000);
+});
+
+describe("the music is a separate file, loaded at the memory map's address (issue 11.7)", () => {
+  const variants: [string, (b: Uint8Array) => Uint8Array | undefined, RegExp][] = [
+    ["no music loaded (file or config.txt line missing)", () => undefined, /^E bundle: no music at 0x06000000 \(found 0x00000000 instead of the "PWAV" header\): the card needs music\.pwb and the line `initramfs music\.pwb 0x06000000` in config\.txt, both written by piwave build$/],
+    ["a damaged header", (b) => { const c = b.slice(); c[8]! ^= 0x40; return c; }, /^E bundle: music\.pwb at 0x06000000 is damaged: header CRC mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): copy the file to the card again$/],
+    ["a size larger than the music region", (b) => { const c = b.slice(); new DataView(c.buffer).setUint32(12, 0x7fff_ffff, true); resealHeader(c); return c; }, /^E bundle: music\.pwb at 0x06000000 says it is 2147483647 bytes; the memory map leaves 352321536 for music/],
+    ["damaged audio (the firmware's own check)", (b) => { const c = b.slice(); c[c.length - 100]! ^= 1; return c; }, /^E bundle: track 2 "shorter".*CRC/],
+  ];
+  for (const [name, mutate, line] of variants) {
+    it(`${name}: one specific E bundle: line, halt 1, no trap, no exception`, async () => {
+      const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
+      const data = mutate(bundle);
+      let music: string | undefined;
+      if (data) {
+        music = join(WORK, `music-${name.replace(/\W+/g, "-")}.pwb`);
+        writeFileSync(music, data);
+      }
+      const r = await runQemu({ image: k.image, music, timeoutSec: 30, untilDone: true });
+      expect(r.lines.filter((l) => l.startsWith("E bundle:"))).toHaveLength(1);
+      expect(r.lines.some((l) => line.test(l))).toBe(true);
+      expect(r.lines.some((l) => l.startsWith("F "))).toBe(false);
+      expect(r.haltCode).toBe(1);
+      expect(r.exitCode).toBe(1);
+    }, 60_000);
+  }
+
+  it("the same kernel8.img plays different music: only the file changes (a comma in its path too)", async () => {
+    const k = await buildKernel({ board, qemuExit: true, cacheDir: KCACHE });
+    const other = join(WORK, "other, with a comma.pwb");
+    writeFileSync(other, encodeBundle([chirpTrack(board, 0.1, "another song")]));
+    const r = await runQemu({ image: k.image, music: other, timeoutSec: 30, untilDone: true });
+    expect(r.lines).toContain(`I runtime: music at 0x06000000, ${readFileSync(other).length} bytes`);
+    expect(r.lines).toContain('I track: 1/1 start "another song", 4410 frames, 0.100 s');
+    expect(r.haltCode).toBe(0);
   }, 60_000);
 });

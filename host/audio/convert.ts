@@ -31,12 +31,12 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { homedir } from "node:os";
 import { basename, extname, join } from "node:path";
 import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, pwmRange } from "../boards.js";
 import { explainWriteError, isTemporaryName, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
 import { InterruptedError, onCleanup } from "../interrupt.js";
 import { formatDuration } from "./duration.js";
+import { cacheDir as userCacheDir } from "../paths.js";
 import { type FfmpegBuild, InputError, type Probe, fileArg, findFfmpeg, fluentCommand, knownBuild, probe } from "./ffmpeg.js";
 import { forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
 import { TruePeakMeter, toDb } from "./true-peak.js";
@@ -94,12 +94,6 @@ interface CacheMeta {
   truePeakDb: number;
   gainDb: number;
   warnings: string[];
-}
-
-export function defaultCacheDir(): string {
-  if (process.env.PIWAVE_CACHE_DIR) return process.env.PIWAVE_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "piwave");
 }
 
 function gcd(a: number, b: number): number {
@@ -299,9 +293,10 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   const rateHz = rateMilliHz / 1000;
   const maxBytes = Math.min(o.maxBytes ?? o.board.bundleBudgetBytes, o.board.bundleBudgetBytes);
   const ff = findFfmpeg();
-  const dir = o.cacheDir ?? defaultCacheDir();
+  const dir = o.cacheDir ?? userCacheDir();
   const pcmDir = join(dir, "pcm");
   const fileHash = await hashFile(file);
+  o.signal?.throwIfAborted(); // interrupted while hashing
 
   const fromCache = (key: string): Converted | undefined => {
     const cachePath = join(pcmDir, `${key}.s16`);
@@ -332,6 +327,7 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     if (e instanceof InputError) fail(e.message);
     throw e;
   }
+  o.signal?.throwIfAborted(); // interrupted while probing
   const key = cacheKey(fileHash, o, p.build);
   if (!known) {
     const hit = fromCache(key);

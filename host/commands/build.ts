@@ -1,30 +1,36 @@
-/** `piwave build`: songs → asset bundle → kernel8.img, plus everything else the SD card needs. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+/** `piwave build`: parse the options, run host/build.ts, print what happened. */
+import { relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { type Converted, InputError, convertFile } from "../audio/convert.js";
 import { FfmpegMissingError, describeFfmpeg, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
-import { encodeBundle } from "../bundle.js";
-import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
-import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
-import { buildCacheDir, cacheDir as userCacheDir } from "../paths.js";
+import { type MusicSource, build } from "../build.js";
+import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
+import type { KernelResult } from "../kernel.js";
+import { cacheDir as userCacheDir } from "../paths.js";
+import { FIRMWARE_FILES, FirmwareError } from "../raspi-firmware.js";
+import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, emitJson, numberOption, parse, say, ui, variantOption, warn } from "./common.js";
 import { formatDuration, formatSize, table } from "./format.js";
-import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, variantOption, warn } from "./common.js";
-import { writeDemoBundle } from "./demo.js";
+
+export { checkBudget } from "../build.js";
 
 const USAGE = `Usage: piwave build [SONG ...] [options]
 
 Converts the songs (anything ffmpeg decodes: mp3, flac, ogg/opus, wav, m4a,
 a video's sound) to the board's exact PWM sample rate, packs them into the
-asset bundle (dist/music-<board>.pwb), builds kernel8.img with it and writes
-every file the SD card's boot partition needs into dist/boot:
-  kernel8.img, config.txt, and the Raspberry Pi firmware
+music file and writes every file the SD card's boot partition needs into DIR
+(default dist/boot), and nothing else:
+  kernel8.img   the player (depends only on board, quality, feed, dither)
+  music.pwb     the music, loaded by the Pi's firmware at boot
+  config.txt    the boot configuration for this board
+  the Raspberry Pi firmware files
   (Pi 4: start4.elf fixup4.dat; Pi 3: bootcode.bin start.elf fixup.dat).
-Without songs, the project file's songs, else the demo music, are used.
+Without songs, the project file's songs, else the demo music, are used. Files
+are replaced only when the whole set is written; a failed or interrupted
+build leaves DIR as it was.
 
   --board pi4|pi3        target board (default pi4)
-  --normalize ebu|peak   EBU R128 loudness (-16 LUFS) or peak (-1 dBFS)
+  --normalize ebu|peak   EBU R128 loudness (-16 LUFS) or true peak (-1 dBTP)
   --trim-silence         drop silence at the start and end of each song
   --fade S               fade in and out over S seconds
   --quality plain|shaped firmware output: plain (default) or x16 oversampled and
@@ -34,10 +40,11 @@ Without songs, the project file's songs, else the demo music, are used.
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)
-  --kernel-only          build without the Raspberry Pi firmware (the card
-                         will not boot until it is added)
-  --cache-dir DIR        converted-audio and firmware cache (default: the
-                         user's cache folder, e.g. ~/.cache/piwave)
+  --kernel-only          write no Raspberry Pi firmware files (the card gets them
+                         elsewhere); without it, a build that cannot get them fails
+  --cache-dir DIR        cache of converted songs, kernel builds and the Raspberry
+                         Pi firmware files (default: the user's cache folder,
+                         e.g. ~/.cache/piwave)
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
   --json                 print what was built as JSON
@@ -46,8 +53,7 @@ The Raspberry Pi firmware files are otherwise downloaded once from the
 official raspberrypi/firmware repository at the release piwave pins, checked
 against the SHA-256 values piwave ships, and cached. HTTPS_PROXY and NO_PROXY
 are honoured. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template
-with {commit} and {file}; the same SHA-256 values apply. A build that cannot
-get the firmware fails (exit 1), unless --kernel-only was given.
+with {commit} and {file}; the same SHA-256 values apply.
 `;
 
 export function kb(n: number): string {
@@ -60,17 +66,46 @@ function mb(n: number): string {
 
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
-  const noAssets = k.imageBytes - s.assets;
-  console.log(`kernel8.img ${formatSize(k.imageBytes)}; without the music ${formatSize(noAssets)}`);
+  const how = k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : "";
+  say(`kernel8.img ${formatSize(k.imageBytes)}${how}\n`);
   const parts = [
     ["  firmware (translated to C)", formatSize(s.firmware)],
     ["  WebAssembly runtime", formatSize(s.wasmRuntime)],
     ["  piwave bare-metal runtime", formatSize(s.glue)],
     ["  padding and other", formatSize(s.other)],
-    ["  music (asset bundle)", formatSize(s.assets)],
   ];
-  for (const line of table(parts, new Set([1]))) console.log(line);
-  console.log(`steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}`);
+  for (const line of table(parts, new Set([1]))) say(line + "\n");
+  if (!k.fromCache) say(`steps: ${Object.entries(k.steps).map(([n, ms]) => `${n} ${(ms / 1000).toFixed(2)} s`).join(", ")}\n`);
+}
+
+/** One progress bar per song on a terminal (none under --quiet, --json or without a TTY). */
+function songBars(enabled: boolean) {
+  const bars = enabled
+    ? new cliProgress.MultiBar(
+        { format: " {bar} {percentage}% | {name}", hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 30 },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const bar = new Map<number, cliProgress.SingleBar>();
+  const get = (i: number, name: string) => {
+    let b = bar.get(i);
+    if (!b && bars) bar.set(i, (b = bars.create(100, 0, { name })));
+    return b;
+  };
+  return {
+    progress: (i: number, song: string, f: number | undefined) => get(i, song)?.update(Math.round((f ?? 0) * 100)),
+    done: (i: number, c: Converted) => get(i, c.file)?.update(100, { name: `${c.file}${c.fromCache ? " (cached)" : ""}` }),
+    stop: () => bars?.stop(),
+  };
+}
+
+/** The song table after converting, then any warning (a song lowered so that it does not clip). */
+function printSongs(converted: Converted[], rate: number): void {
+  const rows = converted.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
+  const total = converted.reduce((n, c) => n + c.pcm.length / 2, 0);
+  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), mb(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
+  for (const l of lines) say(l.trimEnd() + "\n");
+  for (const c of converted) for (const w of c.warnings) warn(`${c.file}: ${w}`);
 }
 
 export interface ConvertAllOptions {
@@ -84,19 +119,13 @@ export interface ConvertAllOptions {
   signal?: AbortSignal;
 }
 
-/** Convert every song with a progress bar each, print the summary table. */
+/** Convert every song with a progress bar each, print the summary table (for `sim` and `qemu` with songs). */
 export async function convertAll(songs: string[], o: ConvertAllOptions): Promise<Converted[]> {
-  const bars = o.progress
-    ? new cliProgress.MultiBar(
-        { format: " {bar} {percentage}% | {name}", hideCursor: true, clearOnComplete: false, stream: process.stderr, barsize: 30 },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bars = songBars(o.progress);
   const out: Converted[] = [];
   let left = o.board.bundleBudgetBytes;
   try {
-    for (const song of songs) {
-      const bar = bars?.create(100, 0, { name: song });
+    for (const [i, song] of songs.entries()) {
       const c = await convertFile(song, {
         board: o.board,
         quality: o.quality,
@@ -106,34 +135,17 @@ export async function convertAll(songs: string[], o: ConvertAllOptions): Promise
         cacheDir: o.cacheDir,
         maxBytes: left,
         signal: o.signal,
-        onProgress: (f) => bar?.update(Math.round((f ?? 0) * 100)),
+        onProgress: (f) => bars.progress(i, song, f),
       });
-      bar?.update(100, { name: `${song}${c.fromCache ? " (cached)" : ""}` });
+      bars.done(i, c);
       out.push(c);
       left -= c.pcm.length * 2;
     }
   } finally {
-    bars?.stop();
+    bars.stop();
   }
-  const rate = frameRateMilliHz(o.board, o.quality) / 1000;
-  const rows = out.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
-  const total = out.reduce((n, c) => n + c.pcm.length / 2, 0);
-  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), mb(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
-  for (const l of lines) console.log(l.trimEnd());
-  for (const c of out) for (const w of c.warnings) warn(`${c.file}: ${w}`);
+  printSongs(out, frameRateMilliHz(o.board, o.quality) / 1000);
   return out;
-}
-
-/** Refuse a bundle larger than the board can hold, saying by how much. */
-export function checkBudget(board: Board, bundleBytes: number): void {
-  if (bundleBytes > board.bundleBudgetBytes) {
-    const over = bundleBytes - board.bundleBudgetBytes;
-    const perMin = (frameRateMilliHz(board) / 1000) * 4 * 60;
-    throw new InputError(
-      `the music takes ${mb(bundleBytes)}, more than the ${board.name} memory budget of ${mb(board.bundleBudgetBytes)} ` +
-        `(${(board.bundleBudgetBytes / 1024 / 1024).toFixed(0)} MiB) by ${mb(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
-    );
-  }
 }
 
 export async function buildCommand(args: string[]): Promise<number> {
@@ -150,8 +162,8 @@ export async function buildCommand(args: string[]): Promise<number> {
       "out-dir": { type: "string" },
       verbose: { type: "boolean" },
       offline: { type: "boolean" },
-      ...VARIANT_OPTIONS,
       "kernel-only": { type: "boolean" },
+      ...VARIANT_OPTIONS,
       ...JSON_OPTION,
     },
     USAGE,
@@ -160,16 +172,16 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (!r) return 0;
   const v = r.values;
   const variant = variantOption(v);
-  const quality = variant.quality;
   const boardName: BoardName = boardOption(v.board);
-  const board = BOARDS[boardName];
   const songs = r.positionals;
   if (songs.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
   if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
+  const kernelOnly = v["kernel-only"] === true;
+  if (kernelOnly && (v["firmware-dir"] !== undefined || v.offline)) throw new UsageError("--kernel-only writes no Raspberry Pi firmware files: leave out --firmware-dir and --offline");
   const cacheDir = userCacheDir(v["cache-dir"]);
-  const out = v["out-dir"] ?? r.outputs.boot;
+  const out = resolve(v["out-dir"] ?? r.outputs.boot);
 
-  let bundlePath: string;
+  let music: MusicSource = { kind: "demo" };
   if (songs.length) {
     let ff;
     try {
@@ -179,83 +191,82 @@ export async function buildCommand(args: string[]): Promise<number> {
       throw e;
     }
     if (v.verbose) {
-      const b = await describeFfmpeg(ff, cacheDir);
-      console.log(`ffmpeg ${b.version} (${ff.path}, from ${ff.source}${b.soxr ? ", soxr resampler" : ""})`);
+      const d = await describeFfmpeg(ff, cacheDir);
+      say(`ffmpeg ${d.version} (${ff.path}, from ${ff.source}${d.soxr ? ", soxr resampler" : ""})\n`);
     }
-    const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    process.once("SIGINT", onSigint);
-    let converted: Converted[];
-    try {
-      converted = await convertAll(songs, {
-        board,
-        quality,
-        normalize: v.normalize as "ebu" | "peak" | undefined,
-        trimSilence: v["trim-silence"] === true,
-        fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
-        cacheDir,
-        progress: process.stderr.isTTY === true,
-        signal: ac.signal,
-      });
-    } finally {
-      process.removeListener("SIGINT", onSigint);
-    }
-    const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
-    checkBudget(board, bundle.length);
-    bundlePath = r.outputs.bundle(boardName);
-    mkdirSync(dirname(bundlePath), { recursive: true });
-    writeFileSync(bundlePath, bundle);
+    music = {
+      kind: "songs",
+      songs,
+      normalize: v.normalize as "ebu" | "peak" | undefined,
+      trimSilence: v["trim-silence"] === true,
+      fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
+    };
   } else if (v.bundle) {
-    bundlePath = resolve(v.bundle);
-    if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${v.bundle} does not exist`);
-  } else {
-    bundlePath = writeDemoBundle(boardName, join(buildCacheDir(), "demo"), quality);
+    music = { kind: "bundle", file: v.bundle };
   }
 
-  // The Raspberry Pi firmware first: without it the card cannot boot, so a build that cannot get it stops before compiling (after the songs, whose mistakes come first).
-  let fw: Awaited<ReturnType<typeof resolveFirmware>> | undefined;
-  if (!v["kernel-only"]) {
-    try {
-      fw = await resolveFirmware({
-        board: boardName,
-        firmwareDir: v["firmware-dir"],
-        cacheDir,
-        download: !v.offline,
-        url: process.env.PIWAVE_FIRMWARE_URL || undefined,
-        log: v.verbose ? (m) => console.log(m) : undefined,
-      });
-    } catch (e) {
-      if (!(e instanceof FirmwareError)) throw e;
+  const bars = songBars(songs.length > 0 && process.stderr.isTTY === true && !ui.quiet && !ui.json);
+  const signal = interruptSignal();
+  let result;
+  try {
+    result = await build({
+      board: boardName,
+      variant,
+      music,
+      outDir: out,
+      cacheDir,
+      piFirmware: kernelOnly
+        ? false
+        : { dir: v["firmware-dir"], download: !v.offline, url: process.env.PIWAVE_FIRMWARE_URL || undefined, log: v.verbose ? (m) => say(m + "\n") : undefined },
+      signal,
+      onStep: (what) => {
+        if (process.stderr.isTTY && !ui.quiet) process.stderr.write(color.dim(`${what}…`) + "\n");
+      },
+      onSongProgress: bars.progress,
+      onSongDone: (i, c) => {
+        bars.done(i, c);
+        if (i === songs.length - 1) bars.stop();
+      },
+    });
+  } catch (e) {
+    bars.stop();
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`piwave build: interrupted: nothing was written, the boot files in ${out} are as they were\n`);
+      return exitCodeFor(e.signal);
+    }
+    if (e instanceof FirmwareError) {
       throw new FirmwareError(
-        `the card cannot boot without the Raspberry Pi firmware (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message.replace(/; use --firmware-dir DIR( for offline builds)?$/, "")}. ` +
-          "Ways to get it: build once online (downloaded and checked by SHA-256, then cached), --firmware-dir DIR " +
-          "(the boot partition of Raspberry Pi OS), or Debian's raspi-firmware package; --kernel-only builds without it",
+        `the card cannot boot without the Raspberry Pi firmware files (${FIRMWARE_FILES[boardName].join(", ")}): ${e.message.replace(/; use --firmware-dir DIR( for offline builds)?$/, "")}. ` +
+          "Nothing was written. Ways to get them: build once online (downloaded and checked by SHA-256, then cached), --firmware-dir DIR " +
+          "(the boot partition of Raspberry Pi OS), or Debian's raspi-firmware package; --kernel-only builds without them",
       );
     }
+    throw e;
   }
-
-  const k = await buildKernel({ board: boardName, bundlePath, variant });
-  const files = installBootFiles(k, out);
-  printKernelReport(k);
-  if (fw) {
-    for (const [name, data] of fw.files) {
-      writeFileSync(join(out, name), data);
-      files.push(join(out, name));
-    }
-    console.log(`Raspberry Pi firmware: ${[...fw.files.keys()].join(", ")} from ${fw.from}`);
-  } else {
-    console.log(`kernel only (--kernel-only): the card also needs ${FIRMWARE_FILES[boardName].join(", ")} beside kernel8.img`);
-  }
-  console.log(`boot files for ${boardName} in ${relative(process.cwd(), out) || "."}: ${files.map((f) => relative(out, f)).join(", ")}`);
+  if (result.music.tracks) printSongs(result.music.tracks, frameRateMilliHz(BOARDS[boardName], variant.quality) / 1000);
+  printKernelReport(result.kernel);
+  say(`music.pwb ${formatSize(result.music.bytes)}\n`);
+  if (result.piFirmware) say(`Raspberry Pi firmware: ${[...result.piFirmware.files.keys()].join(", ")} from ${result.piFirmware.from}\n`);
+  else warn(`--kernel-only: no Raspberry Pi firmware files written; the card also needs ${FIRMWARE_FILES[boardName].join(", ")} beside kernel8.img`);
+  const rel = relative(process.cwd(), result.outDir) || ".";
+  const unchanged = result.files.filter((f) => !result.written.includes(f));
+  say(
+    `boot files for ${boardName} in ${rel}: ${result.files.join(", ")}` +
+      (unchanged.length ? ` (unchanged: ${unchanged.join(", ")})` : "") +
+      (result.removed.length ? `; removed the other board's ${result.removed.join(", ")}` : "") +
+      "\n",
+  );
   if (ui.json) {
     emitJson({
       board: boardName,
       variant,
-      bootDir: out,
-      files,
-      bundle: bundlePath,
-      kernel: { bytes: k.imageBytes, sizes: k.sizes, stepsMs: k.steps },
-      piFirmware: fw ? { files: [...fw.files.keys()], from: fw.from } : null,
+      bootDir: result.outDir,
+      files: result.files,
+      written: result.written,
+      removed: result.removed,
+      music: { file: "music.pwb", bytes: result.music.bytes, tracks: result.music.tracks?.map((c) => ({ file: c.file, name: c.name, frames: c.pcm.length / 2, fromCache: c.fromCache, truePeakDb: c.truePeakDb })) },
+      kernel: { bytes: result.kernel.imageBytes, sizes: result.kernel.sizes, stepsMs: result.kernel.steps, fromCache: result.kernel.fromCache },
+      piFirmware: result.piFirmware ? { files: [...result.piFirmware.files.keys()], from: result.piFirmware.from } : null,
     });
   }
   return 0;

@@ -4,8 +4,9 @@ import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
+import { build } from "../build.js";
 import { writeFileAtomicSync } from "../fs-atomic.js";
-import { buildKernel, installBootFiles } from "../kernel.js";
+import { cacheDir as userCacheDir } from "../paths.js";
 import { MissingToolError } from "../tools.js";
 import { boardOption, color, parse } from "./common.js";
 import { runAndReport } from "./sim.js";
@@ -16,7 +17,8 @@ Builds the firmware, renders the demo music at the board's exact PWM rate
 into an asset bundle, builds the Pi 4 boot files with it, plays it on the
 simulated Pi and writes, all in DIR (default dist/demo; never dist/boot, so
 an earlier \`piwave build\` stays as it was):
-  DIR/boot/              kernel8.img and config.txt with the demo music
+  DIR/boot/              kernel8.img, music.pwb and config.txt (no Raspberry Pi
+                         firmware files: add them with piwave build)
   DIR/demo-<board>.pwb   the asset bundle
   DIR/jack-<board>.wav   what the jack outputs
   DIR/trace-<board>.txt  the first 20000 register accesses, decoded
@@ -48,9 +50,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   // The Pi 4 boot files with the same music, when the bare-metal toolchain is here.
   if (board === "pi4") {
     try {
-      const k = await buildKernel({ board, bundlePath });
-      const files = installBootFiles(k, join(dir, "boot"));
-      console.log(`image       ${files.map((f) => relative(process.cwd(), f)).join(", ")} (${(k.imageBytes / 1e6).toFixed(1)} MB)`);
+      const b = await build({ board, variant: { quality: "plain" }, music: { kind: "bundle", file: bundlePath }, outDir: join(dir, "boot"), cacheDir: userCacheDir(), piFirmware: false });
+      console.log(`image       ${b.files.map((f) => relative(process.cwd(), join(b.outDir, f))).join(", ")} (kernel8.img ${(b.kernel.imageBytes / 1e3).toFixed(1)} kB)`);
     } catch (e) {
       if (!(e instanceof MissingToolError)) throw e;
       console.log(color.yellow(`image       skipped: ${e.message}`));

@@ -58,8 +58,9 @@ export async function flashCommand(args: string[]): Promise<number> {
     if (!existsSync(join(bootDir, "kernel8.img"))) throw new UsageError(`${bootDir} has no kernel8.img: run \`piwave build\` first`);
     try {
       const rep = flashToDir(bootDir, readdirSync(bootDir).sort(), v.to);
-      for (const f of rep) console.log(`${f.name}: ${f.bytes} bytes, sha256 ${f.sha256.slice(0, 16)}… verified`);
-      console.log(color.green(`${rep.length} files copied to ${v.to} and verified`));
+      for (const f of rep) console.log(`${f.name}: ${f.bytes} bytes, sha256 ${f.sha256.slice(0, 16)}… ${f.unchanged ? "already on the card" : "verified"}`);
+      const copied = rep.filter((f) => !f.unchanged).length;
+      console.log(color.green(`${copied} files copied to ${v.to} and verified${copied < rep.length ? `, ${rep.length - copied} already there unchanged` : ""}`));
       return 0;
     } catch (e) {
       if (e instanceof RefusedError) throw new UsageError(e.message);

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomicSync } from "../fs-atomic.js";
-import { buildCacheDir } from "../paths.js";
+import { buildCacheDir, cacheDir as userCacheDir } from "../paths.js";
 import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
 import { buildKernel } from "../kernel.js";
 import { runQemu } from "../qemu.js";
@@ -45,10 +45,11 @@ export async function qemuCommand(args: string[]): Promise<number> {
     bundlePath = writeDemoBundle("pi3", join(buildCacheDir(), "demo"));
   }
   const timeoutSec = numberOption("timeout", r.values.timeout, 120, 1);
-  const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, mmioTrace: r.values["trace-mmio"] === true });
+  const k = await buildKernel({ board: "pi3", qemuExit: true, mmioTrace: r.values["trace-mmio"] === true, cacheDir: userCacheDir() });
   console.log(color.dim(`booting ${k.image} under qemu-system-aarch64 -M raspi3b (timeout ${timeoutSec} s)`));
   const res = await runQemu({
     image: k.image,
+    music: bundlePath,
     timeoutSec,
     untilDone: r.values["until-done"] === true,
     onLine: (l) => say(colorLogLine(l) + "\n"),

@@ -20,7 +20,7 @@ const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [-
 
 Runs the firmware (built if needed) on the simulated Pi with the songs
 (converted as \`piwave build\` converts them), an asset bundle (such as the
-dist/music-<board>.pwb a build leaves) or, without either, the project's
+dist/boot/music.pwb a build leaves) or, without either, the project's
 songs or the demo music; streams the firmware's UART log, writes the jack
 output and prints a summary. Exit code 4 when the firmware fails or breaks a
 hardware rule.

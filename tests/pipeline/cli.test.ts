@@ -44,7 +44,7 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stdout).toMatch(/^ffmpeg \S+ \(ffmpeg, from PATH/m);
     expect(r.stdout).toMatch(/1 +Première chanson +0:02\.\d +0\.\d MB +ffmpeg/);
     expect(r.stdout).toMatch(/2 +other +0:01\.0 +0\.2 MB +ffmpeg/);
-    expect(readdirSync(boot).sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "start4.elf"]);
+    expect(readdirSync(boot).sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "music.pwb", "start4.elf"]);
     expect(readFileSync(join(boot, "config.txt"), "utf8")).toMatch(/^arm_64bit=1$/m);
     // Again: the songs come from the cache.
     const again = await piwave(["build", join(dir, "Première chanson.mp3"), join(dir, "other.flac"), "--firmware-dir", join(dir, "fw"), "--out-dir", boot]);
@@ -67,7 +67,7 @@ describe("piwave build SONGS → piwave image", () => {
     const r = await piwave(["build", join(dir, "other.flac"), "--quality", "shaped", "--feed", "dma", "--firmware-dir", join(dir, "fw"), "--out-dir", out]);
     expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("… "))).toEqual([]); // only status lines (what a long step is doing)
     expect(r.code).toBe(0);
-    const bundle = new Uint8Array(readFileSync(join(dir, "dist", "music-pi4.pwb"))); // where build leaves the music
+    const bundle = new Uint8Array(readFileSync(join(out, "music.pwb")));
     const tracks = decodeBundle(bundle);
     expect(tracks[0]!.rateMilliHz).toBe(44_138_418);
     expect(Math.abs(tracks[0]!.frames - 44138)).toBeLessThan(3);
@@ -84,20 +84,22 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stderr).toMatch(/piwave build: error: .*nope\.mp3: file not found/);
   });
 
-  it("without the Raspberry Pi firmware build fails in one line, before compiling; --kernel-only builds anyway", async () => {
+  it("without the Raspberry Pi firmware build fails in one line, writing nothing; --kernel-only builds anyway; image refuses such a directory", async () => {
     const failed = await piwave(["build", "--offline", "--out-dir", join(dir, "boot-none")], { PIWAVE_CACHE_DIR: join(dir, "empty-cache") });
     expect(failed.code).toBe(1);
     const lines = failed.stderr.trim().split("\n");
-    expect(lines.at(-1)).toMatch(/^piwave build: error: the card cannot boot without the Raspberry Pi firmware \(start4\.elf, fixup4\.dat\): .*downloads are off \(--offline\).*Ways to get it: .*--firmware-dir DIR.*--kernel-only builds without it$/);
+    expect(lines.at(-1)).toMatch(
+      /^piwave build: error: the card cannot boot without the Raspberry Pi firmware files \(start4\.elf, fixup4\.dat\): .*downloads are off \(--offline\).*Nothing was written\. Ways to get them: .*--firmware-dir DIR.*--kernel-only builds without them$/,
+    );
     expect(existsSync(join(dir, "boot-none"))).toBe(false);
-    const r = await piwave(["build", "--offline", "--kernel-only", "--out-dir", join(dir, "boot3"), "--json"]);
+    const r = await piwave(["build", "--kernel-only", "--out-dir", join(dir, "boot3"), "--json"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/kernel only \(--kernel-only\): the card also needs start4\.elf, fixup4\.dat/);
+    expect(r.stderr).toMatch(/--kernel-only: no Raspberry Pi firmware files written; the card also needs start4\.elf, fixup4\.dat/);
     const j = JSON.parse(r.stdout) as { board: string; bootDir: string; files: string[]; piFirmware: unknown; kernel: { bytes: number } };
     expect(j).toMatchObject({ board: "pi4", bootDir: join(dir, "boot3"), piFirmware: null });
-    expect(j.files.map((f) => f.slice(j.bootDir.length + 1)).sort()).toEqual(["config.txt", "kernel8.img"]);
+    expect(j.files.sort()).toEqual(["config.txt", "kernel8.img", "music.pwb"]);
     expect(j.kernel.bytes).toBeGreaterThan(10_000);
-    expect(readdirSync(join(dir, "boot3")).sort()).toEqual(["config.txt", "kernel8.img"]);
+    expect(readdirSync(join(dir, "boot3")).sort()).toEqual(["config.txt", "kernel8.img", "music.pwb"]);
     const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
     expect(i.code).toBe(2);
     expect(i.stderr).toMatch(/lacks the Raspberry Pi firmware .* a card without it does not boot/);

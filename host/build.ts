@@ -1,0 +1,342 @@
+/**
+ * Building a card's boot files: songs → music file, firmware → kernel8.img,
+ * plus config.txt and the Raspberry Pi firmware files, written into one
+ * output directory. `piwave build` parses options and prints; this does the
+ * work.
+ *
+ * What it guarantees:
+ *   - Nothing shared between runs but content-addressed caches: the music is
+ *     kept in memory until it is written to the output directory, the kernel
+ *     is built in a private work directory and cached by content
+ *     (host/kernel.ts), so two builds at once never see each other's music.
+ *   - kernel8.img depends only on board, quality, feed and dither: changing
+ *     songs rewrites music.pwb alone and starts no compiler.
+ *   - All or nothing: every output is first written to a temporary file in
+ *     the output directory (and fsynced); only when all of them are complete
+ *     are they renamed into place. A full disk, an error or an interrupt
+ *     before that leaves the previous boot files exactly as they were, and no
+ *     temporary file behind. Files whose bytes did not change are not
+ *     rewritten.
+ *   - The directory holds exactly the current board's files: Raspberry Pi
+ *     firmware files of the other board that an earlier piwave build left
+ *     there are removed (only in a directory whose config.txt piwave wrote).
+ *   - The Raspberry Pi firmware files are required: without them the card
+ *     cannot boot, so the build fails before writing anything unless a
+ *     kernel-only build was asked for.
+ *   - An AbortSignal (the process's interrupt) stops every step promptly,
+ *     kills child processes, and writes nothing.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { demoTracks } from "../assets/demo.js";
+import { type Converted, InputError, convertFile } from "./audio/convert.js";
+import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "./boards.js";
+import { encodeBundle } from "./bundle.js";
+import { configTxt } from "./config-txt.js";
+import type { Variant } from "./firmware.js";
+import { OutputError, explainWriteError, freeBytes, isTemporaryName, temporaryPathFor } from "./fs-atomic.js";
+import { onCleanup } from "./interrupt.js";
+import { type KernelResult, buildKernel } from "./kernel.js";
+import { MUSIC_FILE, musicBudgetBytes } from "./memory-map.js";
+import { FIRMWARE_FILES, FirmwareError, type FirmwareSource, resolveFirmware } from "./raspi-firmware.js";
+
+export { MUSIC_FILE } from "./memory-map.js";
+
+/** Where the music comes from. */
+export type MusicSource =
+  | { kind: "songs"; songs: string[]; normalize?: "ebu" | "peak"; trimSilence?: boolean; fadeSeconds?: number }
+  | { kind: "bundle"; file: string }
+  | { kind: "demo" };
+
+export interface PiFirmwareOptions {
+  /** Take the files from this directory. */
+  dir?: string;
+  /** Allow a download (default true). */
+  download?: boolean;
+  /** A mirror's URL template. */
+  url?: string;
+  /** Where Debian's raspi-firmware package is looked for (tests). */
+  debianDir?: string;
+  log?: (msg: string) => void;
+}
+
+export interface BuildOptions {
+  board: BoardName;
+  variant: Variant & { quality: Quality };
+  music: MusicSource;
+  outDir: string;
+  cacheDir: string;
+  /** The Raspberry Pi firmware files, or `false` for a kernel-only build (the card then needs them from elsewhere). */
+  piFirmware: PiFirmwareOptions | false;
+  signal?: AbortSignal;
+  /** Progress of song `index` (0-based): fraction 0..1 or undefined when unknown. */
+  onSongProgress?: (index: number, song: string, fraction: number | undefined) => void;
+  /** A song is converted (or came from the cache). */
+  onSongDone?: (index: number, c: Converted) => void;
+  /** A step that may take a while is starting. */
+  onStep?: (what: string) => void;
+}
+
+export interface BuildResult {
+  outDir: string;
+  /** Every boot file of this build, by name, in the order written. */
+  files: string[];
+  /** Files whose bytes changed (or that are new). */
+  written: string[];
+  /** Files another board's build had left, now removed. */
+  removed: string[];
+  kernel: KernelResult;
+  music: { bytes: number; tracks: Converted[] | undefined };
+  /** Where the Raspberry Pi firmware files came from; undefined for a kernel-only build. */
+  piFirmware: FirmwareSource | undefined;
+}
+
+/** Every file name a piwave build may put into a boot directory, for any board. */
+export const MANAGED_FILES: readonly string[] = ["kernel8.img", "config.txt", MUSIC_FILE, ...new Set(Object.values(FIRMWARE_FILES).flat())];
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
+/** Refuse music larger than the board's memory map leaves for it, saying by how much. */
+export function checkBudget(b: BoardName | Board, bundleBytes: number, quality: Quality = "plain"): void {
+  const board = typeof b === "string" ? b : b.name;
+  const budget = musicBudgetBytes(board);
+  if (bundleBytes > budget) {
+    const over = bundleBytes - budget;
+    const perMin = (frameRateMilliHz(BOARDS[board], quality) / 1000) * 4 * 60;
+    throw new InputError(
+      `the music takes ${mb(bundleBytes)}, more than the ${board} memory budget of ${mb(budget)} ` +
+        `(${(budget / 1024 / 1024).toFixed(0)} MiB) by ${mb(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
+    );
+  }
+}
+
+async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks: Converted[] | undefined }> {
+  const m = o.music;
+  if (m.kind === "bundle") {
+    const file = resolve(m.file);
+    if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(`asset bundle ${m.file} does not exist or is not a file`);
+    return { bytes: new Uint8Array(readFileSync(file)), tracks: undefined };
+  }
+  if (m.kind === "demo") return { bytes: encodeBundle(demoTracks(frameRateMilliHz(BOARDS[o.board], o.variant.quality))), tracks: undefined };
+  const tracks: Converted[] = [];
+  // Each song may take what the songs before it left of the board's budget: an over-long one is refused before it is converted.
+  let left = musicBudgetBytes(o.board);
+  for (const [i, song] of m.songs.entries()) {
+    o.signal?.throwIfAborted();
+    const c = await convertFile(song, {
+      board: BOARDS[o.board],
+      quality: o.variant.quality,
+      normalize: m.normalize,
+      trimSilence: m.trimSilence,
+      fadeSeconds: m.fadeSeconds,
+      cacheDir: o.cacheDir,
+      maxBytes: left,
+      signal: o.signal,
+      onProgress: (f) => o.onSongProgress?.(i, song, f),
+    });
+    left -= c.pcm.length * 2;
+    // A conversion that ignored the interrupt (hashing, probing) must not go on.
+    o.signal?.throwIfAborted();
+    tracks.push(c);
+    o.onSongDone?.(i, c);
+  }
+  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm }))), tracks };
+}
+
+/** Does the file at `path` hold exactly `data`? Read in 1 MiB pieces: music files can be hundreds of MB. */
+function sameBytes(path: string, data: Uint8Array): boolean {
+  let fd: number | undefined;
+  try {
+    const s = statSync(path);
+    if (!s.isFile() || s.size !== data.length) return false;
+    fd = openSync(path, "r");
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, data.length)));
+    for (let off = 0; off < data.length; ) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, data.length - off), off);
+      if (n <= 0 || !buf.subarray(0, n).equals(data.subarray(off, off + n))) return false;
+      off += n;
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Temporary files of a piwave that was killed outright (its process is gone) while writing into `dir`. */
+function removeAbandonedTemporaries(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!isTemporaryName(name)) continue;
+    const pid = Number(name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
+    if (!MANAGED_FILES.some((f) => name.startsWith(`.${f}.`)) || !pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
+/** Flush the directory itself, so the renames survive a power cut (where the filesystem supports it). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    /* not supported here (some filesystems refuse fsync on a directory): the files themselves are synced */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Is `dir` a boot directory piwave wrote (its config.txt says so)? */
+function isPiwaveBootDir(dir: string): boolean {
+  try {
+    return readFileSync(join(dir, "config.txt"), "utf8").startsWith("# piwave:");
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write `files` into `dir` all or nothing: each to a temporary sibling
+ * (fsynced), then all renamed. Unchanged files are left alone. Returns the
+ * names that were (re)written.
+ */
+export async function writeBootFiles(dir: string, files: Map<string, Uint8Array>, signal?: AbortSignal): Promise<string[]> {
+  removeAbandonedTemporaries(dir);
+  const changed = [...files].filter(([name, data]) => !sameBytes(join(dir, name), data));
+  const need = changed.reduce((n, [, d]) => n + d.length, 0);
+  const free = freeBytes(dir);
+  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  const noSpace = () =>
+    new OutputError(
+      `no space left in ${resolve(dir)}: the boot files need ${mib(need)} (${changed.map(([n]) => n).join(", ")})` +
+        `${free === undefined ? "" : `, ${mib(free)} free`}. Free some space there or choose another --out-dir; the previous boot files are unchanged.`,
+      resolve(dir),
+      "ENOSPC",
+    );
+  // The new files are complete before the old ones go, so the space for all of them is needed at once.
+  if (free !== undefined && need > free) throw noSpace();
+  const staged: { tmp: string; final: string }[] = [];
+  const unregister = onCleanup(() => {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+  });
+  try {
+    for (const [name, data] of changed) {
+      signal?.throwIfAborted();
+      const final = join(dir, name);
+      const tmp = temporaryPathFor(final);
+      staged.push({ tmp, final });
+      try {
+        const fh = await open(tmp, "wx", 0o644);
+        try {
+          let off = 0;
+          while (off < data.length) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOSPC" || code === "EDQUOT") throw noSpace();
+        throw explainWriteError(e, final, data.length);
+      }
+    }
+    signal?.throwIfAborted();
+    // Past this point nothing is interrupted: renames are quick and synchronous.
+    for (const s of staged) renameSync(s.tmp, s.final);
+    staged.length = 0;
+    syncDirectory(dir);
+  } finally {
+    for (const s of staged) rmSync(s.tmp, { force: true });
+    unregister();
+  }
+  return changed.map(([n]) => n);
+}
+
+export async function build(o: BuildOptions): Promise<BuildResult> {
+  const signal = o.signal;
+  try {
+    return await buildUnchecked(o);
+  } catch (e) {
+    // A step that failed because it was interrupted (a child killed by the terminal's SIGINT, an
+    // aborted fetch) is an interrupt. The signal's handler may still be queued behind the failure:
+    // give it a moment before deciding.
+    if (signal && !signal.aborted) await new Promise((r) => setTimeout(r, 50));
+    if (signal?.aborted) throw signal.reason;
+    throw e;
+  }
+}
+
+async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
+  const signal = o.signal;
+  const outDir = resolve(o.outDir);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new OutputError(`--out-dir ${outDir} is a file, not a directory`, outDir, "ENOTDIR");
+
+  // Songs that are not there are named before anything else happens.
+  if (o.music.kind === "songs") {
+    for (const song of o.music.songs) {
+      if (!existsSync(song)) throw new InputError(`${song}: file not found`);
+      if (!statSync(song).isFile()) throw new InputError(`${song}: is not a regular file`);
+    }
+  }
+  // Then the Raspberry Pi firmware files: without them the card cannot boot, so stop before any long step.
+  let piFirmware: FirmwareSource | undefined;
+  if (o.piFirmware !== false) {
+    o.onStep?.("getting the Raspberry Pi firmware files");
+    piFirmware = await resolveFirmware({
+      board: o.board,
+      firmwareDir: o.piFirmware.dir,
+      cacheDir: o.cacheDir,
+      debianDir: o.piFirmware.debianDir,
+      download: o.piFirmware.download !== false,
+      url: o.piFirmware.url,
+      log: o.piFirmware.log,
+      signal,
+    });
+    signal?.throwIfAborted();
+  }
+
+  const music = await musicBytes(o);
+  checkBudget(o.board, music.bytes.length, o.variant.quality);
+  signal?.throwIfAborted();
+
+  o.onStep?.("building kernel8.img");
+  const kernel = await buildKernel({ board: o.board, variant: o.variant, cacheDir: o.cacheDir, signal, onStep: o.onStep });
+  signal?.throwIfAborted();
+
+  const files = new Map<string, Uint8Array>([
+    ["kernel8.img", new Uint8Array(readFileSync(kernel.image))],
+    ["config.txt", new TextEncoder().encode(configTxt(o.board))],
+    [MUSIC_FILE, music.bytes],
+  ]);
+  for (const [name, data] of piFirmware?.files ?? []) files.set(name, data);
+
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw explainWriteError(e, join(outDir, "kernel8.img"));
+  }
+  const wasOurs = isPiwaveBootDir(outDir);
+  const written = await writeBootFiles(outDir, files, signal);
+
+  // Exactly this board's files: drop what a build for the other board left.
+  const removed: string[] = [];
+  if (wasOurs) {
+    const keep = new Set([...files.keys(), ...FIRMWARE_FILES[o.board]]);
+    for (const name of MANAGED_FILES) {
+      if (keep.has(name) || !existsSync(join(outDir, name))) continue;
+      rmSync(join(outDir, name), { force: true });
+      removed.push(name);
+    }
+  }
+  return { outDir, files: [...files.keys()], written, removed, kernel, music: { bytes: music.bytes.length, tracks: music.tracks }, piFirmware };
+}
+
+export { FirmwareError };
