@@ -236,7 +236,7 @@ export function main(): void {
   log.str(" fifo_overflow=");
   log.dec(werr ? 1 : 0);
   log.str(" log_dropped=");
-  log.dec(log.droppedBytes());
+  log.dec(log.droppedCount());
   log.str(" elapsed=");
   log.fixed(elapsed / 1000, 3);
   log.str("s");

@@ -1,11 +1,12 @@
 /** `piwave build`: songs → asset bundle → kernel8.img, plus everything else the SD card needs. */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { type Converted, InputError, convertFile, defaultCacheDir } from "../audio/convert.js";
 import { FfmpegMissingError, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { encodeBundle } from "../bundle.js";
+import { checkBundleFile } from "../bundle-check.js";
 import { ROOT } from "../firmware.js";
 import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
@@ -197,6 +198,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   } else if (v.bundle) {
     bundlePath = resolve(v.bundle);
     if (!existsSync(bundlePath)) throw new UsageError(`asset bundle ${v.bundle} does not exist`);
+    checkBundleFile(v.bundle, new Uint8Array(readFileSync(bundlePath)), board, quality); // the firmware's rules, before anything is built
   } else {
     bundlePath = writeDemoBundle(boardName, join(ROOT, "build", "demo"), quality);
   }
