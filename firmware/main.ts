@@ -26,6 +26,7 @@ import {
 } from "./board";
 import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
 import { MARGIN } from "./dsp/shaper";
+import * as armClock from "./drivers/arm-clock";
 import * as clock from "./drivers/clock";
 import * as gpio from "./drivers/gpio";
 import * as pwm from "./drivers/pwm";
@@ -134,6 +135,9 @@ export function main(): void {
   log.str("), peripherals at ");
   log.hex(PERIPHERAL_BASE);
   log.end();
+  log.flush();
+
+  armClock.raise();
   log.flush();
 
   if (!bundle.open(rateMilliHz)) {

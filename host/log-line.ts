@@ -51,7 +51,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LINE = /^([IWEF]) ([a-z][a-z0-9_-]*): (.*)$/;
 const SUMMARY =
   /^I summary: tracks=(\d+) frames=(\d+) ramp_frames=(\d+) underruns=(\d+) fifo_empty=(\d+) late_refills=(\d+) fifo_overflow=(\d+) log_dropped=(\d+) elapsed=(\d+\.\d{3})s$/;
-const HALT = /^I runtime: halted with code (\d{1,10}) \(([a-z ]+)\)$/;
+const HALT = /^I runtime: halted with code (\d{1,10}) \(([A-Za-z][A-Za-z0-9 ]*)\)$/;
 const TRACK_START = /^I track: (\d+)\/(\d+) start "/;
 
 /** `<level> <topic>: <text>`, or null for anything else (runtime banners, noise, a wrong baud rate). */

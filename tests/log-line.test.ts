@@ -26,6 +26,7 @@ describe("log lines", () => {
   it("parses the runtime's halt line exactly", () => {
     expect(parseHalt("I runtime: halted with code 0 (done)")).toEqual({ code: 0, reason: "done" });
     expect(parseHalt("I runtime: halted with code 5 (wasm trap)")).toEqual({ code: 5, reason: "wasm trap" });
+    expect(parseHalt("I runtime: halted with code 4 (refused MMIO access)")).toEqual({ code: 4, reason: "refused MMIO access" });
     for (const bad of [
       "I runtime: halted with code 0",
       "xI runtime: halted with code 0 (done)",
