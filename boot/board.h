@@ -3,7 +3,7 @@
  *
  * PIWAVE_BOARD is 4 (BCM2711, Raspberry Pi 4) or 3 (BCM2837, Pi 3 and
  * QEMU raspi3b), given on the compiler command line. Values from
- * ../shared/reference/pwm-audio-hardware.md §0-§1; the firmware has the same
+ * docs/hardware.md#addresses; the firmware has the same
  * table in firmware/board/index.ts.
  */
 #ifndef PIWAVE_BOARD_H
@@ -28,7 +28,7 @@
 #define UART_CLOCK_HZ 48000000u /* config.txt init_uart_clock */
 
 /* RAM the runtime may use: the kernel, its heap and the firmware's linear
- * memory all stay below this, well under 1 GiB (DMA reach, reference §1.1)
+ * memory all stay below this, well under 1 GiB (DMA reach, docs/hardware.md#addresses)
  * and below the GPU memory split of a 1 GiB board. */
 #define HEAP_END 0x1C000000u
 

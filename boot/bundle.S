@@ -1,6 +1,6 @@
 /*
  * bundle.S — the asset bundle, linked into the kernel as a raw blob
- * (never as wasm data: see toolchain notes §5). BUNDLE_FILE is the path,
+ * (never as wasm data: docs/toolchain.md#the-music-as-a-linked-blob-not-wasm-data). BUNDLE_FILE is the path,
  * given by the build as -DBUNDLE_FILE="\"...\"". abi.c serves it to the
  * firmware through bundle_size/bundle_read.
  */

@@ -54,7 +54,7 @@ export declare function mmio_write(addr: u32, value: u32): void;
 /**
  * Bus address (the address a DMA engine uses) of the linear-memory range
  * [ptr, ptr + len). On the Pi the runtime places linear memory below 1 GiB
- * and answers `phys | 0xC0000000` (hardware reference §1.1: the legacy DMA
+ * and answers `phys | 0xC0000000` (docs/hardware.md#addresses: the legacy DMA
  * engines see RAM through the uncached 0xC0000000 alias and reach only the
  * first 1 GiB). The range is also made coherent for DMA (data cache cleaned)
  * The call only translates; making CPU writes visible to DMA is

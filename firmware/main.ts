@@ -40,7 +40,7 @@ const FIRMWARE_VERSION: string = "0.2.0";
 // @ts-ignore: constant defined by `asc --use`
 const DITHER: bool = isDefined(DITHER_MODE) ? <i32>DITHER_MODE != 0 : false;
 
-/** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, reference §4.1). */
+/** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, docs/hardware.md#clocks-and-rates). */
 export function pwm_range(): u32 {
   const per = TARGET_RATE_HZ * OSR;
   return (PWM_CLOCK_HZ + per / 2) / per;

@@ -17,7 +17,7 @@ function exportsOf(board: "pi4" | "pi3") {
 }
 
 describe("board facts", () => {
-  it("match the hardware reference (§3.3): Pi 4 125 MHz / 2834, Pi 3 250 MHz / 5669", () => {
+  it("match docs/hardware.md#clocks-and-rates: Pi 4 125 MHz / 2834, Pi 3 250 MHz / 5669", () => {
     expect(pwmClockHz(BOARDS.pi4)).toBe(125_000_000);
     expect(pwmRange(BOARDS.pi4)).toBe(2834);
     expect(frameRateMilliHz(BOARDS.pi4)).toBe(44_107_269);

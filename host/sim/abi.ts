@@ -33,7 +33,7 @@ export const HALT_CODES: Record<number, string> = {
 
 /**
  * Where the simulator pretends linear memory sits in ARM physical RAM, so
- * bus addresses look like the Pi's: bus = 0xC0000000 | phys (reference §1.1).
+ * bus addresses look like the Pi's: bus = 0xC0000000 | phys (docs/hardware.md#addresses).
  */
 export const SIM_LINEAR_MEMORY_PHYS = 0x0100_0000;
 
