@@ -120,6 +120,15 @@ function housekeeping(): void {
 }
 
 export function main(): void {
+  stopWith(play());
+}
+
+/**
+ * The player: everything `main` does before it halts. Returns the halt code
+ * (HALT_DONE after the summary line); the selftest entry
+ * (firmware/selftest.ts) runs it after its measurements.
+ */
+export function play(): u32 {
   const t0 = micros64();
   uart.init();
   const range = pwm_range();
@@ -140,10 +149,7 @@ export function main(): void {
   armClock.raise();
   log.flush();
 
-  if (!bundle.open(rateMilliHz)) {
-    stopWith(HALT_BAD_BUNDLE);
-    return;
-  }
+  if (!bundle.open(rateMilliHz)) return HALT_BAD_BUNDLE;
   let totalFrames: u64 = 0;
   for (let i: u32 = 0; i < bundle.trackCount(); i++) totalFrames += bundle.frameCount(i);
   log.begin("I", "bundle");
@@ -160,8 +166,7 @@ export function main(): void {
     log.hex(clock.pwmClockControl());
     log.str("): cannot set the PWM clock");
     log.end();
-    stopWith(HALT_HARDWARE);
-    return;
+    return HALT_HARDWARE;
   }
   log.begin("I", "clock");
   log.str("PWM clock PLLD ");
@@ -215,10 +220,7 @@ export function main(): void {
   else if (DMA_FEED) ok = feed.runDma();
   else ok = feed.runPoll();
   housekeeping();
-  if (!ok) {
-    stopWith(HALT_HARDWARE);
-    return;
-  }
+  if (!ok) return HALT_HARDWARE;
   const werr = plainRam ? 0 : pwm.status() & pwm.STA_WERR1;
   clock.stopPwmClock();
   log.flush();
@@ -245,5 +247,5 @@ export function main(): void {
   log.fixed(elapsed / 1000, 3);
   log.str("s");
   log.end();
-  stopWith(HALT_DONE);
+  return HALT_DONE;
 }

@@ -11,6 +11,7 @@ import { qemuCommand } from "./commands/qemu.js";
 import { demoCommand } from "./commands/demo.js";
 import { firmwareCommand } from "./commands/firmware.js";
 import { simCommand } from "./commands/sim.js";
+import { selftestCommand } from "./commands/selftest.js";
 import { UsageError } from "./commands/common.js";
 
 const USAGE = `piwave — play music bare-metal out of a Raspberry Pi's 3.5 mm jack
@@ -29,6 +30,7 @@ Commands:
   sim         run the firmware on the simulated Pi with an asset bundle
   firmware    compile the AssemblyScript firmware to build/firmware/<board>.wasm
   bench       measure the simulator's speed
+  selftest    a card that measures a real board and plays a test sequence
   help        this text; \`piwave <command> --help\` for a command's options
 `;
 
@@ -43,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   sim: simCommand,
   firmware: firmwareCommand,
   bench: benchCommand,
+  selftest: selftestCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

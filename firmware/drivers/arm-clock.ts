@@ -39,8 +39,12 @@ function unanswered(status: u32, what: string): void {
   log.end();
 }
 
-/** Raise the ARM clock to the most the VideoCore allows; log before and after. */
+let done: bool = false;
+
+/** Raise the ARM clock to the most the VideoCore allows; log before and after. Once: later calls do nothing. */
 export function raise(): void {
+  if (done) return;
+  done = true;
   let status = mailbox.query(mailbox.TAG_GET_CLOCK_RATE, 1, mailbox.CLOCK_ARM);
   if (status != MAILBOX_OK) return unanswered(status, "get ARM clock rate");
   beforeHz = mailbox.answer(1);
