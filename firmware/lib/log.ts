@@ -3,7 +3,8 @@
  *
  * Format of a line: `<level> <topic>: <text>` where level is
  *   I info, W warning, E error (the firmware halts after it), F fatal trap.
- * Host tools (`piwave sim`, `piwave monitor`, `piwave qemu`) parse these.
+ * Host tools (`piwave sim`, `piwave monitor`, `piwave qemu`) parse these with
+ * host/log-line.ts.
  *
  * Text is queued in an 8 KiB ring in linear memory and moved into the UART
  * FIFO by `pump()` (non-blocking, called from the audio feed loop while the
