@@ -35,6 +35,7 @@ describe("selftest on the simulator", () => {
       expect(field(l, "fifo_depth")).toBe("16");
       const measured = Number(field(l, "pwm_clock_measured"));
       expect(Math.abs(measured - clockHz) / clockHz).toBeLessThan(1e-3);
+      expect(l.find((x) => x.startsWith("I selftest: music_bytes="))).toMatch(/^I selftest: music_bytes=\d+ music=ok \(every CRC holds\)$/);
       // The block ends before the sequence; nothing merged into it.
       const end = l.findIndex((x) => x.startsWith("I selftest: ---- end of the selftest block"));
       expect(l[end]).toBe("I selftest: ---- end of the selftest block; now the test sequence, each part announced ----");
@@ -80,6 +81,17 @@ describe("selftest on the simulator", () => {
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("I selftest: fifo_depth=not measurable pwm_clock=not measurable (the PWM registers are plain RAM: QEMU, no PWM model)");
     expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM/);
+  });
+
+  it("a damaged music file: the block says so with the E bundle line, and the verdict is FAIL with halt 1", () => {
+    const b = encodeBundle(selftestTracks("pi4", short));
+    b[b.length - 3]! ^= 0x10;
+    const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: b, maxSeconds: 30 });
+    expect(r.haltCode).toBe(1);
+    expect(r.lines.some((x) => /^E bundle: track 5 "silence: .*": audio data CRC mismatch/.test(x))).toBe(true);
+    expect(r.lines.some((x) => /^I selftest: music_bytes=\d+ music=refused \(see the E bundle line\)$/.test(x))).toBe(true);
+    expect(r.lines.at(-1)).toBe("E selftest: verdict: FAIL: the player stopped with halt code 1");
+    expect(r.jack.frames).toBeLessThan(20000); // only the silent measurement phase
   });
 
   it("a silent mailbox: the clock is reported unknown, the rest still runs", () => {
