@@ -2,6 +2,7 @@
  * Benchmark figures for the sound: SNR/THD+N for plain and shaped (through
  * the analog model), and gaps under injected CPU stalls for poll vs DMA.
  */
+import { parseSummary } from "../host/log-line.js";
 import type { BoardName } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../host/firmware.js";
@@ -29,8 +30,8 @@ export async function benchStalls(board: BoardName, seconds = 2): Promise<StallF
   for (const [label, v] of [["FIFO polling", {}], ["DMA", { feed: "dma" }]] as [string, Variant][]) {
     await buildFirmware(board, { variant: v });
     const r = simulate({ board, wasm: loadFirmware(board, v), bundle, stall: { everyMs: 100, forMs: 5 } });
-    const s = r.lines.find((l) => l.startsWith("I summary:")) ?? "";
-    out.push({ label, gapPeriods: r.jack.gaps[0] + r.jack.gaps[1], firmwareUnderruns: Number(s.match(/ underruns=(\d+)/)?.[1] ?? NaN), stalls: r.machine.bus.stalls });
+    const s = r.lines.map(parseSummary).find((x) => x !== null);
+    out.push({ label, gapPeriods: r.jack.gaps[0] + r.jack.gaps[1], firmwareUnderruns: s?.underruns ?? NaN, stalls: r.machine.bus.stalls });
   }
   return out;
 }

@@ -3,7 +3,7 @@
  *
  * PIWAVE_BOARD is 4 (BCM2711, Raspberry Pi 4) or 3 (BCM2837, Pi 3 and
  * QEMU raspi3b), given on the compiler command line. Values from
- * ../shared/reference/pwm-audio-hardware.md §0-§1; the firmware has the same
+ * docs/hardware.md#addresses; the firmware has the same
  * table in firmware/board/index.ts.
  */
 #ifndef PIWAVE_BOARD_H

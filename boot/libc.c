@@ -3,7 +3,7 @@
  * nothing more: memory functions, a bump allocator (the heap only grows:
  * linear memory is allocated once and grown in place), abort and assert.
  * Chosen over Debian's picolibc: no TLS linker symbols or syscall stubs to
- * feed, and every line here is readable (see the toolchain notes §4a').
+ * feed, and every line here is readable (docs/toolchain.md#a-hand-written-libc).
  */
 #include <stddef.h>
 #include <stdint.h>

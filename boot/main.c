@@ -3,8 +3,9 @@
  *
  *   1. UART console up, banner (board, exception level);
  *   2. MMU and caches on;
- *   2a. the music file checked (music.c): an `E bundle:` line and halt 1
- *       when it is missing or damaged, before the firmware runs;
+ *   2a. a device tree inside the music region refused (music.c); the music
+ *       file itself is checked when the firmware first asks for it (an
+ *       `E bundle:` line and halt 1 when it is missing or damaged);
  *   3. instantiate the AOT-translated firmware (wasm2c) and call its main(),
  *      inside wasm_rt_impl_try(): a wasm trap longjmps back here and is
  *      reported as an `F trap:` line;
@@ -80,7 +81,7 @@ void kmain(uint64_t current_el, uint64_t device_tree) {
   uart_dec((current_el >> 2) & 3);
   mmu_init();
   uart_puts(", MMU and caches on\n");
-  music_open(device_tree);
+  music_check_device_tree(device_tree);
   uart_drain(); /* the firmware re-initialises the UART: let these lines out first */
 
 #ifdef PIWAVE_SELFTEST_EXCEPTION

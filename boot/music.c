@@ -14,8 +14,10 @@
  *     missing, config.txt line missing or wrong);
  *   - the header CRC, so the size field can be trusted;
  *   - that size fits the region.
- * Each failure is one `E bundle:` line and halt 1 (bad asset bundle), before
- * the firmware starts. Everything else (version, directory and track CRCs,
+ * The check runs when the firmware first asks for the music (bundle_size or
+ * bundle_read), so a firmware that plays none runs without the file. Each
+ * failure is one `E bundle:` line and halt 1 (bad asset bundle), before the
+ * firmware has read a byte of it. Everything else (version, directory and track CRCs,
  * rates) the firmware checks itself when it opens the bundle
  * (firmware/audio/bundle.ts). bundle_read (abi.c) never reads outside
  * [MUSIC_BASE, MUSIC_BASE + music_size()).
@@ -35,6 +37,7 @@
 #define HEADER_SIZE 32u
 
 static uint32_t size;
+static int opened;
 
 static uint32_t le32(const volatile uint8_t* p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -59,14 +62,21 @@ static _Noreturn void refuse(void) {
   runtime_halt(1);
 }
 
-void music_open(uint64_t device_tree) {
-  const volatile uint8_t* h = (const volatile uint8_t*)(uintptr_t)MUSIC_BASE;
+void music_check_device_tree(uint64_t device_tree) {
   if (device_tree >= MUSIC_BASE && device_tree < MUSIC_END) {
     uart_puts("E bundle: the Pi firmware put a device tree at ");
     uart_hex(device_tree, 8);
     uart_puts(", inside the music: config.txt needs the device_tree_address line piwave build writes\n");
     refuse();
   }
+}
+
+/* The header check, on the firmware's first bundle_size or bundle_read: a
+ * firmware that plays no music (a probe, a synthesiser) runs without the
+ * file; one that asks for music gets the specific refusal. */
+static void music_open(void) {
+  const volatile uint8_t* h = (const volatile uint8_t*)(uintptr_t)MUSIC_BASE;
+  opened = 1;
   uint32_t magic = le32(h);
   if (magic != MAGIC) {
     uart_puts("E bundle: no music");
@@ -110,6 +120,7 @@ void music_open(uint64_t device_tree) {
 }
 
 uint32_t music_size(void) {
+  if (!opened) music_open();
   return size;
 }
 

@@ -6,11 +6,11 @@
 /* The file name, from host/memory-map.ts (MUSIC_FILE) through the build. */
 #define MUSIC_FILE PIWAVE_MUSIC_FILE
 
-/* Check the music's header at MUSIC_BASE (and that the device tree the
- * firmware passed, if any, is not inside it); an `E bundle:` line and halt 1
- * when anything is wrong. */
-void music_open(uint64_t device_tree);
-/* Size in bytes of the checked music (0 before music_open). */
+/* Refuse (an `E bundle:` line and halt 1) a device tree the GPU firmware put
+ * inside the music region; called at start-up with x0 at entry. */
+void music_check_device_tree(uint64_t device_tree);
+/* Size in bytes of the music; the first call checks the header at MUSIC_BASE
+ * (an `E bundle:` line and halt 1 when anything is wrong). */
 uint32_t music_size(void);
 const uint8_t* music_data(void);
 #endif

@@ -54,7 +54,7 @@ export declare function mmio_write(addr: u32, value: u32): void;
 /**
  * Bus address (the address a DMA engine uses) of the linear-memory range
  * [ptr, ptr + len). On the Pi the runtime places linear memory below 1 GiB
- * and answers `phys | 0xC0000000` (hardware reference §1.1: the legacy DMA
+ * and answers `phys | 0xC0000000` (docs/hardware.md#addresses: the legacy DMA
  * engines see RAM through the uncached 0xC0000000 alias and reach only the
  * first 1 GiB). The range is also made coherent for DMA (data cache cleaned)
  * The call only translates; making CPU writes visible to DMA is
@@ -112,3 +112,61 @@ export const HALT_BAD_BUNDLE: u32 = 1; // asset bundle missing or malformed
 export const HALT_HARDWARE: u32 = 2; // a peripheral did not respond (e.g. clock BUSY stuck)
 export const HALT_ABORT: u32 = 3; // AssemblyScript abort (assertion, bounds, OOM)
 export const HALT_BAD_MMIO: u32 = 4; // used by hosts when they refuse an access
+
+// ---------------------------------------------------------------------------
+// Mailbox: the VideoCore firmware's property interface (ARM clock, board
+// revision). This block is the mailbox service's alone (boot/abi.c and
+// host/sim/abi.ts have matching blocks).
+//
+// | import        | signature                              |
+// |---------------|----------------------------------------|
+// | mailbox_call  | (ptr: u32, len: u32) => u32            |
+// ---------------------------------------------------------------------------
+
+/**
+ * Send one property-interface message to the VideoCore and wait for its
+ * answer. [ptr, ptr + len) in linear memory holds the message in the
+ * VideoCore's format (all words little-endian u32):
+ *
+ *     0  total size in bytes (= len)
+ *     4  request code: 0
+ *     8  tags, each: tag id, value-buffer size in bytes, request size,
+ *        then the value buffer (padded to 4 bytes)
+ *        ... the end tag 0
+ *
+ * The firmware never hands the VideoCore an address: the host copies the
+ * message into a 16-byte aligned buffer of its own (the VideoCore reads
+ * and writes physical memory, unchecked by the MMU), checks every tag
+ * against its allow-list, sends that buffer's bus address on channel 8
+ * (property tags, ARM to VideoCore), waits at most 250 ms for the answer,
+ * and copies the answered message back to [ptr, ptr + len).
+ *
+ * Allowed tags (value-buffer size in bytes; what is allowed):
+ *   0x00000001 get firmware revision      4
+ *   0x00010002 get board revision         4
+ *   0x00030002 get clock rate             8   any clock id
+ *   0x00030004 get max clock rate         8   any clock id
+ *   0x00030007 get min clock rate         8   any clock id
+ *   0x00030047 get measured clock rate    8   any clock id
+ *   0x00038002 set clock rate            12   ARM clock (id 3) only
+ * A value buffer may be larger than listed, up to 64 bytes.
+ *
+ * Returns MAILBOX_OK (the VideoCore answered: response code 0x80000000,
+ * the buffer holds the answers), MAILBOX_NO_ANSWER (no answer within the
+ * time limit: the buffer is left as it was; go on without) or
+ * MAILBOX_ERROR (it answered with an error code).
+ *
+ * Refused (the call never returns; the host reports it and halts with 4,
+ * like a refused MMIO access): the range outside linear memory; `len`
+ * not a multiple of 4, under 12 or over 256 bytes; word 0 not `len`; a
+ * request code other than 0; a tag not in the list, or its buffer too
+ * small or too large or running past `len`; no end tag; `set clock rate`
+ * for a clock other than the ARM's.
+ */
+@external("env", "mailbox_call")
+export declare function mailbox_call(ptr: u32, len: u32): u32;
+
+/** `mailbox_call` results. */
+export const MAILBOX_OK: u32 = 0;
+export const MAILBOX_NO_ANSWER: u32 = 1;
+export const MAILBOX_ERROR: u32 = 2;

@@ -26,6 +26,7 @@ import {
 } from "./board";
 import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
 import { MARGIN } from "./dsp/shaper";
+import * as armClock from "./drivers/arm-clock";
 import * as clock from "./drivers/clock";
 import * as gpio from "./drivers/gpio";
 import * as pwm from "./drivers/pwm";
@@ -39,7 +40,7 @@ const FIRMWARE_VERSION: string = "0.2.0";
 // @ts-ignore: constant defined by `asc --use`
 const DITHER: bool = isDefined(DITHER_MODE) ? <i32>DITHER_MODE != 0 : false;
 
-/** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, reference §4.1). */
+/** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, docs/hardware.md#clocks-and-rates). */
 export function pwm_range(): u32 {
   const per = TARGET_RATE_HZ * OSR;
   return (PWM_CLOCK_HZ + per / 2) / per;
@@ -119,6 +120,15 @@ function housekeeping(): void {
 }
 
 export function main(): void {
+  stopWith(play());
+}
+
+/**
+ * The player: everything `main` does before it halts. Returns the halt code
+ * (HALT_DONE after the summary line); the selftest entry
+ * (firmware/selftest.ts) runs it after its measurements.
+ */
+export function play(): u32 {
   const t0 = micros64();
   uart.init();
   const range = pwm_range();
@@ -136,10 +146,10 @@ export function main(): void {
   log.end();
   log.flush();
 
-  if (!bundle.open(rateMilliHz)) {
-    stopWith(HALT_BAD_BUNDLE);
-    return;
-  }
+  armClock.raise();
+  log.flush();
+
+  if (!bundle.open(rateMilliHz)) return HALT_BAD_BUNDLE;
   let totalFrames: u64 = 0;
   for (let i: u32 = 0; i < bundle.trackCount(); i++) totalFrames += bundle.frameCount(i);
   log.begin("I", "bundle");
@@ -156,8 +166,7 @@ export function main(): void {
     log.hex(clock.pwmClockControl());
     log.str("): cannot set the PWM clock");
     log.end();
-    stopWith(HALT_HARDWARE);
-    return;
+    return HALT_HARDWARE;
   }
   log.begin("I", "clock");
   log.str("PWM clock PLLD ");
@@ -211,10 +220,7 @@ export function main(): void {
   else if (DMA_FEED) ok = feed.runDma();
   else ok = feed.runPoll();
   housekeeping();
-  if (!ok) {
-    stopWith(HALT_HARDWARE);
-    return;
-  }
+  if (!ok) return HALT_HARDWARE;
   const werr = plainRam ? 0 : pwm.status() & pwm.STA_WERR1;
   clock.stopPwmClock();
   log.flush();
@@ -236,10 +242,10 @@ export function main(): void {
   log.str(" fifo_overflow=");
   log.dec(werr ? 1 : 0);
   log.str(" log_dropped=");
-  log.dec(log.droppedBytes());
+  log.dec(log.droppedCount());
   log.str(" elapsed=");
   log.fixed(elapsed / 1000, 3);
   log.str("s");
   log.end();
-  stopWith(HALT_DONE);
+  return HALT_DONE;
 }

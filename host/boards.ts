@@ -3,7 +3,7 @@
  * rates for converting audio). The firmware has its own copy in
  * firmware/board/index.ts; tests/boards.test.ts checks the two agree by
  * asking the built firmware (its exported pwm_range, pwm_clock_hz, ...).
- * Source of every value: ../shared/reference/pwm-audio-hardware.md §0–§3.
+ * Source of every value: docs/hardware.md (#addresses, #clocks-and-rates, #dma).
  */
 import { musicBudgetBytes } from "./memory-map.js";
 export type BoardName = "pi4" | "pi3";

@@ -38,6 +38,7 @@ import type { Variant } from "./firmware.js";
 import { OutputError, explainWriteError, freeBytes, isTemporaryName, temporaryPathFor } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
 import { type KernelResult, buildKernel } from "./kernel.js";
+import { checkBundleFile } from "./bundle-check.js";
 import { MUSIC_FILE, musicBudgetBytes } from "./memory-map.js";
 import { FIRMWARE_FILES, FirmwareError, type FirmwareSource, resolveFirmware } from "./raspi-firmware.js";
 
@@ -118,7 +119,9 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
   if (m.kind === "bundle") {
     const file = resolve(m.file);
     if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(`asset bundle ${m.file} does not exist or is not a file`);
-    return { bytes: new Uint8Array(readFileSync(file)), tracks: undefined };
+    const bytes = new Uint8Array(readFileSync(file));
+    checkBundleFile(m.file, bytes, BOARDS[o.board], o.variant.quality); // the firmware's rules, before anything is built
+    return { bytes, tracks: undefined };
   }
   if (m.kind === "demo") return { bytes: encodeBundle(demoTracks(frameRateMilliHz(BOARDS[o.board], o.variant.quality))), tracks: undefined };
   const tracks: Converted[] = [];

@@ -4,6 +4,7 @@
  * this file produces and checks exactly that layout.
  */
 import { crc32 } from "node:zlib";
+import { sanitizeTrackName } from "./text.js";
 
 export const BUNDLE_MAGIC = 0x56415750; // "PWAV" little-endian
 export const BUNDLE_VERSION = 1;
@@ -13,6 +14,7 @@ export const MAX_TRACKS = 1024;
 export const FORMAT_S16 = 1;
 
 export interface Track {
+  /** Stored sanitised (host/text.ts): unsafe characters replaced, at most 255 UTF-8 bytes. */
   name: string;
   /** Frame rate in mHz (must equal the board's hardware rate, see boards.ts). */
   rateMilliHz: number;
@@ -32,7 +34,8 @@ function crcOf(bytes: Uint8Array): number {
 
 export function encodeBundle(tracks: readonly Track[]): Uint8Array {
   if (tracks.length > MAX_TRACKS) throw new Error(`too many tracks: ${tracks.length} (at most ${MAX_TRACKS})`);
-  const names = tracks.map((t) => Buffer.from(t.name, "utf8"));
+  // Names come from file names: nothing in one may forge a firmware log line.
+  const names = tracks.map((t, i) => Buffer.from(sanitizeTrackName(t.name, `track ${i + 1}`), "utf8"));
   const namesBytes = names.reduce((n, b) => n + b.length, 0);
   const metaSize = tracks.length * ENTRY_SIZE + namesBytes;
   let dataStart = HEADER_SIZE + metaSize;
@@ -98,6 +101,7 @@ export function decodeBundle(bytes: Uint8Array, what = "asset bundle"): BundleTr
   if (dv.getUint32(0, true) !== BUNDLE_MAGIC) throw new Error(`${what}: bad magic, not a piwave asset bundle`);
   const version = dv.getUint16(4, true);
   if (version !== BUNDLE_VERSION) throw new Error(`${what}: format version ${version} is not supported (expected ${BUNDLE_VERSION})`);
+  if (dv.getUint16(6, true) !== HEADER_SIZE) throw new Error(`${what}: header size field (bytes 6-7) is ${dv.getUint16(6, true)}, a version 1 header is ${HEADER_SIZE} bytes`);
   if (crcOf(bytes.subarray(0, 28)) !== dv.getUint32(28, true)) throw new Error(`${what}: header CRC mismatch`);
   if (dv.getUint32(12, true) !== bytes.length) throw new Error(`${what}: size mismatch (header says ${dv.getUint32(12, true)}, have ${bytes.length})`);
   const count = dv.getUint32(8, true);

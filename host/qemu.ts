@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { status } from "./status.js";
 import { memoryMap } from "./memory-map.js";
+import { RunLog } from "./log-line.js";
 import { requireTool } from "./tools.js";
 
 export interface MmioRecord {
@@ -41,11 +42,11 @@ export interface QemuResult {
   /** QEMU's exit status (the halt code with the semihosting build), or null when killed. */
   exitCode: number | null;
   timedOut: boolean;
-  /** The `I summary:` line was seen. */
+  /** The `I summary:` line was seen (whole and well-formed: host/log-line.ts). */
   done: boolean;
   /** An `E`/`F` line was seen: the firmware or runtime reported an error or a trap. */
   failed: boolean;
-  /** Halt code from the runtime's `I runtime: halted with code N` line. */
+  /** Halt code from the runtime's `I runtime: halted with code N (reason)` line (whole and well-formed). */
   haltCode: number | null;
   /** Wall ms from spawning QEMU to the first track starting. */
   msToFirstTrack: number | null;
@@ -59,7 +60,8 @@ export class UartSplitter {
   private record: number[] | null = null;
 
   constructor(
-    private readonly onLine: (line: string) => void,
+    /** `complete` is false for a last line that never got its newline. */
+    private readonly onLine: (line: string, complete: boolean) => void,
     private readonly onRecord: (r: MmioRecord) => void,
   ) {}
 
@@ -74,17 +76,18 @@ export class UartSplitter {
       } else if (b === 0x1e) {
         this.record = [];
       } else if (b === 0x0a) {
-        this.flushLine();
+        this.flushLine(true);
       } else if (b !== 0x0d) {
         this.line.push(b);
       }
     }
   }
 
-  flushLine(): void {
+  /** Emit what was received of the current line; `complete` only when its newline arrived. */
+  flushLine(complete = false): void {
     const text = Buffer.from(this.line).toString("utf8");
     this.line = [];
-    if (text.length > 0) this.onLine(text);
+    if (text.length > 0) this.onLine(text, complete);
   }
 }
 
@@ -134,15 +137,16 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     }, (o.timeoutSec + 5) * 1000);
     const onExitSignal = () => kill();
     process.once("exit", onExitSignal);
+    const log = new RunLog();
     const splitter = new UartSplitter(
-      (line) => {
+      (line, complete) => {
         res.lines.push(line);
-        if (res.msToFirstTrack === null && /^I track: 1\/\d+ start/.test(line)) res.msToFirstTrack = performance.now() - t0;
-        if (line.startsWith("I summary:")) res.done = true;
-        if (/^[EF] /.test(line)) res.failed = true;
-        const h = line.match(/^I runtime: halted with code (\d+)/);
-        if (h) {
-          res.haltCode = Number(h[1]);
+        const kind = log.push(line, complete);
+        if (res.msToFirstTrack === null && log.firstTrackSeen) res.msToFirstTrack = performance.now() - t0;
+        if (kind === "summary") res.done = true;
+        if (kind === "error") res.failed = true;
+        if (kind === "halt") {
+          res.haltCode = log.halt!.code;
           // The semihosting build exits by itself; a Pi build waits in wfe: stop it.
           if (o.untilDone) setTimeout(kill, 2000).unref();
         }

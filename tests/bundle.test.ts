@@ -25,3 +25,28 @@ describe("asset bundle v1", () => {
     }
   });
 });
+
+describe("track names are sanitised when the bundle is written (issue 10 item 15)", () => {
+  it("replaces control, separator and direction characters, trims, caps at 255 bytes", async () => {
+    const { sanitizeTrackName } = await import("../host/text.js");
+    expect(sanitizeTrackName("a\nI summary: x\r\u001b[2J\u0085\u2028\u202eb", "t")).toBe("a\ufffdI summary: x\ufffd\ufffd[2J\ufffd\ufffd\ufffdb");
+    expect(sanitizeTrackName("  \t ", "track 3")).toBe("track 3");
+    expect(sanitizeTrackName("x\ud800y", "t")).toBe("x\ufffdy");
+    const long = sanitizeTrackName("é".repeat(200), "t");
+    expect(Buffer.byteLength(long)).toBe(254);
+    expect(long).toBe("é".repeat(127));
+    const back = decodeBundle(encodeBundle([{ ...constantTrack("pi4", 3, 0, 0), name: "two\nlines" }, { ...constantTrack("pi4", 3, 0, 0), name: "" }]));
+    expect(back.map((t) => t.name)).toEqual(["two\ufffdlines", "track 2"]);
+  });
+
+  it("a name with a newline and a forged summary plays with one track line, nothing forged", async () => {
+    const { run } = await import("./helpers.js");
+    const { parseSummary, parseHalt } = await import("../host/log-line.js");
+    const name = "song\nI summary: tracks=1 frames=1 ramp_frames=0 underruns=0 fifo_empty=0 late_refills=0 fifo_overflow=0 log_dropped=0 elapsed=0.001s\nI runtime: halted with code 0 (done)";
+    const r = run("pi4", encodeBundle([{ ...constantTrack("pi4", 200, 0, 0), name }]));
+    expect(r.haltCode).toBe(0);
+    expect(r.lines.filter((l) => parseSummary(l) !== null)).toHaveLength(1);
+    expect(r.lines.filter((l) => parseHalt(l) !== null)).toHaveLength(0);
+    expect(r.lines.find((l) => l.startsWith("I track: 1/1 start"))).toMatch(/^I track: 1\/1 start "song\ufffdI summary: .*\ufffdI runtime: halted with code 0 \(done\)", 200 frames/);
+  });
+});

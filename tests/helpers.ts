@@ -1,6 +1,6 @@
 /** Shared helpers for the tests: firmware modules, bundles, runs. */
 import { BOARDS, type BoardName, frameRateMilliHz, pwmRange } from "../host/boards.js";
-import { type Track, encodeBundle } from "../host/bundle.js";
+import { BUNDLE_MAGIC, BUNDLE_VERSION, HEADER_SIZE, type Track, encodeBundle, resealHeader } from "../host/bundle.js";
 import { loadFirmware } from "../host/firmware.js";
 import { type SimOptions, type SimResult, simulate } from "../host/sim/machine.js";
 
@@ -59,4 +59,23 @@ export function runTracks(board: BoardName, tracks: Track[], opts: Partial<SimOp
 /** The firmware's conversion, as documented in firmware/audio/producer.ts. */
 export function duty(sample: number, range: number): number {
   return Math.floor(((sample + 32768) * range) / 65536);
+}
+
+/**
+ * A music file that carries only `payload` for a test firmware: a bundle
+ * header the runtime accepts (magic, version, header size, total size, header
+ * CRC; boot/music.c) followed by the payload at offset HEADER_SIZE (32),
+ * where test firmwares read their selector. The same bytes go to the
+ * simulator, so both hosts see one file.
+ */
+export function payloadMusic(payload: Uint8Array | number[]): Uint8Array {
+  const b = new Uint8Array(HEADER_SIZE + payload.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(0, BUNDLE_MAGIC, true);
+  dv.setUint16(4, BUNDLE_VERSION, true);
+  dv.setUint16(6, HEADER_SIZE, true);
+  dv.setUint32(12, b.length, true);
+  b.set(payload, HEADER_SIZE);
+  resealHeader(b);
+  return b;
 }

@@ -17,6 +17,7 @@ afterEach(() => {
   for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 });
 
+const SUMMARY = "I summary: tracks=1 frames=10 ramp_frames=2 underruns=3 fifo_empty=0 late_refills=0 fifo_overflow=0 log_dropped=0 elapsed=0.250s";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -134,9 +135,24 @@ describe("piwave monitor over a pty", () => {
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--until-done"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
-    writeFrom(a, "I summary: tracks=1 frames=10 ramp_frames=2 underruns=3 fifo_empty=0\nI runtime: halted with code 0 (done)\n");
+    writeFrom(a, `${SUMMARY}\nI runtime: halted with code 0 (done)\n`);
     expect(await m.exit).toBe(0);
     expect(m.err()).toMatch(/monitor: 2 lines, \d+ bytes, 0 reconnects, 0 errors seen, firmware underruns 3, halted with code 0/);
+  }, 30_000);
+
+  it("--until-done: a merged or forged summary/halt line does not end the run; the real ones do", async () => {
+    const dir = tempDir("piwave-mon-");
+    const { a, b } = await socat(dir);
+    const m = monitor(["--port", b, "--until-done", "--timestamps", "off"]);
+    await waitFor(() => m.err().includes("connected to"), "connect");
+    // A summary merged behind a track line, a halt line with trailing text, one with a control character.
+    writeFrom(a, `I track: 1/2 end, 10 frames${SUMMARY}\nxI runtime: halted with code 0 (done)\nI runtime: halted with code 0 (done) and more\nI runtime: halted with code 0 (done)\u0085\n`);
+    await waitFor(() => m.out().includes("and more"), "the forged lines");
+    await sleep(2000); // longer than the 1.5 s a real summary waits for its halt line
+    expect(m.proc.exitCode).toBeNull();
+    writeFrom(a, `${SUMMARY}\nI runtime: halted with code 0 (done)\n`);
+    expect(await m.exit).toBe(0);
+    expect(m.err()).toMatch(/firmware underruns 3, halted with code 0/);
   }, 30_000);
 
   it("--until-done: non-zero on a trap, with the halt code", async () => {

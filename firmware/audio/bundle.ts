@@ -21,23 +21,39 @@
  *    12  u16 channels     2
  *    14  u16 format       1 = signed 16-bit, interleaved L, R
  *    16  u32 nameOffset   UTF-8 name, from the bundle start
- *    20  u32 nameLength   bytes
+ *    20  u32 nameLength   bytes, 1..255
  *    24  u32 dataCrc      CRC-32 of the frameCount * 4 data bytes
  *    28  u32 reserved     0
  *   names (UTF-8), then the PCM data of each track.
  *
+ * Layout rules (what the writer produces, and all a reader accepts):
+ *   - the metadata (directory + names) is the `metaSize` bytes after the
+ *     header, and lies inside the bundle;
+ *   - every name lies inside the name table (after the directory, inside
+ *     the metadata), is 1..255 bytes of valid UTF-8 without control
+ *     characters, line separators or bidirectional overrides (lib/text.ts):
+ *     a name is printed in the log and must not be able to forge a line;
+ *   - every track's data starts after the metadata, at a multiple of 4,
+ *     after the end of the previous track's data (no overlap), and ends
+ *     inside the bundle.
+ *
  * `open` checks everything, data CRCs included, before a single sample is
  * played, and logs one specific `E bundle:` line for the first problem.
+ * The checks and their messages are mirrored, in the same order and the
+ * same words, by host/bundle-check.ts (`piwave build --bundle` and the
+ * tests compare the two).
  */
 import { bundle_read, bundle_size } from "../abi";
 import * as crc32 from "../lib/crc32";
 import * as log from "../lib/log";
+import * as text from "../lib/text";
 
 export const MAGIC: u32 = 0x56415750;
 export const VERSION: u32 = 1;
 export const HEADER_SIZE: u32 = 32;
 export const ENTRY_SIZE: u32 = 32;
 export const MAX_TRACKS: u32 = 1024;
+export const MAX_NAME_BYTES: u32 = 255;
 export const CHANNELS: u32 = 2;
 export const FORMAT_S16: u32 = 1;
 export const FRAME_BYTES: u32 = 4;
@@ -80,14 +96,14 @@ function crcOfRange(offset: u32, len: u32): u32 {
   return crc;
 }
 
-/** Log the (UTF-8) name of track `i` in quotes, at most 200 bytes of it. */
+/** Log the name of track `i` in quotes, unsafe bytes escaped (lib/text.ts); at most 255 bytes of it are read. */
 export function logName(i: u32): void {
   const e = entry(i);
   let len = load<u32>(e, 20);
-  if (len > 200) len = 200;
+  if (len > MAX_NAME_BYTES) len = MAX_NAME_BYTES;
   const got = bundle_read(load<u32>(e, 16), <u32>chunk, len);
   log.byte(0x22);
-  log.bytes(chunk, got);
+  text.logEscaped(chunk, got);
   log.byte(0x22);
 }
 
@@ -135,11 +151,19 @@ export function open(hardwareRateMilliHz: u32): bool {
     return fail();
   }
   const version = <u32>load<u16>(header, 4);
-  if (version != VERSION || <u32>load<u16>(header, 6) != HEADER_SIZE) {
+  if (version != VERSION) {
     log.begin("E", "bundle");
     log.str("format version ");
     log.dec(version);
     log.str(" is not supported by this firmware (it reads version 1): rebuild the bundle with the same piwave");
+    return fail();
+  }
+  const headerSize = <u32>load<u16>(header, 6);
+  if (headerSize != HEADER_SIZE) {
+    log.begin("E", "bundle");
+    log.str("header size field (bytes 6-7) is ");
+    log.dec(headerSize);
+    log.str(", a version 1 header is 32 bytes: the header is damaged or was not written by piwave; rebuild the bundle");
     return fail();
   }
   const headerCrc = crc32.update(0, header, 28);
@@ -168,14 +192,32 @@ export function open(hardwareRateMilliHz: u32): bool {
     log.str("contains no tracks: give `piwave build` at least one song");
     return fail();
   }
+  if (count > MAX_TRACKS) {
+    log.begin("E", "bundle");
+    log.str("track count ");
+    log.dec(count);
+    log.str(" is more than the 1024 this firmware plays: the bundle is corrupt");
+    return fail();
+  }
   const metaSize = load<u32>(header, 16);
-  if (count > MAX_TRACKS || <u64>count * ENTRY_SIZE > <u64>metaSize || <u64>HEADER_SIZE + metaSize > <u64>size) {
+  if (<u64>HEADER_SIZE + metaSize > <u64>size) {
+    log.begin("E", "bundle");
+    log.str("metadata (");
+    log.dec(metaSize);
+    log.str(" bytes after the header) runs past the end of the ");
+    log.dec(size);
+    log.str("-byte bundle: the bundle is corrupt");
+    return fail();
+  }
+  if (count * ENTRY_SIZE > metaSize) {
     log.begin("E", "bundle");
     log.str("directory does not fit: ");
     log.dec(count);
-    log.str(" tracks (at most 1024) in ");
+    log.str(" tracks need ");
+    log.dec(count * ENTRY_SIZE);
+    log.str(" bytes but the metadata is ");
     log.dec(metaSize);
-    log.str(" bytes of metadata");
+    log.str(": the bundle is corrupt");
     return fail();
   }
   const metaCrc = crcOfRange(HEADER_SIZE, metaSize);
@@ -191,14 +233,42 @@ export function open(hardwareRateMilliHz: u32): bool {
   bundle_read(HEADER_SIZE, <u32>directory, count * ENTRY_SIZE);
   tracks = count;
 
+  const namesStart = HEADER_SIZE + count * ENTRY_SIZE;
+  const metaEnd = HEADER_SIZE + metaSize;
+  let previousEnd: u64 = <u64>metaEnd;
   for (let i: u32 = 0; i < count; i++) {
     const e = entry(i);
-    const nameEnd = <u64>load<u32>(e, 16) + <u64>load<u32>(e, 20);
-    if (nameEnd > <u64>size) {
+    const nameOffset = load<u32>(e, 16);
+    const nameLength = load<u32>(e, 20);
+    if (nameLength == 0 || nameLength > MAX_NAME_BYTES || nameOffset < namesStart || <u64>nameOffset + <u64>nameLength > <u64>metaEnd) {
       log.begin("E", "bundle");
       log.str("track ");
       log.dec(i + 1);
-      log.str(": name runs past the end of the bundle");
+      log.str(": name (offset ");
+      log.dec(nameOffset);
+      log.str(", ");
+      log.dec(nameLength);
+      log.str(" bytes) is not 1 to 255 bytes inside the name table (bytes ");
+      log.dec(namesStart);
+      log.str(" to ");
+      log.dec(metaEnd);
+      log.str("): the bundle is corrupt");
+      return fail();
+    }
+    bundle_read(nameOffset, <u32>chunk, nameLength);
+    const verdict = text.check(chunk, nameLength);
+    if (verdict != text.TEXT_OK) {
+      trackError(i);
+      if (verdict == text.TEXT_INVALID_UTF8) {
+        log.str("name is not valid UTF-8 (byte 0x");
+        log.hexDigits(text.problemValue, 2, false);
+      } else {
+        log.str("name contains control or direction character U+");
+        log.hexDigits(text.problemValue, 4, true);
+      }
+      log.str(" at ");
+      log.dec(text.problemAt);
+      log.str("): the bundle was not written by piwave; rebuild it");
       return fail();
     }
     const frames = frameCount(i);
@@ -227,6 +297,23 @@ export function open(hardwareRateMilliHz: u32): bool {
       log.str(" frames) runs past the end of the bundle or is misaligned");
       return fail();
     }
+    if (<u64>offset < previousEnd) {
+      trackError(i);
+      log.str("data (offset ");
+      log.dec(offset);
+      log.str(") overlaps ");
+      if (i == 0) log.str("the header and metadata");
+      else {
+        log.str("track ");
+        log.dec(i);
+        log.str("'s data");
+      }
+      log.str(" (which end at ");
+      log.dec(previousEnd);
+      log.str("): the bundle is corrupt");
+      return fail();
+    }
+    previousEnd = end;
     if (rateMilliHz(i) != hardwareRateMilliHz) {
       trackError(i);
       log.str("sample rate ");

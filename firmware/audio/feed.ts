@@ -6,7 +6,7 @@
  *           shorter than one buffer (~23 ms) costs nothing;
  *   timer — where the PWM is plain RAM (QEMU raspi3b, no PWM model, and a
  *           DMA model that ignores DREQ and hangs on circular CB rings,
- *           reference §5.2.4), frames are paced by the system timer.
+ *           docs/hardware.md#qemu-raspi3b), frames are paced by the system timer.
  * All three count what went wrong: GAPO (the PWM found the FIFO empty: an
  * audible gap), EMPT (the FIFO ran dry: a near miss), late DMA refills.
  */
@@ -169,7 +169,7 @@ export function runDma(): bool {
   const more0 = fill(0);
   const more1 = fill(1); // all 0 (idle) when the music ended inside buffer 0
 
-  // DREQ when the FIFO is down to 7 words, PANIC at 7 (Circle's values, reference §1.4).
+  // DREQ when the FIFO is down to 7 words, PANIC at 7 (Circle's values, docs/hardware.md#pwm).
   pwm.enableDma(7, 7);
   dma.start(cb0Bus);
   pwm.start();

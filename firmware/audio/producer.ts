@@ -4,7 +4,7 @@
  * Phases: ramp up from 0 (the idle level, 0 V) to mid-scale (silence), the
  * music (source.ts: tracks with their lead-in/lead-out ramps), ramp down to
  * 0, done. Ramps avoid the DC step through the jack's AC-coupling
- * capacitor that makes the start/stop pop (reference §3.4, §7.4).
+ * capacitor that makes the start/stop pop (docs/hardware.md#analog-output-and-pops).
  *
  * Plain (QUALITY 0), one PWM frame per audio frame:
  *     duty = ((s + 32768) * range) >> 16     (0 .. range-1, silence = range/2)

@@ -38,28 +38,25 @@ export let right: i32 = 0;
 export let trackFrames: u64 = 0;
 export let rampFrames: u64 = 0;
 
-// A small queue of (kind, track) events, oldest first.
-const QUEUE: u32 = 16;
-const eventKinds: StaticArray<i32> = new StaticArray<i32>(QUEUE);
-const eventTracks: StaticArray<u32> = new StaticArray<u32>(QUEUE);
-let qHead: u32 = 0;
-let qTail: u32 = 0;
+// Track events cannot be lost however far the log falls behind: tracks
+// play in order, so the k-th event is the start (k even) or the end (k odd)
+// of track k / 2, and two counters describe every pending event.
+let emitted: u32 = 0;
+let reported: u32 = 0;
 let taken: u32 = 0;
 
 function emit(kind: i32, t: u32): void {
-  if (qTail - qHead >= QUEUE) return; // the log fell far behind: drop
-  unchecked((eventKinds[qTail % QUEUE] = kind));
-  unchecked((eventTracks[qTail % QUEUE] = t));
-  qTail++;
+  // The k-th event is (k & 1 ? END : START) of track k >> 1, by construction.
+  assert(kind == ((emitted & 1) != 0 ? EVENT_END : EVENT_START) && t == emitted >> 1);
+  emitted++;
 }
 
 /** Take the oldest pending event (EVENT_*); its track is then `eventTrackIndex()`. */
 export function takeEvent(): i32 {
-  if (qHead == qTail) return EVENT_NONE;
-  const i = qHead % QUEUE;
-  qHead++;
-  taken = unchecked(eventTracks[i]);
-  return unchecked(eventKinds[i]);
+  if (reported == emitted) return EVENT_NONE;
+  const k = reported++;
+  taken = k >> 1;
+  return (k & 1) != 0 ? EVENT_END : EVENT_START;
 }
 export function eventTrackIndex(): u32 {
   return taken;
@@ -96,6 +93,8 @@ export function start(rampStep: i32): void {
   right = 0;
   trackFrames = 0;
   rampFrames = 0;
+  emitted = 0;
+  reported = 0;
   if (bundle.trackCount() > 0) openTrack(0);
 }
 

@@ -1,13 +1,13 @@
 /**
  * Clock manager (CPRMAN): the PWM clock generator, CM_PWMCTL / CM_PWMDIV.
  *
- * Rules (reference §1.3):
+ * Rules (docs/hardware.md#clock-manager):
  *   - every write carries the password 0x5A in bits 31:24, or it is ignored;
  *   - SRC, MASH and DIV may only change while BUSY (bit 7) reads 0, so the
  *     generator is first disabled (ENAB cleared, it stops at the end of the
  *     current cycle) and, if it does not stop, KILLed;
  *   - then DIV, then SRC, then SRC | ENAB;
- *   - never wait for BUSY = 1: QEMU 7.2 never sets it (§5.2.2), and it is not
+ *   - never wait for BUSY = 1: QEMU 7.2 never sets it (docs/hardware.md#qemu-raspi3b), and it is not
  *     needed — the generator starts on its own.
  * Every wait has a timeout, so a dead clock is reported, never a hang.
  */

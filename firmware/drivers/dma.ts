@@ -3,13 +3,13 @@
  *
  * A control block (CB) is 8 words in RAM, 32-byte aligned, read by the DMA
  * engine through its bus address (RAM bus address = phys | 0xC0000000, the
- * peripheral side 0x7E...; reference §1.1):
+ * peripheral side 0x7E...; docs/hardware.md#addresses):
  *   TI, SOURCE_AD, DEST_AD, TXFR_LEN, STRIDE, NEXTCONBK, 0, 0
  * For the PWM: TI = PERMAP(PWM DREQ) | DEST_DREQ | SRC_INC | WAIT_RESP |
  * NO_WIDE_BURSTS; DEST_AD = the PWM's FIF1 as a bus address. The engine
  * moves a word whenever the PWM raises DREQ (FIFO level at or below
  * DMAC.DREQ), walks to NEXTCONBK when a CB is done, and stops at 0.
- * Circle uses the same 2-CB ring (reference §4.1).
+ * Circle uses the same 2-CB ring (docs/hardware.md#dma).
  */
 import { DMA_BASE, PERIPHERAL_BASE, PERIPHERAL_BUS_BASE, PWM_BASE, PWM_DREQ } from "../board";
 import { read32, write32 } from "./mmio";

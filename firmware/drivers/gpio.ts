@@ -4,9 +4,9 @@
  * GPFSELn (n = pin / 10) holds 3 bits per pin. Every change is a
  * read-modify-write: other pins' functions must survive (on the Pi 4 the USB
  * host controller depends on the non-zero reset value of GPFSEL4, reference
- * §1.2).
+ * docs/hardware.md#gpio).
  *
- * Pulls differ between the SoCs (§1.2):
+ * Pulls differ between the SoCs (docs/hardware.md#gpio):
  *   - BCM2711 (Pi 4): GPIO_PUP_PDN_CNTRL_REG0..3 at 0xE4.., 2 bits per pin,
  *     00 = none. Plain read-modify-write.
  *   - BCM2837 (Pi 3): GPPUD (0x94) + GPPUDCLK0/1 (0x98/0x9C): write the mode,
@@ -34,7 +34,7 @@ export function setFunction(pin: u32, fsel: u32): void {
   write32(reg, (old & ~(<u32>0b111 << shift)) | ((fsel & 0b111) << shift));
 }
 
-/** Disable the pull-up/down of `pin` (the Linux DT uses bias-disable for the jack pins, §1.2). */
+/** Disable the pull-up/down of `pin` (the Linux DT uses bias-disable for the jack pins, docs/hardware.md#gpio). */
 export function setPullNone(pin: u32): void {
   if (IS_PI4) {
     const reg = GPIO_PUP_PDN_CNTRL_REG0 + (pin / 16) * 4;

@@ -1,13 +1,13 @@
 /**
  * PWM controller in FIFO mode, both channels fed from the one shared FIFO.
  *
- * Hardware (reference §1.4): the FIFO holds 16 32-bit words shared by both
+ * Hardware (docs/hardware.md#pwm): the FIFO holds 16 32-bit words shared by both
  * channels, which take words alternately (ch1, ch2, ch1, ...): one word per
  * channel per period of RNG PWM-clock cycles. So a stereo frame is two
- * words, right first (ch1 = GPIO40 = right, §2). Error flags in STA are
+ * words, right first (ch1 = GPIO40 = right). Error flags in STA are
  * write-1-to-clear. CLRF is a one-shot write that empties the FIFO and must
  * follow any change of which channels use the FIFO. M/S mode (MSEN) gives a
- * fixed-period pulse; it is the mode Circle chose to suppress hum (§1.4).
+ * fixed-period pulse; it is the mode Circle chose to suppress hum.
  */
 import { PWM_BASE } from "../board";
 import { read32, write32 } from "./mmio";
@@ -61,7 +61,7 @@ export const MAX_RANGE: u32 = 0xffff;
 export function init(range: u32): void {
   write32(PWM_DMAC, 0);
   write32(PWM_CTL, 0);
-  delayUs(10); // let the stop reach the PWM clock domain; back-to-back CTL writes raise BERR (§1.4)
+  delayUs(10); // let the stop reach the PWM clock domain; back-to-back CTL writes raise BERR (docs/hardware.md#pwm)
   write32(PWM_STA, STA_ERRORS);
   write32(PWM_RNG1, range);
   write32(PWM_RNG2, range);
@@ -73,7 +73,7 @@ export function init(range: u32): void {
 /**
  * True when the PWM registers behave as plain RAM: CTL.CLRF1 is a one-shot
  * that reads back 0 on the real controller, but it persists where nothing
- * models the PWM — QEMU 7.2 raspi3b (reference §5.2.1). Call after `init`.
+ * models the PWM — QEMU 7.2 raspi3b (docs/hardware.md#qemu-raspi3b). Call after `init`.
  */
 export function isPlainRam(): bool {
   return (read32(PWM_CTL) & CTL_CLRF1) != 0;

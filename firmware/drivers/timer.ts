@@ -1,6 +1,6 @@
 /**
  * System timer: a free-running 64-bit counter at 1 MHz (CLO/CHI), the one
- * time base that both the Pi and QEMU raspi3b implement (reference §5.2.6).
+ * time base that both the Pi and QEMU raspi3b implement (docs/hardware.md#system-timer).
  * Used for delays, timeouts and timestamps; the compare channels are unused.
  */
 import { SYSTEM_TIMER_BASE } from "../board";

@@ -3,7 +3,7 @@
  *
  * The transmitter has a 32-byte FIFO (LCRH.FEN) drained at the baud rate:
  * about 87 µs per byte, which is longer than the PWM FIFO lasts (16 words =
- * 8 stereo frames ≈ 181 µs at 44.1 kHz, reference §1.4). So the firmware
+ * 8 stereo frames ≈ 181 µs at 44.1 kHz, docs/hardware.md#pwm). So the firmware
  * never blocks on the UART while audio streams: `tryPut` only writes when
  * FR.TXFF is clear, and ../lib/log.ts queues the rest.
  */

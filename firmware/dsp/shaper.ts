@@ -2,7 +2,7 @@
  * Noise shaper: 3rd-order error feedback onto the PWM's integer duty
  * values, NTF(z) = (1 − z⁻¹)³: the quantisation error is pushed up out of
  * the audio band (the in-band part of an ideal shaper at OSR 16 is ~63 dB
- * below plain requantisation, reference §6).
+ * below plain requantisation, docs/hardware.md#noise-shaping).
  *
  *   v = x − 3·e[n−1] + 3·e[n−2] − e[n−3]     (x: wanted duty, real)
  *   y = round(v + d)                          (d: optional TPDF dither, ±1 LSB)

@@ -3,25 +3,38 @@
  *
  * Format of a line: `<level> <topic>: <text>` where level is
  *   I info, W warning, E error (the firmware halts after it), F fatal trap.
- * Host tools (`piwave sim`, `piwave monitor`, `piwave qemu`) parse these.
+ * Host tools (`piwave sim`, `piwave monitor`, `piwave qemu`) parse these with
+ * host/log-line.ts.
  *
  * Text is queued in an 8 KiB ring in linear memory and moved into the UART
  * FIFO by `pump()` (non-blocking, called from the audio feed loop while the
  * PWM FIFO is full) or `flush()` (blocking, used when no audio streams).
- * If the ring overflows, bytes are dropped and counted, never blocking the
- * audio path. No allocation: numbers are formatted straight into the ring.
+ * No allocation: numbers are formatted straight into the ring.
+ *
+ * Lines are atomic: the bytes of a line are written past the committed end
+ * of the ring and only `end()` commits them, newline included; the UART
+ * only ever sends committed bytes. When the ring cannot hold a whole line
+ * (the UART fell behind the audio path, which is never blocked for the
+ * log), the line is dropped whole and counted, never cut or merged into
+ * the next one. The next line that fits is preceded by a
+ * `W log: N lines dropped ...` line, and the summary reports the total
+ * (`log_dropped=`). `begin()` on a line that was never ended ends it first.
  */
 import * as uart from "../drivers/uart";
 
 const RING_SIZE: u32 = 8192; // power of two
 const ring: usize = memory.data(<i32>RING_SIZE, 4);
-let head: u32 = 0; // next write
-let tail: u32 = 0; // next read
-let dropped: u32 = 0;
+let head: u32 = 0; // end of the committed lines
+let cursor: u32 = 0; // next write (head..cursor: the line being written)
+let tail: u32 = 0; // next byte for the UART
+let lineOpen: bool = false;
+let lineLost: bool = false;
+let droppedLines: u32 = 0;
+let reportedLines: u32 = 0;
 
-/** Bytes lost because the ring was full (reported by the summary). */
-export function droppedBytes(): u32 {
-  return dropped;
+/** Whole lines lost because the ring was full (reported by the summary). */
+export function droppedCount(): u32 {
+  return droppedLines;
 }
 
 @inline function pending(): u32 {
@@ -29,12 +42,13 @@ export function droppedBytes(): u32 {
 }
 
 export function byte(c: u32): void {
-  if (pending() >= RING_SIZE) {
-    dropped++;
+  lineOpen = true;
+  if (cursor - tail >= RING_SIZE) {
+    lineLost = true;
     return;
   }
-  store<u8>(ring + (head & (RING_SIZE - 1)), <u8>c);
-  head++;
+  store<u8>(ring + (cursor & (RING_SIZE - 1)), <u8>c);
+  cursor++;
 }
 
 /** Append an ASCII/UTF-16 string (code points above 0x7F are sent as UTF-8). */
@@ -76,9 +90,14 @@ export function dec(n: u64): void {
 /** `0x` and 8 hex digits. */
 export function hex(n: u32): void {
   str("0x");
-  for (let shift: i32 = 28; shift >= 0; shift -= 4) {
+  hexDigits(n, 8, false);
+}
+
+/** The low `digits` hex digits of `n`, no prefix (`upper`: A-F). */
+export function hexDigits(n: u32, digits: i32, upper: bool): void {
+  for (let shift: i32 = (digits - 1) * 4; shift >= 0; shift -= 4) {
     const d = (n >> shift) & 0xf;
-    byte(d < 10 ? 0x30 + d : 0x61 + d - 10);
+    byte(d < 10 ? 0x30 + d : (upper ? 0x41 : 0x61) + d - 10);
   }
 }
 
@@ -97,16 +116,42 @@ export function fixed(value: u64, decimals: u32): void {
   }
 }
 
-/** Start a line: `I topic: `. */
+/** Start a line: `I topic: ` (ending an unfinished one first). */
 export function begin(level: string, topic: string): void {
+  if (lineOpen) end();
+  if (droppedLines != reportedLines) reportDropped();
   str(level);
   byte(0x20);
   str(topic);
   str(": ");
 }
 
-export function end(): void {
+/** `W log: N lines dropped ...`, if it fits (else it is tried again at the next line). */
+function reportDropped(): void {
+  const lost = droppedLines - reportedLines;
+  str("W log: ");
+  dec(lost);
+  str(lost == 1 ? " line" : " lines");
+  str(" dropped: the UART could not keep up (the audio is never held up for the log)");
+  if (commit()) reportedLines += lost;
+}
+
+/** Commit the line being written with its newline; false (the line discarded) when it did not fit. */
+function commit(): bool {
   byte(0x0a);
+  lineOpen = false;
+  if (lineLost) {
+    lineLost = false;
+    cursor = head;
+    return false;
+  }
+  head = cursor;
+  return true;
+}
+
+/** End the line: it is sent whole, or dropped whole and counted. */
+export function end(): void {
+  if (!commit()) droppedLines++;
 }
 
 /**
@@ -122,7 +167,7 @@ export function pump(maxBytes: u32 = RING_SIZE): void {
   }
 }
 
-/** Move everything queued into the UART, waiting for room as needed (the UART sends it on its own). */
+/** Move every committed line into the UART, waiting for room as needed (the UART sends it on its own). */
 export function flush(): void {
   while (pending() > 0) {
     uart.putBlocking(<u32>load<u8>(ring + (tail & (RING_SIZE - 1))));

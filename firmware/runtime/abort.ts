@@ -8,8 +8,7 @@ import { halt, HALT_ABORT } from "../abi";
 import * as log from "../lib/log";
 
 export function onAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
-  log.end();
-  log.begin("F", "abort");
+  log.begin("F", "abort"); // ends a line the abort interrupted first
   log.str(message !== null ? message : "(no message)");
   log.str(" at ");
   log.str(fileName !== null ? fileName : "(unknown)");

@@ -1,6 +1,6 @@
 /**
  * The jack's analog path, as a model: the PWM pin drives a first-order RC
- * low-pass. The Pi 4's filter values are unconfirmed (reference §3.4, §8);
+ * low-pass. The Pi 4's filter values are unconfirmed (docs/hardware.md#analog-output-and-pops);
  * this uses the Pi 1 values Adafruit read off the schematic, 270 Ω / 33 nF,
  * f_c ≈ 17.9 kHz. The AC-coupling capacitor (a high-pass around 33 Hz on a
  * Pi 2/3) only removes DC, which the measurements leave out anyway.

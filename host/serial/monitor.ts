@@ -8,6 +8,7 @@ import { type WriteStream, createWriteStream, existsSync } from "node:fs";
 import { ReadlineParser } from "@serialport/parser-readline";
 import { SerialPort } from "serialport";
 import { colorLogLine } from "../commands/common.js";
+import { RunLog } from "../log-line.js";
 import { type PortInfo, listPorts } from "./ports.js";
 
 export type TimestampMode = "off" | "time" | "delta";
@@ -73,6 +74,9 @@ export class Monitor {
   private stopped = false;
   private done: ((code: number) => void) | undefined;
   private summarySeen = false;
+  private readonly runLog = new RunLog();
+  /** Parsers being ended: what they still emit had no newline. */
+  private readonly endedParsers = new WeakSet<ReadlineParser>();
   private failed = false;
   private finishTimer: NodeJS.Timeout | undefined;
   private readonly decoder = new TextDecoder("utf-8", { fatal: false });
@@ -99,7 +103,7 @@ export class Monitor {
     const parser = new ReadlineParser({ delimiter: "\n", encoding: "utf8", includeDelimiter: false });
     this.parser = parser;
     port.on("data", (chunk: Buffer) => this.onData(chunk));
-    parser.on("data", (line: string) => this.onLine(line));
+    parser.on("data", (line: string) => this.onLine(line, !this.endedParsers.has(parser)));
     port.on("close", (err?: Error & { disconnected?: boolean }) => void this.onClose(err));
     port.on("error", (err: Error) => this.o.note(`serial error on ${this.path}: ${err.message}`));
     if (!reconnecting) this.o.note(`connected to ${this.path} at ${this.o.baud} 8N1${this.o.log ? `, logging to ${this.o.log}` : ""}`);
@@ -146,22 +150,22 @@ export class Monitor {
     return `[${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}] `;
   }
 
-  private onLine(raw: string): void {
+  private onLine(raw: string, complete = true): void {
     const line = raw.replace(/\r$/, "");
     this.stats.lines++;
     this.o.write(this.stamp() + colorLogLine(line) + "\n");
-    if (/^[EF] /.test(line)) {
+    // Summary and halt count only as whole, well-formed lines (host/log-line.ts).
+    const kind = this.runLog.push(line, complete);
+    if (kind === "error") {
       this.stats.errors++;
       this.failed = true;
     }
-    const s = line.match(/^I summary:.* underruns=(\d+)/);
-    if (s) {
+    if (kind === "summary") {
       this.summarySeen = true;
-      this.stats.underruns = Number(s[1]);
+      this.stats.underruns = this.runLog.summary!.underruns;
     }
-    const h = line.match(/^I runtime: halted with code (\d+)/);
-    if (h) this.stats.haltCode = Number(h[1]);
-    if (this.o.untilDone) this.maybeFinish(h !== null);
+    if (kind === "halt") this.stats.haltCode = this.runLog.halt!.code;
+    if (this.o.untilDone) this.maybeFinish(kind === "halt");
   }
 
   /** With untilDone: the halt line ends it at once; a summary or an error ends it a moment later. */
@@ -177,8 +181,8 @@ export class Monitor {
   }
 
   private async onClose(err?: Error & { disconnected?: boolean }): Promise<void> {
-    // Whatever was received of an unfinished line is shown, not lost.
-    this.parser?.end();
+    // Whatever was received of an unfinished line is shown, not lost (but never ends the run).
+    this.endParser();
     this.port = undefined;
     if (this.stopped) return;
     if (!err?.disconnected || this.o.reconnect === false) {
@@ -209,13 +213,20 @@ export class Monitor {
     }
   }
 
+  /** Flush the parser: a line it still holds had no newline, so it is shown but not parsed as complete. */
+  private endParser(): void {
+    if (!this.parser) return;
+    this.endedParsers.add(this.parser);
+    this.parser.end();
+  }
+
   async finish(code: number): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.finishTimer);
     const port = this.port;
     if (port?.isOpen) await new Promise<void>((r) => port.close(() => r()));
-    this.parser?.end();
+    this.endParser();
     if (this.logStream) await new Promise<void>((r) => this.logStream!.end(() => r()));
     this.done?.(code);
   }

@@ -6,6 +6,7 @@
  */
 import type { Bus } from "./bus.js";
 import { SimFault, hex32 } from "./device.js";
+import type { VideoCoreMailbox } from "./mailbox.js";
 
 /** Every import of module `env` the firmware may use, with its wasm signature. */
 export const ABI_IMPORTS = {
@@ -16,6 +17,8 @@ export const ABI_IMPORTS = {
   bundle_size: "() -> i32",
   bundle_read: "(i32, i32, i32) -> i32",
   halt: "(i32) -> nil",
+  // mailbox block
+  mailbox_call: "(i32, i32) -> i32",
 } as const;
 export type AbiImport = keyof typeof ABI_IMPORTS;
 
@@ -30,7 +33,7 @@ export const HALT_CODES: Record<number, string> = {
 
 /**
  * Where the simulator pretends linear memory sits in ARM physical RAM, so
- * bus addresses look like the Pi's: bus = 0xC0000000 | phys (reference §1.1).
+ * bus addresses look like the Pi's: bus = 0xC0000000 | phys (docs/hardware.md#addresses).
  */
 export const SIM_LINEAR_MEMORY_PHYS = 0x0100_0000;
 
@@ -43,6 +46,8 @@ export interface AbiHost {
   bus: Bus;
   bundle: Uint8Array;
   memory(): WebAssembly.Memory;
+  /** The VideoCore's property mailbox (mailbox block). */
+  mailbox: VideoCoreMailbox;
 }
 
 function checkRange(host: AbiHost, what: string, ptr: number, len: number): void {
@@ -81,6 +86,13 @@ export function createImports(host: AbiHost): { env: Record<AbiImport, (...args:
       },
       halt: (code: number) => {
         throw new HaltSignal(code >>> 0);
+      },
+      // mailbox block: the runtime's checks and answers (host/sim/mailbox.ts).
+      mailbox_call: (ptr: number, len: number) => {
+        ptr >>>= 0;
+        len >>>= 0;
+        checkRange(host, "mailbox_call", ptr, len);
+        return host.mailbox.call(new Uint8Array(host.memory().buffer), ptr, len);
       },
     },
   };

@@ -1,6 +1,6 @@
 /**
  * Clock manager model: the PWM clock generator CM_PWMCTL / CM_PWMDIV
- * (answers firmware/drivers/clock.ts; reference §1.3).
+ * (answers firmware/drivers/clock.ts; docs/hardware.md#clock-manager).
  *
  * - A write whose bits 31:24 are not 0x5A is ignored and reported.
  * - BUSY follows ENAB after a short delay (two cycles of the divided clock,
@@ -9,7 +9,7 @@
  * - Changing SRC, MASH or DIV while BUSY = 1 is reported (the hardware
  *   glitches or locks up).
  * - The output runs while BUSY = 1 with a real source: 1 = oscillator,
- *   6 = PLLD (PLLD needs DIVI >= 2, reference §1.3 CaboOSe note). With MASH 0
+ *   6 = PLLD (PLLD needs DIVI >= 2, docs/hardware.md#clock-manager). With MASH 0
  *   the frequency is source / DIVI.
  * - `stuckBusy` models a hung generator whose BUSY never clears.
  *
@@ -60,7 +60,7 @@ export interface ClockListener {
 }
 
 export class ClockManager extends Device {
-  /** Reset value 0x200 (MASH 1, stopped), as QEMU 7.2 reads it (reference §5.2.2); the value a real Pi has after the GPU firmware is unconfirmed. */
+  /** Reset value 0x200 (MASH 1, stopped), as QEMU 7.2 reads it (docs/hardware.md#clock-manager); the value a real Pi has after the GPU firmware is unconfirmed. */
   private ctl = 0x200; // bits 23:0, no password
   private div = 0;
   private busy = false;

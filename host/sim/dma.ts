@@ -4,10 +4,10 @@
  * TXFR_LEN, STRIDE, NEXTCONBK, DEBUG, and the global INT_STATUS/ENABLE.
  *
  * What is modelled is what the PWM audio path uses: memory → PWM FIF1
- * transfers paced by the PWM's DREQ (reference §1.4: DREQ while the FIFO
+ * transfers paced by the PWM's DREQ (docs/hardware.md#pwm: DREQ while the FIFO
  * holds DMAC.DREQ words or fewer). Control blocks are read from the
  * firmware's linear memory through the bus-address mapping (RAM bus
- * address = 0xC0000000 | phys, reference §1.1). A control block that the
+ * address = 0xC0000000 | phys, docs/hardware.md#addresses). A control block that the
  * real engine would mishandle fails loudly: not 32-byte aligned, not a RAM
  * bus address, a destination other than the PWM FIFO, source outside RAM,
  * a length that is not whole words, 2D mode.
@@ -96,7 +96,7 @@ export class Dma extends Device {
     const fail = (why: string): never => {
       throw new SimFault(`DMA channel ${c}: ${what} ${hex32(bus)} ${why}`, bus);
     };
-    if (bus >>> 30 !== 3) fail("is not a RAM bus address (the legacy DMA engines see RAM at 0xC0000000 | phys, reference §1.1)");
+    if (bus >>> 30 !== 3) fail("is not a RAM bus address (the legacy DMA engines see RAM at 0xC0000000 | phys, docs/hardware.md#addresses)");
     const phys = bus & 0x3fffffff;
     const off = phys - SIM_LINEAR_MEMORY_PHYS;
     const size = this.memory().length;

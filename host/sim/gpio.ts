@@ -3,7 +3,7 @@
  *
  * Function select GPFSEL0..5 (3 bits per pin), GPSET/GPCLR/GPLEV, and the
  * board's pull control: GPIO_PUP_PDN_CNTRL_REG0..3 on BCM2711, the
- * GPPUD + GPPUDCLK0/1 sequence on BCM2837 (reference §1.2). The Pi 3
+ * GPPUD + GPPUDCLK0/1 sequence on BCM2837 (docs/hardware.md#gpio). The Pi 3
  * sequence is checked: a pull is latched only when GPPUDCLK is asserted at
  * least 150 core cycles (at 250 MHz) after GPPUD was written.
  */

@@ -1,7 +1,7 @@
 /**
  * The simulated 3.5 mm jack: what the PWM channels output, one duty value
  * per PWM period per channel (channel 1 = GPIO40 = right, channel 2 =
- * GPIO41 = left, reference §2), plus the gaps (periods where a channel found
+ * GPIO41 = left, docs/hardware.md#pwm), plus the gaps (periods where a channel found
  * the FIFO empty).
  *
  * As a WAV, a duty value d of range R becomes the 16-bit sample

@@ -13,6 +13,7 @@ import { ClockManager } from "./clock.js";
 import { type DeviceContext, SimFault, type Violation } from "./device.js";
 import { Dma } from "./dma.js";
 import { Gpio } from "./gpio.js";
+import { type MailboxBehaviour, VideoCoreMailbox } from "./mailbox.js";
 import type { Jack } from "./jack.js";
 import { Pwm } from "./pwm.js";
 import { PlainRam } from "./ram.js";
@@ -41,6 +42,8 @@ export interface SimOptions {
   cmStuckBusy?: boolean;
   /** Pause the firmware (not the hardware) for `forMs` every `everyMs` of virtual time. */
   stall?: { everyMs: number; forMs: number };
+  /** The VideoCore's property mailbox: answers (default), never answers, or answers with an error. */
+  mailbox?: MailboxBehaviour;
   /**
    * "hardware" (default): the PWM model. "ram": the PWM window is plain
    * RAM, as in QEMU 7.2 raspi3b, for comparing traces with a QEMU run.
@@ -74,6 +77,7 @@ export class Machine implements DeviceContext {
   readonly dma: Dma;
   readonly timer: SystemTimer;
   readonly uart: Uart;
+  readonly mailbox: VideoCoreMailbox;
   readonly trace: Trace | undefined;
   readonly violations: Violation[] = [];
   private uartBytes: number[] = [];
@@ -95,6 +99,7 @@ export class Machine implements DeviceContext {
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.dma = new Dma(this.board, this, this.pwm);
+    this.mailbox = new VideoCoreMailbox(this.board, opts.mailbox ?? "answer");
     this.dma.memory = () => new Uint8Array((this.instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer ?? new ArrayBuffer(0));
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
@@ -135,6 +140,7 @@ export class Machine implements DeviceContext {
       bus: this.bus,
       bundle: this.opts.bundle,
       memory: () => this.instance!.exports.memory as WebAssembly.Memory,
+      mailbox: this.mailbox,
     });
     // The jack will record about one frame per 4 bundle bytes (×16 when oversampled): reserve it.
     const expected = Math.min(Math.ceil(this.opts.bundle.length / 4) * 1.05 + 65536, 1 << 27);

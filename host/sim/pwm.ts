@@ -1,5 +1,5 @@
 /**
- * PWM controller model (answers firmware/drivers/pwm.ts; reference §1.4).
+ * PWM controller model (answers firmware/drivers/pwm.ts; docs/hardware.md#pwm).
  *
  * - One 16-word FIFO shared by both channels. With USEF set, each channel
  *   takes one word at the start of each of its periods (RNG PWM-clock
@@ -59,7 +59,7 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
   if (markSpace) {
     for (let i = 0; i < m; i++) out.push(i < n);
   } else {
-    // BCM2711 datasheet §8.3 balanced algorithm (reference §1.4).
+    // The "balanced" (MSEN = 0) algorithm of the BCM2711 datasheet's PWM chapter (docs/hardware.md#pwm).
     let context = 0;
     for (let i = 0; i < m; i++) {
       context += n;

@@ -1,6 +1,6 @@
 /**
  * A window that behaves as plain RAM: what QEMU 7.2 raspi3b has where the
- * PWM block should be (reference §5.2.1: writes read back, CLRF persists,
+ * PWM block should be (docs/hardware.md#qemu-raspi3b: writes read back, CLRF persists,
  * FULL1 never sets, nothing is logged). Used to run the firmware in the
  * simulator exactly as it runs under QEMU, so the two traces can be compared.
  */

@@ -8,7 +8,10 @@
  * RXFE (nothing is ever received). A byte written while the UART or its
  * transmitter is disabled, or while the FIFO is full, is lost and reported.
  * Reading FR while TXFF is set jumps virtual time to the next byte's end
- * (busy-wait acceleration, see time.ts).
+ * (busy-wait acceleration, see time.ts). So does a second FR read in a row
+ * (no UART write between) that sees the same BUSY value: only a drain loop
+ * (firmware/drivers/uart.ts `drain`) reads FR without writing in between,
+ * and nothing it can observe changes before that moment.
  */
 import type { Board } from "../boards.js";
 import { Device, type DeviceContext, flagNames } from "./device.js";
@@ -47,6 +50,8 @@ export class Uart extends Device {
   private shiftEnd = Infinity;
   /** Bytes lost (written while full or disabled). */
   lost = 0;
+  /** The value of the previous FR read when no DR write followed it yet (-1: none). */
+  private lastFr = -1;
 
   constructor(
     board: Board,
@@ -141,7 +146,9 @@ export class Uart extends Device {
         if (p > 0) v |= FR.BUSY;
         if (this.fifoCount() >= this.depth()) v |= FR.TXFF;
         if (this.fifoCount() === 0) v |= FR.TXFE;
-        if (v & FR.TXFF && this.shiftEnd !== Infinity) this.ctx.clock.advanceTo(this.shiftEnd);
+        const spinning = v === this.lastFr && (v & FR.BUSY) !== 0;
+        if ((v & FR.TXFF || spinning) && this.shiftEnd !== Infinity) this.ctx.clock.advanceTo(this.shiftEnd);
+        this.lastFr = v;
         return v;
       }
       case 0x24:
@@ -166,6 +173,7 @@ export class Uart extends Device {
   write(offset: number, value: number): void {
     const now = this.ctx.clock.now;
     this.sync(now);
+    this.lastFr = -1;
     switch (offset) {
       case 0x00: {
         if ((this.cr & 0x101) !== 0x101) {

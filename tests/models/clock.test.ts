@@ -62,7 +62,7 @@ describe("clock manager model", () => {
     expect(h.m.cm.pwmClock().running).toBe(false);
   });
 
-  it("PLLD with DIVI < 2 gives no clock (reference §1.3)", () => {
+  it("PLLD with DIVI < 2 gives no clock (docs/hardware.md#clock-manager)", () => {
     const h = machine("pi4");
     h.write(h.cm + DIV, 0x5a001000);
     h.write(h.cm + CTL, 0x5a000016);

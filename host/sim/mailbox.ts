@@ -1,0 +1,155 @@
+/**
+ * The VideoCore's property mailbox, as the simulator serves the firmware's
+ * `mailbox_call` (firmware/abi.ts, mailbox block): the same message checks
+ * and allow-list as the bare-metal runtime (boot/abi.c `MBOX_TAGS`,
+ * compared by tests/mailbox.test.ts), and a model of the answers for the
+ * tags it allows.
+ *
+ * What the model answers, and why (docs/hardware.md, "Mailbox" and "ARM
+ * clock"): the ARM clock (id 3) starts at the boot firmware's low clock,
+ * 600 MHz on both boards, as Circle documents for a Pi 4 that was not
+ * asked for more; its maximum is 1.5 GHz on a Pi 4 (1.2 GHz on a Pi 3
+ * Model B) and its minimum 600 MHz. `set clock rate` clamps the request to
+ * [min, max] and answers the rate it set. Other clocks answer fixed rates
+ * (core 250 MHz on a Pi 3, 500 MHz on a Pi 4; UART 48 MHz; others 0: not
+ * modelled). Board revision: 0xc03111 (Pi 4B 4 GB, rev 1.1) or 0xa02082
+ * (Pi 3B, rev 1.2). The measured rate is the set rate.
+ *
+ * `behaviour` "silent" models a VideoCore that never answers (the call
+ * returns MAILBOX_NO_ANSWER), "error" one that answers 0x80000001.
+ */
+import type { Board } from "../boards.js";
+import { SimFault, hex32 } from "./device.js";
+
+/** The allow-list: tag id → smallest value buffer in bytes (boot/abi.c MBOX_TAGS). */
+export const MAILBOX_TAGS: ReadonlyMap<number, { minBytes: number; name: string }> = new Map([
+  [0x00000001, { minBytes: 4, name: "get firmware revision" }],
+  [0x00010002, { minBytes: 4, name: "get board revision" }],
+  [0x00030002, { minBytes: 8, name: "get clock rate" }],
+  [0x00030004, { minBytes: 8, name: "get max clock rate" }],
+  [0x00030007, { minBytes: 8, name: "get min clock rate" }],
+  [0x00030047, { minBytes: 8, name: "get measured clock rate" }],
+  [0x00038002, { minBytes: 12, name: "set clock rate" }],
+]);
+export const MAILBOX_MAX_BYTES = 256;
+export const MAILBOX_MAX_VALUE_BYTES = 64;
+export const TAG_SET_CLOCK_RATE = 0x00038002;
+export const CLOCK_ARM = 3;
+export const MAILBOX_OK = 0;
+export const MAILBOX_NO_ANSWER = 1;
+export const MAILBOX_ERROR = 2;
+
+export type MailboxBehaviour = "answer" | "silent" | "error";
+
+export interface MailboxCall {
+  /** Tag ids of the message, in order. */
+  tags: number[];
+  result: number;
+}
+
+export class VideoCoreMailbox {
+  armHz = 600_000_000;
+  readonly armMinHz = 600_000_000;
+  readonly armMaxHz: number;
+  readonly boardRevision: number;
+  readonly calls: MailboxCall[] = [];
+
+  constructor(
+    private readonly board: Board,
+    public behaviour: MailboxBehaviour = "answer",
+  ) {
+    this.armMaxHz = board.name === "pi4" ? 1_500_000_000 : 1_200_000_000;
+    this.boardRevision = board.name === "pi4" ? 0xc03111 : 0xa02082;
+  }
+
+  private clockHz(id: number): number {
+    if (id === CLOCK_ARM) return this.armHz;
+    if (id === 4) return this.board.name === "pi4" ? 500_000_000 : 250_000_000; // core
+    if (id === 2) return this.board.uartClockHz;
+    return 0;
+  }
+
+  /** Check a message as the runtime does; throws SimFault (halt 4) on what it refuses. */
+  static check(msg: DataView, len: number): void {
+    const refuse = (why: string, v: number) => {
+      throw new SimFault(`mailbox_call: refused: ${why} ${hex32(v)}`);
+    };
+    const w = (off: number) => msg.getUint32(off, true);
+    if (len % 4 !== 0 || len < 12 || len > MAILBOX_MAX_BYTES) refuse("len must be a multiple of 4 from 12 to 256 bytes, not", len);
+    if (w(0) !== len) refuse("word 0 (the message size) differs from len", w(0));
+    if (w(4) !== 0) refuse("request code is not 0:", w(4));
+    for (let off = 8; ; ) {
+      if (off + 4 > len) refuse("no end tag within len, at byte", off);
+      const id = w(off);
+      if (id === 0) return;
+      if (off + 12 > len) refuse("tag header runs past len, at byte", off);
+      const size = w(off + 4);
+      const req = w(off + 8);
+      const t = MAILBOX_TAGS.get(id);
+      if (!t) refuse("tag not in the allow-list:", id);
+      if (size % 4 !== 0 || size < t!.minBytes || size > MAILBOX_MAX_VALUE_BYTES) refuse("value buffer size not allowed for this tag:", size);
+      if (off + 12 + size > len) refuse("value buffer runs past len, tag", id);
+      if (req > size) refuse("request size larger than the value buffer:", req);
+      if (id === TAG_SET_CLOCK_RATE && w(off + 12) !== CLOCK_ARM) refuse("set clock rate is allowed for the ARM clock (id 3) only, not id", w(off + 12));
+      off += 12 + size;
+    }
+  }
+
+  /** Serve one `mailbox_call` on the message in `mem` at [ptr, ptr + len) (already range-checked). */
+  call(mem: Uint8Array, ptr: number, len: number): number {
+    // Work on a copy, as the runtime does: what is checked is what is answered.
+    const copy = mem.slice(ptr, ptr + len);
+    const msg = new DataView(copy.buffer);
+    VideoCoreMailbox.check(msg, len);
+    const tags: number[] = [];
+    for (let off = 8; msg.getUint32(off, true) !== 0; off += 12 + msg.getUint32(off + 4, true)) tags.push(msg.getUint32(off, true));
+    const done = (result: number) => {
+      this.calls.push({ tags, result });
+      return result;
+    };
+    if (this.behaviour === "silent") return done(MAILBOX_NO_ANSWER);
+    if (this.behaviour === "error") {
+      new DataView(mem.buffer, mem.byteOffset + ptr, len).setUint32(4, 0x80000001, true);
+      return done(MAILBOX_ERROR);
+    }
+    for (let off = 8; ; ) {
+      const id = msg.getUint32(off, true);
+      if (id === 0) break;
+      const size = msg.getUint32(off + 4, true);
+      const v = off + 12;
+      const answer = (words: number[]) => {
+        words.forEach((x, i) => msg.setUint32(v + 4 * i, x >>> 0, true));
+        msg.setUint32(off + 8, 0x80000000 | (4 * words.length), true);
+      };
+      const clock = msg.getUint32(v, true);
+      switch (id) {
+        case 0x00000001:
+          answer([0x5f0e3a10]); // a firmware build date, as the real one answers a timestamp
+          break;
+        case 0x00010002:
+          answer([this.boardRevision]);
+          break;
+        case 0x00030002:
+        case 0x00030047:
+          answer([clock, this.clockHz(clock)]);
+          break;
+        case 0x00030004:
+          answer([clock, clock === CLOCK_ARM ? this.armMaxHz : this.clockHz(clock)]);
+          break;
+        case 0x00030007:
+          answer([clock, clock === CLOCK_ARM ? this.armMinHz : this.clockHz(clock)]);
+          break;
+        case TAG_SET_CLOCK_RATE: {
+          const want = msg.getUint32(v + 4, true);
+          this.armHz = Math.min(this.armMaxHz, Math.max(this.armMinHz, want));
+          answer([clock, this.armHz]);
+          break;
+        }
+      }
+      off += 12 + size;
+    }
+    msg.setUint32(4, 0x80000000, true);
+    mem.set(copy, ptr);
+    return done(MAILBOX_OK);
+  }
+}

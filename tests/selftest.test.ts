@@ -1,0 +1,149 @@
+// The selftest card (issue 11 item 9): its block, the announced sequence and the verdict, on the simulator and under QEMU.
+import { execFile } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeBundle } from "../host/bundle.js";
+import { ROOT } from "../host/firmware.js";
+import { parseHalt, parseSummary } from "../host/log-line.js";
+import { runQemu } from "../host/qemu.js";
+import { buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../host/selftest.js";
+import { simulate } from "../host/sim/machine.js";
+
+const WORK = join(ROOT, "build", "test-selftest");
+const short = { partSeconds: 0.2, sweepSeconds: 0.4 };
+const wasm: Partial<Record<"pi4" | "pi3", Uint8Array<ArrayBuffer>>> = {};
+beforeAll(async () => {
+  for (const b of ["pi4", "pi3"] as const) wasm[b] = new Uint8Array(readFileSync(await buildSelftestWasm(b)));
+}, 180_000);
+afterAll(() => rmSync(WORK, { recursive: true, force: true }));
+
+const field = (lines: string[], key: string) => lines.find((l) => l.startsWith("I selftest: ") && l.includes(` ${key}=`) || l.startsWith(`I selftest: ${key}=`))?.match(new RegExp(`${key}=(\\S+)`))?.[1];
+
+describe("selftest on the simulator", () => {
+  for (const [board, clockHz, armMax, revision] of [["pi4", 125_000_000, 1_500_000_000, "0x00c03111"], ["pi3", 250_000_000, 1_200_000_000, "0x00a02082"]] as const) {
+    it(`${board}: the block, the five announced parts in order, PASS`, () => {
+      const r = simulate({ board, wasm: wasm[board]!, bundle: encodeBundle(selftestTracks(board, short)), maxSeconds: 30 });
+      expect(r.error).toBeUndefined();
+      expect(r.haltCode).toBe(0);
+      const l = r.lines;
+      expect(l[0]).toMatch(/^I selftest: ---- piwave selftest 1: paste from here into a bug report ----$/);
+      expect(field(l, "revision")).toBe(revision);
+      expect(field(l, "arm_clock_before")).toBe("600000000");
+      expect(field(l, "arm_clock_after")).toBe(String(armMax));
+      expect(field(l, "fifo_depth")).toBe("16");
+      const measured = Number(field(l, "pwm_clock_measured"));
+      expect(Math.abs(measured - clockHz) / clockHz).toBeLessThan(1e-3);
+      expect(l.find((x) => x.startsWith("I selftest: music_bytes="))).toMatch(/^I selftest: music_bytes=\d+ music=ok \(every CRC holds\)$/);
+      // The block ends before the sequence; nothing merged into it.
+      const end = l.findIndex((x) => x.startsWith("I selftest: ---- end of the selftest block"));
+      expect(l[end]).toBe("I selftest: ---- end of the selftest block; now the test sequence, each part announced ----");
+      expect(l[end + 1]).toMatch(/^I boot: /);
+      const parts = l.filter((x) => / start "/.test(x)).map((x) => x.match(/start "([^:]+):/)![1]);
+      expect(parts).toEqual(["left channel only", "right channel only", "both channels", "slow sweep, both channels", "silence"]);
+      expect(parseSummary(l.at(-2)!)).not.toBeNull();
+      expect(l.at(-1)).toMatch(/^I selftest: verdict: PASS: 5 parts played, underruns 0, ARM clock \d+ MHz$/);
+    });
+  }
+
+  it("the parts sound as announced: left only, right only, both, and silence at the end", () => {
+    const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30 });
+    const left = r.jack.left.view();
+    const right = r.jack.right.view();
+    const n = r.jack.frames;
+    // A channel is "playing" in a block when it oscillates (a ramp moves, but never turns back).
+    const playing = (ch: Uint16Array, from: number, len: number) => {
+      let lo = Infinity, hi = -Infinity, sum = 0;
+      for (let i = from; i < from + len; i++) {
+        lo = Math.min(lo, ch[i]!);
+        hi = Math.max(hi, ch[i]!);
+        sum += ch[i]!;
+      }
+      const mean = sum / len;
+      let crossings = 0;
+      for (let i = from + 1; i < from + len; i++) if ((ch[i - 1]! - mean) * (ch[i]! - mean) < 0) crossings++;
+      return hi - lo > 200 && crossings >= 4;
+    };
+    const states: string[] = [];
+    for (let b = 0; b + 1000 <= n; b += 1000) {
+      const s = (playing(left, b, 1000) ? "L" : "") + (playing(right, b, 1000) ? "R" : "");
+      states.push(s || "-");
+    }
+    const heard = states.filter((s) => s !== "-").filter((s, i, a) => i === 0 || a[i - 1] !== s);
+    expect(heard).toEqual(["L", "R", "LR"]);
+    // The silence part: the last 0.15 s before the final ramp plays nothing.
+    expect(states.slice(-8, -2).every((s) => s === "-")).toBe(true);
+  });
+
+  it("where the PWM is plain RAM (as in QEMU): not measurable, verdict INCOMPLETE", () => {
+    const r = simulate({ board: "pi3", wasm: wasm.pi3!, bundle: encodeBundle(selftestTracks("pi3", short)), maxSeconds: 30, pwmModel: "ram" });
+    expect(r.haltCode).toBe(0);
+    expect(r.lines).toContain("I selftest: fifo_depth=not measurable pwm_clock=not measurable (the PWM registers are plain RAM: QEMU, no PWM model)");
+    expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM/);
+  });
+
+  it("a damaged music file: the block says so with the E bundle line, and the verdict is FAIL with halt 1", () => {
+    const b = encodeBundle(selftestTracks("pi4", short));
+    b[b.length - 3]! ^= 0x10;
+    const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: b, maxSeconds: 30 });
+    expect(r.haltCode).toBe(1);
+    expect(r.lines.some((x) => /^E bundle: track 5 "silence: .*": audio data CRC mismatch/.test(x))).toBe(true);
+    expect(r.lines.some((x) => /^I selftest: music_bytes=\d+ music=refused \(see the E bundle line\)$/.test(x))).toBe(true);
+    expect(r.lines.at(-1)).toBe("E selftest: verdict: FAIL: the player stopped with halt code 1");
+    expect(r.jack.frames).toBeLessThan(20000); // only the silent measurement phase
+  });
+
+  it("a silent mailbox: the clock is reported unknown, the rest still runs", () => {
+    const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30, mailbox: "silent" });
+    expect(r.haltCode).toBe(0);
+    expect(field(r.lines, "revision")).toBe("unknown");
+    expect(r.lines.some((x) => x.includes("arm_clock_before=0 arm_clock_after=0 (unknown: no mailbox answer)"))).toBe(true);
+    expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: PASS/);
+  });
+});
+
+describe("selftest under QEMU raspi3b", () => {
+  it("prints the block (what QEMU cannot show says so), plays the parts, INCOMPLETE, halt 0", async () => {
+    const k = await buildSelftestKernel({ board: "pi3", qemuExit: true, cacheDir: join(WORK, "cache"), ...short });
+    mkdirSync(WORK, { recursive: true });
+    const music = join(WORK, "selftest-music.pwb");
+    writeFileSync(music, k.music);
+    const r = await runQemu({ image: k.image, music, timeoutSec: 60, untilDone: true });
+    const l = r.lines;
+    expect(r.haltCode).toBe(0);
+    expect(l.filter((x) => parseHalt(x))).toEqual(["I runtime: halted with code 0 (done)"]);
+    expect(l.some((x) => x.startsWith("I selftest: ---- piwave selftest 1"))).toBe(true);
+    expect(l).toContain("I selftest: fifo_depth=not measurable pwm_clock=not measurable (the PWM registers are plain RAM: QEMU, no PWM model)");
+    expect(l.some((x) => x.startsWith("I selftest: arm_clock_before=700000000 arm_clock_after=700000000"))).toBe(true);
+    expect(l.filter((x) => / start "/.test(x))).toHaveLength(5);
+    expect(l.find((x) => x.startsWith("I selftest: verdict:"))).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock and sound were not checked; 5 parts played/);
+  }, 240_000);
+});
+
+describe("piwave selftest (the command)", () => {
+  it("builds the card: kernel8.img and config.txt in --out-dir, the Pi firmware named when missing, no work directory left", async () => {
+    const { mkdtempSync, existsSync, readdirSync, statSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "piwave-selftest-test-"));
+    const before = readdirSync(tmpdir()).filter((f) => f.startsWith("piwave-selftest-") && !f.startsWith("piwave-selftest-test-"));
+    try {
+      const r = await promisify(execFile)(process.execPath, [join(ROOT, "bin", "piwave.mjs"), "selftest", "--board", "pi3", "--out-dir", join(dir, "boot"), "--firmware-dir", join(dir, "none"), "--offline"], { env: { ...process.env, NO_COLOR: "1" }, timeout: 300_000 });
+      expect(statSync(join(dir, "boot", "kernel8.img")).size).toBeGreaterThan(100_000);
+      expect(existsSync(join(dir, "boot", "config.txt"))).toBe(true);
+      expect(r.stdout).toMatch(/warning: the card also needs bootcode\.bin, start\.elf, fixup\.dat/);
+      expect(r.stdout).toMatch(/selftest card for pi3 in .*: kernel8\.img, config\.txt/);
+      const after = readdirSync(tmpdir()).filter((f) => f.startsWith("piwave-selftest-") && !f.startsWith("piwave-selftest-test-"));
+      expect(after.sort()).toEqual(before.sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it("--sim --board pi3 runs the full sequence and exits 0", async () => {
+    const r = await promisify(execFile)(process.execPath, [join(ROOT, "bin", "piwave.mjs"), "selftest", "--sim", "--board", "pi3"], { env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
+    expect(r.stdout).toMatch(/I selftest: fifo_depth=16 words/);
+    expect(r.stdout).toMatch(/I track: 4\/5 start "slow sweep, both channels: 20 Hz to 20 kHz in 10 s"/);
+    expect(r.stdout).toMatch(/I selftest: verdict: PASS/);
+  }, 180_000);
+});
