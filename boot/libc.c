@@ -12,6 +12,7 @@
 
 #include "board.h"
 #include "runtime.h"
+#include "sandbox.h"
 #include "uart.h"
 
 void* memcpy(void* dst, const void* src, size_t n) {
@@ -69,7 +70,11 @@ static size_t block_size(void* p) {
 
 void* malloc(size_t n) {
   if (!heap_top) heap_top = (uintptr_t)__heap_start;
-  uintptr_t p = (heap_top + 16 + 15) & ~(uintptr_t)15;
+  /* 16-byte aligned; a block of a wasm page or more (linear memory) on a
+   * LINEAR_MEMORY_ALIGN boundary (regs/memory.ts: the rule the simulator
+   * mirrors when it places linear memory). */
+  uintptr_t align = n >= LINEAR_MEMORY_ALIGN ? LINEAR_MEMORY_ALIGN : 16;
+  uintptr_t p = (heap_top + 16 + align - 1) & ~(align - 1);
   if (p + n > HEAP_END || p + n < p) {
     uart_puts("\nF runtime: out of memory: ");
     uart_dec(n);

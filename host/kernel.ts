@@ -143,7 +143,8 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
 
   const units: [string, string[]][] = [
     ...RUNTIME_SOURCES.map((f): [string, string[]] => [join(work, f.replace(/\.[cS]$/, ".o")), [join(BOOT_DIR, f)]]),
-    [join(work, "wasm-rt-impl.o"), [join(WASM_RT_DIR, "wasm-rt-impl.c")]],
+    // boot/abi.c wraps memory.grow with the sandbox's bounds (wasm2c's own computes the size in 32 bits).
+    [join(work, "wasm-rt-impl.o"), ["-Dwasm_rt_grow_memory=wasm_rt_grow_memory_unchecked", join(WASM_RT_DIR, "wasm-rt-impl.c")]],
     [join(work, "app.o"), [join(work, "app.c")]],
     [join(work, "bundle.o"), [`-DBUNDLE_FILE="${o.bundlePath.replace(/(["\\])/g, "\\$1")}"`, join(BOOT_DIR, "bundle.S")]],
   ];

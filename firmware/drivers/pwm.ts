@@ -9,7 +9,9 @@
  * follow any change of which channels use the FIFO. M/S mode (MSEN) gives a
  * fixed-period pulse; it is the mode Circle chose to suppress hum (§1.4).
  */
-import { PWM_BASE } from "../board";
+import { IS_PI4, PERIPHERAL_BASE, PWM_BASE } from "../board";
+import { Block } from "../../regs/blocks";
+import { PactlCs, PactlReg } from "../../regs/pactl";
 import { read32, write32 } from "./mmio";
 import { delayUs } from "./timer";
 
@@ -84,8 +86,17 @@ export function start(): void {
   write32(PWM_CTL, CTL_STREAM);
 }
 
-/** Let the PWM raise DREQ when the FIFO holds `dreq` words or fewer (and PANIC at `panic`). */
+/** BCM2711 PACTL_CS: bit 23 routes DMA DREQ 1 to PWM1 instead of DSI0 (regs/pactl.ts). */
+export const PACTL_CS: u32 = PERIPHERAL_BASE + Block.PACTL + PactlReg.CS;
+
+/**
+ * Let the PWM raise DREQ when the FIFO holds `dreq` words or fewer (and
+ * PANIC at `panic`). On a BCM2711 PWM1 shares DREQ 1 with DSI0 and the boot
+ * firmware has been seen to leave PACTL_CS bit 23 at 0 (DSI0): select PWM1
+ * first, read-modify-write, before DMAC is enabled.
+ */
 export function enableDma(dreq: u32, panic: u32): void {
+  if (IS_PI4) write32(PACTL_CS, read32(PACTL_CS) | PactlCs.DREQ1_PWM1);
   write32(PWM_DMAC, (1 << 31) | ((panic & 0xff) << 8) | (dreq & 0xff));
 }
 
