@@ -11,7 +11,7 @@ function exportsOf(board: "pi4" | "pi3") {
     throw new Error("no import may be called");
   };
   const inst = new WebAssembly.Instance(firmwareModule(board), {
-    env: { mmio_read: trap, mmio_write: trap, bus_address: trap, cache_clean: trap, bundle_size: trap, bundle_read: trap, halt: trap },
+    env: { mmio_read: trap, mmio_write: trap, cache_clean: trap, bundle_size: trap, bundle_read: trap, halt: trap, dma_start: trap, dma_position: trap, dma_stop: trap },
   });
   return inst.exports as Record<string, () => number>;
 }
