@@ -184,9 +184,6 @@ struct dma_cb {
 _Static_assert(sizeof(struct dma_cb) == DMA_CB_BYTES, "a control block is 8 words");
 
 #define DMA_CHANNELS 15u
-#define DMA_FLAG_RING 1u
-#define DMA_IDLE 0xFFFFFFFFu
-#define DMA_FAILED 0xFFFFFFFEu
 #define DMA_RESET_POLLS 1000
 
 static struct dma_cb dma_cbs[DMA_CHANNELS][SANDBOX_DMA_MAX_BLOCKS] __attribute__((aligned(DMA_CB_ALIGN)));
@@ -267,7 +264,7 @@ void Z_envZ_dma_start(struct Z_env_instance_t* env, u32 channel, u32 dest, u32 b
     uart_puts(" is not a DMA destination of " SANDBOX_BOARD_NAME "\n");
     runtime_halt(HALT_BAD_MMIO);
   }
-  if (flags & ~DMA_FLAG_RING) {
+  if (flags & ~DMA_SERVICE_RING) {
     dma_refusal_begin(call, channel);
     uart_puts("unknown flags ");
     uart_hex(flags, 8);
@@ -315,7 +312,7 @@ void Z_envZ_dma_start(struct Z_env_instance_t* env, u32 channel, u32 dest, u32 b
     cb[i].dest_ad = to->bus;
     cb[i].txfr_len = len[i];
     cb[i].stride = 0;
-    cb[i].nextconbk = i + 1 < count ? dma_bus(&cb[i + 1]) : (flags & DMA_FLAG_RING) ? dma_bus(&cb[0]) : 0;
+    cb[i].nextconbk = i + 1 < count ? dma_bus(&cb[i + 1]) : (flags & DMA_SERVICE_RING) ? dma_bus(&cb[0]) : 0;
     cb[i].reserved[0] = cb[i].reserved[1] = 0;
     clean(mem->data + off[i], len[i]);
   }
@@ -335,12 +332,12 @@ u32 Z_envZ_dma_position(struct Z_env_instance_t* env, u32 channel) {
   (void)env;
   dma_check_channel("dma_position", channel);
   u32 cs = reg_read(dma_reg(channel, DMA_CS));
-  if (cs & DMA_CS_ERROR) return DMA_FAILED;
+  if (cs & DMA_CS_ERROR) return DMA_SERVICE_FAILED;
   u32 at = reg_read(dma_reg(channel, DMA_CONBLK_AD));
   u32 count = dma_chain_count[channel];
-  if (!count || !(cs & DMA_CS_ACTIVE) || at == 0) return DMA_IDLE;
+  if (!count || !(cs & DMA_CS_ACTIVE) || at == 0) return DMA_SERVICE_IDLE;
   u32 first = dma_bus(&dma_cbs[channel][0]);
-  if (at < first || (at - first) % DMA_CB_BYTES || (at - first) / DMA_CB_BYTES >= count) return DMA_FAILED;
+  if (at < first || (at - first) % DMA_CB_BYTES || (at - first) / DMA_CB_BYTES >= count) return DMA_SERVICE_FAILED;
   return (at - first) / DMA_CB_BYTES;
 }
 

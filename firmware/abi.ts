@@ -33,7 +33,15 @@
  * registers of regs/allow-list.ts, and DMA only through the DMA service
  * below. Whatever it passes, it cannot make the machine read or write
  * outside its linear memory and those registers.
+ *
+ * Memory: the module declares a maximum of at most 256 pages (16 MiB;
+ * asconfig.json `maximumMemory`, regs/memory.ts). The runtime and the
+ * simulator refuse a module that declares none or more (halt 4, before
+ * `main` runs), and `memory.grow` past the maximum returns -1, as wasm
+ * specifies. Linear memory starts on a 64 KiB boundary in physical RAM on
+ * both.
  */
+import { DmaChannels, DmaService } from "../regs/dma";
 
 /**
  * Volatile 32-bit read of the register at ARM physical address `addr`.
@@ -136,16 +144,16 @@ export const HALT_BAD_MMIO: u32 = 4; // used by hosts when they refuse an access
 //     offset is not 4-byte aligned or whose length is 0 or not a whole
 //     number of words.
 
-/** Channels the DMA service admits (bit n = channel n). */
-export const DMA_CHANNELS: u32 = 0x0075;
+/** Channels the DMA service admits (bit n = channel n): 0, 2, 4, 5, 6. */
+export const DMA_CHANNELS: u32 = DmaChannels.SERVICE_MASK;
 /** Most blocks in one chain. */
-export const DMA_MAX_BLOCKS: u32 = 8;
+export const DMA_MAX_BLOCKS: u32 = DmaService.MAX_BLOCKS;
 /** `flags`: after the last block the engine goes back to the first, until dma_stop. */
-export const DMA_RING: u32 = 1;
+export const DMA_RING: u32 = DmaService.RING;
 /** `dma_position`: the channel is not running (never started, stopped, or the chain ended). */
-export const DMA_IDLE: u32 = 0xffffffff;
+export const DMA_IDLE: u32 = <u32>DmaService.IDLE;
 /** `dma_position`: the engine stopped with an error (CS.ERROR). */
-export const DMA_FAILED: u32 = 0xfffffffe;
+export const DMA_FAILED: u32 = <u32>DmaService.FAILED;
 
 /**
  * Start `channel` on a chain of `count` blocks. `blocks` is the linear-memory

@@ -19,7 +19,7 @@
  */
 import { Block, PeripheralBase } from "./blocks.js";
 import { CmReg } from "./cm.js";
-import { DmaChannels } from "./dma.js";
+import { DmaChannels, DmaService } from "./dma.js";
 import { GpioReg } from "./gpio.js";
 import { PactlReg } from "./pactl.js";
 import { PwmDreq, PwmReg } from "./pwm.js";
@@ -145,7 +145,7 @@ export const DMA_DESTINATIONS: Record<SandboxBoard, readonly DmaDestination[]> =
 export const DMA_SERVICE_CHANNELS: number = DmaChannels.SERVICE_MASK;
 
 /** Most blocks one `dma_start` may chain. */
-export const DMA_MAX_BLOCKS = 8;
+export const DMA_MAX_BLOCKS: number = DmaService.MAX_BLOCKS;
 
 export interface MmioRule {
   name: string;

@@ -110,3 +110,15 @@ export const enum DmaChannels {
   SERVICE_MASK = 0x0075,
   COUNT = 15,
 }
+
+/** The runtime's DMA service (firmware/abi.ts dma_start/dma_position/dma_stop). */
+export const enum DmaService {
+  /** Most blocks one dma_start may chain. */
+  MAX_BLOCKS = 8,
+  /** dma_start flag: after the last block the engine goes back to the first, until dma_stop. */
+  RING = 1,
+  /** dma_position: the channel is not running. */
+  IDLE = 0xffffffff,
+  /** dma_position: the engine stopped with an error (CS.ERROR). */
+  FAILED = 0xfffffffe,
+}

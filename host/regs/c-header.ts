@@ -9,7 +9,7 @@
  */
 import { ALLOW_LIST, DMA_DESTINATIONS, DMA_MAX_BLOCKS, DMA_SERVICE_CHANNELS, SANDBOX_BOARD_NAME, SANDBOX_PERIPHERAL_BASE, type SandboxBoard } from "../../regs/allow-list.js";
 import { Block, PeripheralBase } from "../../regs/blocks.js";
-import { DmaBus, DmaCb, DmaChannels, DmaCs, DmaDebug, DmaReg, DmaTi } from "../../regs/dma.js";
+import { DmaBus, DmaCb, DmaChannels, DmaCs, DmaDebug, DmaReg, DmaService, DmaTi } from "../../regs/dma.js";
 import { LinearMemory } from "../../regs/memory.js";
 
 const hex = (v: number) => "0x" + (v >>> 0).toString(16).toUpperCase().padStart(8, "0") + "u";
@@ -65,6 +65,9 @@ export function sandboxHeader(): string {
     ["SANDBOX_DMA_CHANNELS", DMA_SERVICE_CHANNELS],
     ["SANDBOX_DMA_FREE_MASK", DmaChannels.FREE_MASK],
     ["SANDBOX_DMA_MAX_BLOCKS", DMA_MAX_BLOCKS],
+    ["DMA_SERVICE_RING", DmaService.RING],
+    ["DMA_SERVICE_IDLE", DmaService.IDLE],
+    ["DMA_SERVICE_FAILED", DmaService.FAILED],
     ["DMA_OFFSET", Block.DMA],
     ["DMA_CHANNEL_STRIDE", DmaReg.CHANNEL_STRIDE],
     ["DMA_CS", DmaReg.CS],

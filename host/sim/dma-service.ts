@@ -11,16 +11,15 @@
 import type { Board } from "../boards.js";
 import { DMA_DESTINATIONS, DMA_MAX_BLOCKS, DMA_SERVICE_CHANNELS, SANDBOX_BOARD_NAME, type SandboxBoard } from "../../regs/allow-list.js";
 import { Block, PeripheralBase } from "../../regs/blocks.js";
-import { DmaBus, DmaCb, DmaChannels, DmaCs, DmaDebug, DmaReg, DmaTi } from "../../regs/dma.js";
+import { DmaBus, DmaCb, DmaChannels, DmaCs, DmaDebug, DmaReg, DmaService as Service, DmaTi } from "../../regs/dma.js";
 import { LinearMemory } from "../../regs/memory.js";
 import type { Bus } from "./bus.js";
 import { SandboxRefusal, SimFault } from "./device.js";
 import type { Dma } from "./dma.js";
 
-/** `flags` bits (firmware/abi.ts). */
-export const DMA_RING = 1;
-export const DMA_IDLE = 0xffffffff;
-export const DMA_FAILED = 0xfffffffe;
+const DMA_RING: number = Service.RING;
+const DMA_IDLE: number = Service.IDLE;
+const DMA_FAILED: number = Service.FAILED;
 /** Bytes of runtime memory per channel: DMA_MAX_BLOCKS control blocks. */
 const CHAIN_BYTES = DMA_MAX_BLOCKS * DmaCb.BYTES;
 /** Reads of CS before a RESET that does not clear counts as a dead engine. */
