@@ -8,6 +8,9 @@
  *   and the simulator places it at SIM_PHYS. So the low 16 bits of an
  *   offset and of its physical address agree on both, and DMA sees buffers
  *   with the alignment the firmware gave them.
+ * - It never moves: the runtime reserves MAX_PAGES behind it, so
+ *   memory.grow grows it in place and a running DMA chain keeps reading
+ *   the firmware's buffers (the simulator's memory does not move either).
  * - It is at most MAX_PAGES pages (16 MiB). The firmware declares this
  *   maximum in the module (asconfig.json `maximumMemory`); the runtime and
  *   the simulator refuse a module that declares none or a larger one, so
