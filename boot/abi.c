@@ -237,7 +237,15 @@ static void dma_check_channel(const char* call, u32 channel) {
     dma_refuse(call, channel, "not a channel the runtime lends (0, 2, 4, 5, 6: full channels in the VideoCore's free mask 0x07f5)");
 }
 
-/* CS = RESET, then wait for the engine to clear it (Circle CDMAChannel, Linux bcm2835_dma_abort). */
+/* Busy-wait on the system timer's counter (untraced: its values are wall-clock time). */
+static void delay_us(u32 us) {
+  volatile u32* clo = (volatile u32*)(uintptr_t)(PERIPHERAL_BASE + 0x3004u);
+  u32 start = *clo;
+  while (*clo - start < us) {
+  }
+}
+
+/* CS = RESET, then wait for the engine to clear it (Circle lib/dmachannel.cpp, CDMAChannel's constructor). */
 static void dma_reset(u32 channel) {
   u32 cs = dma_reg(channel, DMA_CS);
   reg_write(cs, DMA_CS_RESET);
@@ -318,10 +326,13 @@ void Z_envZ_dma_start(struct Z_env_instance_t* env, u32 channel, u32 dest, u32 b
   }
   clean(cb, count * sizeof *cb);
   dma_chain_count[channel] = count;
-  /* Start it as Circle and Linux do: enable, reset (wait for RESET to
-   * clear), clear DEBUG's error flags (write 1 to clear), load, go. */
+  /* Start it as Circle does (lib/dmachannel.cpp: enable, 1 ms when newly
+   * enabled, RESET and wait for it to clear), clear DEBUG's error flags
+   * (write 1 to clear, BCM2835 ARM peripherals 4.2.1.2), load, go. */
   u32 enable = PERIPHERAL_BASE + DMA_OFFSET + DMA_ENABLE;
-  reg_write(enable, reg_read(enable) | (1u << channel));
+  u32 enabled = reg_read(enable);
+  reg_write(enable, enabled | (1u << channel));
+  if (!(enabled & (1u << channel))) delay_us(1000); /* a channel just enabled: Circle waits 1 ms */
   dma_reset(channel);
   reg_write(dma_reg(channel, DMA_DEBUG), DMA_DEBUG_ERRORS);
   reg_write(dma_reg(channel, DMA_CONBLK_AD), dma_bus(&cb[0]));

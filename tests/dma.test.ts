@@ -197,3 +197,20 @@ describe("the runtime's DMA service (dma_start / dma_position / dma_stop)", () =
     expect(() => m.bus.firmwareRead(ch5)).toThrow(/refused read of 0xfe007500/);
   });
 });
+
+describe("starting a channel that was not enabled", () => {
+  it("waits 1 ms after setting its DMA_ENABLE bit before the reset, as Circle does; other channels' bits are kept", async () => {
+    const board = "pi4" as const;
+    const v = { feed: "dma" as const };
+    await buildFirmware(board, { variant: v });
+    const m = new Machine({ board, wasm: loadFirmware(board, v), bundle: encodeBundle([chirpTrack(board, 0.05)]), trace: 3_000_000 });
+    m.bus.write(0xfe007ff0, 0x0003); // the boot firmware left only channels 0 and 1 enabled
+    const r = m.run();
+    expect(r.haltCode).toBe(0);
+    const t = [...m.trace!.entries()];
+    const enable = t.find((e) => e.write && e.addr === 0xfe007ff0 && e.value & (1 << 5))!;
+    expect(enable.value).toBe(0x0023);
+    const reset = t.find((e) => e.write && e.addr === 0xfe007500 && e.value === 0x80000000 && e.timePs > enable.timePs)!;
+    expect(reset.timePs - enable.timePs).toBeGreaterThanOrEqual(1e9);
+  });
+});

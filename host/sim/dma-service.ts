@@ -15,6 +15,7 @@ import { DmaBus, DmaCb, DmaChannels, DmaCs, DmaDebug, DmaReg, DmaService as Serv
 import { LinearMemory } from "../../regs/memory.js";
 import type { Bus } from "./bus.js";
 import { SandboxRefusal, SimFault } from "./device.js";
+import { PS_PER_US } from "./time.js";
 import type { Dma } from "./dma.js";
 
 const DMA_RING: number = Service.RING;
@@ -99,9 +100,12 @@ export class DmaService {
       dv.setUint32(at + 28, 0, true);
     });
     this.chains.set(channel, { first: cbBus(0), count });
-    // Start the channel as Circle and Linux do: enable, reset, wait for RESET to clear, clear DEBUG's errors, load, go.
+    // Start the channel as Circle does (lib/dmachannel.cpp: enable, 1 ms when newly enabled, RESET and
+    // wait for it to clear), clear DEBUG's error flags (write 1 to clear), load, go.
     const enable = this.base + DmaReg.ENABLE;
-    this.bus.write(enable, this.bus.read(enable) | (1 << channel));
+    const enabled = this.bus.read(enable);
+    this.bus.write(enable, enabled | (1 << channel));
+    if (!(enabled & (1 << channel))) this.bus.clock.stall(1000 * PS_PER_US); // a channel just enabled: Circle waits 1 ms
     this.reset(channel);
     this.bus.write(this.reg(channel, DmaReg.DEBUG), DmaDebug.ERRORS);
     this.bus.write(this.reg(channel, DmaReg.CONBLK_AD), cbBus(0));
