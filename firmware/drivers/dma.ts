@@ -10,8 +10,7 @@
  * control blocks.
  */
 import { DMA_IDLE, DMA_RING, dma_position, dma_start, dma_stop } from "../abi";
-import { PWM_BASE } from "../board";
-import { PwmReg } from "../../regs/pwm";
+import { PWM_FIF1 } from "./pwm";
 
 /**
  * Channel 5. The VideoCore leaves the ARM the channels of its free mask
@@ -23,9 +22,6 @@ import { PwmReg } from "../../regs/pwm";
  */
 export const CHANNEL: u32 = 5;
 
-/** PWM FIF1, as the service wants the destination: its ARM physical address. */
-export const PWM_FIF1: u32 = PWM_BASE + PwmReg.FIF1;
-
 /** The block list handed to the service: up to 2 pairs { offset, length }. */
 const list: usize = memory.data(16, 8);
 
@@ -35,7 +31,7 @@ export function startRing(a: usize, b: usize, bytes: u32): void {
   store<u32>(list, bytes, 4);
   store<u32>(list, <u32>b, 8);
   store<u32>(list, bytes, 12);
-  dma_start(CHANNEL, PWM_FIF1, <u32>list, 2, DMA_RING);
+  dma_start(CHANNEL, PWM_FIF1, <u32>list, 2, DMA_RING); // the destination by its ARM physical address
 }
 
 /** The buffer (0 or 1) the engine is reading now; `DMA_IDLE` or `DMA_FAILED` when it is not. */

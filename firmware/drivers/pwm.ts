@@ -12,17 +12,18 @@
 import { IS_PI4, PERIPHERAL_BASE, PWM_BASE } from "../board";
 import { Block } from "../../regs/blocks";
 import { PactlCs, PactlReg } from "../../regs/pactl";
+import { PwmReg } from "../../regs/pwm";
 import { read32, write32 } from "./mmio";
 import { delayUs } from "./timer";
 
-export const PWM_CTL: u32 = PWM_BASE + 0x00;
-export const PWM_STA: u32 = PWM_BASE + 0x04;
-export const PWM_DMAC: u32 = PWM_BASE + 0x08;
-export const PWM_RNG1: u32 = PWM_BASE + 0x10;
-export const PWM_DAT1: u32 = PWM_BASE + 0x14;
-export const PWM_FIF1: u32 = PWM_BASE + 0x18;
-export const PWM_RNG2: u32 = PWM_BASE + 0x20;
-export const PWM_DAT2: u32 = PWM_BASE + 0x24;
+export const PWM_CTL: u32 = PWM_BASE + PwmReg.CTL;
+export const PWM_STA: u32 = PWM_BASE + PwmReg.STA;
+export const PWM_DMAC: u32 = PWM_BASE + PwmReg.DMAC;
+export const PWM_RNG1: u32 = PWM_BASE + PwmReg.RNG1;
+export const PWM_DAT1: u32 = PWM_BASE + PwmReg.DAT1;
+export const PWM_FIF1: u32 = PWM_BASE + PwmReg.FIF1;
+export const PWM_RNG2: u32 = PWM_BASE + PwmReg.RNG2;
+export const PWM_DAT2: u32 = PWM_BASE + PwmReg.DAT2;
 
 // CTL
 export const CTL_PWEN1: u32 = 1 << 0;
