@@ -362,6 +362,24 @@ void Z_envZ_dma_stop(struct Z_env_instance_t* env, u32 channel) {
   dma_chain_count[channel] = 0;
 }
 
+/* When the firmware stops for good (halt, trap, refusal, exception), no
+ * chain it started may keep feeding the PWM (a ring would loop ~46 ms of
+ * sound forever): abort, reset and disable every channel still lent out.
+ * Never halts itself (called from runtime_halt). */
+void dma_stop_all(void) {
+  for (u32 c = 0; c < DMA_CHANNELS; c++) {
+    if (!dma_chain_count[c]) continue;
+    dma_chain_count[c] = 0;
+    u32 cs = dma_reg(c, DMA_CS);
+    reg_write(cs, DMA_CS_ABORT);
+    reg_write(cs, DMA_CS_RESET);
+    for (int i = 0; i < DMA_RESET_POLLS && (reg_read(cs) & DMA_CS_RESET); i++) {
+    }
+    u32 enable = PERIPHERAL_BASE + DMA_OFFSET + DMA_ENABLE;
+    reg_write(enable, reg_read(enable) & ~(1u << c));
+  }
+}
+
 /* ---- memory.grow ----
  * wasm2c 1.0.32's wasm_rt_grow_memory computes the new size in 32 bits: at
  * 65536 pages it becomes 0 and realloc shrinks linear memory under the

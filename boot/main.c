@@ -56,6 +56,7 @@ static void semihosting_exit(uint32_t code) {
 #endif
 
 _Noreturn void runtime_halt(uint32_t code) {
+  dma_stop_all();
   uart_puts("I runtime: halted with code ");
   uart_dec(code);
   uart_puts(" (");

@@ -14,4 +14,6 @@
  * semihosting exit with that code in the QEMU build). */
 _Noreturn void runtime_halt(uint32_t code);
 void mmu_init(void);
+/* Stop every DMA chain the DMA service started (abi.c); runtime_halt calls it. */
+void dma_stop_all(void);
 #endif

@@ -23,3 +23,21 @@ describe("sandbox probes on the simulator", () => {
     }
   }
 });
+
+describe("a firmware that stops for good with a DMA ring running", () => {
+  for (const board of BOARD_NAMES) {
+    it(`${board}: the ring is aborted, reset and disabled when it traps (as runtime_halt does), so no old sound loops`, async () => {
+      const probe = { name: "dma-ring-trap", halt: () => 5, line: () => "F trap: wasm trap: unreachable" };
+      const wasm = new Uint8Array(readFileSync(await buildProbe(probe, board, dir)));
+      const r = simulate({ board, wasm, bundle: new Uint8Array(16), trace: 10_000 });
+      expect(r.haltCode).toBe(5);
+      expect(r.error).toMatch(/^F trap: wasm trap: unreachable/);
+      const m = r.machine;
+      const ch5 = m.board.peripheralBase + 0x7500;
+      expect(m.bus.read(ch5) & 1).toBe(0); // not active
+      expect(m.bus.read(m.board.peripheralBase + 0x7ff0) & (1 << 5)).toBe(0); // disabled
+      const writes = [...m.trace!.entries()].filter((e) => e.write && e.addr === ch5).map((e) => e.value >>> 0);
+      expect(writes.slice(-2)).toEqual([0x40000000, 0x80000000]); // ABORT, RESET
+    });
+  }
+});

@@ -130,6 +130,23 @@ export class DmaService {
     return Number.isInteger(i) && i >= 0 && i < chain.count ? i : DMA_FAILED;
   }
 
+  /**
+   * The firmware stopped for good (halt, trap, refusal): abort, reset and
+   * disable every channel still running a chain it started, as the
+   * runtime's runtime_halt does, so no ring keeps feeding the PWM.
+   */
+  stopAll(): void {
+    for (const channel of [...this.chains.keys()]) {
+      this.chains.delete(channel);
+      const cs = this.reg(channel, DmaReg.CS);
+      this.bus.write(cs, DmaCs.ABORT >>> 0);
+      this.bus.write(cs, DmaCs.RESET >>> 0);
+      for (let i = 0; i < RESET_POLLS && this.bus.read(cs) & DmaCs.RESET; i++);
+      const enable = this.base + DmaReg.ENABLE;
+      this.bus.write(enable, this.bus.read(enable) & ~(1 << channel));
+    }
+  }
+
   stop(channel: number): void {
     this.checkChannel("dma_stop", channel);
     const cs = this.reg(channel, DmaReg.CS);

@@ -202,6 +202,15 @@ export class Machine implements DeviceContext {
         error = "F trap: wasm trap: call stack exhausted";
       } else throw e;
     }
+    if (this.instance) {
+      // As runtime_halt does: no chain the firmware started keeps feeding the PWM.
+      this.bus.limitPs = Infinity;
+      try {
+        this.dmaService.stopAll();
+      } catch (e) {
+        if (!(e instanceof SimFault)) throw e;
+      }
+    }
     this.uart.flushAll();
     if (this.lineStart < this.uartBytes.length) {
       // A last line without newline.
