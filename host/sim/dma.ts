@@ -22,7 +22,10 @@
  * per read, so a chain that never moves still lets the firmware time out).
  */
 import type { Board } from "../boards.js";
+import { Block, PeripheralBase } from "../../regs/blocks.js";
+import { DmaCb, DmaReg } from "../../regs/dma.js";
 import { LinearMemory } from "../../regs/memory.js";
+import { PwmReg } from "../../regs/pwm.js";
 import { Device, type DeviceContext, SimFault, flagNames, hex32 } from "./device.js";
 import type { Pactl } from "./pactl.js";
 import type { Pwm } from "./pwm.js";
@@ -79,23 +82,23 @@ export class Dma extends Device {
   ) {
     const regs = [];
     for (let c = 0; c < 15; c++) {
-      const b = c * 0x100;
+      const b = c * DmaReg.CHANNEL_STRIDE;
       const n = `DMA${c}_`;
       regs.push(
-        { offset: b + 0x00, name: n + "CS", decode: decodeCs },
-        { offset: b + 0x04, name: n + "CONBLK_AD" },
-        { offset: b + 0x08, name: n + "TI", decode: decodeTi },
-        { offset: b + 0x0c, name: n + "SOURCE_AD" },
-        { offset: b + 0x10, name: n + "DEST_AD" },
-        { offset: b + 0x14, name: n + "TXFR_LEN", decode: (v: number) => String(v) },
-        { offset: b + 0x18, name: n + "STRIDE" },
-        { offset: b + 0x1c, name: n + "NEXTCONBK" },
-        { offset: b + 0x20, name: n + "DEBUG" },
+        { offset: b + DmaReg.CS, name: n + "CS", decode: decodeCs },
+        { offset: b + DmaReg.CONBLK_AD, name: n + "CONBLK_AD" },
+        { offset: b + DmaReg.TI, name: n + "TI", decode: decodeTi },
+        { offset: b + DmaReg.SOURCE_AD, name: n + "SOURCE_AD" },
+        { offset: b + DmaReg.DEST_AD, name: n + "DEST_AD" },
+        { offset: b + DmaReg.TXFR_LEN, name: n + "TXFR_LEN", decode: (v: number) => String(v) },
+        { offset: b + DmaReg.STRIDE, name: n + "STRIDE" },
+        { offset: b + DmaReg.NEXTCONBK, name: n + "NEXTCONBK" },
+        { offset: b + DmaReg.DEBUG, name: n + "DEBUG" },
       );
     }
-    regs.push({ offset: 0xfe0, name: "DMA_INT_STATUS" }, { offset: 0xff0, name: "DMA_ENABLE" });
-    super("DMA", board.peripheralBase + 0x7000, 0x1000, regs, ctx);
-    this.fifoBus = 0x7e000000 + board.pwmOffset + 0x18;
+    regs.push({ offset: DmaReg.INT_STATUS, name: "DMA_INT_STATUS" }, { offset: DmaReg.ENABLE, name: "DMA_ENABLE" });
+    super("DMA", board.peripheralBase + Block.DMA, 0x1000, regs, ctx);
+    this.fifoBus = PeripheralBase.BUS + board.pwmOffset + PwmReg.FIF1;
     pwm.onDreq(() => this.service());
   }
 
@@ -134,12 +137,12 @@ export class Dma extends Device {
     const addr = ch.cb;
     if (addr & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} is not 32-byte aligned`, addr);
     const dv = this.cbView(c, addr);
-    ch.ti = dv.getUint32(0, true);
-    ch.src = dv.getUint32(4, true);
-    ch.dst = dv.getUint32(8, true);
-    ch.len = dv.getUint32(12, true);
-    ch.stride = dv.getUint32(16, true);
-    ch.next = dv.getUint32(20, true);
+    ch.ti = dv.getUint32(DmaCb.TI, true);
+    ch.src = dv.getUint32(DmaCb.SOURCE_AD, true);
+    ch.dst = dv.getUint32(DmaCb.DEST_AD, true);
+    ch.len = dv.getUint32(DmaCb.TXFR_LEN, true);
+    ch.stride = dv.getUint32(DmaCb.STRIDE, true);
+    ch.next = dv.getUint32(DmaCb.NEXTCONBK, true);
     const where = `control block at ${hex32(addr)}`;
     if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: ${where} uses 2D mode, which is not modelled`, addr);
     if (!(ch.ti & TI.DEST_DREQ) || ((ch.ti >>> 16) & 31) !== this.pwmDreq || ch.dst !== this.fifoBus) {
@@ -182,8 +185,8 @@ export class Dma extends Device {
   }
 
   read(offset: number): number {
-    if (offset === 0xff0) return this.enable;
-    if (offset === 0xfe0) return this.ch.reduce((v, ch, i) => v | (ch.cs & CS.INT ? 1 << i : 0), 0);
+    if (offset === DmaReg.ENABLE) return this.enable;
+    if (offset === DmaReg.INT_STATUS) return this.ch.reduce((v, ch, i) => v | (ch.cs & CS.INT ? 1 << i : 0), 0);
     const c = offset >>> 8;
     const ch = this.ch[c];
     const reg = offset & 0xff;
@@ -224,7 +227,7 @@ export class Dma extends Device {
   }
 
   write(offset: number, value: number): void {
-    if (offset === 0xff0) {
+    if (offset === DmaReg.ENABLE) {
       this.enable = value & 0x7fff;
       return;
     }
