@@ -129,7 +129,12 @@ export const HALT_BAD_MMIO: u32 = 4; // used by hosts when they refuse an access
 // Every transfer is memory -> one FIFO register, 32-bit words, source
 // incrementing, paced by the destination's DREQ (TI = PERMAP(dreq) |
 // DEST_DREQ | SRC_INC | WAIT_RESP | NO_WIDE_BURSTS), channel priority 8,
-// panic priority 8 (Circle's defaults).
+// panic priority 8 (Circle's defaults). On a Pi 4, PWM1's DREQ reaches the
+// engine only while PACTL_CS bit 23 is set (regs/pactl.ts): the firmware sets
+// it (it is in the allow-list) before enabling the PWM's DMAC.
+//
+// When the firmware stops for good (halt, a trap, a refusal), the runtime
+// aborts and disables every chain it started: a ring never keeps looping.
 //
 // Refused requests (reported as `F dma: refused <call> on channel N: <reason>`,
 // then halt(HALT_BAD_MMIO), never returning):
