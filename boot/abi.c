@@ -2,15 +2,24 @@
  * abi.c — the firmware ABI (firmware/abi.ts) implemented for real, as the
  * imports wasm2c 1.0.32 expects (Z_envZ_<name>).
  *
- *   mmio_read/mmio_write  volatile 32-bit access, only 4-byte aligned and
- *                         inside the allow-list below; anything else is
- *                         refused: an `F mmio:` line names it, then halt(4).
- *   bus_address           phys | 0xC0000000 (linear memory lives below 1 GiB)
+ *   mmio_read/mmio_write  volatile 32-bit access, only to the registers of
+ *                         the allow-list in sandbox.h (generated from
+ *                         regs/allow-list.ts, the list the simulator reads);
+ *                         anything else is refused: an `F mmio:` line names
+ *                         it and why, then halt(4).
  *   cache_clean           dc cvac over the range, then dsb
  *   bundle_size/read      the music file the GPU firmware loaded (music.c)
  *   halt                  report the code, stop
+ *   dma_start/position/stop  the DMA service: the runtime builds the control
+ *                         blocks in its own memory and programs the channel;
+ *                         the firmware only names buffers in linear memory
+ *                         and a destination FIFO (see firmware/abi.ts).
+ *   wasm_rt_grow_memory   memory.grow, bounded by the module's maximum and
+ *                         LINEAR_MEMORY_MAX_PAGES before wasm2c's own code
+ *                         (which computes the new size in 32 bits) runs.
  *
- * With -DPIWAVE_MMIO_TRACE every MMIO access is also printed as
+ * With -DPIWAVE_MMIO_TRACE every MMIO access, the firmware's and the DMA
+ * service's, is also printed as
  *   \x1e<R|W> <address> <value>\n     (hex, 8 digits each)
  * the host (host/qemu.ts) splits these records out of the UART stream and
  * formats them with the simulator's register tables. UART accesses are not
@@ -23,45 +32,46 @@
 #include "board.h"
 #include "music.h"
 #include "runtime.h"
+#include "sandbox.h"
 #include "uart.h"
 
 extern Z_app_instance_t piwave_app;
 
-struct window {
-  uint32_t base;
-  uint32_t size;
-  const char* name;
-};
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The windows the firmware may touch (firmware/board/index.ts). */
-static const struct window ALLOW[] = {
-    {PERIPHERAL_BASE + 0x003000u, 0x20, "TIMER"},
-    {PERIPHERAL_BASE + 0x007000u, 0x1000, "DMA"},
-    {PERIPHERAL_BASE + 0x101000u, 0x2000, "CM"},
-    {PERIPHERAL_BASE + 0x200000u, 0x100, "GPIO"},
-    {PERIPHERAL_BASE + 0x201000u, 0x90, "UART0"},
-    {PERIPHERAL_BASE + PWM_OFFSET, 0x28, "PWM"},
-};
-
-static int allowed(uint32_t addr) {
-  if (addr & 3) return 0;
-  for (unsigned i = 0; i < sizeof ALLOW / sizeof ALLOW[0]; i++)
-    if (addr - ALLOW[i].base < ALLOW[i].size) return 1;
-  return 0;
+/* Why the firmware may not make this access, or 0 when it may. */
+static const char* mmio_refusal(uint32_t addr, int write, const char** name) {
+  *name = 0;
+  if (addr & 3) return "not 4-byte aligned";
+  for (unsigned i = 0; i < COUNT(SANDBOX_WINDOWS); i++) {
+    const struct sandbox_window* w = &SANDBOX_WINDOWS[i];
+    uint32_t off = addr - w->base;
+    if (off >= w->size) continue;
+    uint64_t bit = 1ull << (off >> 2);
+    if (!(w->read_mask & bit)) break;
+    if (write && !(w->write_mask & bit)) {
+      for (unsigned r = 0; r < COUNT(SANDBOX_READ_ONLY); r++)
+        if (SANDBOX_READ_ONLY[r].addr == addr) *name = SANDBOX_READ_ONLY[r].name;
+      return "is read-only for the firmware";
+    }
+    return 0;
+  }
+  return "not in the sandbox's allow-list for " SANDBOX_BOARD_NAME;
 }
 
-static _Noreturn void refuse(const char* what, uint32_t addr) {
+static _Noreturn void refuse(const char* what, uint32_t addr, const char* why, const char* name) {
   uart_puts("\nF mmio: refused ");
   uart_puts(what);
   uart_puts(" ");
   uart_hex(addr, 8);
-  uart_puts(addr & 3 ? ": not 4-byte aligned" : ": not in the allow-list (TIMER, DMA, CM, GPIO, UART0, PWM of ");
-  if (!(addr & 3)) {
-    uart_puts(BOARD_NAME);
-    uart_puts(")");
+  uart_puts(": ");
+  if (name) {
+    uart_puts(name);
+    uart_puts(" ");
   }
+  uart_puts(why);
   uart_puts("\n");
-  runtime_halt(4);
+  runtime_halt(HALT_BAD_MMIO);
 }
 
 #ifdef PIWAVE_MMIO_TRACE
@@ -79,9 +89,8 @@ static void trace(char rw, uint32_t addr, uint32_t value) {
 #define trace(rw, addr, value) ((void)0)
 #endif
 
-u32 Z_envZ_mmio_read(struct Z_env_instance_t* env, u32 addr) {
-  (void)env;
-  if (!allowed(addr)) refuse("read of", addr);
+/* The runtime's own register accesses (traced like the firmware's). */
+static u32 reg_read(u32 addr) {
   __asm__ volatile("dsb sy" ::: "memory");
   u32 v = *(volatile u32*)(uintptr_t)addr;
   __asm__ volatile("dsb sy" ::: "memory");
@@ -89,12 +98,34 @@ u32 Z_envZ_mmio_read(struct Z_env_instance_t* env, u32 addr) {
   return v;
 }
 
-void Z_envZ_mmio_write(struct Z_env_instance_t* env, u32 addr, u32 value) {
-  (void)env;
-  if (!allowed(addr)) refuse("write to", addr);
+static void reg_write(u32 addr, u32 value) {
   trace('W', addr, value);
   __asm__ volatile("dsb sy" ::: "memory");
   *(volatile u32*)(uintptr_t)addr = value;
+  __asm__ volatile("dsb sy" ::: "memory");
+}
+
+u32 Z_envZ_mmio_read(struct Z_env_instance_t* env, u32 addr) {
+  (void)env;
+  const char* name;
+  const char* why = mmio_refusal(addr, 0, &name);
+  if (why) refuse("read of", addr, why, name);
+  return reg_read(addr);
+}
+
+void Z_envZ_mmio_write(struct Z_env_instance_t* env, u32 addr, u32 value) {
+  (void)env;
+  const char* name;
+  const char* why = mmio_refusal(addr, 1, &name);
+  if (why) refuse("write to", addr, why, name);
+  reg_write(addr, value);
+}
+
+/* Clean the data cache over [p, p + len) to the point of coherency (DMA sees it). */
+static void clean(const void* p, size_t len) {
+  uintptr_t a = (uintptr_t)p & ~(uintptr_t)63;
+  uintptr_t end = (uintptr_t)p + len;
+  for (; a < end; a += 64) __asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");
   __asm__ volatile("dsb sy" ::: "memory");
 }
 
@@ -110,27 +141,14 @@ static uint8_t* linear_range(const char* what, u32 ptr, u32 len) {
     uart_puts(" is outside linear memory (");
     uart_dec(mem->size);
     uart_puts(" bytes)\n");
-    runtime_halt(4);
+    runtime_halt(HALT_BAD_MMIO);
   }
   return mem->data + ptr;
 }
 
-u32 Z_envZ_bus_address(struct Z_env_instance_t* env, u32 ptr, u32 len) {
-  (void)env;
-  uintptr_t phys = (uintptr_t)linear_range("bus_address", ptr, len);
-  if (phys + len > (1u << 30)) {
-    uart_puts("\nF abi: bus_address: linear memory is above 1 GiB, out of DMA reach\n");
-    runtime_halt(4);
-  }
-  return (u32)(phys | 0xC0000000u);
-}
-
 void Z_envZ_cache_clean(struct Z_env_instance_t* env, u32 ptr, u32 len) {
   (void)env;
-  uintptr_t p = (uintptr_t)linear_range("cache_clean", ptr, len) & ~(uintptr_t)63;
-  uintptr_t end = (uintptr_t)piwave_app.w2c_memory.data + ptr + len;
-  for (; p < end; p += 64) __asm__ volatile("dc cvac, %0" ::"r"(p) : "memory");
-  __asm__ volatile("dsb sy" ::: "memory");
+  clean(linear_range("cache_clean", ptr, len), len);
 }
 
 u32 Z_envZ_bundle_size(struct Z_env_instance_t* env) {
@@ -275,4 +293,230 @@ u32 Z_envZ_mailbox_call(struct Z_env_instance_t* env, u32 ptr, u32 len) {
   }
   memcpy(msg, mbox_buf, len);
   return MBOX_OK;
+}
+
+/* ---- DMA service (firmware/abi.ts; the simulator: host/sim/dma-service.ts) ----
+ *
+ * The control blocks live here, in runtime memory the firmware cannot
+ * address, 32-byte aligned by construction. Every check and every register
+ * access below is mirrored by the simulator, in the same order, with the
+ * same refusal text. */
+
+struct dma_cb {
+  u32 ti, source_ad, dest_ad, txfr_len, stride, nextconbk, reserved[2];
+};
+_Static_assert(sizeof(struct dma_cb) == DMA_CB_BYTES, "a control block is 8 words");
+
+#define DMA_CHANNELS 15u
+#define DMA_RESET_POLLS 1000
+
+static struct dma_cb dma_cbs[DMA_CHANNELS][SANDBOX_DMA_MAX_BLOCKS] __attribute__((aligned(DMA_CB_ALIGN)));
+static u32 dma_chain_count[DMA_CHANNELS]; /* 0: no chain started */
+
+static u32 dma_reg(u32 channel, u32 reg) {
+  return PERIPHERAL_BASE + DMA_OFFSET + channel * DMA_CHANNEL_STRIDE + reg;
+}
+
+static u32 dma_bus(const void* p) {
+  return (u32)(uintptr_t)p | DMA_BUS_RAM_ALIAS;
+}
+
+static void dma_refusal_begin(const char* call, u32 channel) {
+  uart_puts("\nF dma: refused ");
+  uart_puts(call);
+  uart_puts(" on channel ");
+  uart_dec(channel);
+  uart_puts(": ");
+}
+
+static _Noreturn void dma_refuse(const char* call, u32 channel, const char* why) {
+  dma_refusal_begin(call, channel);
+  uart_puts(why);
+  uart_puts("\n");
+  runtime_halt(HALT_BAD_MMIO);
+}
+
+/* "block N (0x........+LEN) <why>" */
+static _Noreturn void dma_refuse_block(u32 channel, u32 i, u32 off, u32 len, const char* why, u32 size) {
+  dma_refusal_begin("dma_start", channel);
+  uart_puts("block ");
+  uart_dec(i);
+  uart_puts(" (");
+  uart_hex(off, 8);
+  uart_puts("+");
+  uart_dec(len);
+  uart_puts(") ");
+  uart_puts(why);
+  if (size) {
+    uart_puts(" (");
+    uart_dec(size);
+    uart_puts(" bytes)");
+  }
+  uart_puts("\n");
+  runtime_halt(HALT_BAD_MMIO);
+}
+
+static void dma_check_channel(const char* call, u32 channel) {
+  if (channel >= DMA_CHANNELS || !((SANDBOX_DMA_CHANNELS >> channel) & 1))
+    dma_refuse(call, channel, "not a channel the runtime lends (0, 2, 4, 5, 6: full channels in the VideoCore's free mask 0x07f5)");
+}
+
+/* Busy-wait on the system timer's counter (untraced: its values are wall-clock time). */
+static void delay_us(u32 us) {
+  volatile u32* clo = (volatile u32*)(uintptr_t)(PERIPHERAL_BASE + 0x3004u);
+  u32 start = *clo;
+  while (*clo - start < us) {
+  }
+}
+
+/* CS = RESET, then wait for the engine to clear it (Circle lib/dmachannel.cpp, CDMAChannel's constructor). */
+static void dma_reset(u32 channel) {
+  u32 cs = dma_reg(channel, DMA_CS);
+  reg_write(cs, DMA_CS_RESET);
+  for (int i = 0; i < DMA_RESET_POLLS; i++)
+    if (!(reg_read(cs) & DMA_CS_RESET)) return;
+  uart_puts("\nF dma: channel ");
+  uart_dec(channel);
+  uart_puts(" stays in RESET\n");
+  runtime_halt(HALT_HARDWARE);
+}
+
+void Z_envZ_dma_start(struct Z_env_instance_t* env, u32 channel, u32 dest, u32 blocks, u32 count, u32 flags) {
+  (void)env;
+  static const char call[] = "dma_start";
+  dma_check_channel(call, channel);
+  if (reg_read(dma_reg(channel, DMA_CS)) & DMA_CS_ACTIVE) dma_refuse(call, channel, "the channel is running (dma_stop it first)");
+  const struct sandbox_dma_destination* to = 0;
+  for (unsigned i = 0; i < COUNT(SANDBOX_DMA_DESTINATIONS); i++)
+    if (SANDBOX_DMA_DESTINATIONS[i].addr == dest) to = &SANDBOX_DMA_DESTINATIONS[i];
+  if (!to) {
+    dma_refusal_begin(call, channel);
+    uart_puts("destination ");
+    uart_hex(dest, 8);
+    uart_puts(" is not a DMA destination of " SANDBOX_BOARD_NAME "\n");
+    runtime_halt(HALT_BAD_MMIO);
+  }
+  if (flags & ~DMA_SERVICE_RING) {
+    dma_refusal_begin(call, channel);
+    uart_puts("unknown flags ");
+    uart_hex(flags, 8);
+    uart_puts("\n");
+    runtime_halt(HALT_BAD_MMIO);
+  }
+  if (count == 0 || count > SANDBOX_DMA_MAX_BLOCKS) {
+    dma_refusal_begin(call, channel);
+    uart_dec(count);
+    uart_puts(" blocks (1 to ");
+    uart_dec(SANDBOX_DMA_MAX_BLOCKS);
+    uart_puts(")\n");
+    runtime_halt(HALT_BAD_MMIO);
+  }
+  wasm_rt_memory_t* mem = &piwave_app.w2c_memory;
+  uint64_t size = mem->size;
+  if ((uint64_t)blocks + count * 8u > size) {
+    dma_refusal_begin(call, channel);
+    uart_puts("block list ");
+    uart_hex(blocks, 8);
+    uart_puts("+");
+    uart_dec(count * 8u);
+    uart_puts(" is outside linear memory (");
+    uart_dec(size);
+    uart_puts(" bytes)\n");
+    runtime_halt(HALT_BAD_MMIO);
+  }
+  u32 off[SANDBOX_DMA_MAX_BLOCKS], len[SANDBOX_DMA_MAX_BLOCKS];
+  for (u32 i = 0; i < count; i++) {
+    memcpy(&off[i], mem->data + blocks + i * 8, 4); /* the wasm memory is little-endian, like the A53/A72 */
+    memcpy(&len[i], mem->data + blocks + i * 8 + 4, 4);
+    if ((uint64_t)off[i] + len[i] > size) dma_refuse_block(channel, i, off[i], len[i], "is outside linear memory", (u32)size);
+    if ((off[i] & 3) || len[i] == 0 || (len[i] & 3)) dma_refuse_block(channel, i, off[i], len[i], "is not whole, aligned words", 0);
+  }
+  if ((uintptr_t)mem->data + size > DMA_BUS_REACH || (uintptr_t)&dma_cbs[DMA_CHANNELS] > DMA_BUS_REACH) {
+    uart_puts("\nF dma: linear memory or the control blocks lie above 1 GiB, out of DMA reach\n");
+    runtime_halt(HALT_RUNTIME);
+  }
+  /* The chain, in runtime memory. */
+  struct dma_cb* cb = dma_cbs[channel];
+  u32 ti = (to->dreq << DMA_TI_PERMAP_SHIFT) | DMA_TI_DEST_DREQ | DMA_TI_SRC_INC | DMA_TI_WAIT_RESP | DMA_TI_NO_WIDE_BURSTS;
+  for (u32 i = 0; i < count; i++) {
+    cb[i].ti = ti;
+    cb[i].source_ad = dma_bus(mem->data + off[i]);
+    cb[i].dest_ad = to->bus;
+    cb[i].txfr_len = len[i];
+    cb[i].stride = 0;
+    cb[i].nextconbk = i + 1 < count ? dma_bus(&cb[i + 1]) : (flags & DMA_SERVICE_RING) ? dma_bus(&cb[0]) : 0;
+    cb[i].reserved[0] = cb[i].reserved[1] = 0;
+    clean(mem->data + off[i], len[i]);
+  }
+  clean(cb, count * sizeof *cb);
+  dma_chain_count[channel] = count;
+  /* Start it as Circle does (lib/dmachannel.cpp: enable, 1 ms when newly
+   * enabled, RESET and wait for it to clear), clear DEBUG's error flags
+   * (write 1 to clear, BCM2835 ARM peripherals 4.2.1.2), load, go. */
+  u32 enable = PERIPHERAL_BASE + DMA_OFFSET + DMA_ENABLE;
+  u32 enabled = reg_read(enable);
+  reg_write(enable, enabled | (1u << channel));
+  if (!(enabled & (1u << channel))) delay_us(1000); /* a channel just enabled: Circle waits 1 ms */
+  dma_reset(channel);
+  reg_write(dma_reg(channel, DMA_DEBUG), DMA_DEBUG_ERRORS);
+  reg_write(dma_reg(channel, DMA_CONBLK_AD), dma_bus(&cb[0]));
+  reg_write(dma_reg(channel, DMA_CS), DMA_CS_WAIT_FOR_OUTSTANDING_WRITES | (8u << DMA_CS_PANIC_PRIORITY_SHIFT) | (8u << DMA_CS_PRIORITY_SHIFT) | DMA_CS_ACTIVE);
+}
+
+u32 Z_envZ_dma_position(struct Z_env_instance_t* env, u32 channel) {
+  (void)env;
+  dma_check_channel("dma_position", channel);
+  u32 cs = reg_read(dma_reg(channel, DMA_CS));
+  if (cs & DMA_CS_ERROR) return DMA_SERVICE_FAILED;
+  u32 at = reg_read(dma_reg(channel, DMA_CONBLK_AD));
+  u32 count = dma_chain_count[channel];
+  if (!count || !(cs & DMA_CS_ACTIVE) || at == 0) return DMA_SERVICE_IDLE;
+  u32 first = dma_bus(&dma_cbs[channel][0]);
+  if (at < first || (at - first) % DMA_CB_BYTES || (at - first) / DMA_CB_BYTES >= count) return DMA_SERVICE_FAILED;
+  return (at - first) / DMA_CB_BYTES;
+}
+
+void Z_envZ_dma_stop(struct Z_env_instance_t* env, u32 channel) {
+  (void)env;
+  dma_check_channel("dma_stop", channel);
+  reg_write(dma_reg(channel, DMA_CS), DMA_CS_ABORT);
+  dma_reset(channel);
+  u32 enable = PERIPHERAL_BASE + DMA_OFFSET + DMA_ENABLE;
+  reg_write(enable, reg_read(enable) & ~(1u << channel));
+  dma_chain_count[channel] = 0;
+}
+
+/* When the firmware stops for good (halt, trap, refusal, exception), no
+ * chain it started may keep feeding the PWM (a ring would loop ~46 ms of
+ * sound forever): abort, reset and disable every channel still lent out.
+ * Never halts itself (called from runtime_halt). */
+void dma_stop_all(void) {
+  for (u32 c = 0; c < DMA_CHANNELS; c++) {
+    if (!dma_chain_count[c]) continue;
+    dma_chain_count[c] = 0;
+    u32 cs = dma_reg(c, DMA_CS);
+    reg_write(cs, DMA_CS_ABORT);
+    reg_write(cs, DMA_CS_RESET);
+    for (int i = 0; i < DMA_RESET_POLLS && (reg_read(cs) & DMA_CS_RESET); i++) {
+    }
+    u32 enable = PERIPHERAL_BASE + DMA_OFFSET + DMA_ENABLE;
+    reg_write(enable, reg_read(enable) & ~(1u << c));
+  }
+}
+
+/* ---- memory.grow ----
+ * wasm2c 1.0.32's wasm_rt_grow_memory computes the new size in 32 bits: at
+ * 65536 pages it becomes 0 and realloc shrinks linear memory under the
+ * firmware. host/kernel.ts renames that function to
+ * wasm_rt_grow_memory_unchecked when it compiles wasm-rt-impl.c; the
+ * translated firmware calls this one, which refuses (-1, as wasm specifies
+ * for a failed grow) anything past the module's declared maximum or
+ * LINEAR_MEMORY_MAX_PAGES, counting in 64 bits. */
+uint32_t wasm_rt_grow_memory_unchecked(wasm_rt_memory_t* memory, uint32_t delta);
+
+uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
+  uint64_t pages = (uint64_t)memory->pages + delta;
+  if (pages > memory->max_pages || pages > LINEAR_MEMORY_MAX_PAGES) return (uint32_t)-1;
+  if (delta == 0) return memory->pages;
+  return wasm_rt_grow_memory_unchecked(memory, delta);
 }

@@ -12,6 +12,7 @@
 
 #include "board.h"
 #include "runtime.h"
+#include "sandbox.h"
 #include "uart.h"
 
 void* memcpy(void* dst, const void* src, size_t n) {
@@ -56,9 +57,12 @@ size_t strlen(const char* s) {
   return n;
 }
 
-/* Bump allocator. Each block starts with its size; the newest block can
- * grow (or shrink) in place, which is what memory.grow on the last
- * allocation needs. */
+/* Bump allocator. Each block starts with its size and its capacity; a
+ * block grows in place up to its capacity (memory.grow), and the newest
+ * block beyond it. A block of a wasm page or more is the firmware's linear
+ * memory: it starts on a LINEAR_MEMORY_ALIGN boundary and reserves room for
+ * LINEAR_MEMORY_MAX_PAGES, so it never moves (regs/memory.ts: the rule the
+ * simulator mirrors; a running DMA chain keeps reading the right place). */
 extern uint8_t __heap_start[];
 static uintptr_t heap_top = 0;
 static uint8_t* last_block = 0;
@@ -67,19 +71,27 @@ static size_t block_size(void* p) {
   return ((size_t*)p)[-2];
 }
 
+static size_t block_capacity(void* p) {
+  return ((size_t*)p)[-1];
+}
+
 void* malloc(size_t n) {
   if (!heap_top) heap_top = (uintptr_t)__heap_start;
-  uintptr_t p = (heap_top + 16 + 15) & ~(uintptr_t)15;
-  if (p + n > HEAP_END || p + n < p) {
+  int linear = n >= LINEAR_MEMORY_ALIGN;
+  uintptr_t align = linear ? LINEAR_MEMORY_ALIGN : 16;
+  size_t capacity = linear && n < (size_t)LINEAR_MEMORY_MAX_PAGES * 65536u ? (size_t)LINEAR_MEMORY_MAX_PAGES * 65536u : n;
+  uintptr_t p = (heap_top + 16 + align - 1) & ~(align - 1);
+  if (p + capacity > HEAP_END || p + capacity < p) {
     uart_puts("\nF runtime: out of memory: ");
-    uart_dec(n);
+    uart_dec(capacity);
     uart_puts(" bytes requested, heap ends at ");
     uart_hex(HEAP_END, 8);
     uart_puts("\n");
     runtime_halt(HALT_RUNTIME);
   }
   ((size_t*)p)[-2] = n;
-  heap_top = p + n;
+  ((size_t*)p)[-1] = capacity;
+  heap_top = p + capacity;
   last_block = (uint8_t*)p;
   return (void*)p;
 }
@@ -94,9 +106,14 @@ void* calloc(size_t count, size_t size) {
 
 void* realloc(void* p, size_t n) {
   if (!p) return malloc(n);
+  if (n <= block_capacity(p)) {
+    ((size_t*)p)[-2] = n;
+    return p;
+  }
   if ((uint8_t*)p == last_block) {
     if ((uintptr_t)p + n > HEAP_END) return malloc(n); /* reports out of memory */
     ((size_t*)p)[-2] = n;
+    ((size_t*)p)[-1] = n;
     heap_top = (uintptr_t)p + n;
     return p;
   }

@@ -17,6 +17,7 @@
 #include "board.h"
 #include "music.h"
 #include "runtime.h"
+#include "sandbox.h"
 #include "uart.h"
 #include "wasm-rt-impl.h"
 
@@ -25,7 +26,7 @@ size_t heap_used(void);
 
 static const char* const HALT_NAMES[] = {
     "done", "bad asset bundle", "hardware did not respond", "firmware abort",
-    "refused MMIO access", "wasm trap", "CPU exception", "runtime failure",
+    "refused by the sandbox", "wasm trap", "CPU exception", "runtime failure",
 };
 
 static const char* trap_name(wasm_rt_trap_t t) {
@@ -59,6 +60,7 @@ static void semihosting_exit(uint32_t code) {
 #endif
 
 _Noreturn void runtime_halt(uint32_t code) {
+  dma_stop_all();
   uart_puts("I runtime: halted with code ");
   uart_dec(code);
   uart_puts(" (");
@@ -69,6 +71,39 @@ _Noreturn void runtime_halt(uint32_t code) {
   semihosting_exit(code);
 #endif
   for (;;) __asm__ volatile("wfe");
+}
+
+/* The sandbox's memory rule (regs/memory.ts, mirrored by the simulator):
+ * the module declares a maximum of at most LINEAR_MEMORY_MAX_PAGES, and
+ * linear memory starts on a LINEAR_MEMORY_ALIGN boundary (libc.c's malloc). */
+static void check_memory(const wasm_rt_memory_t* m) {
+  uart_puts("I runtime: linear memory at ");
+  uart_hex((uintptr_t)m->data, 8);
+  uart_puts(", ");
+  uart_dec(m->pages);
+  uart_puts(" pages, at most ");
+  uart_dec(m->max_pages);
+  uart_puts("\n");
+  if (m->max_pages > LINEAR_MEMORY_MAX_PAGES) {
+    uart_puts("F runtime: the firmware declares ");
+    if (m->max_pages >= 65536) uart_puts("no maximum memory");
+    else {
+      uart_puts("a maximum memory of ");
+      uart_dec(m->max_pages);
+      uart_puts(" pages");
+    }
+    uart_puts("; the sandbox allows at most ");
+    uart_dec(LINEAR_MEMORY_MAX_PAGES);
+    uart_puts(" (build with --maximumMemory ");
+    uart_dec(LINEAR_MEMORY_MAX_PAGES);
+    uart_puts(" or less)\n");
+    runtime_halt(HALT_BAD_MMIO);
+  }
+  if ((uintptr_t)m->data % LINEAR_MEMORY_ALIGN) {
+    uart_puts("F runtime: linear memory is not 64 KiB aligned\n");
+    runtime_halt(HALT_RUNTIME);
+  }
+  uart_drain(); /* the firmware re-initialises the UART */
 }
 
 /* current_el: CurrentEL at entry; device_tree: x0 at entry, the device tree
@@ -96,6 +131,7 @@ void kmain(uint64_t current_el, uint64_t device_tree) {
   wasm_rt_trap_t trap = (wasm_rt_trap_t)wasm_rt_impl_try();
   if (trap == WASM_RT_TRAP_NONE) {
     Z_app_instantiate(&piwave_app, 0);
+    check_memory(&piwave_app.w2c_memory);
     Z_appZ_main(&piwave_app);
     uart_puts("\nF runtime: firmware main() returned without calling halt()\n");
     runtime_halt(HALT_RUNTIME);

@@ -4,6 +4,8 @@
 #include <stdint.h>
 
 /* Halt codes. 0-4 come from the firmware (firmware/abi.ts); the runtime adds: */
+#define HALT_HARDWARE 2       /* a peripheral did not respond */
+#define HALT_BAD_MMIO 4       /* the sandbox refused an access or a request */
 #define HALT_WASM_TRAP 5      /* the firmware trapped (out of bounds, unreachable, ...) */
 #define HALT_CPU_EXCEPTION 6  /* a CPU exception (data abort, ...) */
 #define HALT_RUNTIME 7        /* the runtime itself failed (out of memory, assert) */
@@ -12,4 +14,6 @@
  * semihosting exit with that code in the QEMU build). */
 _Noreturn void runtime_halt(uint32_t code);
 void mmu_init(void);
+/* Stop every DMA chain the DMA service started (abi.c); runtime_halt calls it. */
+void dma_stop_all(void);
 #endif

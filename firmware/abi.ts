@@ -21,25 +21,41 @@
  * |---------------|----------------------------------------|
  * | mmio_read     | (addr: u32) => u32                     |
  * | mmio_write    | (addr: u32, value: u32) => void        |
- * | bus_address   | (ptr: u32, len: u32) => u32            |
  * | cache_clean   | (ptr: u32, len: u32) => void           |
  * | bundle_size   | () => u32                              |
  * | bundle_read   | (offset: u32, dst: u32, len: u32) => u32 |
  * | halt          | (code: u32) => never returns           |
+ * | dma_start     | (channel: u32, dest: u32, blocks: u32, count: u32, flags: u32) => void |
+ * | dma_position  | (channel: u32) => u32                  |
+ * | dma_stop      | (channel: u32) => void                 |
+ *
+ * The sandbox: the firmware reaches hardware only through `mmio_*` on the
+ * registers of regs/allow-list.ts, and DMA only through the DMA service
+ * below. Whatever it passes, it cannot make the machine read or write
+ * outside its linear memory and those registers.
+ *
+ * Memory: the module declares a maximum of at most 256 pages (16 MiB;
+ * asconfig.json `maximumMemory`, regs/memory.ts). The runtime and the
+ * simulator refuse a module that declares none or more (halt 4, before
+ * `main` runs), and `memory.grow` past the maximum returns -1, as wasm
+ * specifies. Linear memory starts on a 64 KiB boundary in physical RAM on
+ * both.
  */
+import { DmaChannels, DmaService } from "../regs/dma";
 
 /**
  * Volatile 32-bit read of the register at ARM physical address `addr`.
  *
- * `addr` must be 4-byte aligned and inside one of the windows the firmware
- * is allowed to touch: GPIO, clock manager, PWM, DMA, system timer, PL011
- * UART of the board the firmware was built for.
+ * `addr` must be 4-byte aligned and one of the registers of the board's
+ * allow-list (regs/allow-list.ts: the system timer's counter, the PWM clock
+ * generator, GPIO, the PL011 UART, the jack's PWM and, on a Pi 4,
+ * PACTL_CS); some of them are read-only.
  *
- * Bad address (unaligned, outside the allow-list, or in the simulator a
- * register that is not modelled): the access does NOT happen. The host
- * reports the address (the simulator also names the nearest register) and
- * stops the firmware as if `halt(HALT_BAD_MMIO)` had been called; the call
- * never returns.
+ * Refused address (unaligned, not in the allow-list, a write to a read-only
+ * register): the access does NOT happen. The host prints
+ * `F mmio: refused read of 0x........: <reason>` and stops the firmware
+ * with `HALT_BAD_MMIO` (4); the call never returns. The simulator and the
+ * runtime read the same list and give the same verdict.
  */
 @external("env", "mmio_read")
 export declare function mmio_read(addr: u32): u32;
@@ -52,24 +68,9 @@ export declare function mmio_read(addr: u32): u32;
 export declare function mmio_write(addr: u32, value: u32): void;
 
 /**
- * Bus address (the address a DMA engine uses) of the linear-memory range
- * [ptr, ptr + len). On the Pi the runtime places linear memory below 1 GiB
- * and answers `phys | 0xC0000000` (docs/hardware.md#addresses: the legacy DMA
- * engines see RAM through the uncached 0xC0000000 alias and reach only the
- * first 1 GiB). The range is also made coherent for DMA (data cache cleaned)
- * The call only translates; making CPU writes visible to DMA is
- * `cache_clean`'s job.
- *
- * Bad range (outside linear memory, or not reachable by DMA): the host
- * reports it and stops the firmware; the call never returns.
- */
-@external("env", "bus_address")
-export declare function bus_address(ptr: u32, len: u32): u32;
-
-/**
  * Make the CPU's writes to linear memory [ptr, ptr + len) visible to DMA
  * engines (clean the data cache to the point of coherency). Call it after
- * filling a DMA buffer or control block and before the DMA engine may read
+ * filling a DMA buffer and before the DMA engine may read
  * it. The simulator has no caches: there it only checks the range.
  *
  * Bad range: reported, firmware stopped, never returns.
@@ -111,7 +112,81 @@ export const HALT_DONE: u32 = 0; // played everything, summary printed
 export const HALT_BAD_BUNDLE: u32 = 1; // asset bundle missing or malformed
 export const HALT_HARDWARE: u32 = 2; // a peripheral did not respond (e.g. clock BUSY stuck)
 export const HALT_ABORT: u32 = 3; // AssemblyScript abort (assertion, bounds, OOM)
-export const HALT_BAD_MMIO: u32 = 4; // used by hosts when they refuse an access
+export const HALT_BAD_MMIO: u32 = 4; // used by hosts when they refuse an access (MMIO, a range, a DMA request)
+// The runtime and the simulator add: 5 wasm trap (incl. call stack exhausted),
+// 6 CPU exception (runtime only), 7 runtime failure.
+
+// ---- DMA service -----------------------------------------------------------
+//
+// The runtime owns the DMA engine. The firmware hands it buffers in its own
+// linear memory and names a destination FIFO; the runtime builds the control
+// blocks in its own memory (32-byte aligned by construction), checks every
+// source lies in linear memory and the destination is a peripheral FIFO of
+// the allow-list, and programs the channel. The firmware never sees a bus
+// address, a control block or a DMA register, so it cannot point the engine
+// anywhere else, nor change a running chain.
+//
+// Every transfer is memory -> one FIFO register, 32-bit words, source
+// incrementing, paced by the destination's DREQ (TI = PERMAP(dreq) |
+// DEST_DREQ | SRC_INC | WAIT_RESP | NO_WIDE_BURSTS), channel priority 8,
+// panic priority 8 (Circle's defaults). On a Pi 4, PWM1's DREQ reaches the
+// engine only while PACTL_CS bit 23 is set (regs/pactl.ts): the firmware sets
+// it (it is in the allow-list) before enabling the PWM's DMAC.
+//
+// When the firmware stops for good (halt, a trap, a refusal), the runtime
+// aborts and disables every chain it started: a ring never keeps looping.
+//
+// Refused requests (reported as `F dma: refused <call> on channel N: <reason>`,
+// then halt(HALT_BAD_MMIO), never returning):
+//   - a channel outside DMA_CHANNELS (0, 2, 4, 5, 6: the full channels the
+//     VideoCore leaves to the ARM, mask 0x07F5; regs/dma.ts);
+//   - dma_start on a channel that is running (dma_stop it first);
+//   - a destination that is not a DMA destination of the board
+//     (regs/allow-list.ts DMA_DESTINATIONS: PWM1 FIF1 0xFE20C818 on a Pi 4,
+//     PWM FIF1 0x3F20C018 on a Pi 3), e.g. RAM, another register;
+//   - count 0 or above DMA_MAX_BLOCKS, unknown flag bits;
+//   - a block list, or a block, not inside linear memory; a block whose
+//     offset is not 4-byte aligned or whose length is 0 or not a whole
+//     number of words.
+
+/** Channels the DMA service admits (bit n = channel n): 0, 2, 4, 5, 6. */
+export const DMA_CHANNELS: u32 = DmaChannels.SERVICE_MASK;
+/** Most blocks in one chain. */
+export const DMA_MAX_BLOCKS: u32 = DmaService.MAX_BLOCKS;
+/** `flags`: after the last block the engine goes back to the first, until dma_stop. */
+export const DMA_RING: u32 = DmaService.RING;
+/** `dma_position`: the channel is not running (never started, stopped, or the chain ended). */
+export const DMA_IDLE: u32 = <u32>DmaService.IDLE;
+/** `dma_position`: the engine stopped with an error (CS.ERROR). */
+export const DMA_FAILED: u32 = <u32>DmaService.FAILED;
+
+/**
+ * Start `channel` on a chain of `count` blocks. `blocks` is the linear-memory
+ * offset of `count` pairs of u32 `{ offset, length }`, each naming a buffer
+ * in linear memory; the runtime copies the list, so it may be reused at
+ * once. `dest` is the ARM physical address of the destination FIFO register
+ * (e.g. PWM_FIF1). Enable the peripheral's DREQ (e.g. PWM DMAC) before, and
+ * `cache_clean` the buffers whenever they change.
+ *
+ * The runtime resets the channel first as the peers do (CS.RESET, waits for
+ * it to clear, clears DEBUG's error flags), then loads the first block and
+ * sets it active. Refused: see above.
+ */
+@external("env", "dma_start")
+export declare function dma_start(channel: u32, dest: u32, blocks: u32, count: u32, flags: u32): void;
+
+/**
+ * Which block (0..count-1) the engine is working on now, or `DMA_IDLE`, or
+ * `DMA_FAILED`. A block index changes when the engine has taken the last
+ * word of the previous one: that buffer may be refilled.
+ */
+@external("env", "dma_position")
+export declare function dma_position(channel: u32): u32;
+
+/** Abort the transfer, reset the channel and disable it. Stopping an idle channel is fine. */
+@external("env", "dma_stop")
+export declare function dma_stop(channel: u32): void;
+
 
 // ---------------------------------------------------------------------------
 // Mailbox: the VideoCore firmware's property interface (ARM clock, board

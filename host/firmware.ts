@@ -60,7 +60,7 @@ function sourceFiles(dir: string): string[] {
 
 interface AsConfig {
   entries: string[];
-  options: { runtime?: string; noAssert?: boolean; initialMemory?: number };
+  options: { runtime?: string; noAssert?: boolean; initialMemory?: number; maximumMemory?: number };
   targets: Record<string, { optimizeLevel?: number; shrinkLevel?: number; use?: string[] }>;
 }
 
@@ -82,6 +82,8 @@ export function ascFlags(board: BoardName): string[] {
   if (o.runtime) flags.push("--runtime", o.runtime);
   if (o.noAssert) flags.push("--noAssert");
   if (o.initialMemory) flags.push("--initialMemory", String(o.initialMemory));
+  // The sandbox's limit (regs/memory.ts): the runtime and the simulator refuse a module without it.
+  if (o.maximumMemory) flags.push("--maximumMemory", String(o.maximumMemory));
   for (const u of t.use ?? []) flags.push("--use", u);
   return flags;
 }
@@ -93,7 +95,7 @@ function sourceHash(board: BoardName, entry: string, extra: string[]): string {
   h.update(entry);
   const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
   h.update(ascPkg.version);
-  const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR)];
+  const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR), ...sourceFiles(join(ROOT, "regs"))];
   if (!entry.startsWith(FIRMWARE_DIR)) files.push(entry);
   for (const f of files) {
     h.update(relative(ROOT, f));

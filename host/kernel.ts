@@ -320,7 +320,8 @@ export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
     const includeDirs = [join(BOOT_DIR, "include"), BOOT_DIR, WASM_RT_DIR, work];
     const units: { obj: string; args: string[]; source: string }[] = [
       ...RUNTIME_SOURCES.map((f) => ({ obj: join(work, f.replace(/\.[cS]$/, ".o")), args: [join(BOOT_DIR, f)], source: join(BOOT_DIR, f) })),
-      { obj: join(work, "wasm-rt-impl.o"), args: [join(WASM_RT_DIR, "wasm-rt-impl.c")], source: join(WASM_RT_DIR, "wasm-rt-impl.c") },
+      // boot/abi.c wraps memory.grow with the sandbox's bounds (wasm2c's own computes the size in 32 bits).
+      { obj: join(work, "wasm-rt-impl.o"), args: ["-Dwasm_rt_grow_memory=wasm_rt_grow_memory_unchecked", join(WASM_RT_DIR, "wasm-rt-impl.c")], source: join(WASM_RT_DIR, "wasm-rt-impl.c") },
       { obj: join(work, "app.o"), args: [join(work, "app.c")], source: join(work, "app.c") },
     ];
     const clangId = ids.clang;

@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type BoardName, getBoard } from "../host/boards.js";
-import { BUILD_DIR, buildFirmware, loadFirmware } from "../host/firmware.js";
+import { buildFirmware, loadFirmware } from "../host/firmware.js";
+import { buildCacheDir } from "../host/paths.js";
 import { baseBundle, checkMutation, mutations, refusalShape } from "../tests/fuzz/bundles.js";
 
 const { values } = parseArgs({
@@ -20,7 +21,7 @@ const seed = values.seed !== undefined ? Number(values.seed) >>> 0 : Date.now() 
 const count = values.count !== undefined ? Number(values.count) : 100_000;
 if (!Number.isInteger(count) || count < 1) throw new Error(`--count takes a positive whole number, not ${values.count}`);
 const board = getBoard(values.board ?? "pi4").name as BoardName;
-const out = values.out ?? join(BUILD_DIR, "fuzz");
+const out = values.out ?? join(buildCacheDir(), "fuzz");
 
 await buildFirmware(board);
 const wasm = new WebAssembly.Module(loadFirmware(board));

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BOARD_NAMES } from "../host/boards.js";
 import { loadFirmware } from "../host/firmware.js";
 import { ABI_IMPORTS } from "../host/sim/abi.js";
+import { memoryLimits } from "../host/sim/memory-limits.js";
 
 const abiSource = readFileSync(new URL("../firmware/abi.ts", import.meta.url), "utf8");
 const declared = [...abiSource.matchAll(/@external\("env", "(\w+)"\)\s*export declare function (\w+)\(([^)]*)\): (\w+)/g)];
@@ -43,6 +44,10 @@ describe("firmware ABI", () => {
       const exports = WebAssembly.Module.exports(mod).map((e) => e.name);
       expect(exports).toContain("main");
       expect(exports).toContain("memory");
+    });
+
+    it(`${board} build declares the sandbox's memory maximum (256 pages, regs/memory.ts)`, () => {
+      expect(memoryLimits(loadFirmware(board))).toEqual({ initial: expect.any(Number), maximum: 256 });
     });
   }
 });

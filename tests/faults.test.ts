@@ -13,9 +13,9 @@ describe("faults", () => {
     expect(r.virtualSeconds).toBeLessThan(1);
   });
 
-  it("the firmware built for one board, run on the other: refused at the first access, naming the nearest register", () => {
+  it("the firmware built for one board, run on the other: refused by the sandbox at the first access, halt 4, as the runtime would", () => {
     const r = simulate({ board: "pi3", wasm: firmwareModule("pi4"), bundle: encodeBundle([constantTrack("pi4", 10, 0, 0)]) });
-    expect(r.haltCode).toBeNull();
-    expect(r.error).toMatch(/^simulator: read of 0xFE003008: no peripheral is mapped there; nearest register is /);
+    expect(r.haltCode).toBe(4);
+    expect(r.error).toBe("F mmio: refused read of 0xfe003008: not in the sandbox's allow-list for pi3 (BCM2837)");
   });
 });

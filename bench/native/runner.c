@@ -1,8 +1,8 @@
 /*
  * runner.c — the CPU-budget benchmark host: the firmware's wasm2c C, built
  * natively for this machine, with the hardware stubbed so the firmware
- * never waits (FIFO never full, clock never busy, every DMA poll finds the
- * engine on the other buffer). What is left is the firmware's own work per
+ * never waits (FIFO never full, clock never busy, every dma_position poll
+ * finds the engine on the other buffer). What is left is the firmware's own work per
  * second of audio. Prints: "cpu_seconds=<s> frames=<n>".
  *
  * Usage: runner <bundle file>
@@ -22,19 +22,11 @@ static uint8_t* bundle;
 static uint32_t bundle_len;
 static jmp_buf halted;
 static uint32_t clo;
-static uint32_t cb_written, cb_next, cb_current;
+static uint32_t dma_blocks, dma_current;
 static uint64_t words;
 static uint64_t track_frames;
 static char line[512];
 static size_t line_len;
-
-static uint32_t cb_next_of(uint32_t cb_bus) {
-  /* NEXTCONBK of the CB at bus address cb_bus, read from linear memory. */
-  uint32_t off = (cb_bus & 0x3fffffff) - 0x01000000u;
-  uint32_t next;
-  memcpy(&next, app.w2c_memory.data + off + 20, 4);
-  return next;
-}
 
 u32 Z_envZ_mmio_read(struct Z_env_instance_t* e, u32 addr) {
   (void)e;
@@ -46,21 +38,12 @@ u32 Z_envZ_mmio_read(struct Z_env_instance_t* e, u32 addr) {
       if ((addr & 0xfffff000) == ((addr & 0xff000000) | 0x003000)) return 0;
       break;
   }
-  if ((addr & 0xffff0fff) == ((addr & 0xff000000) | 0x00000504)) {
-    /* DMA channel 5 CONBLK_AD: the engine is always on the other buffer. */
-    cb_current = cb_current == cb_written ? cb_next : cb_written;
-    return cb_current;
-  }
   return 0; /* status registers: never full, never busy, no errors; CTL.CLRF reads 0 (real PWM) */
 }
 
 void Z_envZ_mmio_write(struct Z_env_instance_t* e, u32 addr, u32 value) {
   (void)e;
   if ((addr & 0xfff) == 0x018 && (addr & 0xf000) == 0xc000) words++; /* PWM FIF1 */
-  if ((addr & 0xffff0fff) == ((addr & 0xff000000) | 0x00000504)) {
-    cb_written = cb_current = value;
-    cb_next = cb_next_of(value);
-  }
   if ((addr & 0xfff) == 0x000 && (addr & 0xfffff000) == ((addr & 0xff000000) | 0x201000)) {
     /* UART DR: collect lines, keep the summary's frame count. */
     if (value == '\n') {
@@ -78,9 +61,23 @@ void Z_envZ_mmio_write(struct Z_env_instance_t* e, u32 addr, u32 value) {
   }
 }
 
-u32 Z_envZ_bus_address(struct Z_env_instance_t* e, u32 ptr, u32 len) {
-  (void)e; (void)len;
-  return 0xC0000000u | (0x01000000u + ptr);
+/* The DMA service: the engine is always on the other block. */
+void Z_envZ_dma_start(struct Z_env_instance_t* e, u32 channel, u32 dest, u32 blocks, u32 count, u32 flags) {
+  (void)e; (void)channel; (void)dest; (void)blocks; (void)flags;
+  dma_blocks = count;
+  dma_current = 0;
+}
+
+u32 Z_envZ_dma_position(struct Z_env_instance_t* e, u32 channel) {
+  (void)e; (void)channel;
+  if (!dma_blocks) return 0xFFFFFFFFu;
+  dma_current = (dma_current + 1) % dma_blocks;
+  return dma_current;
+}
+
+void Z_envZ_dma_stop(struct Z_env_instance_t* e, u32 channel) {
+  (void)e; (void)channel;
+  dma_blocks = 0;
 }
 
 void Z_envZ_cache_clean(struct Z_env_instance_t* e, u32 ptr, u32 len) {

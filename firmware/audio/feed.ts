@@ -1,16 +1,17 @@
 /**
  * Getting the PWM words to the PWM, three ways:
  *   poll  — the CPU writes FIF1 whenever STA.FULL1 is clear (FEED 0);
- *   dma   — a DMA channel reads a ring of two buffers (FEED 1): the CPU
- *           refills the buffer the engine has just left, so a CPU stall
- *           shorter than one buffer (~23 ms) costs nothing;
+ *   dma   — a DMA channel reads a ring of two buffers (FEED 1) through the
+ *           runtime's DMA service: the CPU refills the buffer the engine has
+ *           just left, so a CPU stall shorter than one buffer (~23 ms)
+ *           costs nothing;
  *   timer — where the PWM is plain RAM (QEMU raspi3b, no PWM model, and a
  *           DMA model that ignores DREQ and hangs on circular CB rings,
  *           docs/hardware.md#qemu-raspi3b), frames are paced by the system timer.
  * All three count what went wrong: GAPO (the PWM found the FIFO empty: an
  * audible gap), EMPT (the FIFO ran dry: a near miss), late DMA refills.
  */
-import { bus_address, cache_clean } from "../abi";
+import { cache_clean, DMA_FAILED } from "../abi";
 import { OSR } from "../config";
 import * as dma from "../drivers/dma";
 import * as pwm from "../drivers/pwm";
@@ -125,7 +126,6 @@ export function runTimer(frameRateMilliHz: u32): bool {
 export const DMA_BUFFER_FRAMES: u32 = 1024 * OSR;
 const BUFFER_BYTES: u32 = DMA_BUFFER_FRAMES * 8;
 const buffers: usize = memory.data(<i32>(2 * BUFFER_BYTES), 32);
-const cbs: usize = memory.data(<i32>(2 * dma.CB_BYTES), 32);
 
 /** Fill buffer `i` with the next frames; pads with 0 (idle) after the end. Returns false once the stream has ended. */
 function fill(i: u32): bool {
@@ -142,39 +142,38 @@ function fill(i: u32): bool {
   return more;
 }
 
-/** Wait (at most 100 ms) until the engine works on a CB other than `cb`; returns the new one. */
-function waitLeave(cb: u32): u32 {
+/** Wait (at most 100 ms) until the engine works on a buffer other than `buffer`; returns the new one. */
+function waitLeave(buffer: u32): u32 {
   const start = micros();
   while (true) {
-    const now = dma.currentCb();
-    if (now != cb) return now;
+    const now = dma.position();
+    if (now != buffer) {
+      if (!dma.running(now)) {
+        log.begin("E", "dma");
+        log.str(now == DMA_FAILED ? "the DMA engine reported an error" : "the DMA channel stopped by itself");
+        log.end();
+        return buffer;
+      }
+      return now;
+    }
     log.pump(PUMP_BYTES);
     if (micros() - start >= STUCK_TIMEOUT_US) {
       stuck("DMA did not move for 100 ms", pwm.status());
-      return cb;
+      return buffer;
     }
   }
 }
 
 export function runDma(): bool {
-  const cb0 = cbs;
-  const cb1 = cbs + dma.CB_BYTES;
-  const cb0Bus = bus_address(<u32>cb0, dma.CB_BYTES);
-  const cb1Bus = bus_address(<u32>cb1, dma.CB_BYTES);
-  const buf0Bus = bus_address(<u32>buffers, BUFFER_BYTES);
-  const buf1Bus = bus_address(<u32>(buffers + BUFFER_BYTES), BUFFER_BYTES);
-  dma.writeCb(cb0, dma.TI_TO_PWM, buf0Bus, dma.PWM_FIF1_BUS, BUFFER_BYTES, cb1Bus);
-  dma.writeCb(cb1, dma.TI_TO_PWM, buf1Bus, dma.PWM_FIF1_BUS, BUFFER_BYTES, cb0Bus);
-  cache_clean(<u32>cbs, 2 * dma.CB_BYTES);
   const more0 = fill(0);
   const more1 = fill(1); // all 0 (idle) when the music ended inside buffer 0
 
   // DREQ when the FIFO is down to 7 words, PANIC at 7 (Circle's values, docs/hardware.md#pwm).
   pwm.enableDma(7, 7);
-  dma.start(cb0Bus);
+  dma.startRing(buffers, buffers + BUFFER_BYTES, BUFFER_BYTES);
   pwm.start();
 
-  let playing = cb0Bus;
+  let playing: u32 = 0;
   let lastSwitch = micros();
   const bufferUs = <u32>((<u64>DMA_BUFFER_FRAMES * 1000000) / <u64>(44100 * OSR));
   // Each time the engine leaves a buffer, refill that one. Once the music has
@@ -191,7 +190,7 @@ export function runDma(): bool {
       underruns++;
       pwm.clearStatus(sta & pwm.STA_GAPS);
     }
-    const free: u32 = playing == cb0Bus ? 0 : 1;
+    const free: u32 = playing;
     playing = next;
     if (pendingTail >= 0) {
       if (pendingTail == 0) break;

@@ -9,18 +9,21 @@
  * follow any change of which channels use the FIFO. M/S mode (MSEN) gives a
  * fixed-period pulse; it is the mode Circle chose to suppress hum.
  */
-import { PWM_BASE } from "../board";
+import { IS_PI4, PERIPHERAL_BASE, PWM_BASE } from "../board";
+import { Block } from "../../regs/blocks";
+import { PactlCs, PactlReg } from "../../regs/pactl";
+import { PwmReg } from "../../regs/pwm";
 import { read32, write32 } from "./mmio";
 import { delayUs } from "./timer";
 
-export const PWM_CTL: u32 = PWM_BASE + 0x00;
-export const PWM_STA: u32 = PWM_BASE + 0x04;
-export const PWM_DMAC: u32 = PWM_BASE + 0x08;
-export const PWM_RNG1: u32 = PWM_BASE + 0x10;
-export const PWM_DAT1: u32 = PWM_BASE + 0x14;
-export const PWM_FIF1: u32 = PWM_BASE + 0x18;
-export const PWM_RNG2: u32 = PWM_BASE + 0x20;
-export const PWM_DAT2: u32 = PWM_BASE + 0x24;
+export const PWM_CTL: u32 = PWM_BASE + PwmReg.CTL;
+export const PWM_STA: u32 = PWM_BASE + PwmReg.STA;
+export const PWM_DMAC: u32 = PWM_BASE + PwmReg.DMAC;
+export const PWM_RNG1: u32 = PWM_BASE + PwmReg.RNG1;
+export const PWM_DAT1: u32 = PWM_BASE + PwmReg.DAT1;
+export const PWM_FIF1: u32 = PWM_BASE + PwmReg.FIF1;
+export const PWM_RNG2: u32 = PWM_BASE + PwmReg.RNG2;
+export const PWM_DAT2: u32 = PWM_BASE + PwmReg.DAT2;
 
 // CTL
 export const CTL_PWEN1: u32 = 1 << 0;
@@ -84,8 +87,17 @@ export function start(): void {
   write32(PWM_CTL, CTL_STREAM);
 }
 
-/** Let the PWM raise DREQ when the FIFO holds `dreq` words or fewer (and PANIC at `panic`). */
+/** BCM2711 PACTL_CS: bit 23 routes DMA DREQ 1 to PWM1 instead of DSI0 (regs/pactl.ts). */
+export const PACTL_CS: u32 = PERIPHERAL_BASE + Block.PACTL + PactlReg.CS;
+
+/**
+ * Let the PWM raise DREQ when the FIFO holds `dreq` words or fewer (and
+ * PANIC at `panic`). On a BCM2711 PWM1 shares DREQ 1 with DSI0 and the boot
+ * firmware has been seen to leave PACTL_CS bit 23 at 0 (DSI0): select PWM1
+ * first, read-modify-write, before DMAC is enabled.
+ */
 export function enableDma(dreq: u32, panic: u32): void {
+  if (IS_PI4) write32(PACTL_CS, read32(PACTL_CS) | PactlCs.DREQ1_PWM1);
   write32(PWM_DMAC, (1 << 31) | ((panic & 0xff) << 8) | (dreq & 0xff));
 }
 

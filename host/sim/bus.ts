@@ -2,11 +2,19 @@
  * The simulated system bus: maps ARM physical address windows to device
  * models, charges each access to the virtual clock, records the trace.
  *
+ * The firmware's accesses (`firmwareRead`/`firmwareWrite`, the ABI's
+ * mmio_read/mmio_write) first pass the sandbox's allow-list
+ * (regs/allow-list.ts), the same list the bare-metal runtime enforces: a
+ * refused access does not happen and throws a `SandboxRefusal` (halt 4).
+ * `read`/`write` are the unchecked bus, used by the runtime's own services
+ * (the DMA service) and by model tests.
+ *
  * Any access outside every window, unaligned, or to an offset the model
  * does not implement throws a `SimFault` naming the address and the nearest
  * register: the firmware stops there, loudly.
  */
-import { Device, SimFault, hex32 } from "./device.js";
+import { type MmioRule, type SandboxBoard, allowMap, mmioRefusal, mmioRefusalLine } from "../../regs/allow-list.js";
+import { Device, SandboxRefusal, SimFault, hex32 } from "./device.js";
 import type { SimClock } from "./time.js";
 import { Trace } from "./trace.js";
 
@@ -121,7 +129,45 @@ export class Bus {
     this.hot = device;
     this.hotBase = device.base;
     this.hotSize = device.size;
+    this.hotAccess = new Uint8Array(device.size >>> 2);
+    for (let off = 0; off < device.size; off += 4) {
+      const rule = this.rules?.get((device.base + off) >>> 0);
+      this.hotAccess[off >>> 2] = rule ? (rule.write ? 3 : 1) : 0;
+    }
   }
+
+  private sandboxBoard: SandboxBoard | undefined;
+  private rules: Map<number, MmioRule> | undefined;
+  /** Per word of the hot device: 1 = the firmware may read it, 3 = read and write. */
+  private hotAccess = new Uint8Array(0);
+
+  /** Enforce `board`'s allow-list on the firmware's accesses (call before `setHot`). */
+  setSandbox(board: SandboxBoard): void {
+    this.sandboxBoard = board;
+    this.rules = allowMap(board);
+  }
+
+  private check(addr: number, write: boolean): void {
+    if (!this.rules) return;
+    const why = mmioRefusal(this.sandboxBoard!, this.rules, addr, write);
+    if (why !== null) throw new SandboxRefusal(mmioRefusalLine(addr, write, why));
+  }
+
+  /** mmio_read: the allow-list, then the bus. */
+  firmwareRead = (address: number): number => {
+    const addr = address >>> 0;
+    const off = addr - this.hotBase;
+    if (!(off >= 0 && off < this.hotSize && (off & 3) === 0 && this.hotAccess[off >>> 2]! & 1)) this.check(addr, false);
+    return this.read(addr);
+  };
+
+  /** mmio_write: the allow-list, then the bus. */
+  firmwareWrite = (address: number, value: number): void => {
+    const addr = address >>> 0;
+    const off = addr - this.hotBase;
+    if (!(off >= 0 && off < this.hotSize && (off & 3) === 0 && this.hotAccess[off >>> 2]! & 2)) this.check(addr, true);
+    this.write(addr, value);
+  };
 
   read = (address: number): number => {
     const addr = address >>> 0;

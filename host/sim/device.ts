@@ -30,6 +30,19 @@ export class SimFault extends Error {
   }
 }
 
+/**
+ * The sandbox refused what the firmware asked (an MMIO access outside the
+ * allow-list, a range outside linear memory, a DMA request): the firmware
+ * stops with halt code 4, and `line` is the report, word for word what the
+ * bare-metal runtime prints on the UART.
+ */
+export class SandboxRefusal extends Error {
+  constructor(readonly line: string) {
+    super(line);
+    this.name = "SandboxRefusal";
+  }
+}
+
 export function hex32(v: number): string {
   return "0x" + (v >>> 0).toString(16).toUpperCase().padStart(8, "0");
 }

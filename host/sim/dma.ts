@@ -1,25 +1,37 @@
 /**
- * DMA controller model (answers firmware/drivers/dma.ts): channels 0–14 at
- * +0x7000 (0x100 apart) with CS, CONBLK_AD, TI, SOURCE_AD, DEST_AD,
- * TXFR_LEN, STRIDE, NEXTCONBK, DEBUG, and the global INT_STATUS/ENABLE.
+ * DMA controller model (answers the runtime's DMA service, host/sim/abi.ts
+ * and boot/abi.c): channels 0–14 at +0x7000 (0x100 apart) with CS,
+ * CONBLK_AD, TI, SOURCE_AD, DEST_AD, TXFR_LEN, STRIDE, NEXTCONBK, DEBUG, and
+ * the global INT_STATUS/ENABLE (regs/dma.ts).
  *
  * What is modelled is what the PWM audio path uses: memory → PWM FIF1
- * transfers paced by the PWM's DREQ (docs/hardware.md#pwm: DREQ while the FIFO
- * holds DMAC.DREQ words or fewer). Control blocks are read from the
- * firmware's linear memory through the bus-address mapping (RAM bus
- * address = 0xC0000000 | phys, docs/hardware.md#addresses). A control block that the
- * real engine would mishandle fails loudly: not 32-byte aligned, not a RAM
- * bus address, a destination other than the PWM FIFO, source outside RAM,
- * a length that is not whole words, 2D mode.
+ * transfers paced by the PWM's DREQ (docs/hardware.md#pwm: DREQ while the FIFO holds DMAC.DREQ
+ * words or fewer). On a BCM2711 DREQ 1 reaches the engine only while
+ * PACTL_CS bit 23 selects PWM1 (host/sim/pactl.ts, reset 0). Control blocks
+ * are read through the bus-address mapping (RAM bus address = 0xC0000000 |
+ * phys, docs/hardware.md#addresses) from the runtime's memory (the service builds them there) or the
+ * firmware's linear memory (model tests); sources must lie in linear memory.
+ * A control block that the real engine would mishandle fails loudly: not
+ * 32-byte aligned, not a RAM bus address, a destination other than the PWM
+ * FIFO, source outside linear memory, a length that is not whole words, 2D
+ * mode.
  *
  * Busy-wait acceleration: a read of CONBLK_AD that would return what the
  * previous read of it returned (the firmware is waiting for the engine to
- * move on) returns when it changes, time advanced accordingly.
+ * move on) returns when it changes, time advanced accordingly (at most 5 ms
+ * per read, so a chain that never moves still lets the firmware time out).
  */
 import type { Board } from "../boards.js";
-import { SIM_LINEAR_MEMORY_PHYS } from "./abi.js";
+import { Block, PeripheralBase } from "../../regs/blocks.js";
+import { DmaCb, DmaReg } from "../../regs/dma.js";
+import { LinearMemory } from "../../regs/memory.js";
+import { PwmReg } from "../../regs/pwm.js";
 import { Device, type DeviceContext, SimFault, flagNames, hex32 } from "./device.js";
+import type { Pactl } from "./pactl.js";
 import type { Pwm } from "./pwm.js";
+
+/** Longest virtual time one CONBLK_AD read may skip while the firmware waits (a wait that never ends still times out). */
+const MAX_SKIP_PS = 5e9;
 
 export const CS = { ACTIVE: 1 << 0, END: 1 << 1, INT: 1 << 2, DREQ: 1 << 3, PAUSED: 1 << 4, ERROR: 1 << 8, WAIT_FOR_OUTSTANDING_WRITES: 1 << 28, DISDEBUG: 1 << 29, ABORT: 1 << 30, RESET: 1 << 31 } as const;
 export const TI = { INTEN: 1 << 0, TDMODE: 1 << 1, WAIT_RESP: 1 << 3, DEST_INC: 1 << 4, DEST_WIDTH: 1 << 5, DEST_DREQ: 1 << 6, DEST_IGNORE: 1 << 7, SRC_INC: 1 << 8, SRC_WIDTH: 1 << 9, SRC_DREQ: 1 << 10, SRC_IGNORE: 1 << 11, NO_WIDE_BURSTS: 1 << 26 } as const;
@@ -58,32 +70,35 @@ export class Dma extends Device {
   private readonly fifoBus: number;
   /** The firmware's linear memory (set by the machine once the module is instantiated). */
   memory: () => Uint8Array = () => new Uint8Array(0);
+  /** The runtime's memory where the DMA service builds control blocks, at LinearMemory.SIM_RUNTIME_PHYS. */
+  runtimeMemory: Uint8Array = new Uint8Array(0);
 
   constructor(
     board: Board,
     ctx: DeviceContext,
     private readonly pwm: Pwm,
+    private readonly pactl?: Pactl,
     private readonly pwmDreq = board.pwmDreq,
   ) {
     const regs = [];
     for (let c = 0; c < 15; c++) {
-      const b = c * 0x100;
+      const b = c * DmaReg.CHANNEL_STRIDE;
       const n = `DMA${c}_`;
       regs.push(
-        { offset: b + 0x00, name: n + "CS", decode: decodeCs },
-        { offset: b + 0x04, name: n + "CONBLK_AD" },
-        { offset: b + 0x08, name: n + "TI", decode: decodeTi },
-        { offset: b + 0x0c, name: n + "SOURCE_AD" },
-        { offset: b + 0x10, name: n + "DEST_AD" },
-        { offset: b + 0x14, name: n + "TXFR_LEN", decode: (v: number) => String(v) },
-        { offset: b + 0x18, name: n + "STRIDE" },
-        { offset: b + 0x1c, name: n + "NEXTCONBK" },
-        { offset: b + 0x20, name: n + "DEBUG" },
+        { offset: b + DmaReg.CS, name: n + "CS", decode: decodeCs },
+        { offset: b + DmaReg.CONBLK_AD, name: n + "CONBLK_AD" },
+        { offset: b + DmaReg.TI, name: n + "TI", decode: decodeTi },
+        { offset: b + DmaReg.SOURCE_AD, name: n + "SOURCE_AD" },
+        { offset: b + DmaReg.DEST_AD, name: n + "DEST_AD" },
+        { offset: b + DmaReg.TXFR_LEN, name: n + "TXFR_LEN", decode: (v: number) => String(v) },
+        { offset: b + DmaReg.STRIDE, name: n + "STRIDE" },
+        { offset: b + DmaReg.NEXTCONBK, name: n + "NEXTCONBK" },
+        { offset: b + DmaReg.DEBUG, name: n + "DEBUG" },
       );
     }
-    regs.push({ offset: 0xfe0, name: "DMA_INT_STATUS" }, { offset: 0xff0, name: "DMA_ENABLE" });
-    super("DMA", board.peripheralBase + 0x7000, 0x1000, regs, ctx);
-    this.fifoBus = 0x7e000000 + board.pwmOffset + 0x18;
+    regs.push({ offset: DmaReg.INT_STATUS, name: "DMA_INT_STATUS" }, { offset: DmaReg.ENABLE, name: "DMA_ENABLE" });
+    super("DMA", board.peripheralBase + Block.DMA, 0x1000, regs, ctx);
+    this.fifoBus = PeripheralBase.BUS + board.pwmOffset + PwmReg.FIF1;
     pwm.onDreq(() => this.service());
   }
 
@@ -92,29 +107,42 @@ export class Dma extends Device {
     return this.ch[c]!.words;
   }
 
+  /** DREQ of the PWM as the DMA engine sees it (on a BCM2711 through the PACTL_CS mux). */
+  private dreq(): boolean {
+    if (this.pactl && !this.pactl.dreq1IsPwm1) return false;
+    return this.pwm.dreq();
+  }
+
   private offsetOf(what: string, c: number, bus: number, len: number): number {
     const fail = (why: string): never => {
       throw new SimFault(`DMA channel ${c}: ${what} ${hex32(bus)} ${why}`, bus);
     };
     if (bus >>> 30 !== 3) fail("is not a RAM bus address (the legacy DMA engines see RAM at 0xC0000000 | phys, docs/hardware.md#addresses)");
     const phys = bus & 0x3fffffff;
-    const off = phys - SIM_LINEAR_MEMORY_PHYS;
+    const off = phys - LinearMemory.SIM_PHYS;
     const size = this.memory().length;
     if (off < 0 || off + len > size) fail(`(phys ${hex32(phys)}) is outside the firmware's memory`);
     return off;
   }
 
+  /** A control block's 8 words: from the runtime's memory, or (model tests) linear memory. */
+  private cbView(c: number, addr: number): DataView {
+    const phys = addr & 0x3fffffff;
+    const rt = phys - LinearMemory.SIM_RUNTIME_PHYS;
+    if (addr >>> 30 === 3 && rt >= 0 && rt + 32 <= this.runtimeMemory.length) return new DataView(this.runtimeMemory.buffer, this.runtimeMemory.byteOffset + rt, 32);
+    return new DataView(this.memory().buffer, this.offsetOf("control block", c, addr, 32), 32);
+  }
+
   private loadCb(c: number, ch: Channel): void {
     const addr = ch.cb;
     if (addr & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} is not 32-byte aligned`, addr);
-    const off = this.offsetOf("control block", c, addr, 32);
-    const dv = new DataView(this.memory().buffer, off, 32);
-    ch.ti = dv.getUint32(0, true);
-    ch.src = dv.getUint32(4, true);
-    ch.dst = dv.getUint32(8, true);
-    ch.len = dv.getUint32(12, true);
-    ch.stride = dv.getUint32(16, true);
-    ch.next = dv.getUint32(20, true);
+    const dv = this.cbView(c, addr);
+    ch.ti = dv.getUint32(DmaCb.TI, true);
+    ch.src = dv.getUint32(DmaCb.SOURCE_AD, true);
+    ch.dst = dv.getUint32(DmaCb.DEST_AD, true);
+    ch.len = dv.getUint32(DmaCb.TXFR_LEN, true);
+    ch.stride = dv.getUint32(DmaCb.STRIDE, true);
+    ch.next = dv.getUint32(DmaCb.NEXTCONBK, true);
     const where = `control block at ${hex32(addr)}`;
     if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: ${where} uses 2D mode, which is not modelled`, addr);
     if (!(ch.ti & TI.DEST_DREQ) || ((ch.ti >>> 16) & 31) !== this.pwmDreq || ch.dst !== this.fifoBus) {
@@ -135,7 +163,7 @@ export class Dma extends Device {
       const ch = this.ch[c]!;
       if (!ch.active || !(this.enable & (1 << c))) continue;
       const mem = this.memory();
-      while (ch.active && this.pwm.dreq()) {
+      while (ch.active && this.dreq()) {
         const off = this.offsetOf("source", c, ch.src, 4);
         this.pwm.pushFromDma(mem[off]! | (mem[off + 1]! << 8) | (mem[off + 2]! << 16) | (mem[off + 3]! << 24));
         ch.words++;
@@ -157,8 +185,8 @@ export class Dma extends Device {
   }
 
   read(offset: number): number {
-    if (offset === 0xff0) return this.enable;
-    if (offset === 0xfe0) return this.ch.reduce((v, ch, i) => v | (ch.cs & CS.INT ? 1 << i : 0), 0);
+    if (offset === DmaReg.ENABLE) return this.enable;
+    if (offset === DmaReg.INT_STATUS) return this.ch.reduce((v, ch, i) => v | (ch.cs & CS.INT ? 1 << i : 0), 0);
     const c = offset >>> 8;
     const ch = this.ch[c];
     const reg = offset & 0xff;
@@ -166,12 +194,13 @@ export class Dma extends Device {
     this.pwm.sync(this.ctx.clock.now);
     switch (reg) {
       case 0x00:
-        return (ch.cs | (this.pwm.dreq() ? CS.DREQ : 0)) >>> 0;
+        return (ch.cs | (this.dreq() ? CS.DREQ : 0)) >>> 0;
       case 0x04: {
         if (ch.active && ch.cb === ch.lastCbRead) {
           // The firmware polls for the engine to move on: jump there.
           const start = ch.cb;
-          while (ch.active && ch.cb === start && this.pwm.nextEventTime() !== Infinity) {
+          const until = this.ctx.clock.now + MAX_SKIP_PS;
+          while (ch.active && ch.cb === start && this.pwm.nextEventTime() <= until) {
             this.ctx.clock.advanceTo(this.pwm.nextEventTime());
             this.pwm.sync(this.ctx.clock.now);
           }
@@ -198,7 +227,7 @@ export class Dma extends Device {
   }
 
   write(offset: number, value: number): void {
-    if (offset === 0xff0) {
+    if (offset === DmaReg.ENABLE) {
       this.enable = value & 0x7fff;
       return;
     }

@@ -7,20 +7,24 @@
  * the firmware halts, traps, or the simulator refuses an access.
  */
 import { type Board, type BoardName, getBoard } from "../boards.js";
-import { HALT_CODES, HaltSignal, createImports } from "./abi.js";
+import { HALT_BAD_MMIO, HALT_CODES, HALT_WASM_TRAP, HaltSignal, createImports } from "./abi.js";
 import { Bus } from "./bus.js";
 import { ClockManager } from "./clock.js";
-import { type DeviceContext, SimFault, type Violation } from "./device.js";
+import { type DeviceContext, SandboxRefusal, SimFault, type Violation } from "./device.js";
 import { Dma } from "./dma.js";
+import { DmaService } from "./dma-service.js";
 import { Gpio } from "./gpio.js";
 import { type MailboxBehaviour, VideoCoreMailbox } from "./mailbox.js";
 import type { Jack } from "./jack.js";
+import { Pactl } from "./pactl.js";
 import { Pwm } from "./pwm.js";
 import { PlainRam } from "./ram.js";
 import { PS_PER_NS, PS_PER_S, SimClock } from "./time.js";
 import { SystemTimer } from "./timer.js";
 import { Trace, formatEntry } from "./trace.js";
 import { Uart } from "./uart.js";
+import { LinearMemory } from "../../regs/memory.js";
+import { memoryLimits } from "./memory-limits.js";
 
 export interface SimOptions {
   board: BoardName;
@@ -53,9 +57,18 @@ export interface SimOptions {
 
 export interface SimResult {
   board: Board;
-  /** `halt` code, or null when the run ended another way (see `error`). */
+  /**
+   * `halt` code, or null when the run ended another way (see `error`). The
+   * hosts' own codes as the runtime reports them: 4 when the sandbox refused
+   * an access or request, 5 when the firmware trapped (including a call
+   * stack exhausted by unbounded recursion).
+   */
   haltCode: number | null;
-  /** What stopped a run that did not halt: a simulator fault or a wasm trap. */
+  /**
+   * What stopped the run other than the firmware's own halt: for 4 and 5 the
+   * line the bare-metal runtime would print (`F mmio: …`, `F dma: …`,
+   * `F abi: …`, `F trap: …`); otherwise a simulator fault.
+   */
   error?: string;
   /** Everything the firmware sent over the UART. */
   uart: string;
@@ -75,6 +88,10 @@ export class Machine implements DeviceContext {
   readonly cm: ClockManager;
   readonly pwm: Pwm;
   readonly dma: Dma;
+  /** BCM2711 only: the DREQ 1 mux. */
+  readonly pactl: Pactl | undefined;
+  /** The runtime's DMA service (control blocks in runtime memory). */
+  readonly dmaService: DmaService;
   readonly timer: SystemTimer;
   readonly uart: Uart;
   readonly mailbox: VideoCoreMailbox;
@@ -98,12 +115,15 @@ export class Machine implements DeviceContext {
     this.pwm = new Pwm(this.board, this, this.cm);
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
-    this.dma = new Dma(this.board, this, this.pwm);
+    this.pactl = this.board.name === "pi4" ? new Pactl(this.board, this) : undefined;
+    this.dma = new Dma(this.board, this, this.pwm, this.pactl);
     this.mailbox = new VideoCoreMailbox(this.board, opts.mailbox ?? "answer");
     this.dma.memory = () => new Uint8Array((this.instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer ?? new ArrayBuffer(0));
+    this.dmaService = new DmaService(this.board, this.bus, this.dma, () => this.dma.memory());
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
-    for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart, this.dma]) this.bus.map(d);
+    for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart, this.dma, ...(this.pactl ? [this.pactl] : [])]) this.bus.map(d);
+    this.bus.setSandbox(this.board.name);
     this.bus.setHot(pwmWindow);
   }
 
@@ -134,11 +154,27 @@ export class Machine implements DeviceContext {
     return out;
   }
 
+  /**
+   * The sandbox's memory rule (regs/memory.ts), checked as the runtime does
+   * after instantiating: the module must declare a maximum of at most
+   * LinearMemory.MAX_PAGES. Returns the runtime's refusal line, or null.
+   * (Only for .wasm bytes: a precompiled Module's limits cannot be read.)
+   */
+  private memoryRefusal(): string | null {
+    if (this.opts.wasm instanceof WebAssembly.Module) return null;
+    const limits = memoryLimits(this.opts.wasm);
+    const max = limits?.maximum ?? null;
+    if (limits === null || (max !== null && max <= LinearMemory.MAX_PAGES)) return null;
+    const declared = max === null || max >= 65536 ? "no maximum memory" : `a maximum memory of ${max} pages`;
+    return `F runtime: the firmware declares ${declared}; the sandbox allows at most ${LinearMemory.MAX_PAGES} (build with --maximumMemory ${LinearMemory.MAX_PAGES} or less)`;
+  }
+
   run(): SimResult {
     const module = this.opts.wasm instanceof WebAssembly.Module ? this.opts.wasm : new WebAssembly.Module(this.opts.wasm);
     const imports = createImports({
       bus: this.bus,
       bundle: this.opts.bundle,
+      dma: this.dmaService,
       memory: () => this.instance!.exports.memory as WebAssembly.Memory,
       mailbox: this.mailbox,
     });
@@ -150,14 +186,36 @@ export class Machine implements DeviceContext {
     let error: string | undefined;
     try {
       this.instance = new WebAssembly.Instance(module, imports);
+      const refusal = this.memoryRefusal();
+      if (refusal !== null) throw new SandboxRefusal(refusal);
       const main = this.instance.exports.main as () => void;
       main();
       error = "firmware main() returned without calling halt()";
     } catch (e) {
       if (e instanceof HaltSignal) haltCode = e.code;
-      else if (e instanceof SimFault) error = `simulator: ${e.message}`;
-      else if (e instanceof WebAssembly.RuntimeError) error = `firmware trap: ${e.message}`;
-      else throw e;
+      else if (e instanceof SandboxRefusal) {
+        haltCode = HALT_BAD_MMIO;
+        error = e.line;
+      } else if (e instanceof SimFault) error = `simulator: ${e.message}`;
+      else if (e instanceof WebAssembly.RuntimeError) {
+        // The runtime reports every wasm trap the same way (boot/main.c).
+        haltCode = HALT_WASM_TRAP;
+        error = `F trap: wasm trap: ${e.message}`;
+      } else if (e instanceof RangeError && /call stack/i.test(e.message)) {
+        // Unbounded recursion: V8 throws a RangeError where wasm2c traps
+        // with "call stack exhausted".
+        haltCode = HALT_WASM_TRAP;
+        error = "F trap: wasm trap: call stack exhausted";
+      } else throw e;
+    }
+    if (this.instance) {
+      // As runtime_halt does: no chain the firmware started keeps feeding the PWM.
+      this.bus.limitPs = Infinity;
+      try {
+        this.dmaService.stopAll();
+      } catch (e) {
+        if (!(e instanceof SimFault)) throw e;
+      }
     }
     this.uart.flushAll();
     if (this.lineStart < this.uartBytes.length) {

@@ -20,6 +20,7 @@
  * - Nothing happens while the PWM clock is stopped.
  * - DMAC is stored; DREQ pacing belongs to the DMA model.
  */
+import { PwmReg } from "../../regs/pwm.js";
 import type { Board } from "../boards.js";
 import type { ClockListener, ClockManager, ClockState } from "./clock.js";
 import { Device, type DeviceContext, SimFault, flagNames } from "./device.js";
@@ -106,16 +107,16 @@ export class Pwm extends Device implements ClockListener {
     super(
       board.pwmName,
       board.peripheralBase + board.pwmOffset,
-      0x28,
+      PwmReg.BLOCK_BYTES,
       [
-        { offset: 0x00, name: pre + "CTL", decode: decodeCtl },
-        { offset: 0x04, name: pre + "STA", decode: decodeSta },
-        { offset: 0x08, name: pre + "DMAC", decode: decodeDmac },
-        { offset: 0x10, name: pre + "RNG1", decode: decimal },
-        { offset: 0x14, name: pre + "DAT1", decode: decimal },
-        { offset: 0x18, name: pre + "FIF1", decode: decimal },
-        { offset: 0x20, name: pre + "RNG2", decode: decimal },
-        { offset: 0x24, name: pre + "DAT2", decode: decimal },
+        { offset: PwmReg.CTL, name: pre + "CTL", decode: decodeCtl },
+        { offset: PwmReg.STA, name: pre + "STA", decode: decodeSta },
+        { offset: PwmReg.DMAC, name: pre + "DMAC", decode: decodeDmac },
+        { offset: PwmReg.RNG1, name: pre + "RNG1", decode: decimal },
+        { offset: PwmReg.DAT1, name: pre + "DAT1", decode: decimal },
+        { offset: PwmReg.FIF1, name: pre + "FIF1", decode: decimal },
+        { offset: PwmReg.RNG2, name: pre + "RNG2", decode: decimal },
+        { offset: PwmReg.DAT2, name: pre + "DAT2", decode: decimal },
       ],
       ctx,
     );

@@ -1,0 +1,179 @@
+/**
+ * The sandbox's allow-list: every register the firmware may reach through
+ * `mmio_read`/`mmio_write`, per board, and where DMA may write. Anything
+ * else is refused: the access does not happen and the firmware stops with
+ * halt code 4. One definition, two enforcers:
+ *   - the simulator (host/sim/bus.ts, host/sim/abi.ts) reads this file;
+ *   - the bare-metal runtime (boot/abi.c) includes boot/sandbox.h, which
+ *     host/regs/c-header.ts generates from this file (tests/sandbox-header.test.ts
+ *     regenerates it and compares).
+ *
+ * Least privilege: the registers piwave's drivers use and the simulator
+ * models, nothing more. Not in the list, on purpose: the DMA controller (the
+ * runtime programs it for the firmware, see the DMA service in
+ * firmware/abi.ts), other clock generators and the PLLs (A2W), the
+ * interrupt controller, the mailbox, the system timer's compare registers
+ * (the VideoCore uses C0 and C2), the PWM's holes at 0x0C/0x1C.
+ *
+ * Host only: imported by TypeScript, never by the firmware (asc).
+ */
+import { Block, PeripheralBase } from "./blocks.js";
+import { CmReg } from "./cm.js";
+import { DmaChannels, DmaService } from "./dma.js";
+import { GpioReg } from "./gpio.js";
+import { PactlReg } from "./pactl.js";
+import { PwmDreq, PwmReg } from "./pwm.js";
+import { TimerReg } from "./timer.js";
+import { Pl011Reg } from "./uart.js";
+
+export type SandboxBoard = "pi4" | "pi3";
+export const SANDBOX_BOARDS: readonly SandboxBoard[] = ["pi4", "pi3"];
+
+/** How the board names itself in refusals (same text as boot/board.h BOARD_NAME). */
+export const SANDBOX_BOARD_NAME: Record<SandboxBoard, string> = { pi4: "pi4 (BCM2711)", pi3: "pi3 (BCM2837)" };
+export const SANDBOX_PERIPHERAL_BASE: Record<SandboxBoard, number> = { pi4: PeripheralBase.PI4 >>> 0, pi3: PeripheralBase.PI3 >>> 0 };
+
+export type Access = "r" | "rw";
+
+export interface AllowedRegister {
+  /** Block name, e.g. "PWM". */
+  block: string;
+  /** Block offset from the peripheral base. */
+  blockOffset: number;
+  /** Register offset inside the block. */
+  offset: number;
+  /** Register name as the trace shows it. */
+  name: string;
+  access: Access;
+}
+
+function regs(block: string, blockOffset: number, access: Access, list: [string, number][]): AllowedRegister[] {
+  return list.map(([name, offset]) => ({ block, blockOffset, offset, name, access }));
+}
+
+const COMMON: AllowedRegister[] = [
+  ...regs("TIMER", Block.TIMER, "r", [
+    ["ST_CLO", TimerReg.CLO],
+    ["ST_CHI", TimerReg.CHI],
+  ]),
+  ...regs("CM", Block.CM, "rw", [
+    ["CM_PWMCTL", CmReg.PWMCTL],
+    ["CM_PWMDIV", CmReg.PWMDIV],
+  ]),
+  ...regs("GPIO", Block.GPIO, "rw", [
+    ...[0, 1, 2, 3, 4, 5].map((n): [string, number] => [`GPFSEL${n}`, GpioReg.GPFSEL0 + 4 * n]),
+    ["GPSET0", GpioReg.GPSET0],
+    ["GPSET1", GpioReg.GPSET1],
+    ["GPCLR0", GpioReg.GPCLR0],
+    ["GPCLR1", GpioReg.GPCLR1],
+  ]),
+  ...regs("GPIO", Block.GPIO, "r", [
+    ["GPLEV0", GpioReg.GPLEV0],
+    ["GPLEV1", GpioReg.GPLEV1],
+  ]),
+  ...regs("UART0", Block.UART0, "rw", [
+    ["UART_DR", Pl011Reg.DR],
+    ["UART_RSRECR", Pl011Reg.RSRECR],
+    ["UART_IBRD", Pl011Reg.IBRD],
+    ["UART_FBRD", Pl011Reg.FBRD],
+    ["UART_LCRH", Pl011Reg.LCRH],
+    ["UART_CR", Pl011Reg.CR],
+    ["UART_IFLS", Pl011Reg.IFLS],
+    ["UART_IMSC", Pl011Reg.IMSC],
+    ["UART_ICR", Pl011Reg.ICR],
+    ["UART_DMACR", Pl011Reg.DMACR],
+  ]),
+  ...regs("UART0", Block.UART0, "r", [
+    ["UART_FR", Pl011Reg.FR],
+    ["UART_RIS", Pl011Reg.RIS],
+    ["UART_MIS", Pl011Reg.MIS],
+  ]),
+];
+
+function pwmRegs(blockOffset: number): AllowedRegister[] {
+  return regs("PWM", blockOffset, "rw", [
+    ["PWM_CTL", PwmReg.CTL],
+    ["PWM_STA", PwmReg.STA],
+    ["PWM_DMAC", PwmReg.DMAC],
+    ["PWM_RNG1", PwmReg.RNG1],
+    ["PWM_DAT1", PwmReg.DAT1],
+    ["PWM_FIF1", PwmReg.FIF1],
+    ["PWM_RNG2", PwmReg.RNG2],
+    ["PWM_DAT2", PwmReg.DAT2],
+  ]);
+}
+
+/** Every register the firmware may touch on `board`, in address order. */
+export const ALLOW_LIST: Record<SandboxBoard, readonly AllowedRegister[]> = {
+  pi4: sortByAddress([
+    ...COMMON,
+    // GPIO_PUP_PDN_CNTRL_REG0..3 (BCM2711 pulls)
+    ...regs("GPIO", Block.GPIO, "rw", [0, 1, 2, 3].map((n): [string, number] => [`GPIO_PUP_PDN_CNTRL_REG${n}`, GpioReg.PUP_PDN_CNTRL_REG0 + 4 * n])),
+    ...regs("PACTL", Block.PACTL, "rw", [["PACTL_CS", PactlReg.CS]]),
+    ...pwmRegs(Block.PWM1),
+  ]),
+  pi3: sortByAddress([
+    ...COMMON,
+    ...regs("GPIO", Block.GPIO, "rw", [
+      ["GPPUD", GpioReg.GPPUD],
+      ["GPPUDCLK0", GpioReg.GPPUDCLK0],
+      ["GPPUDCLK1", GpioReg.GPPUDCLK1],
+    ]),
+    ...pwmRegs(Block.PWM0),
+  ]),
+};
+
+function sortByAddress(list: AllowedRegister[]): AllowedRegister[] {
+  return list.sort((a, b) => a.blockOffset + a.offset - (b.blockOffset + b.offset));
+}
+
+/** Where the DMA service lets a transfer write: a peripheral FIFO, with the DREQ that paces it. */
+export interface DmaDestination {
+  name: string;
+  /** Offset of the FIFO register from the peripheral base (the firmware names it by its ARM address). */
+  offset: number;
+  /** TI.PERMAP: the DREQ line that paces writes to it. */
+  dreq: number;
+}
+
+export const DMA_DESTINATIONS: Record<SandboxBoard, readonly DmaDestination[]> = {
+  pi4: [{ name: "PWM1_FIF1", offset: Block.PWM1 + PwmReg.FIF1, dreq: PwmDreq.PWM1_BCM2711 }],
+  pi3: [{ name: "PWM_FIF1", offset: Block.PWM0 + PwmReg.FIF1, dreq: PwmDreq.PWM_BCM2837 }],
+};
+
+/** The channels the DMA service admits (see regs/dma.ts DmaChannels). */
+export const DMA_SERVICE_CHANNELS: number = DmaChannels.SERVICE_MASK;
+
+/** Most blocks one `dma_start` may chain. */
+export const DMA_MAX_BLOCKS: number = DmaService.MAX_BLOCKS;
+
+export interface MmioRule {
+  name: string;
+  write: boolean;
+}
+
+/** Address → rule, for `board`. */
+export function allowMap(board: SandboxBoard): Map<number, MmioRule> {
+  const base = SANDBOX_PERIPHERAL_BASE[board];
+  const m = new Map<number, MmioRule>();
+  for (const r of ALLOW_LIST[board]) m.set((base + r.blockOffset + r.offset) >>> 0, { name: r.name, write: r.access === "rw" });
+  return m;
+}
+
+/**
+ * Why an access is refused, or null when it is allowed. The same reasons,
+ * word for word, as boot/abi.c prints.
+ */
+export function mmioRefusal(board: SandboxBoard, rules: Map<number, MmioRule>, addr: number, write: boolean): string | null {
+  addr >>>= 0;
+  if (addr & 3) return "not 4-byte aligned";
+  const rule = rules.get(addr);
+  if (!rule) return `not in the sandbox's allow-list for ${SANDBOX_BOARD_NAME[board]}`;
+  if (write && !rule.write) return `${rule.name} is read-only for the firmware`;
+  return null;
+}
+
+/** The runtime's report of a refused access (boot/abi.c prints exactly this line). */
+export function mmioRefusalLine(addr: number, write: boolean, reason: string): string {
+  return `F mmio: refused ${write ? "write to" : "read of"} 0x${(addr >>> 0).toString(16).padStart(8, "0")}: ${reason}`;
+}

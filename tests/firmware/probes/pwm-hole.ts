@@ -1,0 +1,8 @@
+// Sandbox probe: the PWM block's unused offset 0x0C. Expected: refused, halt 4.
+import { mmio_read } from "../../../firmware/abi";
+import { PWM_BASE } from "../../../firmware/board";
+import "../../../firmware/runtime/abort";
+
+export function main(): void {
+  mmio_read(PWM_BASE + 0x0c);
+}

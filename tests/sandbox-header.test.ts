@@ -1,0 +1,48 @@
+// boot/sandbox.h is generated from regs/: it must be current, and it must say what the simulator enforces.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../host/firmware.js";
+import { sandboxHeader, windows } from "../host/regs/c-header.js";
+import { ALLOW_LIST, SANDBOX_BOARDS, SANDBOX_PERIPHERAL_BASE, allowMap, mmioRefusal } from "../regs/allow-list.js";
+import { Machine } from "../host/sim/machine.js";
+
+describe("boot/sandbox.h", () => {
+  it("is what host/regs/c-header.ts generates from regs/ today (run `npx tsx scripts/gen-sandbox-header.ts` after changing regs/)", () => {
+    expect(readFileSync(join(ROOT, "boot", "sandbox.h"), "utf8")).toBe(sandboxHeader());
+  });
+
+  for (const board of SANDBOX_BOARDS) {
+    it(`${board}: the header's windows and masks admit exactly the allow-list, word by word, with the same read/write verdicts as the simulator`, () => {
+      const rules = allowMap(board);
+      const ws = windows(board);
+      const header = (addr: number, write: boolean): boolean => {
+        for (const w of ws) {
+          const off = addr - w.base;
+          if (off < 0 || off >= w.size) continue;
+          const bit = 1n << BigInt(off >> 2);
+          return (w.read & bit) !== 0n && (!write || (w.write & bit) !== 0n);
+        }
+        return false;
+      };
+      const base = SANDBOX_PERIPHERAL_BASE[board];
+      // Every word of every block the firmware could aim at, both directions.
+      for (const block of [0x3000, 0x7000, 0xb000, 0x101000, 0x102000, 0x200000, 0x201000, 0x204000, 0x20c000]) {
+        for (let off = 0; off < 0x1000; off += 4) {
+          const addr = base + block + off;
+          for (const write of [false, true]) expect(header(addr, write), `${addr.toString(16)} ${write}`).toBe(mmioRefusal(board, rules, addr, write) === null);
+        }
+      }
+      expect(ALLOW_LIST[board].length).toBe(rules.size);
+    });
+
+    it(`${board}: every allow-listed register is modelled by the simulator (an allowed access never becomes a simulator fault)`, () => {
+      const m = new Machine({ board, wasm: new Uint8Array(0), bundle: new Uint8Array(0) });
+      for (const addr of allowMap(board).keys()) {
+        const d = m.bus.deviceAt(addr);
+        expect(d, `no model at 0x${addr.toString(16)}`).toBeDefined();
+        expect(d!.registers.has(addr - d!.base), `0x${addr.toString(16)}`).toBe(true);
+      }
+    });
+  }
+});
