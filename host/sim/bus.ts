@@ -26,7 +26,10 @@ export class Bus {
   constructor(
     readonly clock: SimClock,
     readonly trace: Trace | undefined,
-  ) {}
+  ) {
+    this.read = trace ? this.readTraced : this.readUntraced;
+    this.write = trace ? this.writeTraced : this.writeUntraced;
+  }
 
   map(device: Device): void {
     for (const d of this.devices) {
@@ -82,10 +85,6 @@ export class Bus {
   }
 
   /**
-   * The hot path (called once per MMIO access, millions of times a second):
-   * kept monomorphic, no allocation, device lookup through a one-entry cache.
-   */
-  /**
    * The device that takes most accesses (the PWM while audio streams). Its
    * accesses skip the lookup and call one class's methods from one call
    * site, which the JS engine can inline; everything else goes through the
@@ -115,40 +114,65 @@ export class Bus {
     this.hotSize = device.size;
   }
 
-  read = (address: number): number => {
+  /** One MMIO read by the firmware: time charged, value returned (and traced when tracing). */
+  readonly read: (address: number) => number;
+  /** One MMIO write by the firmware. */
+  readonly write: (address: number, value: number) => void;
+
+  // The bus picks its pair of access paths once, in the constructor, by
+  // whether it records a trace: each is one closure the firmware calls
+  // directly, with nothing decided per access that was known at start.
+
+  private readonly readUntraced = (address: number): number => {
+    this.charge();
+    return this.readDevice(address >>> 0);
+  };
+
+  private readonly writeUntraced = (address: number, value: number): void => {
+    this.charge();
+    this.writeDevice(address >>> 0, value >>> 0);
+  };
+
+  private readonly readTraced = (address: number): number => {
     const addr = address >>> 0;
-    this.accesses++;
-    const c = this.clock;
-    if (c.now >= this.nextStall) this.stall();
-    const t = (c.now += c.accessPs);
-    if (t > this.limitPs) this.timeLimit();
-    const off = addr - this.hotBase;
-    let v: number;
-    if (off >= 0 && off < this.hotSize && (off & 3) === 0) {
-      v = this.hot!.read(off) >>> 0;
-    } else {
-      const d = this.resolve(addr, false);
-      v = d.read(addr - d.base) >>> 0;
-    }
-    if (this.trace !== undefined) this.trace.record(t, false, addr, v);
+    const t = this.charge();
+    const v = this.readDevice(addr);
+    this.trace!.record(t, false, addr, v);
     return v;
   };
 
-  write = (address: number, value: number): void => {
+  private readonly writeTraced = (address: number, value: number): void => {
     const addr = address >>> 0;
     const val = value >>> 0;
+    const t = this.charge();
+    this.trace!.record(t, true, addr, val); // before the device acts: a refused write is in the trace
+    this.writeDevice(addr, val);
+  };
+
+  /** Count the access, inject a due stall, charge its time; returns when it completes. */
+  private charge(): number {
     this.accesses++;
     const c = this.clock;
     if (c.now >= this.nextStall) this.stall();
     const t = (c.now += c.accessPs);
     if (t > this.limitPs) this.timeLimit();
-    if (this.trace !== undefined) this.trace.record(t, true, addr, val);
+    return t;
+  }
+
+  private readDevice(addr: number): number {
+    const off = addr - this.hotBase;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0) return this.hot!.read(off) >>> 0;
+    const d = this.resolve(addr, false);
+    return d.read(addr - d.base) >>> 0;
+  }
+
+  private writeDevice(addr: number, val: number): void {
     const off = addr - this.hotBase;
     if (off >= 0 && off < this.hotSize && (off & 3) === 0) {
       this.hot!.write(off, val);
-    } else {
-      const d = this.resolve(addr, true);
-      d.write(addr - d.base, val);
+      return;
     }
-  };
+    const d = this.resolve(addr, true);
+    d.write(addr - d.base, val);
+  }
 }
