@@ -110,7 +110,7 @@ export class Bus {
 
   setHot(device: Device): void {
     this.hot = device;
-    this.hotBase = device.base;
+    this.hotBase = device.base | 0;
     this.hotSize = device.size;
   }
 
@@ -125,12 +125,18 @@ export class Bus {
 
   private readonly readUntraced = (address: number): number => {
     this.charge();
+    // Offset in the hot window in 32-bit arithmetic (the address as the
+    // firmware passes it, a signed i32): modulo 2^32 it is addr - base.
+    const off = ((address | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0) return this.hot!.read(off) >>> 0;
     return this.readDevice(address >>> 0);
   };
 
   private readonly writeUntraced = (address: number, value: number): void => {
     this.charge();
-    this.writeDevice(address >>> 0, value >>> 0);
+    const off = ((address | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0) this.hot!.write(off, value >>> 0);
+    else this.writeDevice(address >>> 0, value >>> 0);
   };
 
   private readonly readTraced = (address: number): number => {
@@ -160,14 +166,14 @@ export class Bus {
   }
 
   private readDevice(addr: number): number {
-    const off = addr - this.hotBase;
+    const off = ((addr | 0) - this.hotBase) | 0;
     if (off >= 0 && off < this.hotSize && (off & 3) === 0) return this.hot!.read(off) >>> 0;
     const d = this.resolve(addr, false);
     return d.read(addr - d.base) >>> 0;
   }
 
   private writeDevice(addr: number, val: number): void {
-    const off = addr - this.hotBase;
+    const off = ((addr | 0) - this.hotBase) | 0;
     if (off >= 0 && off < this.hotSize && (off & 3) === 0) {
       this.hot!.write(off, val);
       return;

@@ -108,7 +108,15 @@ export class Machine implements DeviceContext {
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.dma = new Dma(this.board, this, this.pwm);
-    this.dma.memory = () => new Uint8Array((this.instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer ?? new ArrayBuffer(0));
+    // One view of linear memory, made again only when it is empty: before the
+    // instance exists, and after memory.grow (which detaches the old buffer,
+    // leaving views on it with length 0). Asking the instance each time costs
+    // more than the DMA model itself.
+    let view = new Uint8Array(0);
+    this.dma.memory = () => {
+      if (view.length === 0 && this.instance) view = new Uint8Array((this.instance.exports.memory as WebAssembly.Memory).buffer);
+      return view;
+    };
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
     for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart, this.dma]) this.bus.map(d);

@@ -229,7 +229,7 @@ export class Pwm extends Device implements ClockListener {
 
   /** Run the periods that start at or before `now` (at least one does). */
   private advance(now: number): void {
-    if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running && (this.dmac & 0x80000000) === 0) {
+    if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running) {
       this.advanceLockstep(now);
     } else {
       this.advanceStepwise(now);
@@ -238,8 +238,7 @@ export class Pwm extends Device implements ClockListener {
 
   /**
    * The usual case: both channels share one period and start together
-   * (channel 1 first at each boundary), the clock runs, and no DMA refills
-   * the FIFO in between. The boundaries up to `now` are counted first (by
+   * (channel 1 first at each boundary) and the clock runs. The boundaries up to `now` are counted first (by
    * the same additions the stepwise walk makes, so the times are identical
    * to the last bit), then the words they take are moved in one pass and
    * the periods that find the FIFO empty are filled in bulk.
@@ -247,7 +246,8 @@ export class Pwm extends Device implements ClockListener {
   private advanceLockstep(now: number): void {
     const P = this.period1;
     let t = this.next1;
-    if (t + P > now && this.count >= 2 && (this.ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
+    const dma = (this.dmac & 0x80000000) !== 0;
+    if (t + P > now && this.count >= 2 && !dma && (this.ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
       // One boundary, a word for each channel: what a polling firmware meets at every frame.
       const right = this.jack.right;
       const left = this.jack.left;
@@ -276,7 +276,7 @@ export class Pwm extends Device implements ClockListener {
     let li = left.length;
     let k = 0;
     const ctl = this.ctl;
-    if ((ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
+    if (!dma && (ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
       // Both channels take a word at each boundary while two are there.
       const fifo = this.fifo;
       const rng1 = this.rng1;
@@ -301,7 +301,8 @@ export class Pwm extends Device implements ClockListener {
       this.last1 = w1;
       this.last2 = w2;
     }
-    // Boundaries where at most one word is left, or a channel does not use the FIFO.
+    // Boundaries where at most one word is left, or a channel does not use the
+    // FIFO, or DMA may refill the FIFO after each word (periodValue raises DREQ).
     while (k < n && this.count > 0) {
       R[ri] = this.periodValue(0, ri);
       ri++;
@@ -309,7 +310,8 @@ export class Pwm extends Device implements ClockListener {
       li++;
       k++;
     }
-    // The rest find it empty: each channel repeats one value (RPTL, idle level or DAT).
+    // The rest find it empty: each channel repeats one value (RPTL, idle level
+    // or DAT). Nothing refills it meanwhile: DREQ is raised only when a word is taken.
     if (k < n) {
       const m = n - k;
       R.fill(this.emptyValue(0, ri, m), ri, ri + m);
