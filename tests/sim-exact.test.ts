@@ -85,9 +85,9 @@ function expectSameOutputs(fast: SimResult, ref: SimResult, traced: boolean): vo
   }
 }
 
-function check(opts: SimOptions): { fast: SimResult; ref: SimResult } {
+function check(opts: SimOptions, haltCode: number | null = 0): { fast: SimResult; ref: SimResult } {
   const { fast, untraced, ref } = runBoth({ ...opts, trace: TRACE_LIMIT });
-  expect(ref.haltCode, ref.error ?? ref.lines.at(-1)).toBe(0);
+  expect(ref.haltCode, ref.error ?? ref.lines.at(-1)).toBe(haltCode);
   expectSameOutputs(fast, ref, true);
   expectSameOutputs(untraced, ref, false);
   return { fast, ref };
@@ -129,6 +129,16 @@ describe("the fast simulator gives exactly the reference models' outputs", () =>
         }
       });
     }
+    // The limit crossed by a busy-wait jump (100 ns per access) and by the
+    // cost of an access itself (8 µs per access: the FIFO is never full).
+    for (const accessNs of [100, 8000]) {
+      it(`${board} plain/poll stopped by the virtual-time limit, ${accessNs} ns per access: the same last access`, () => {
+        const wasm = new WebAssembly.Module(loadFirmware(board));
+        const { fast } = check({ board, wasm, bundle: encodeBundle([chirpTrack(board, 0.5)]), maxSeconds: 0.0391, accessNs, stall: { everyMs: 7, forMs: 1 } }, null);
+        expect(fast.error).toMatch(/virtual time limit of 0\.039 s reached/);
+      });
+    }
+
     it(`${board} plain/poll on a slow bus (8 µs per access): gaps every frame`, async () => {
       const wasm = new WebAssembly.Module(loadFirmware(board));
       const { fast } = check({ board, wasm, bundle: encodeBundle([chirpTrack(board, 0.1)]), maxSeconds: 60, accessNs: 8000 });

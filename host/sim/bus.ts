@@ -15,11 +15,16 @@ export class Bus {
   private last: Device | undefined;
   /** Number of MMIO accesses so far. */
   accesses = 0;
-  /** Virtual time after which the run is declared stuck. */
-  limitPs = Infinity;
+  private limit = Infinity;
   private stallEvery = 0;
   private stallFor = 0;
   private nextStall = Infinity;
+  /**
+   * Below this time an access needs neither a stall nor the time-limit check:
+   * min(next stall, limit - 2 accesses), kept up to date by `reguard`. At or
+   * past it, `chargeSlow` does both checks exactly.
+   */
+  private guard = Infinity;
   /** Injected CPU stalls so far. */
   stalls = 0;
 
@@ -27,6 +32,7 @@ export class Bus {
     readonly clock: SimClock,
     readonly trace: Trace | undefined,
   ) {
+    clock.watchAccessCost(() => this.reguard());
     this.read = trace ? this.readTraced : this.readUntraced;
     this.write = trace ? this.writeTraced : this.writeUntraced;
   }
@@ -80,7 +86,7 @@ export class Bus {
 
   private timeLimit(): never {
     throw new SimFault(
-      `virtual time limit of ${(this.limitPs / 1e12).toFixed(3)} s reached: the firmware is still running (stuck in a loop?)`,
+      `virtual time limit of ${(this.limit / 1e12).toFixed(3)} s reached: the firmware is still running (stuck in a loop?)`,
     );
   }
 
@@ -99,6 +105,7 @@ export class Bus {
     this.stallEvery = everyPs;
     this.stallFor = forPs;
     this.nextStall = everyPs;
+    this.reguard();
   }
 
   private stall(): void {
@@ -106,6 +113,21 @@ export class Bus {
     c.now += this.stallFor;
     this.stalls++;
     this.nextStall = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+    this.reguard();
+  }
+
+  /** Virtual time after which the run is declared stuck. */
+  get limitPs(): number {
+    return this.limit;
+  }
+
+  set limitPs(ps: number) {
+    this.limit = ps;
+    this.reguard();
+  }
+
+  private reguard(): void {
+    this.guard = Math.min(this.nextStall, this.limit - 2 * this.clock.accessPs);
   }
 
   setHot(device: Device): void {
@@ -159,9 +181,15 @@ export class Bus {
   private charge(): number {
     this.accesses++;
     const c = this.clock;
+    if (c.now >= this.guard) return this.chargeSlow();
+    return (c.now += c.accessPs);
+  }
+
+  private chargeSlow(): number {
+    const c = this.clock;
     if (c.now >= this.nextStall) this.stall();
     const t = (c.now += c.accessPs);
-    if (t > this.limitPs) this.timeLimit();
+    if (t > this.limit) this.timeLimit();
     return t;
   }
 

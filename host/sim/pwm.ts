@@ -104,6 +104,15 @@ export class Pwm extends Device implements ClockListener {
   private last1 = 0;
   private last2 = 0;
   private nextEvent = Infinity;
+  /** STA1/STA2 as they stand (a channel is transmitting while it has a next period). */
+  private runBits = 0;
+  /**
+   * The streaming set-up, where one period boundary with two words in the
+   * FIFO is a few stores (`oneBoundary`): both channels on the FIFO with one
+   * shared period, in phase, clock running, no DMA, no POLA, ranges that fit
+   * the jack's 16 bits. Recomputed by `retune` whenever any of it may change.
+   */
+  private streaming = false;
   private clk: ClockState = { running: false, since: 0, until: 0, hz: 0 };
   private lastCtlWrite = -Infinity;
   readonly jack = new Jack();
@@ -216,6 +225,22 @@ export class Pwm extends Device implements ClockListener {
       this.jack.clockHz = c.hz;
       this.jack.range = this.rng1 || this.rng2;
     }
+    this.retune();
+  }
+
+  /** Recompute `runBits` and `streaming` after the schedule or the settings changed. */
+  private retune(): void {
+    this.runBits = (this.next1 !== Infinity ? STA.STA1 : 0) | (this.next2 !== Infinity ? STA.STA2 : 0);
+    const both = CTL.USEF1 | CTL.USEF2;
+    this.streaming =
+      this.next1 === this.next2 &&
+      this.next1 !== Infinity &&
+      this.period1 === this.period2 &&
+      this.clk.running &&
+      (this.ctl & (both | CTL.POLA1 | CTL.POLA2)) === both &&
+      (this.dmac & 0x80000000) === 0 &&
+      this.rng1 <= 0xffff &&
+      this.rng2 <= 0xffff;
   }
 
   /**
@@ -229,7 +254,9 @@ export class Pwm extends Device implements ClockListener {
 
   /** Run the periods that start at or before `now` (at least one does). */
   private advance(now: number): void {
-    if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running) {
+    if (this.streaming && this.count >= 2 && this.next1 + this.period1 > now) {
+      this.oneBoundary();
+    } else if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running) {
       this.advanceLockstep(now);
     } else {
       this.advanceStepwise(now);
@@ -247,22 +274,6 @@ export class Pwm extends Device implements ClockListener {
     const P = this.period1;
     let t = this.next1;
     const dma = (this.dmac & 0x80000000) !== 0;
-    if (t + P > now && this.count >= 2 && !dma && (this.ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
-      // One boundary, a word for each channel: what a polling firmware meets at every frame.
-      const right = this.jack.right;
-      const left = this.jack.left;
-      const head = this.head;
-      const w1 = this.fifo[head]!;
-      const w2 = this.fifo[(head + 1) & (FIFO_WORDS - 1)]!;
-      this.head = (head + 2) & (FIFO_WORDS - 1);
-      this.count -= 2;
-      this.last1 = w1;
-      this.last2 = w2;
-      right.ensure(1)[right.length++] = outputValue(w1, this.rng1, (this.ctl & CTL.POLA1) !== 0);
-      left.ensure(1)[left.length++] = outputValue(w2, this.rng2, (this.ctl & CTL.POLA2) !== 0);
-      this.next1 = this.next2 = this.nextEvent = t + P;
-      return;
-    }
     let n = 0;
     while (t <= now) {
       n++;
@@ -324,6 +335,29 @@ export class Pwm extends Device implements ClockListener {
     this.next1 = this.next2 = this.nextEvent = t;
   }
 
+  /**
+   * One boundary where each channel takes a word, in the `streaming` set-up:
+   * what a firmware feeding the FIFO meets at every frame. The same as
+   * `periodValue` for channel 1 then channel 2, without the cases that
+   * `streaming` rules out.
+   */
+  private oneBoundary(): void {
+    const head = this.head;
+    const w1 = this.fifo[head]!;
+    const w2 = this.fifo[(head + 1) & (FIFO_WORDS - 1)]!;
+    this.head = (head + 2) & (FIFO_WORDS - 1);
+    this.count -= 2;
+    this.last1 = w1;
+    this.last2 = w2;
+    const rng1 = this.rng1;
+    const rng2 = this.rng2;
+    const right = this.jack.right;
+    const left = this.jack.left;
+    right.ensure(1)[right.length++] = w1 > rng1 ? rng1 : w1;
+    left.ensure(1)[left.length++] = w2 > rng2 ? rng2 : w2;
+    this.next1 = this.next2 = this.nextEvent = this.next1 + this.period1;
+  }
+
   /** Every other case: period starts one at a time, in time order (ties: channel 1 first). */
   private advanceStepwise(now: number): void {
     const until = this.clk.running ? Infinity : this.clk.until;
@@ -348,6 +382,7 @@ export class Pwm extends Device implements ClockListener {
       }
       this.nextEvent = Math.min(this.next1, this.next2);
     }
+    this.retune();
   }
 
   /**
@@ -405,12 +440,8 @@ export class Pwm extends Device implements ClockListener {
   }
 
   private status(): number {
-    let v = this.sticky;
-    if (this.count === FIFO_WORDS) v |= STA.FULL1;
-    if (this.count === 0) v |= STA.EMPT1;
-    if (this.next1 !== Infinity) v |= STA.STA1;
-    if (this.next2 !== Infinity) v |= STA.STA2;
-    return v;
+    const c = this.count;
+    return this.sticky | this.runBits | (c === FIFO_WORDS ? STA.FULL1 : c === 0 ? STA.EMPT1 : 0);
   }
 
   // read/write: STA and FIF1, which the firmware touches for every word it
@@ -497,6 +528,7 @@ export class Pwm extends Device implements ClockListener {
         return;
       case 0x08:
         this.dmac = value >>> 0;
+        this.retune();
         this.raiseDreq();
         return;
       case 0x10:
