@@ -5,6 +5,11 @@
  * Any access outside every window, unaligned, or to an offset the model
  * does not implement throws a `SimFault` naming the address and the nearest
  * register: the firmware stops there, loudly.
+ *
+ * Speed: the firmware calls `read`/`write` once per MMIO access, millions of
+ * times a second. The bus picks its untraced or traced pair once; one guard
+ * time covers both stall injection and the time limit; accesses to the hot
+ * device (the PWM) skip the lookup. No access allocates.
  */
 import { Device, SimFault, hex32 } from "./device.js";
 import type { SimClock } from "./time.js";

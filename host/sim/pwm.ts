@@ -19,6 +19,16 @@
  *   records that duty. `pulseTrain` gives the exact bit pattern of a period.
  * - Nothing happens while the PWM clock is stopped.
  * - DMAC is stored; DREQ pacing belongs to the DMA model.
+ *
+ * How it runs (speed, not behaviour): the model is lazy. Nothing happens
+ * between register accesses; an access first runs every period that has
+ * started since the last one. In the usual set-up (both channels on one
+ * period, in phase) the boundaries are counted and the FIFO words moved in
+ * one pass, periods that find the FIFO empty are filled in bulk, and the
+ * outputs go straight into the jack's preallocated arrays. Otherwise the
+ * periods run one at a time in time order. Either way the result is what
+ * running every period one by one gives, to the last bit: the reference
+ * model in tests/reference/eager-pwm.ts and tests/sim-exact.test.ts check it.
  */
 import type { Board } from "../boards.js";
 import type { ClockListener, ClockManager, ClockState } from "./clock.js";
