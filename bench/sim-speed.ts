@@ -59,8 +59,8 @@ export interface ModeSpeed {
   floorMedian: number;
   /** simMedian / floorMedian. */
   ratio: number;
-  /** MMIO accesses per audio frame, simulator. */
-  accessesPerFrame: number;
+  /** MMIO accesses per PWM period (a stereo frame at the jack; 16 per audio frame when shaped), simulator. */
+  accessesPerPeriod: number;
 }
 
 export function median(xs: number[]): number {
@@ -98,7 +98,7 @@ export async function benchMode(board: BoardName, mode: Mode, seconds: number, r
   }
   const simMedian = median(sim);
   const floorMedian = median(floor);
-  return { board, mode: mode.label, audioSeconds: seconds, sim, floor, simMedian, floorMedian, ratio: simMedian / floorMedian, accessesPerFrame: accesses / frames };
+  return { board, mode: mode.label, audioSeconds: seconds, sim, floor, simMedian, floorMedian, ratio: simMedian / floorMedian, accessesPerPeriod: accesses / frames };
 }
 
 function piwave(args: string[]): { ms: number; stdout: string } {

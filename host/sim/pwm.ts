@@ -278,10 +278,11 @@ export class Pwm extends Device implements ClockListener {
 
   /**
    * The usual case: both channels share one period and start together
-   * (channel 1 first at each boundary) and the clock runs. The boundaries up to `now` are counted first (by
-   * the same additions the stepwise walk makes, so the times are identical
-   * to the last bit), then the words they take are moved in one pass and
-   * the periods that find the FIFO empty are filled in bulk.
+   * (channel 1 first at each boundary) and the clock runs. The boundaries
+   * up to `now` are counted first (by the same additions the stepwise walk
+   * makes, so the times are identical to the last bit), then the words they
+   * take are moved in one pass and the periods that find the FIFO empty are
+   * filled in bulk.
    */
   private advanceLockstep(now: number): void {
     const P = this.period1;
