@@ -4,7 +4,8 @@
 // and the PWM model as they were before they were made fast, running every
 // PWM period one at a time): both jack channels, the gaps, the full access
 // trace with its time stamps, the UART log, the violations, the virtual
-// time, the injected stalls and the firmware's own underrun counts.
+// time, the injected stalls, the time limit and the firmware's own underrun
+// counts. Register scripts then cover the PWM set-ups the firmware never uses.
 import { describe, expect, it } from "vitest";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
@@ -13,6 +14,8 @@ import type { Bus } from "../host/sim/bus.js";
 import { Machine, type SimOptions, type SimResult } from "../host/sim/machine.js";
 import type { Pwm } from "../host/sim/pwm.js";
 import type { Trace } from "../host/sim/trace.js";
+import { CTL } from "../host/sim/pwm.js";
+import { PS_PER_US } from "../host/sim/time.js";
 import { chirpTrack } from "./helpers.js";
 import { EagerPwm } from "./reference/eager-pwm.js";
 import { PlainBus } from "./reference/plain-bus.js";
@@ -26,15 +29,18 @@ const MODES: { label: string; quality: Quality; variant: Variant }[] = [
 
 const TRACE_LIMIT = 4_000_000;
 
-function runBoth(opts: SimOptions): { fast: SimResult; untraced: SimResult; ref: SimResult } {
-  const reference = new Machine(opts, {
+function referenceMachine(opts: SimOptions): Machine {
+  return new Machine(opts, {
     // The reference classes have the same public surface as the product's; the
     // product's classes have private fields, so TypeScript wants a cast.
     bus: (clock, trace) => new PlainBus(clock, trace) as unknown as Bus,
     pwm: (board, ctx, cm) => new EagerPwm(board, ctx, cm) as unknown as Pwm,
   });
+}
+
+function runBoth(opts: SimOptions): { fast: SimResult; untraced: SimResult; ref: SimResult } {
   return {
-    ref: reference.run(),
+    ref: referenceMachine(opts).run(),
     fast: new Machine(opts).run(),
     untraced: new Machine({ ...opts, trace: false }).run(),
   };
@@ -145,5 +151,161 @@ describe("the fast simulator gives exactly the reference models' outputs", () =>
       expect(fast.jack.gaps[0] + fast.jack.gaps[1]).toBeGreaterThan(1000);
       expect(summary(fast, "underruns")).toBeGreaterThan(100);
     });
+  }
+});
+
+/**
+ * Register scripts the firmware never writes, for the set-ups the fast paths
+ * leave to the general ones: RPTL, SBIT, POLA, DAT without the FIFO,
+ * unequal ranges, channels out of phase, one channel, a range wider than 16
+ * bits, words wider than the range, the clock stopped and restarted, the
+ * FIFO cleared, long empty spans. Run on both machines; every value read,
+ * the jack, the gaps and the trace must agree.
+ */
+describe("register scripts: the fast PWM model and the reference agree", () => {
+  interface Io {
+    read(off: number): number;
+    write(off: number, v: number): void;
+    cm(ctl: number): void;
+    wait(us: number): void;
+  }
+  const start = (io: Io, range1: number, range2 = range1) => {
+    io.write(0x10, range1);
+    io.write(0x20, range2);
+    io.write(0x00, CTL.CLRF1);
+    io.wait(1);
+  };
+  const push = (io: Io, words: number[]) => words.forEach((w) => io.write(0x18, w));
+  const STREAM = CTL.PWEN1 | CTL.USEF1 | CTL.PWEN2 | CTL.USEF2;
+  const scripts: [string, (io: Io) => void][] = [
+    ["RPTL on channel 1, SBIT and POLA on channel 2, long empty spans", (io) => {
+      start(io, 1250);
+      push(io, [100, 200, 300, 400, 500]);
+      io.write(0x00, STREAM | CTL.RPTL1 | CTL.SBIT2 | CTL.POLA2);
+      io.wait(1000);
+      io.read(0x04);
+      io.write(0x04, 0x1fc);
+      push(io, [7, 8, 9]);
+      io.wait(333);
+      io.read(0x04);
+    }],
+    ["DAT without the FIFO on channel 2, FIFO on channel 1", (io) => {
+      start(io, 1000);
+      io.write(0x24, 321);
+      push(io, [1, 2, 3, 4, 5, 6]);
+      io.write(0x00, CTL.PWEN1 | CTL.USEF1 | CTL.PWEN2);
+      io.wait(40);
+      io.write(0x24, 999);
+      io.wait(40);
+      io.read(0x04);
+    }],
+    ["unequal ranges", (io) => {
+      start(io, 1000, 1700);
+      push(io, Array.from({ length: 16 }, (_, i) => 50 * i));
+      io.write(0x00, STREAM);
+      for (let i = 0; i < 30; i++) {
+        if (!(io.read(0x04) & 1)) push(io, [i * 10]);
+        io.wait(3.7);
+      }
+      io.wait(200);
+      io.read(0x04);
+    }],
+    ["channel 2 started 3.3 µs after channel 1, then both streamed", (io) => {
+      start(io, 1250);
+      push(io, Array.from({ length: 16 }, (_, i) => i));
+      io.write(0x00, CTL.PWEN1 | CTL.USEF1);
+      io.wait(3.3);
+      io.write(0x00, STREAM);
+      for (let i = 0; i < 100; i++) {
+        while (io.read(0x04) & 1);
+        push(io, [1000 - i]);
+      }
+      io.wait(500);
+    }],
+    ["only channel 1", (io) => {
+      start(io, 800);
+      push(io, [5, 6, 7, 8]);
+      io.write(0x00, CTL.PWEN1 | CTL.USEF1);
+      io.wait(100);
+      io.read(0x04);
+    }],
+    ["a range wider than 16 bits and words wider than the range", (io) => {
+      start(io, 70000, 70000);
+      push(io, [80000, 5, 69999, 70001, 0xffffffff, 3]);
+      io.write(0x00, STREAM);
+      io.wait(3000);
+      io.read(0x04);
+    }],
+    ["the clock stopped mid-stream and restarted; the FIFO cleared while streaming", (io) => {
+      start(io, 1250);
+      push(io, Array.from({ length: 16 }, (_, i) => i + 1));
+      io.write(0x00, STREAM);
+      io.wait(25);
+      io.cm(0x5a000006); // ENAB off: stops after the BUSY delay
+      io.wait(50);
+      io.read(0x04);
+      io.cm(0x5a000016);
+      io.wait(30);
+      io.write(0x00, STREAM | CTL.CLRF1);
+      push(io, [11, 12, 13]);
+      io.wait(100);
+      io.read(0x04);
+    }],
+    ["a polling loop much like the firmware's, with CPU stalls between frames", (io) => {
+      start(io, 2834);
+      push(io, Array.from({ length: 16 }, (_, i) => 1400 + i));
+      io.write(0x00, STREAM | CTL.MSEN1 | CTL.MSEN2);
+      for (let i = 0; i < 3000; i++) {
+        while (io.read(0x04) & 1);
+        push(io, [(i * 37) % 2834]);
+        if (i % 500 === 499) io.wait(400);
+      }
+      io.wait(1000);
+      io.read(0x04);
+    }],
+  ];
+
+  for (const board of ["pi4", "pi3"] as BoardName[]) {
+    for (const [name, script] of scripts) {
+      it(`${board}: ${name}`, () => {
+        const run = (m: Machine) => {
+          const b = BOARDS[board];
+          const pwm = b.peripheralBase + b.pwmOffset;
+          const cm = b.peripheralBase + 0x101000;
+          const reads: number[] = [];
+          m.bus.write(cm + 0xa4, 0x5a000000 | (b.pwmClockDivi << 12));
+          m.bus.write(cm + 0xa0, 0x5a000006);
+          m.bus.write(cm + 0xa0, 0x5a000016);
+          m.clock.stall(PS_PER_US);
+          script({
+            read: (off) => {
+              const v = m.bus.read(pwm + off);
+              reads.push(v);
+              return v;
+            },
+            write: (off, v) => m.bus.write(pwm + off, v),
+            cm: (v) => m.bus.write(cm + 0xa0, v),
+            wait: (us) => {
+              m.clock.stall(us * PS_PER_US);
+              m.pwm.sync(m.clock.now);
+            },
+          });
+          m.pwm.sync(m.clock.now);
+          return { reads, jack: m.pwm.jack, level: m.pwm.fifoLevel, violations: m.violations, trace: m.trace! };
+        };
+        const opts: SimOptions = { board, wasm: new Uint8Array(0), bundle: new Uint8Array(0), trace: TRACE_LIMIT };
+        const fast = run(new Machine(opts));
+        const ref = run(referenceMachine(opts));
+        expect(ref.jack.right.length + ref.jack.left.length).toBeGreaterThan(0);
+        expect(fast.reads).toEqual(ref.reads);
+        expect(fast.level).toBe(ref.level);
+        expect([...fast.jack.right.view()]).toEqual([...ref.jack.right.view()]);
+        expect([...fast.jack.left.view()]).toEqual([...ref.jack.left.view()]);
+        expect(fast.jack.gaps).toEqual(ref.jack.gaps);
+        expect(fast.jack.gapAt).toEqual(ref.jack.gapAt);
+        expect(fast.violations).toEqual(ref.violations);
+        expect(firstTraceDifference(fast.trace, ref.trace)).toBe(-1);
+      });
+    }
   }
 });
