@@ -59,6 +59,11 @@ export interface ModeSpeed {
   floorMedian: number;
   /** simMedian / floorMedian. */
   ratio: number;
+  /**
+   * The same ratio from this process's CPU time instead of wall time: less
+   * swayed by other load on the machine (the wall figure is the headline).
+   */
+  cpuRatio: number;
   /** MMIO accesses per PWM period (a stereo frame at the jack; 16 per audio frame when shaped), simulator. */
   accessesPerPeriod: number;
 }
@@ -80,16 +85,26 @@ export async function benchMode(board: BoardName, mode: Mode, seconds: number, r
   runFloor(BOARDS[board], wasm, warm);
   const sim: number[] = [];
   const floor: number[] = [];
+  const simCpu: number[] = [];
+  const floorCpu: number[] = [];
+  const cpuSeconds = (since: NodeJS.CpuUsage) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1e6;
+  };
   let accesses = 0;
   let frames = 0;
   for (let i = 0; i < runs; i++) {
+    let c0 = process.cpuUsage();
     let t0 = performance.now();
     const r = simulate({ board, wasm, bundle });
     const simWall = (performance.now() - t0) / 1000;
+    simCpu.push(cpuSeconds(c0));
     if (r.haltCode !== 0) throw new Error(`${board} ${mode.label}: simulator run failed: ${r.error ?? r.lines.at(-1)}`);
+    c0 = process.cpuUsage();
     t0 = performance.now();
     const f = runFloor(BOARDS[board], wasm, bundle);
     const floorWall = (performance.now() - t0) / 1000;
+    floorCpu.push(cpuSeconds(c0));
     if (f.haltCode !== 0) throw new Error(`${board} ${mode.label}: floor run halted with ${f.haltCode}`);
     sim.push(seconds / simWall);
     floor.push(seconds / floorWall);
@@ -98,7 +113,7 @@ export async function benchMode(board: BoardName, mode: Mode, seconds: number, r
   }
   const simMedian = median(sim);
   const floorMedian = median(floor);
-  return { board, mode: mode.label, audioSeconds: seconds, sim, floor, simMedian, floorMedian, ratio: simMedian / floorMedian, accessesPerPeriod: accesses / frames };
+  return { board, mode: mode.label, audioSeconds: seconds, sim, floor, simMedian, floorMedian, ratio: simMedian / floorMedian, cpuRatio: median(floorCpu) / median(simCpu), accessesPerPeriod: accesses / frames };
 }
 
 function piwave(args: string[]): { ms: number; stdout: string } {

@@ -38,13 +38,13 @@ async function simSection(seconds: number, runs: number): Promise<void> {
     `\nsimulator speed: audio seconds per wall second, ${seconds} s stereo track, median of ${runs} runs; floor = same firmware, trivial imports, no models` +
       `\n(goals: every mode >= 0.6 of its floor, plain/poll >= 300x, plain/dma >= 600x, shaped/dma >= 30x)`,
   );
-  console.log(`  board mode         simulator      floor  sim/floor  MMIO/period  runs (sim | floor)`);
+  console.log(`  board mode         simulator      floor  sim/floor  (CPU time)  MMIO/period  runs (sim | floor)`);
   for (const board of BOARD_NAMES) {
     for (const mode of MODES) {
       const s = await benchMode(board, mode, seconds, runs);
       const x = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)}x`;
       console.log(
-        `  ${board.padEnd(5)} ${mode.label.padEnd(11)} ${x(s.simMedian).padStart(10)} ${x(s.floorMedian).padStart(10)} ${s.ratio.toFixed(3).padStart(10)} ${s.accessesPerPeriod.toFixed(2).padStart(12)}  ${s.sim.map(x).join(" ")} | ${s.floor.map(x).join(" ")}`,
+        `  ${board.padEnd(5)} ${mode.label.padEnd(11)} ${x(s.simMedian).padStart(10)} ${x(s.floorMedian).padStart(10)} ${s.ratio.toFixed(3).padStart(10)} ${s.cpuRatio.toFixed(3).padStart(11)} ${s.accessesPerPeriod.toFixed(2).padStart(12)}  ${s.sim.map(x).join(" ")} | ${s.floor.map(x).join(" ")}`,
       );
     }
   }
