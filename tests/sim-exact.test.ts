@@ -14,6 +14,7 @@ import type { Bus } from "../host/sim/bus.js";
 import { Machine, type SimOptions, type SimResult } from "../host/sim/machine.js";
 import type { Pwm } from "../host/sim/pwm.js";
 import type { Trace } from "../host/sim/trace.js";
+import { SIM_LINEAR_MEMORY_PHYS } from "../host/sim/abi.js";
 import { CTL } from "../host/sim/pwm.js";
 import { PS_PER_US } from "../host/sim/time.js";
 import { chirpTrack } from "./helpers.js";
@@ -308,4 +309,49 @@ describe("register scripts: the fast PWM model and the reference agree", () => {
       });
     }
   }
+
+  it("DMA with a bad second control block: the fault comes at the same period, with the same jack", () => {
+    const board: BoardName = "pi4";
+    const b = BOARDS[board];
+    const run = (m: Machine) => {
+      const mem = new Uint8Array(1 << 16);
+      m.dma.memory = () => mem;
+      const dv = new DataView(mem.buffer);
+      const bus = (off: number) => (0xc0000000 | (SIM_LINEAR_MEMORY_PHYS + off)) >>> 0;
+      const fif1 = 0x7e000000 + b.pwmOffset + 0x18;
+      const ti = (b.pwmDreq << 16) | (1 << 6) | (1 << 8) | (1 << 3); // PERMAP, DEST_DREQ, SRC_INC, WAIT_RESP
+      const cb = (at: number, words: number[]) => words.forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true));
+      for (let i = 0; i < 64; i++) dv.setUint32(0x1000 + i * 4, 100 + i, true);
+      cb(0x100, [ti, bus(0x1000), fif1, 64 * 4, 0, bus(0x120), 0, 0]);
+      cb(0x120, [ti, bus(0x1000), fif1 - 4, 64, 0, 0, 0, 0]); // destination is not FIF1: the model refuses it
+      const pwm = b.peripheralBase + b.pwmOffset;
+      const cm = b.peripheralBase + 0x101000;
+      const ch5 = b.peripheralBase + 0x7000 + 5 * 0x100;
+      m.bus.write(cm + 0xa4, 0x5a000000 | (b.pwmClockDivi << 12));
+      m.bus.write(cm + 0xa0, 0x5a000006);
+      m.bus.write(cm + 0xa0, 0x5a000016);
+      m.clock.stall(PS_PER_US);
+      m.bus.write(pwm + 0x10, 1250);
+      m.bus.write(pwm + 0x20, 1250);
+      m.bus.write(pwm, CTL.CLRF1);
+      m.bus.write(pwm + 0x08, 0x80000707);
+      m.bus.write(ch5 + 0x04, bus(0x100));
+      m.bus.write(ch5, 1);
+      m.bus.write(pwm, CTL.PWEN1 | CTL.USEF1 | CTL.PWEN2 | CTL.USEF2);
+      m.clock.stall(1000 * PS_PER_US);
+      let error = "";
+      try {
+        m.pwm.sync(m.clock.now);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      return { error, right: [...m.pwm.jack.right.view()], left: [...m.pwm.jack.left.view()] };
+    };
+    const opts: SimOptions = { board, wasm: new Uint8Array(0), bundle: new Uint8Array(0), trace: 1000 };
+    const fast = run(new Machine(opts));
+    const ref = run(referenceMachine(opts));
+    expect(ref.error).toMatch(/is not the PWM FIFO/);
+    expect(ref.right.length).toBeGreaterThan(20);
+    expect(fast).toEqual(ref);
+  });
 });

@@ -269,7 +269,7 @@ export class Pwm extends Device implements ClockListener {
   private advance(now: number): void {
     if (this.streaming && this.count >= 2 && this.next1 + this.period1 > now) {
       this.oneBoundary();
-    } else if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running) {
+    } else if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running && (this.dmac & 0x80000000) === 0) {
       this.advanceLockstep(now);
     } else {
       this.advanceStepwise(now);
@@ -278,7 +278,10 @@ export class Pwm extends Device implements ClockListener {
 
   /**
    * The usual case: both channels share one period and start together
-   * (channel 1 first at each boundary) and the clock runs. The boundaries
+   * (channel 1 first at each boundary), the clock runs, and DMA is off.
+   * (With DMA on, the DMA model runs after each word taken, and may throw
+   * on a bad control block: the periods then go one by one, so that every
+   * period before the fault is recorded, as it would be.) The boundaries
    * up to `now` are counted first (by the same additions the stepwise walk
    * makes, so the times are identical to the last bit), then the words they
    * take are moved in one pass and the periods that find the FIFO empty are
@@ -287,7 +290,6 @@ export class Pwm extends Device implements ClockListener {
   private advanceLockstep(now: number): void {
     const P = this.period1;
     let t = this.next1;
-    const dma = (this.dmac & 0x80000000) !== 0;
     let n = 0;
     while (t <= now) {
       n++;
@@ -301,7 +303,7 @@ export class Pwm extends Device implements ClockListener {
     let li = left.length;
     let k = 0;
     const ctl = this.ctl;
-    if (!dma && (ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
+    if ((ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
       // Both channels take a word at each boundary while two are there.
       const fifo = this.fifo;
       const rng1 = this.rng1;
@@ -326,8 +328,7 @@ export class Pwm extends Device implements ClockListener {
       this.last1 = w1;
       this.last2 = w2;
     }
-    // Boundaries where at most one word is left, or a channel does not use the
-    // FIFO, or DMA may refill the FIFO after each word (periodValue raises DREQ).
+    // Boundaries where at most one word is left, or a channel does not use the FIFO.
     while (k < n && this.count > 0) {
       R[ri] = this.periodValue(0, ri);
       ri++;
@@ -335,8 +336,7 @@ export class Pwm extends Device implements ClockListener {
       li++;
       k++;
     }
-    // The rest find it empty: each channel repeats one value (RPTL, idle level
-    // or DAT). Nothing refills it meanwhile: DREQ is raised only when a word is taken.
+    // The rest find it empty: each channel repeats one value (RPTL, idle level or DAT).
     if (k < n) {
       const m = n - k;
       R.fill(this.emptyValue(0, ri, m), ri, ri + m);
