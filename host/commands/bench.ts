@@ -4,7 +4,7 @@ import { benchKernel, benchQemuBoot } from "../../bench/kernel.js";
 import { benchPipeline } from "../../bench/pipeline.js";
 import { benchCpu } from "../../bench/cpu.js";
 import { benchQuality, benchStalls } from "../../bench/quality.js";
-import { benchSimSpeed } from "../../bench/sim-speed.js";
+import { MODES, benchCli as benchSimCli, benchMode, median } from "../../bench/sim-speed.js";
 import { kb } from "./build.js";
 import { BOARD_NAMES } from "../boards.js";
 import { benchCli } from "../../bench/cli.js";
@@ -16,13 +16,42 @@ const USAGE = `Usage: piwave bench [--seconds N] [--runs N] [--only PART,...] [-
 
 piwave's figures: whole piwave processes as a user runs them (--help; build
 of a 3-minute song, cold and warm; image), the simulator's speed for an
-N-second (default 60) stereo track per board, kernel8.img sizes and build
+N-second (default 60) stereo track in every mode on both boards, each
+beside its floor (the same firmware with trivial imports and no models), and
+piwave sim as a whole process, kernel8.img sizes and build
 steps, the in-process music pipeline, the jack's sound quality, gaps under
 CPU stalls, the firmware's CPU time, and QEMU's boot time.
 Figures vary with machine load: compare figures measured in one run.
   --only PART,...   only these: ${PARTS.join(", ")}
   --json            the figures as JSON
 `;
+
+async function simSection(seconds: number, runs: number): Promise<Record<string, unknown>> {
+  const figures: Record<string, unknown> = {};
+  console.log(
+    `\nsimulator speed: audio seconds per wall second, ${seconds} s stereo track, median of ${runs} runs; floor = same firmware, trivial imports, no models` +
+      `\n(goals: every mode >= 0.6 of its floor, plain/poll >= 300x, plain/dma >= 600x, shaped/dma >= 30x)`,
+  );
+  console.log(`  board mode         simulator      floor  sim/floor  (CPU time)  MMIO/period  runs (sim | floor)`);
+  for (const board of BOARD_NAMES) {
+    for (const mode of MODES) {
+      const s = await benchMode(board, mode, seconds, runs);
+      figures[`${board} ${mode.label}`] = s;
+      const x = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)}x`;
+      console.log(
+        `  ${board.padEnd(5)} ${mode.label.padEnd(11)} ${x(s.simMedian).padStart(10)} ${x(s.floorMedian).padStart(10)} ${s.ratio.toFixed(3).padStart(10)} ${s.cpuRatio.toFixed(3).padStart(11)} ${s.accessesPerPeriod.toFixed(2).padStart(12)}  ${s.sim.map(x).join(" ")} | ${s.floor.map(x).join(" ")}`,
+      );
+    }
+  }
+  const c = await benchSimCli(runs);
+  figures.wholeProcess = c;
+  const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms (${xs.map((v) => v.toFixed(0)).join(", ")})`;
+  console.log(`\npiwave sim as a whole process, Pi 4 plain/poll (goals: 3-minute song < 1 s; CLI within 1.5x of in-process on the demo)`);
+  console.log(`  3-minute song (${c.songAudioSeconds.toFixed(0)} s, conversion done beforehand): ${ms(c.songMs)}`);
+  console.log(`  demo: CLI ${ms(c.demoCliMs)}, in-process ${ms(c.demoInProcessMs)}: CLI / in-process ${(median(c.demoCliMs) / median(c.demoInProcessMs)).toFixed(2)}`);
+  console.log(`  start-up: worker with an empty bundle ${ms(c.workerEmptyMs)}, in-process ${ms(c.inProcessEmptyMs)}; node -e 0 ${ms(c.nodeMs)}`);
+  return figures;
+}
 
 export async function benchCommand(args: string[]): Promise<number> {
   const r = parse(args, { seconds: { type: "string" }, runs: { type: "string" }, only: { type: "string" }, ...JSON_OPTION }, USAGE);
@@ -32,7 +61,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const only = new Set(r.values.only ? r.values.only.split(",").map((x) => x.trim()) : PARTS);
   for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new UsageError(`--only takes ${PARTS.join(", ")}, not "${p}"`);
   const figures: Record<string, unknown> = { machine: { cpu: os.cpus()[0]?.model ?? "?", cores: os.cpus().length, node: process.version } };
-  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, node ${process.version}`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   if (only.has("cli")) {
     const c = await benchCli();
     figures.cli = c;
@@ -41,18 +70,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(`  piwave build    cold ${(c.buildColdMs / 1000).toFixed(2)} s, warm ${(c.buildWarmMs / 1000).toFixed(2)} s (3-minute stereo mp3, empty cache, then again)`);
     console.log(`  piwave image    ${(c.imageMs / 1000).toFixed(2)} s`);
   }
-  if (only.has("sim")) {
-    console.log(`\nsimulator speed (${seconds} s stereo track, FIFO polling firmware, goal >= 200x real time)`);
-    const sims: Record<string, unknown> = {};
-    for (const board of BOARD_NAMES) {
-      const s = await benchSimSpeed(board, seconds, runs);
-      sims[board] = s;
-      console.log(
-        `  ${board}: median ${s.median.toFixed(0)}x real time  (runs: ${s.ratios.map((x) => x.toFixed(0) + "x").join(", ")}; ${s.accessesPerFrame.toFixed(2)} MMIO accesses per frame)`,
-      );
-    }
-    figures.sim = sims;
-  }
+  if (only.has("sim")) figures.sim = await simSection(seconds, runs);
 
   if (only.has("kernel")) {
     console.log("\nkernel8.img (cold build of every step; the music is a separate file; goals: runtime glue <= 32 KiB, image <= 128 KiB)");

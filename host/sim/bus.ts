@@ -12,6 +12,11 @@
  * Any access outside every window, unaligned, or to an offset the model
  * does not implement throws a `SimFault` naming the address and the nearest
  * register: the firmware stops there, loudly.
+ *
+ * Speed: the firmware calls `read`/`write` once per MMIO access, millions of
+ * times a second. The bus picks its untraced or traced pair once; one guard
+ * time covers both stall injection and the time limit; accesses to the hot
+ * device (the PWM) skip the lookup. No access allocates.
  */
 import { type MmioRule, type SandboxBoard, allowMap, mmioRefusal, mmioRefusalLine } from "../../regs/allow-list.js";
 import { Device, SandboxRefusal, SimFault, hex32 } from "./device.js";
@@ -23,18 +28,27 @@ export class Bus {
   private last: Device | undefined;
   /** Number of MMIO accesses so far. */
   accesses = 0;
-  /** Virtual time after which the run is declared stuck. */
-  limitPs = Infinity;
+  private limit = Infinity;
   private stallEvery = 0;
   private stallFor = 0;
   private nextStall = Infinity;
+  /**
+   * Below this time an access needs neither a stall nor the time-limit check:
+   * min(next stall, limit - 2 accesses), kept up to date by `reguard`. At or
+   * past it, `chargeSlow` does both checks exactly.
+   */
+  private guard = Infinity;
   /** Injected CPU stalls so far. */
   stalls = 0;
 
   constructor(
     readonly clock: SimClock,
     readonly trace: Trace | undefined,
-  ) {}
+  ) {
+    clock.watchAccessCost(() => this.reguard());
+    this.read = trace ? this.readTraced : this.readUntraced;
+    this.write = trace ? this.writeTraced : this.writeUntraced;
+  }
 
   map(device: Device): void {
     for (const d of this.devices) {
@@ -93,14 +107,10 @@ export class Bus {
   private timeLimit(): void {
     if (this.onLimit?.(this.clock.now)) return;
     throw new SimFault(
-      `virtual time limit of ${(this.limitPs / 1e12).toFixed(3)} s reached: the firmware is still running (stuck in a loop?)`,
+      `virtual time limit of ${(this.limit / 1e12).toFixed(3)} s reached: the firmware is still running (stuck in a loop?)`,
     );
   }
 
-  /**
-   * The hot path (called once per MMIO access, millions of times a second):
-   * kept monomorphic, no allocation, device lookup through a one-entry cache.
-   */
   /**
    * The device that takes most accesses (the PWM while audio streams). Its
    * accesses skip the lookup and call one class's methods from one call
@@ -116,6 +126,7 @@ export class Bus {
     this.stallEvery = everyPs;
     this.stallFor = forPs;
     this.nextStall = everyPs;
+    this.reguard();
   }
 
   private stall(): void {
@@ -123,11 +134,26 @@ export class Bus {
     c.now += this.stallFor;
     this.stalls++;
     this.nextStall = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+    this.reguard();
+  }
+
+  /** Virtual time after which the run is declared stuck. */
+  get limitPs(): number {
+    return this.limit;
+  }
+
+  set limitPs(ps: number) {
+    this.limit = ps;
+    this.reguard();
+  }
+
+  private reguard(): void {
+    this.guard = Math.min(this.nextStall, this.limit - 2 * this.clock.accessPs);
   }
 
   setHot(device: Device): void {
     this.hot = device;
-    this.hotBase = device.base;
+    this.hotBase = device.base | 0;
     this.hotSize = device.size;
     this.hotAccess = new Uint8Array(device.size >>> 2);
     for (let off = 0; off < device.size; off += 4) {
@@ -169,40 +195,77 @@ export class Bus {
     this.write(addr, value);
   };
 
-  read = (address: number): number => {
+  /** One MMIO read by the firmware: time charged, value returned (and traced when tracing). */
+  readonly read: (address: number) => number;
+  /** One MMIO write by the firmware. */
+  readonly write: (address: number, value: number) => void;
+
+  // The bus picks its pair of access paths once, in the constructor, by
+  // whether it records a trace: each is one closure the firmware calls
+  // directly, with nothing decided per access that was known at start.
+
+  private readonly readUntraced = (address: number): number => {
+    this.charge();
+    // Offset in the hot window in 32-bit arithmetic (the address as the
+    // firmware passes it, a signed i32): modulo 2^32 it is addr - base.
+    const off = ((address | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0) return this.hot!.read(off) >>> 0;
+    return this.readDevice(address >>> 0);
+  };
+
+  private readonly writeUntraced = (address: number, value: number): void => {
+    this.charge();
+    const off = ((address | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0) this.hot!.write(off, value >>> 0);
+    else this.writeDevice(address >>> 0, value >>> 0);
+  };
+
+  private readonly readTraced = (address: number): number => {
     const addr = address >>> 0;
-    this.accesses++;
-    const c = this.clock;
-    if (c.now >= this.nextStall) this.stall();
-    const t = (c.now += c.accessPs);
-    if (t > this.limitPs) this.timeLimit();
-    const off = addr - this.hotBase;
-    let v: number;
-    if (off >= 0 && off < this.hotSize && (off & 3) === 0) {
-      v = this.hot!.read(off) >>> 0;
-    } else {
-      const d = this.resolve(addr, false);
-      v = d.read(addr - d.base) >>> 0;
-    }
-    if (this.trace !== undefined) this.trace.record(t, false, addr, v);
+    const t = this.charge();
+    const v = this.readDevice(addr);
+    this.trace!.record(t, false, addr, v);
     return v;
   };
 
-  write = (address: number, value: number): void => {
+  private readonly writeTraced = (address: number, value: number): void => {
     const addr = address >>> 0;
     const val = value >>> 0;
+    const t = this.charge();
+    this.trace!.record(t, true, addr, val); // before the device acts: a refused write is in the trace
+    this.writeDevice(addr, val);
+  };
+
+  /** Count the access, inject a due stall, charge its time; returns when it completes. */
+  private charge(): number {
     this.accesses++;
+    const c = this.clock;
+    if (c.now >= this.guard) return this.chargeSlow();
+    return (c.now += c.accessPs);
+  }
+
+  private chargeSlow(): number {
     const c = this.clock;
     if (c.now >= this.nextStall) this.stall();
     const t = (c.now += c.accessPs);
-    if (t > this.limitPs) this.timeLimit();
-    if (this.trace !== undefined) this.trace.record(t, true, addr, val);
-    const off = addr - this.hotBase;
+    if (t > this.limit) this.timeLimit();
+    return t;
+  }
+
+  private readDevice(addr: number): number {
+    const off = ((addr | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0) return this.hot!.read(off) >>> 0;
+    const d = this.resolve(addr, false);
+    return d.read(addr - d.base) >>> 0;
+  }
+
+  private writeDevice(addr: number, val: number): void {
+    const off = ((addr | 0) - this.hotBase) | 0;
     if (off >= 0 && off < this.hotSize && (off & 3) === 0) {
       this.hot!.write(off, val);
-    } else {
-      const d = this.resolve(addr, true);
-      d.write(addr - d.base, val);
+      return;
     }
-  };
+    const d = this.resolve(addr, true);
+    d.write(addr - d.base, val);
+  }
 }

@@ -4,6 +4,9 @@
  * GPIO41 = left, docs/hardware.md#pwm), plus the gaps (periods where a channel found
  * the FIFO empty).
  *
+ * The channels are preallocated typed arrays: the PWM model makes room for
+ * a whole batch of periods with `ensure` and stores into them directly.
+ *
  * As a WAV, a duty value d of range R becomes the 16-bit sample
  *     round(d * 65536 / R) - 32768      (clamped to 32767)
  * i.e. 0 V → -32768, mid-scale → ~0, full duty → +32767. Because a duty
@@ -23,13 +26,21 @@ export class GrowableU16 {
     }
   }
 
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Uint16Array(this.data.length * 2);
-      d.set(this.data);
+  /**
+   * Make room for `n` more values; returns `data`, which may be a new array.
+   * Writers then store into `data[length...]` and move `length` themselves.
+   */
+  ensure(n: number): Uint16Array {
+    if (this.length + n > this.data.length) {
+      const d = new Uint16Array(Math.max(this.data.length * 2, this.length + n));
+      d.set(this.data.subarray(0, this.length));
       this.data = d;
     }
-    this.data[this.length++] = v;
+    return this.data;
+  }
+
+  push(v: number): void {
+    this.ensure(1)[this.length++] = v;
   }
 
   view(): Uint16Array {
@@ -57,10 +68,16 @@ export class Jack {
   range = 0;
   clockHz = 0;
 
+  /** A gap on `channel` (0 = channel 1, right) at the value about to be recorded. */
   gap(channel: 0 | 1): void {
-    this.gaps[channel]++;
+    this.gapsAt(channel, (channel === 0 ? this.right : this.left).length, 1);
+  }
+
+  /** `n` consecutive gap periods on `channel`, the first at index `from`. */
+  gapsAt(channel: 0 | 1, from: number, n: number): void {
+    this.gaps[channel] += n;
     const at = this.gapAt[channel];
-    if (at.length < 1000) at.push((channel === 0 ? this.right : this.left).length);
+    for (let i = 0; i < n && at.length < 1000; i++) at.push(from + i);
   }
 
   /** Stereo frames recorded (the shorter channel). */

@@ -80,6 +80,16 @@ export interface SimResult {
   machine: Machine;
 }
 
+/**
+ * Other implementations of the bus or the PWM model, built in their place.
+ * For tests/sim-exact.test.ts, which runs the straightforward reference
+ * models through the same machine and compares every output.
+ */
+export interface ModelOverrides {
+  bus?: (clock: SimClock, trace: Trace | undefined) => Bus;
+  pwm?: (board: Board, ctx: DeviceContext, cm: ClockManager) => Pwm;
+}
+
 export class Machine implements DeviceContext {
   readonly board: Board;
   readonly clock: SimClock;
@@ -102,23 +112,34 @@ export class Machine implements DeviceContext {
   private readonly lines: string[] = [];
   instance: WebAssembly.Instance | undefined;
 
-  constructor(private readonly opts: SimOptions) {
+  constructor(
+    private readonly opts: SimOptions,
+    models: ModelOverrides = {},
+  ) {
     this.board = getBoard(opts.board);
     this.clock = new SimClock((opts.accessNs ?? 100) * PS_PER_NS);
     const limit = opts.trace === true ? 1_000_000 : typeof opts.trace === "number" ? opts.trace : 0;
     this.trace = limit > 0 ? new Trace(limit) : undefined;
-    this.bus = new Bus(this.clock, this.trace);
+    this.bus = models.bus ? models.bus(this.clock, this.trace) : new Bus(this.clock, this.trace);
     this.bus.limitPs = (opts.maxSeconds ?? 3600) * PS_PER_S;
     this.gpio = new Gpio(this.board, this, { fsel: opts.gpfsel });
     this.cm = new ClockManager(this.board, this);
     this.cm.stuckBusy = opts.cmStuckBusy ?? false;
-    this.pwm = new Pwm(this.board, this, this.cm);
+    this.pwm = models.pwm ? models.pwm(this.board, this, this.cm) : new Pwm(this.board, this, this.cm);
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.pactl = this.board.name === "pi4" ? new Pactl(this.board, this) : undefined;
     this.dma = new Dma(this.board, this, this.pwm, this.pactl);
     this.mailbox = new VideoCoreMailbox(this.board, opts.mailbox ?? "answer");
-    this.dma.memory = () => new Uint8Array((this.instance?.exports.memory as WebAssembly.Memory | undefined)?.buffer ?? new ArrayBuffer(0));
+    // One view of linear memory, made again only when it is empty: before the
+    // instance exists, and after memory.grow (which detaches the old buffer,
+    // leaving views on it with length 0). Asking the instance each time costs
+    // more than the DMA model itself.
+    let view = new Uint8Array(0);
+    this.dma.memory = () => {
+      if (view.length === 0 && this.instance) view = new Uint8Array((this.instance.exports.memory as WebAssembly.Memory).buffer);
+      return view;
+    };
     this.dmaService = new DmaService(this.board, this.bus, this.dma, () => this.dma.memory());
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;

@@ -19,13 +19,23 @@
  *   records that duty. `pulseTrain` gives the exact bit pattern of a period.
  * - Nothing happens while the PWM clock is stopped.
  * - DMAC is stored; DREQ pacing belongs to the DMA model.
+ *
+ * How it runs (speed, not behaviour): the model is lazy. Nothing happens
+ * between register accesses; an access first runs every period that has
+ * started since the last one. In the usual set-up (both channels on one
+ * period, in phase) the boundaries are counted and the FIFO words moved in
+ * one pass, periods that find the FIFO empty are filled in bulk, and the
+ * outputs go straight into the jack's preallocated arrays. Otherwise the
+ * periods run one at a time in time order. Either way the result is what
+ * running every period one by one gives, to the last bit: the reference
+ * model in tests/reference/eager-pwm.ts and tests/sim-exact.test.ts check it.
  */
 import { PwmReg } from "../../regs/pwm.js";
 import type { Board } from "../boards.js";
 import type { ClockListener, ClockManager, ClockState } from "./clock.js";
 import { Device, type DeviceContext, SimFault, flagNames } from "./device.js";
 import { Jack } from "./jack.js";
-import { PS_PER_S } from "./time.js";
+import { PS_PER_S, type SimClock } from "./time.js";
 
 export const FIFO_WORDS = 16;
 export const FIF1_READ_VALUE = 0x70776d30;
@@ -73,21 +83,47 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
   return out;
 }
 
+/**
+ * What a channel outputs for a period given its word: the word clamped to
+ * the range (a longer pulse than the period is the whole period), inverted
+ * by POLA, recorded as 16 bits at most.
+ */
+function outputValue(word: number, rng: number, pola: boolean): number {
+  let duty = word > rng ? rng : word;
+  if (pola) duty = rng - duty;
+  return duty > 0xffff ? 0xffff : duty;
+}
+
 export class Pwm extends Device implements ClockListener {
   private ctl = 0;
   private sticky = 0;
   private dmac = 0x0707; // reset: PANIC 7, DREQ 7
-  private readonly rng = [0x20, 0x20];
-  private readonly dat = [0, 0];
+  private rng1 = 0x20;
+  private rng2 = 0x20;
+  private dat1 = 0;
+  private dat2 = 0;
   private readonly fifo = new Uint32Array(FIFO_WORDS);
   private head = 0;
   private count = 0;
   /** Start time of each channel's next period (Infinity when idle). */
-  private readonly next = [Infinity, Infinity];
+  private next1 = Infinity;
+  private next2 = Infinity;
   /** Period length in ps per channel, for the current clock and range. */
-  private readonly period = [0, 0];
-  private readonly last = [0, 0];
+  private period1 = 0;
+  private period2 = 0;
+  /** Last word each channel took (what RPTL repeats). */
+  private last1 = 0;
+  private last2 = 0;
   private nextEvent = Infinity;
+  /** STA1/STA2 as they stand (a channel is transmitting while it has a next period). */
+  private runBits = 0;
+  /**
+   * The streaming set-up, where one period boundary with two words in the
+   * FIFO is a few stores (`oneBoundary`): both channels on the FIFO with one
+   * shared period, in phase, clock running, no DMA, no POLA, ranges that fit
+   * the jack's 16 bits. Recomputed by `retune` whenever any of it may change.
+   */
+  private streaming = false;
   private clk: ClockState = { running: false, since: 0, until: 0, hz: 0 };
   private lastCtlWrite = -Infinity;
   readonly jack = new Jack();
@@ -97,6 +133,8 @@ export class Pwm extends Device implements ClockListener {
   wordsWritten = 0;
   private dreqHook: (() => void) | undefined;
   private inDreq = false;
+  /** The virtual clock (ctx.clock, one load nearer for the hot paths). */
+  private readonly clock: SimClock;
 
   constructor(
     board: Board,
@@ -120,12 +158,13 @@ export class Pwm extends Device implements ClockListener {
       ],
       ctx,
     );
+    this.clock = ctx.clock;
     cm.listen(this);
   }
 
   /** Words in the FIFO now. */
   get fifoLevel(): number {
-    this.sync(this.ctx.clock.now);
+    this.sync(this.clock.now);
     return this.count;
   }
 
@@ -180,117 +219,304 @@ export class Pwm extends Device implements ClockListener {
     this.reschedule(now);
   }
 
-  private channelOn(ch: number): boolean {
-    return (this.ctl & (ch === 0 ? CTL.PWEN1 : CTL.PWEN2)) !== 0;
-  }
-
   private reschedule(now: number): void {
     const c = this.clk;
-    for (let ch = 0; ch < 2; ch++) {
-      const rng = this.rng[ch]!;
-      if (this.channelOn(ch) && c.hz > 0 && rng > 0 && (c.running || c.until > now)) {
-        this.period[ch] = (rng * PS_PER_S) / c.hz;
-        if (this.next[ch] === Infinity) this.next[ch] = Math.max(now, c.since);
-      } else {
-        this.next[ch] = Infinity;
-      }
+    const live = c.hz > 0 && (c.running || c.until > now);
+    if (live && this.ctl & CTL.PWEN1 && this.rng1 > 0) {
+      this.period1 = (this.rng1 * PS_PER_S) / c.hz;
+      if (this.next1 === Infinity) this.next1 = Math.max(now, c.since);
+    } else {
+      this.next1 = Infinity;
     }
-    this.nextEvent = Math.min(this.next[0]!, this.next[1]!);
+    if (live && this.ctl & CTL.PWEN2 && this.rng2 > 0) {
+      this.period2 = (this.rng2 * PS_PER_S) / c.hz;
+      if (this.next2 === Infinity) this.next2 = Math.max(now, c.since);
+    } else {
+      this.next2 = Infinity;
+    }
+    this.nextEvent = Math.min(this.next1, this.next2);
     if (c.hz > 0) {
       this.jack.clockHz = c.hz;
-      this.jack.range = this.rng[0] || this.rng[1]!;
+      this.jack.range = this.rng1 || this.rng2;
+    }
+    this.retune();
+  }
+
+  /** Recompute `runBits` and `streaming` after the schedule or the settings changed. */
+  private retune(): void {
+    this.runBits = (this.next1 !== Infinity ? STA.STA1 : 0) | (this.next2 !== Infinity ? STA.STA2 : 0);
+    const both = CTL.USEF1 | CTL.USEF2;
+    this.streaming =
+      this.next1 === this.next2 &&
+      this.next1 !== Infinity &&
+      this.period1 === this.period2 &&
+      this.clk.running &&
+      (this.ctl & (both | CTL.POLA1 | CTL.POLA2)) === both &&
+      (this.dmac & 0x80000000) === 0 &&
+      this.rng1 <= 0xffff &&
+      this.rng2 <= 0xffff;
+  }
+
+  /**
+   * Bring the model up to `now`: run every period that starts at or before
+   * it. Nothing is done between register accesses; the periods that have
+   * passed since the last one are run here, all at once.
+   */
+  sync(now: number): void {
+    if (now >= this.nextEvent) this.advance(now);
+  }
+
+  /** Run the periods that start at or before `now` (at least one does). */
+  private advance(now: number): void {
+    if (this.streaming && this.count >= 2 && this.next1 + this.period1 > now) {
+      this.oneBoundary();
+    } else if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running && (this.dmac & 0x80000000) === 0) {
+      this.advanceLockstep(now);
+    } else {
+      this.advanceStepwise(now);
     }
   }
 
-  /** Run every period start up to and including `now`. */
-  sync(now: number): void {
-    if (now < this.nextEvent) return;
+  /**
+   * The usual case: both channels share one period and start together
+   * (channel 1 first at each boundary), the clock runs, and DMA is off.
+   * (With DMA on, the DMA model runs after each word taken, and may throw
+   * on a bad control block: the periods then go one by one, so that every
+   * period before the fault is recorded, as it would be.) The boundaries
+   * up to `now` are counted first (by the same additions the stepwise walk
+   * makes, so the times are identical to the last bit), then the words they
+   * take are moved in one pass and the periods that find the FIFO empty are
+   * filled in bulk.
+   */
+  private advanceLockstep(now: number): void {
+    const P = this.period1;
+    let t = this.next1;
+    let n = 0;
+    while (t <= now) {
+      n++;
+      t += P;
+    }
+    const right = this.jack.right;
+    const left = this.jack.left;
+    const R = right.ensure(n);
+    const L = left.ensure(n);
+    let ri = right.length;
+    let li = left.length;
+    let k = 0;
+    const ctl = this.ctl;
+    if ((ctl & (CTL.USEF1 | CTL.USEF2)) === (CTL.USEF1 | CTL.USEF2)) {
+      // Both channels take a word at each boundary while two are there.
+      const fifo = this.fifo;
+      const rng1 = this.rng1;
+      const rng2 = this.rng2;
+      const pola1 = (ctl & CTL.POLA1) !== 0;
+      const pola2 = (ctl & CTL.POLA2) !== 0;
+      let head = this.head;
+      let count = this.count;
+      let w1 = this.last1;
+      let w2 = this.last2;
+      while (k < n && count >= 2) {
+        w1 = fifo[head]!;
+        w2 = fifo[(head + 1) & (FIFO_WORDS - 1)]!;
+        head = (head + 2) & (FIFO_WORDS - 1);
+        count -= 2;
+        R[ri++] = outputValue(w1, rng1, pola1);
+        L[li++] = outputValue(w2, rng2, pola2);
+        k++;
+      }
+      this.head = head;
+      this.count = count;
+      this.last1 = w1;
+      this.last2 = w2;
+    }
+    // Boundaries where at most one word is left, or a channel does not use the FIFO.
+    while (k < n && this.count > 0) {
+      R[ri] = this.periodValue(0, ri);
+      ri++;
+      L[li] = this.periodValue(1, li);
+      li++;
+      k++;
+    }
+    // The rest find it empty: each channel repeats one value (RPTL, idle level or DAT).
+    if (k < n) {
+      const m = n - k;
+      R.fill(this.emptyValue(0, ri, m), ri, ri + m);
+      L.fill(this.emptyValue(1, li, m), li, li + m);
+      ri += m;
+      li += m;
+    }
+    right.length = ri;
+    left.length = li;
+    this.next1 = this.next2 = this.nextEvent = t;
+  }
+
+  /**
+   * One boundary where each channel takes a word, in the `streaming` set-up:
+   * what a firmware feeding the FIFO meets at every frame. The same as
+   * `periodValue` for channel 1 then channel 2, without the cases that
+   * `streaming` rules out.
+   */
+  private oneBoundary(): void {
+    const head = this.head;
+    const w1 = this.fifo[head]!;
+    const w2 = this.fifo[(head + 1) & (FIFO_WORDS - 1)]!;
+    this.head = (head + 2) & (FIFO_WORDS - 1);
+    this.count -= 2;
+    this.last1 = w1;
+    this.last2 = w2;
+    const rng1 = this.rng1;
+    const rng2 = this.rng2;
+    const right = this.jack.right;
+    const left = this.jack.left;
+    right.ensure(1)[right.length++] = w1 > rng1 ? rng1 : w1;
+    left.ensure(1)[left.length++] = w2 > rng2 ? rng2 : w2;
+    this.next1 = this.next2 = this.nextEvent = this.next1 + this.period1;
+  }
+
+  /** Every other case: period starts one at a time, in time order (ties: channel 1 first). */
+  private advanceStepwise(now: number): void {
     const until = this.clk.running ? Infinity : this.clk.until;
+    const right = this.jack.right;
+    const left = this.jack.left;
     while (this.nextEvent <= now) {
       const t = this.nextEvent;
       if (t >= until) {
-        this.next[0] = this.next[1] = this.nextEvent = Infinity;
+        this.next1 = this.next2 = this.nextEvent = Infinity;
         break;
       }
-      const ch = this.next[0]! <= this.next[1]! ? 0 : 1; // ties: channel 1 first
-      this.period_(ch);
-      this.next[ch] = t + this.period[ch]!;
-      this.nextEvent = Math.min(this.next[0]!, this.next[1]!);
+      if (this.next1 <= this.next2) {
+        const R = right.ensure(1);
+        R[right.length] = this.periodValue(0, right.length);
+        right.length++;
+        this.next1 = t + this.period1;
+      } else {
+        const L = left.ensure(1);
+        L[left.length] = this.periodValue(1, left.length);
+        left.length++;
+        this.next2 = t + this.period2;
+      }
+      this.nextEvent = Math.min(this.next1, this.next2);
     }
+    this.retune();
   }
 
-  /** One period of channel `ch` starts: take its word (or gap) and record the duty. */
-  private period_(ch: 0 | 1): void {
-    const ctl = this.ctl >>> (ch * 8);
-    const rng = this.rng[ch]!;
-    const out = ch === 0 ? this.jack.right : this.jack.left;
+  /**
+   * One period of channel `ch` starts: it takes its word (or finds the FIFO
+   * empty: RPTL repeats, otherwise a gap at the idle level), and the value
+   * the channel outputs for the period is returned. `at` is its index in
+   * the channel's jack record.
+   */
+  private periodValue(ch: 0 | 1, at: number): number {
+    const ctl = ch === 0 ? this.ctl : this.ctl >>> 8;
+    const rng = ch === 0 ? this.rng1 : this.rng2;
     let duty: number;
     if (ctl & CTL.USEF1) {
       if (this.count > 0) {
         duty = this.fifo[this.head]!;
         this.head = (this.head + 1) & (FIFO_WORDS - 1);
         this.count--;
-        this.last[ch] = duty;
+        if (ch === 0) this.last1 = duty;
+        else this.last2 = duty;
         if ((this.dmac & 0x80000000) !== 0) this.raiseDreq();
       } else if (ctl & CTL.RPTL1) {
-        duty = this.last[ch]!;
+        duty = ch === 0 ? this.last1 : this.last2;
       } else {
         this.sticky |= ch === 0 ? STA.GAPO1 : STA.GAPO2;
-        this.jack.gap(ch);
+        this.jack.gapsAt(ch, at, 1);
         duty = ctl & CTL.SBIT1 ? rng : 0;
       }
     } else {
-      duty = this.dat[ch]!;
+      duty = ch === 0 ? this.dat1 : this.dat2;
     }
-    if (duty > rng) duty = rng;
-    if (ctl & CTL.POLA1) duty = rng - duty;
-    out.push(duty > 0xffff ? 0xffff : duty);
+    return outputValue(duty, rng, (ctl & CTL.POLA1) !== 0);
+  }
+
+  /**
+   * `n` periods of channel `ch` that all find the FIFO empty, the first at
+   * index `at`: records their gaps and returns the one value they output
+   * (the same rules as `periodValue` with no word to take).
+   */
+  private emptyValue(ch: 0 | 1, at: number, n: number): number {
+    const ctl = ch === 0 ? this.ctl : this.ctl >>> 8;
+    const rng = ch === 0 ? this.rng1 : this.rng2;
+    let duty: number;
+    if (ctl & CTL.USEF1) {
+      if (ctl & CTL.RPTL1) {
+        duty = ch === 0 ? this.last1 : this.last2;
+      } else {
+        this.sticky |= ch === 0 ? STA.GAPO1 : STA.GAPO2;
+        this.jack.gapsAt(ch, at, n);
+        duty = ctl & CTL.SBIT1 ? rng : 0;
+      }
+    } else {
+      duty = ch === 0 ? this.dat1 : this.dat2;
+    }
+    return outputValue(duty, rng, (ctl & CTL.POLA1) !== 0);
   }
 
   private status(): number {
-    let v = this.sticky;
-    if (this.count === FIFO_WORDS) v |= STA.FULL1;
-    if (this.count === 0) v |= STA.EMPT1;
-    if (this.next[0] !== Infinity) v |= STA.STA1;
-    if (this.next[1] !== Infinity) v |= STA.STA2;
-    return v;
+    const c = this.count;
+    return this.sticky | this.runBits | (c === FIFO_WORDS ? STA.FULL1 : c === 0 ? STA.EMPT1 : 0);
   }
 
+  // read/write: STA and FIF1, which the firmware touches for every word it
+  // streams, first, in methods small enough for the JS engine to inline
+  // into the bus; every other register after.
+
   read(offset: number): number {
-    const now = this.ctx.clock.now;
-    this.sync(now);
+    return offset === 0x04 ? this.readStatus() : this.readOther(offset);
+  }
+
+  write(offset: number, value: number): void {
+    if (offset === 0x18) this.writeFifo(value);
+    else this.writeOther(offset, value);
+  }
+
+  private readStatus(): number {
+    const clock = this.clock;
+    if (clock.now >= this.nextEvent) this.advance(clock.now);
+    if (this.count === FIFO_WORDS && this.nextEvent !== Infinity) {
+      // Busy-wait acceleration: a CPU polling FULL1 spins until the next
+      // word is taken. Collapse the spin into this one read: time jumps
+      // to that moment and the read returns what the last spin would.
+      const t = this.nextEvent;
+      clock.advanceTo(t);
+      this.advance(t);
+    }
+    return this.status();
+  }
+
+  private writeFifo(value: number): void {
+    const now = this.clock.now;
+    if (now >= this.nextEvent) this.advance(now);
+    this.enqueue(value >>> 0);
+  }
+
+  private readOther(offset: number): number {
+    const now = this.clock.now;
+    if (now >= this.nextEvent) this.advance(now);
     switch (offset) {
       case 0x00:
         return this.ctl;
-      case 0x04: {
-        if (this.count === FIFO_WORDS && this.nextEvent !== Infinity) {
-          // Busy-wait acceleration: a CPU polling FULL1 spins until the next
-          // word is taken. Collapse the spin into this one read: time jumps
-          // to that moment and the read returns what the last spin would.
-          this.ctx.clock.advanceTo(this.nextEvent);
-          this.sync(this.nextEvent);
-        }
-        return this.status();
-      }
       case 0x08:
         return this.dmac;
       case 0x10:
-        return this.rng[0]!;
+        return this.rng1;
       case 0x14:
-        return this.dat[0]!;
+        return this.dat1;
       case 0x18:
         return FIF1_READ_VALUE;
       case 0x20:
-        return this.rng[1]!;
+        return this.rng2;
       case 0x24:
-        return this.dat[1]!;
+        return this.dat2;
     }
     return this.unmodelled(offset, false);
   }
 
-  write(offset: number, value: number): void {
-    const now = this.ctx.clock.now;
-    this.sync(now);
+  private writeOther(offset: number, value: number): void {
+    const now = this.clock.now;
+    if (now >= this.nextEvent) this.advance(now);
     switch (offset) {
       case 0x00: {
         const hz = this.clk.hz;
@@ -307,10 +533,8 @@ export class Pwm extends Device implements ClockListener {
         const was = this.ctl;
         this.ctl = value & ~CTL.CLRF1 & 0xbfbf;
         // A channel switched off forgets its phase; switched on, it starts a period now.
-        for (let ch = 0; ch < 2; ch++) {
-          const bit = ch === 0 ? CTL.PWEN1 : CTL.PWEN2;
-          if ((was & bit) && !(this.ctl & bit)) this.next[ch] = Infinity;
-        }
+        if (was & CTL.PWEN1 && !(this.ctl & CTL.PWEN1)) this.next1 = Infinity;
+        if (was & CTL.PWEN2 && !(this.ctl & CTL.PWEN2)) this.next2 = Infinity;
         this.reschedule(now);
         return;
       }
@@ -319,17 +543,20 @@ export class Pwm extends Device implements ClockListener {
         return;
       case 0x08:
         this.dmac = value >>> 0;
+        this.retune();
         this.raiseDreq();
         return;
       case 0x10:
       case 0x20:
-        this.rng[offset === 0x10 ? 0 : 1] = value >>> 0;
+        if (offset === 0x10) this.rng1 = value >>> 0;
+        else this.rng2 = value >>> 0;
         if (value === 0) this.violation(`RNG${offset === 0x10 ? 1 : 2} set to 0: the channel cannot output`);
         this.reschedule(now);
         return;
       case 0x14:
       case 0x24:
-        this.dat[offset === 0x14 ? 0 : 1] = value >>> 0;
+        if (offset === 0x14) this.dat1 = value >>> 0;
+        else this.dat2 = value >>> 0;
         return;
       case 0x18:
         this.enqueue(value >>> 0);

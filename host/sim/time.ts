@@ -16,11 +16,27 @@ export const PS_PER_S = 1_000_000_000_000;
 export class SimClock {
   /** Current virtual time in picoseconds. */
   now = 0;
+  private cost: number;
+  private readonly costWatchers: (() => void)[] = [];
 
-  constructor(
-    /** Cost of one MMIO access (default 100 ns: an uncached peripheral access on a Cortex-A72/A53). */
-    public accessPs = 100 * PS_PER_NS,
-  ) {}
+  constructor(accessPs = 100 * PS_PER_NS) {
+    this.cost = accessPs;
+  }
+
+  /** Cost of one MMIO access (default 100 ns: an uncached peripheral access on a Cortex-A72/A53). */
+  get accessPs(): number {
+    return this.cost;
+  }
+
+  set accessPs(ps: number) {
+    this.cost = ps;
+    for (const w of this.costWatchers) w();
+  }
+
+  /** Call `w` whenever `accessPs` changes (the bus keeps a bound derived from it). */
+  watchAccessCost(w: () => void): void {
+    this.costWatchers.push(w);
+  }
 
   /** Move time forward to `t` (never backwards). */
   advanceTo(t: number): void {

@@ -1,0 +1,357 @@
+// The simulator's fast paths change nothing: for every firmware mode on both
+// boards, the machine with the fast bus and the lazy PWM model gives exactly
+// what the straightforward reference models give (tests/reference/: the bus
+// and the PWM model as they were before they were made fast, running every
+// PWM period one at a time): both jack channels, the gaps, the full access
+// trace with its time stamps, the UART log, the violations, the virtual
+// time, the injected stalls, the time limit and the firmware's own underrun
+// counts. Register scripts then cover the PWM set-ups the firmware never uses.
+import { describe, expect, it } from "vitest";
+import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../host/boards.js";
+import { encodeBundle } from "../host/bundle.js";
+import { type Variant, buildFirmware, loadFirmware } from "../host/firmware.js";
+import type { Bus } from "../host/sim/bus.js";
+import { Machine, type SimOptions, type SimResult } from "../host/sim/machine.js";
+import type { Pwm } from "../host/sim/pwm.js";
+import type { Trace } from "../host/sim/trace.js";
+import { SIM_LINEAR_MEMORY_PHYS } from "../host/sim/abi.js";
+import { CTL } from "../host/sim/pwm.js";
+import { PS_PER_US } from "../host/sim/time.js";
+import { chirpTrack } from "./helpers.js";
+import { EagerPwm } from "./reference/eager-pwm.js";
+import { PlainBus } from "./reference/plain-bus.js";
+
+const MODES: { label: string; quality: Quality; variant: Variant }[] = [
+  { label: "plain/poll", quality: "plain", variant: {} },
+  { label: "plain/dma", quality: "plain", variant: { feed: "dma" } },
+  { label: "shaped/poll", quality: "shaped", variant: { quality: "shaped" } },
+  { label: "shaped/dma", quality: "shaped", variant: { quality: "shaped", feed: "dma" } },
+];
+
+const TRACE_LIMIT = 4_000_000;
+
+function referenceMachine(opts: SimOptions): Machine {
+  return new Machine(opts, {
+    // The reference classes have the same public surface as the product's; the
+    // product's classes have private fields, so TypeScript wants a cast.
+    bus: (clock, trace) => new PlainBus(clock, trace) as unknown as Bus,
+    pwm: (board, ctx, cm) => new EagerPwm(board, ctx, cm) as unknown as Pwm,
+  });
+}
+
+function runBoth(opts: SimOptions): { fast: SimResult; untraced: SimResult; ref: SimResult } {
+  return {
+    ref: referenceMachine(opts).run(),
+    fast: new Machine(opts).run(),
+    untraced: new Machine({ ...opts, trace: false }).run(),
+  };
+}
+
+function summary(r: SimResult, key: string): number {
+  const m = r.lines.find((l) => l.startsWith("I summary:"))?.match(new RegExp(` ${key}=(\\d+)`));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Index of the first entry where the traces differ, or -1. */
+function firstTraceDifference(a: Trace, b: Trace): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.entry(i);
+    const y = b.entry(i);
+    if (x.timePs !== y.timePs || x.addr !== y.addr || x.value !== y.value || x.write !== y.write) return i;
+  }
+  return a.length === b.length ? -1 : n;
+}
+
+function expectSameOutputs(fast: SimResult, ref: SimResult, traced: boolean): void {
+  expect(fast.error).toBe(ref.error);
+  expect(fast.haltCode).toBe(ref.haltCode);
+  expect(fast.uart).toBe(ref.uart);
+  expect(fast.violations).toEqual(ref.violations);
+  expect(fast.virtualSeconds).toBe(ref.virtualSeconds);
+  expect(fast.accesses).toBe(ref.accesses);
+  expect(fast.machine.bus.stalls).toBe(ref.machine.bus.stalls);
+  const fj = fast.jack;
+  const rj = ref.jack;
+  expect(fj.right.length).toBe(rj.right.length);
+  expect(fj.left.length).toBe(rj.left.length);
+  expect(Buffer.compare(Buffer.from(fj.right.view().buffer, fj.right.view().byteOffset, fj.right.length * 2), Buffer.from(rj.right.view().buffer, rj.right.view().byteOffset, rj.right.length * 2))).toBe(0);
+  expect(Buffer.compare(Buffer.from(fj.left.view().buffer, fj.left.view().byteOffset, fj.left.length * 2), Buffer.from(rj.left.view().buffer, rj.left.view().byteOffset, rj.left.length * 2))).toBe(0);
+  expect(fj.gaps).toEqual(rj.gaps);
+  expect(fj.gapAt).toEqual(rj.gapAt);
+  expect([fj.range, fj.clockHz]).toEqual([rj.range, rj.clockHz]);
+  expect(fast.machine.pwm.wordsWritten).toBe(ref.machine.pwm.wordsWritten);
+  expect(fast.machine.pwm.ctlWrites).toEqual(ref.machine.pwm.ctlWrites);
+  if (traced) {
+    const ft = fast.machine.trace!;
+    const rt = ref.machine.trace!;
+    expect(rt.dropped).toBe(0);
+    expect(ft.length).toBe(rt.length);
+    const at = firstTraceDifference(ft, rt);
+    expect(at === -1 ? "identical" : `differ at access ${at}: ${JSON.stringify(ft.entry(at))} vs ${JSON.stringify(rt.entry(at))}`).toBe("identical");
+  }
+}
+
+function check(opts: SimOptions, haltCode: number | null = 0): { fast: SimResult; ref: SimResult } {
+  const { fast, untraced, ref } = runBoth({ ...opts, trace: TRACE_LIMIT });
+  expect(ref.haltCode, ref.error ?? ref.lines.at(-1)).toBe(haltCode);
+  expectSameOutputs(fast, ref, true);
+  expectSameOutputs(untraced, ref, false);
+  return { fast, ref };
+}
+
+describe("the fast simulator gives exactly the reference models' outputs", () => {
+  for (const board of ["pi4", "pi3"] as BoardName[]) {
+    for (const mode of MODES) {
+      const seconds = mode.quality === "shaped" ? 0.12 : 0.6;
+      const bundleOf = (s: number) => encodeBundle([chirpTrack(board, s, "exact")].map((t) => ({ ...t, rateMilliHz: frameRateMilliHz(BOARDS[board], mode.quality) })));
+
+      it(`${board} ${mode.label}: jack, trace, UART log`, async () => {
+        await buildFirmware(board, { variant: mode.variant });
+        const wasm = new WebAssembly.Module(loadFirmware(board, mode.variant));
+        const { fast } = check({ board, wasm, bundle: bundleOf(seconds), maxSeconds: 60 });
+        // The run really played the track.
+        expect(fast.jack.frames).toBeGreaterThan(seconds * 44100 * (mode.quality === "shaped" ? 16 : 1));
+        // (shaped/poll has a few gap periods of its own at 100 ns per access: the firmware's pace, not the model's.)
+        if (mode.quality === "plain") expect(fast.jack.gaps).toEqual([0, 0]);
+      });
+
+      it(`${board} ${mode.label}: CPU stalls, gaps and the firmware's underrun / late-refill counts`, async () => {
+        await buildFirmware(board, { variant: mode.variant });
+        const wasm = new WebAssembly.Module(loadFirmware(board, mode.variant));
+        // Poll: a 3 ms stall every 40 ms empties the 16-word FIFO (8 frames).
+        // DMA: the engine keeps cycling the 2 × 23 ms ring while the CPU is
+        // stalled (no gap: stale buffers replay), which the firmware counts as
+        // late refills; a 30 ms stall every 50 ms makes several.
+        const dma = mode.variant.feed === "dma";
+        const stall = dma ? { everyMs: 50, forMs: 30 } : { everyMs: 40, forMs: 3 };
+        const s = mode.quality === "shaped" ? 0.12 : 0.3;
+        const { fast } = check({ board, wasm, bundle: bundleOf(s), maxSeconds: 60, stall });
+        expect(fast.machine.bus.stalls).toBeGreaterThan(0);
+        if (dma) {
+          expect(summary(fast, "late_refills")).toBeGreaterThan(0);
+        } else {
+          expect(fast.jack.gaps[0] + fast.jack.gaps[1]).toBeGreaterThan(0);
+          expect(summary(fast, "underruns")).toBeGreaterThan(0);
+        }
+      });
+    }
+    // The limit crossed by a busy-wait jump (100 ns per access) and by the
+    // cost of an access itself (8 µs per access: the FIFO is never full).
+    for (const accessNs of [100, 8000]) {
+      it(`${board} plain/poll stopped by the virtual-time limit, ${accessNs} ns per access: the same last access`, () => {
+        const wasm = new WebAssembly.Module(loadFirmware(board));
+        const { fast } = check({ board, wasm, bundle: encodeBundle([chirpTrack(board, 0.5)]), maxSeconds: 0.0391, accessNs, stall: { everyMs: 7, forMs: 1 } }, null);
+        expect(fast.error).toMatch(/virtual time limit of 0\.039 s reached/);
+      });
+    }
+
+    it(`${board} plain/poll on a slow bus (8 µs per access): gaps every frame`, async () => {
+      const wasm = new WebAssembly.Module(loadFirmware(board));
+      const { fast } = check({ board, wasm, bundle: encodeBundle([chirpTrack(board, 0.1)]), maxSeconds: 60, accessNs: 8000 });
+      expect(fast.jack.gaps[0] + fast.jack.gaps[1]).toBeGreaterThan(1000);
+      expect(summary(fast, "underruns")).toBeGreaterThan(100);
+    });
+  }
+});
+
+/**
+ * Register scripts the firmware never writes, for the set-ups the fast paths
+ * leave to the general ones: RPTL, SBIT, POLA, DAT without the FIFO,
+ * unequal ranges, channels out of phase, one channel, a range wider than 16
+ * bits, words wider than the range, the clock stopped and restarted, the
+ * FIFO cleared, long empty spans. Run on both machines; every value read,
+ * the jack, the gaps and the trace must agree.
+ */
+describe("register scripts: the fast PWM model and the reference agree", () => {
+  interface Io {
+    read(off: number): number;
+    write(off: number, v: number): void;
+    cm(ctl: number): void;
+    wait(us: number): void;
+  }
+  const start = (io: Io, range1: number, range2 = range1) => {
+    io.write(0x10, range1);
+    io.write(0x20, range2);
+    io.write(0x00, CTL.CLRF1);
+    io.wait(1);
+  };
+  const push = (io: Io, words: number[]) => words.forEach((w) => io.write(0x18, w));
+  const STREAM = CTL.PWEN1 | CTL.USEF1 | CTL.PWEN2 | CTL.USEF2;
+  const scripts: [string, (io: Io) => void][] = [
+    ["RPTL on channel 1, SBIT and POLA on channel 2, long empty spans", (io) => {
+      start(io, 1250);
+      push(io, [100, 200, 300, 400, 500]);
+      io.write(0x00, STREAM | CTL.RPTL1 | CTL.SBIT2 | CTL.POLA2);
+      io.wait(1000);
+      io.read(0x04);
+      io.write(0x04, 0x1fc);
+      push(io, [7, 8, 9]);
+      io.wait(333);
+      io.read(0x04);
+    }],
+    ["DAT without the FIFO on channel 2, FIFO on channel 1", (io) => {
+      start(io, 1000);
+      io.write(0x24, 321);
+      push(io, [1, 2, 3, 4, 5, 6]);
+      io.write(0x00, CTL.PWEN1 | CTL.USEF1 | CTL.PWEN2);
+      io.wait(40);
+      io.write(0x24, 999);
+      io.wait(40);
+      io.read(0x04);
+    }],
+    ["unequal ranges", (io) => {
+      start(io, 1000, 1700);
+      push(io, Array.from({ length: 16 }, (_, i) => 50 * i));
+      io.write(0x00, STREAM);
+      for (let i = 0; i < 30; i++) {
+        if (!(io.read(0x04) & 1)) push(io, [i * 10]);
+        io.wait(3.7);
+      }
+      io.wait(200);
+      io.read(0x04);
+    }],
+    ["channel 2 started 3.3 µs after channel 1, then both streamed", (io) => {
+      start(io, 1250);
+      push(io, Array.from({ length: 16 }, (_, i) => i));
+      io.write(0x00, CTL.PWEN1 | CTL.USEF1);
+      io.wait(3.3);
+      io.write(0x00, STREAM);
+      for (let i = 0; i < 100; i++) {
+        while (io.read(0x04) & 1);
+        push(io, [1000 - i]);
+      }
+      io.wait(500);
+    }],
+    ["only channel 1", (io) => {
+      start(io, 800);
+      push(io, [5, 6, 7, 8]);
+      io.write(0x00, CTL.PWEN1 | CTL.USEF1);
+      io.wait(100);
+      io.read(0x04);
+    }],
+    ["a range wider than 16 bits and words wider than the range", (io) => {
+      start(io, 70000, 70000);
+      push(io, [80000, 5, 69999, 70001, 0xffffffff, 3]);
+      io.write(0x00, STREAM);
+      io.wait(3000);
+      io.read(0x04);
+    }],
+    ["the clock stopped mid-stream and restarted; the FIFO cleared while streaming", (io) => {
+      start(io, 1250);
+      push(io, Array.from({ length: 16 }, (_, i) => i + 1));
+      io.write(0x00, STREAM);
+      io.wait(25);
+      io.cm(0x5a000006); // ENAB off: stops after the BUSY delay
+      io.wait(50);
+      io.read(0x04);
+      io.cm(0x5a000016);
+      io.wait(30);
+      io.write(0x00, STREAM | CTL.CLRF1);
+      push(io, [11, 12, 13]);
+      io.wait(100);
+      io.read(0x04);
+    }],
+    ["a polling loop much like the firmware's, with CPU stalls between frames", (io) => {
+      start(io, 2834);
+      push(io, Array.from({ length: 16 }, (_, i) => 1400 + i));
+      io.write(0x00, STREAM | CTL.MSEN1 | CTL.MSEN2);
+      for (let i = 0; i < 3000; i++) {
+        while (io.read(0x04) & 1);
+        push(io, [(i * 37) % 2834]);
+        if (i % 500 === 499) io.wait(400);
+      }
+      io.wait(1000);
+      io.read(0x04);
+    }],
+  ];
+
+  for (const board of ["pi4", "pi3"] as BoardName[]) {
+    for (const [name, script] of scripts) {
+      it(`${board}: ${name}`, () => {
+        const run = (m: Machine) => {
+          const b = BOARDS[board];
+          const pwm = b.peripheralBase + b.pwmOffset;
+          const cm = b.peripheralBase + 0x101000;
+          const reads: number[] = [];
+          m.bus.write(cm + 0xa4, 0x5a000000 | (b.pwmClockDivi << 12));
+          m.bus.write(cm + 0xa0, 0x5a000006);
+          m.bus.write(cm + 0xa0, 0x5a000016);
+          m.clock.stall(PS_PER_US);
+          script({
+            read: (off) => {
+              const v = m.bus.read(pwm + off);
+              reads.push(v);
+              return v;
+            },
+            write: (off, v) => m.bus.write(pwm + off, v),
+            cm: (v) => m.bus.write(cm + 0xa0, v),
+            wait: (us) => {
+              m.clock.stall(us * PS_PER_US);
+              m.pwm.sync(m.clock.now);
+            },
+          });
+          m.pwm.sync(m.clock.now);
+          return { reads, jack: m.pwm.jack, level: m.pwm.fifoLevel, violations: m.violations, trace: m.trace! };
+        };
+        const opts: SimOptions = { board, wasm: new Uint8Array(0), bundle: new Uint8Array(0), trace: TRACE_LIMIT };
+        const fast = run(new Machine(opts));
+        const ref = run(referenceMachine(opts));
+        expect(ref.jack.right.length + ref.jack.left.length).toBeGreaterThan(0);
+        expect(fast.reads).toEqual(ref.reads);
+        expect(fast.level).toBe(ref.level);
+        expect([...fast.jack.right.view()]).toEqual([...ref.jack.right.view()]);
+        expect([...fast.jack.left.view()]).toEqual([...ref.jack.left.view()]);
+        expect(fast.jack.gaps).toEqual(ref.jack.gaps);
+        expect(fast.jack.gapAt).toEqual(ref.jack.gapAt);
+        expect(fast.violations).toEqual(ref.violations);
+        expect(firstTraceDifference(fast.trace, ref.trace)).toBe(-1);
+      });
+    }
+  }
+
+  it("DMA with a bad second control block: the fault comes at the same period, with the same jack", () => {
+    const board: BoardName = "pi4";
+    const b = BOARDS[board];
+    const run = (m: Machine) => {
+      const mem = new Uint8Array(1 << 16);
+      m.dma.memory = () => mem;
+      const dv = new DataView(mem.buffer);
+      const bus = (off: number) => (0xc0000000 | (SIM_LINEAR_MEMORY_PHYS + off)) >>> 0;
+      const fif1 = 0x7e000000 + b.pwmOffset + 0x18;
+      const ti = (b.pwmDreq << 16) | (1 << 6) | (1 << 8) | (1 << 3); // PERMAP, DEST_DREQ, SRC_INC, WAIT_RESP
+      const cb = (at: number, words: number[]) => words.forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true));
+      for (let i = 0; i < 64; i++) dv.setUint32(0x1000 + i * 4, 100 + i, true);
+      cb(0x100, [ti, bus(0x1000), fif1, 64 * 4, 0, bus(0x120), 0, 0]);
+      cb(0x120, [ti, bus(0x1000), fif1 - 4, 64, 0, 0, 0, 0]); // destination is not FIF1: the model refuses it
+      const pwm = b.peripheralBase + b.pwmOffset;
+      const cm = b.peripheralBase + 0x101000;
+      const ch5 = b.peripheralBase + 0x7000 + 5 * 0x100;
+      m.bus.write(cm + 0xa4, 0x5a000000 | (b.pwmClockDivi << 12));
+      m.bus.write(cm + 0xa0, 0x5a000006);
+      m.bus.write(cm + 0xa0, 0x5a000016);
+      m.clock.stall(PS_PER_US);
+      m.bus.write(pwm + 0x10, 1250);
+      m.bus.write(pwm + 0x20, 1250);
+      m.bus.write(pwm, CTL.CLRF1);
+      m.bus.write(pwm + 0x08, 0x80000707);
+      m.bus.write(ch5 + 0x04, bus(0x100));
+      m.bus.write(ch5, 1);
+      m.bus.write(pwm, CTL.PWEN1 | CTL.USEF1 | CTL.PWEN2 | CTL.USEF2);
+      m.clock.stall(1000 * PS_PER_US);
+      let error = "";
+      try {
+        m.pwm.sync(m.clock.now);
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      return { error, right: [...m.pwm.jack.right.view()], left: [...m.pwm.jack.left.view()] };
+    };
+    const opts: SimOptions = { board, wasm: new Uint8Array(0), bundle: new Uint8Array(0), trace: 1000 };
+    const fast = run(new Machine(opts));
+    const ref = run(referenceMachine(opts));
+    expect(ref.error).toMatch(/is not the PWM FIFO/);
+    expect(ref.right.length).toBeGreaterThan(20);
+    expect(fast).toEqual(ref);
+  });
+});
