@@ -289,6 +289,8 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
       if (!statSync(song).isFile()) throw new InputError(`${song}: is not a regular file`);
     }
   }
+  // A ready bundle is checked with the firmware's rules just as early: a wrong file is the user's first problem.
+  if (o.music.kind === "bundle") await musicBytes({ ...o, signal: undefined });
   // Then the Raspberry Pi firmware files: without them the card cannot boot, so stop before any long step.
   let piFirmware: FirmwareSource | undefined;
   if (o.piFirmware !== false) {

@@ -73,7 +73,7 @@ describe("piwave CLI", () => {
     const w = decodeWav(new Uint8Array(readFileSync(join(out, "jack-pi4.wav"))));
     expect(w.samples.length / 2 / w.sampleRate).toBeGreaterThan(20);
     // Its boot files are its own: an earlier build's dist/boot is never replaced.
-    expect(readdirSync(join(out, "boot")).sort()).toEqual(["config.txt", "kernel8.img"]);
+    expect(readdirSync(join(out, "boot")).sort()).toEqual(["config.txt", "kernel8.img", "music.pwb"]);
     expect(existsSync(join(dir, "dist", "boot"))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  * Compilers and ffmpeg are watched through small shell wrappers put first on
  * PATH (or FFMPEG_PATH) that log each start and then run the real program.
  */
+import { writeStandInFirmware } from "./pi-firmware.js";
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,10 +84,9 @@ const fw3 = join(dir, "fw3");
 const song = (n: string) => join(dir, n);
 
 beforeAll(() => {
-  mkdirSync(fw4);
-  mkdirSync(fw3);
-  for (const f of ["start4.elf", "fixup4.dat"]) writeFileSync(join(fw4, f), `${f} (test fixture)\n`);
-  for (const f of ["bootcode.bin", "start.elf", "fixup.dat"]) writeFileSync(join(fw3, f), `${f} (test fixture)\n`);
+  // Stand-ins that pass --firmware-dir's plausibility check (an ELF header, a real file's size).
+  writeStandInFirmware(fw4, "pi4");
+  writeStandInFirmware(fw3, "pi3");
   ff(["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-ac", "2", song("alpha.wav")]);
   ff(["-f", "lavfi", "-i", "sine=frequency=660:duration=1.5", "-ac", "2", song("beta.wav")]);
   ff(["-f", "lavfi", "-i", "sine=frequency=550:duration=0.5", "-ac", "2", song("gamma.wav")]);
@@ -247,13 +247,13 @@ describe("the output directory", () => {
     async () => {
       const out = join(dir, "tiny");
       mkdirSync(out);
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", out]);
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", out]);
       mounts.push(out);
       const cache = join(dir, "cache-concurrent");
       const first = await piwave(["build", song("gamma.wav"), "--firmware-dir", fw4, "--out-dir", out, "--cache-dir", cache]);
       expect(first.code).toBe(0);
       const before = snapshot(out);
-      // 8 s of music is 1.4 MB: more than the 1 MiB filesystem holds.
+      // 8 s of music is 1.4 MB: more than the 3 MiB filesystem has left beside the 2.2 MB stand-in start4.elf.
       const r = await piwave(["build", song("long.wav"), "--firmware-dir", fw4, "--out-dir", out, "--cache-dir", cache]);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`no space left in ${out.replace(/[/.]/g, "\\$&")}: the boot files need 1\\.3 MiB \\(music\\.pwb\\), 0\\.\\d MiB free\\. .*the previous boot files are unchanged`));

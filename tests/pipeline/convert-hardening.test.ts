@@ -122,7 +122,7 @@ describe("the memory budget is checked before converting", () => {
     process.env.FFMPEG_PATH = loggingFfmpeg(log);
     resetFfmpeg();
     await expect(convertFile(p("four-hours.flac"), { board: pi4, cacheDir: cache })).rejects.toThrow(
-      /four-hours\.flac: is 4:00:00\.0 long, which takes 2\.54 GB at the pi4's 44\.107 kHz: more than the pi4 memory budget of 419\.4 MB by 2\.12 GB \(about 3:20:\d\d\.\d of audio\); leave it out, or cut it shorter/,
+      /four-hours\.flac: is 4:00:00\.0 long, which takes 2\.54 GB at the pi4's 44\.107 kHz: more than the pi4 memory budget of 872\.4 MB by 1\.67 GB \(about 2:37:\d\d\.\d of audio\); leave it out, or cut it shorter/,
     );
     expect(calls(log)).toHaveLength(1); // the probe only
     expect(filesUnder(join(cache, "pcm"))).toEqual([]);

@@ -45,7 +45,7 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
   if (markSpace) {
     for (let i = 0; i < m; i++) out.push(i < n);
   } else {
-    // BCM2711 datasheet §8.3 balanced algorithm (reference §1.4).
+    // The BCM2711 datasheet's balanced (PWM) algorithm, section 8.3 (docs/hardware.md#pwm).
     let context = 0;
     for (let i = 0; i < m; i++) {
       context += n;

@@ -5,7 +5,8 @@
  * access, the trace checked on each. host/sim/bus.ts must charge the same
  * time, inject the same stalls and record the same trace.
  */
-import { Device, SimFault, hex32 } from "../../host/sim/device.js";
+import { type MmioRule, type SandboxBoard, allowMap, mmioRefusal, mmioRefusalLine } from "../../regs/allow-list.js";
+import { Device, SandboxRefusal, SimFault, hex32 } from "../../host/sim/device.js";
 import type { SimClock } from "../../host/sim/time.js";
 import { Trace } from "../../host/sim/trace.js";
 
@@ -96,6 +97,32 @@ export class PlainBus {
 
   /** The plain bus has no fast path: every access is looked up. */
   setHot(_device: Device): void {}
+
+  // The sandbox's allow-list, checked on every firmware access the plain way
+  // (no per-window cache), so the fast bus's cached verdicts are compared too.
+  private sandboxBoard: SandboxBoard | undefined;
+  private rules: Map<number, MmioRule> | undefined;
+
+  setSandbox(board: SandboxBoard): void {
+    this.sandboxBoard = board;
+    this.rules = allowMap(board);
+  }
+
+  private check(addr: number, write: boolean): void {
+    if (!this.rules) return;
+    const why = mmioRefusal(this.sandboxBoard!, this.rules, addr, write);
+    if (why !== null) throw new SandboxRefusal(mmioRefusalLine(addr, write, why));
+  }
+
+  firmwareRead = (address: number): number => {
+    this.check(address >>> 0, false);
+    return this.read(address);
+  };
+
+  firmwareWrite = (address: number, value: number): void => {
+    this.check(address >>> 0, true);
+    this.write(address, value);
+  };
 
   read = (address: number): number => {
     const addr = address >>> 0;
