@@ -16,6 +16,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { installHint } from "../tools.js";
 
 export class FfmpegMissingError extends Error {}
 
@@ -68,7 +69,7 @@ export function findFfmpeg(): FfmpegInfo {
     }
   }
   throw new FfmpegMissingError(
-    "ffmpeg not found: install it (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg), " +
+    `ffmpeg not found (needed to convert the songs); ${installHint({ debian: ["ffmpeg"], fedora: ["ffmpeg-free"], brew: ["ffmpeg"] })}, ` +
       "or point FFMPEG_PATH at an ffmpeg binary",
   );
 }
