@@ -187,7 +187,7 @@ export async function buildCommand(args: string[]): Promise<number> {
         trimSilence: v["trim-silence"] === true,
         fadeSeconds: v.fade === undefined ? undefined : numberOption("fade", v.fade, 0, 0),
         cacheDir,
-        progress: process.stderr.isTTY === true,
+        progress: process.stderr.isTTY === true && !ui.quiet,
         signal: ac.signal,
       });
     } finally {
