@@ -158,6 +158,13 @@ describe("the project file and songs", () => {
     expect(i.stderr).toContain(`${join(proj, "out", "boot")} has no kernel8.img`);
   });
 
+  it("an unusable cache directory is named, with the ways to choose another", async () => {
+    const env = { HOME: "/etc/passwd", XDG_CACHE_HOME: "", PIWAVE_CACHE_DIR: "" }; // a file: nothing can be created below it
+    const r = await piwave(["sim", "--bundle", pi4Bundle], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^piwave sim: error: cannot write piwave's cache directory \/etc\/passwd\/\.cache\/piwave \(ENOTDIR at \/etc\/passwd\/\.cache\/piwave\S*\): set PIWAVE_CACHE_DIR or XDG_CACHE_HOME to a writable folder, or pass --cache-dir DIR$/m);
+  });
+
   it("a wrong project file is a usage error naming the file and the setting", async () => {
     const proj = mkdtempSync(join(tmpdir(), "piwave-proj-"));
     writeFileSync(join(proj, "piwave.config.json"), JSON.stringify({ quality: "best" }));
