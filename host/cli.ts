@@ -102,7 +102,15 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`piwave ${name}: ${e.message}\n`);
       return EXIT.usage;
     }
-    const msg = e instanceof Error ? e.message : String(e);
+    let msg = e instanceof Error ? e.message : String(e);
+    const err = e as NodeJS.ErrnoException;
+    if (err.path && err.code && ["ENOENT", "ENOTDIR", "EACCES", "EPERM", "EROFS", "ENOSPC"].includes(err.code)) {
+      const { cacheDir } = await import("./paths.js");
+      const cache = cacheDir();
+      if (err.path.startsWith(cache)) {
+        msg = `cannot write piwave's cache directory ${cache} (${err.code} at ${err.path}): set PIWAVE_CACHE_DIR or XDG_CACHE_HOME to a writable folder, or pass --cache-dir DIR`;
+      }
+    }
     process.stderr.write(`piwave ${name}: error: ${msg}\n`);
     if (process.env.PIWAVE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
     return EXIT.error;

@@ -2,7 +2,7 @@
 // mistakes, exit codes, --json, --quiet, colours, the project file, songs
 // for sim. Real processes of bin/piwave.mjs (the compiled JavaScript).
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -143,6 +143,26 @@ describe("the project file and songs", () => {
     expect((JSON.parse(r.stdout) as { board: string }).board).toBe("pi3");
     const over = await piwave(["sim", "--bundle", pi4Bundle, "--board", "pi4", "--json"], { cwd: proj });
     expect((JSON.parse(over.stdout) as { board: string }).board).toBe("pi4");
+  });
+
+  it("the project's songs and outDir: sim plays the songs from a subfolder, image looks in outDir", async () => {
+    const proj = mkdtempSync(join(tmpdir(), "piwave-proj-"));
+    ff(["-f", "lavfi", "-i", "sine=frequency=550:sample_rate=44100:duration=0.5", "-ac", "2", join(proj, "theme.wav")]);
+    writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "my-card", piwave: { songs: ["theme.wav"], outDir: "out" } }));
+    mkdirSync(join(proj, "src"));
+    const r = await piwave(["sim", "--json"], { cwd: join(proj, "src") });
+    expect(r.stderr).toMatch(/uart\| I track: 1\/1 start "theme"/);
+    expect(r.code).toBe(0);
+    const i = await piwave(["image"], { cwd: join(proj, "src") });
+    expect(i.code).toBe(2);
+    expect(i.stderr).toContain(`${join(proj, "out", "boot")} has no kernel8.img`);
+  });
+
+  it("an unusable cache directory is named, with the ways to choose another", async () => {
+    const env = { HOME: "/etc/passwd", XDG_CACHE_HOME: "", PIWAVE_CACHE_DIR: "" }; // a file: nothing can be created below it
+    const r = await piwave(["sim", "--bundle", pi4Bundle], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^piwave sim: error: cannot write piwave's cache directory \/etc\/passwd\/\.cache\/piwave \(ENOTDIR at \/etc\/passwd\/\.cache\/piwave\S*\): set PIWAVE_CACHE_DIR or XDG_CACHE_HOME to a writable folder, or pass --cache-dir DIR$/m);
   });
 
   it("a wrong project file is a usage error naming the file and the setting", async () => {

@@ -44,3 +44,17 @@ describe("output formatting", () => {
     expect(lines[1]).toBe("1  夜に駆ける    4:21.0");
   });
 });
+
+describe("colours", () => {
+  it("FORCE_COLOR forces them (0/false turns them off), NO_COLOR turns them off, else only on a terminal", async () => {
+    const { colorEnabled } = await import("../host/commands/common.js");
+    expect(colorEnabled({}, true)).toBe(true);
+    expect(colorEnabled({}, false)).toBe(false);
+    expect(colorEnabled({ TERM: "dumb" }, true)).toBe(false);
+    expect(colorEnabled({ NO_COLOR: "1" }, true)).toBe(false);
+    expect(colorEnabled({ NO_COLOR: "" }, true)).toBe(true); // no-color.org: only a non-empty value counts
+    expect(colorEnabled({ FORCE_COLOR: "1" }, false)).toBe(true);
+    expect(colorEnabled({ FORCE_COLOR: "0" }, true)).toBe(false);
+    expect(colorEnabled({ FORCE_COLOR: "1", NO_COLOR: "1" }, false)).toBe(true);
+  });
+});

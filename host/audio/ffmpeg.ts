@@ -29,6 +29,7 @@ import ffmpeg from "@ts-ffmpeg/fluent-ffmpeg";
 import { runChild } from "../child-process.js";
 import { writeFileAtomicSync } from "../fs-atomic.js";
 import { onCleanup } from "../interrupt.js";
+import { installHint } from "../tools.js";
 
 export class FfmpegMissingError extends Error {}
 
@@ -97,7 +98,7 @@ export function findFfmpeg(): FfmpegInfo {
     /* optional dependency not installed */
   }
   throw new FfmpegMissingError(
-    "ffmpeg not found: install it (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg), " +
+    `ffmpeg not found (needed to convert the songs); ${installHint({ debian: ["ffmpeg"], fedora: ["ffmpeg-free"], brew: ["ffmpeg"] })}, ` +
       "or point FFMPEG_PATH at an ffmpeg binary",
   );
 }

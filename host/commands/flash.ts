@@ -94,7 +94,7 @@ export async function flashCommand(args: string[]): Promise<number> {
       return EXIT.refused;
     }
   }
-  const bar = process.stderr.isTTY
+  const bar = process.stderr.isTTY && !ui.quiet
     ? new cliProgress.SingleBar({ format: " {phase} {bar} {percentage}% | {value}/{total} MB", stream: process.stderr }, cliProgress.Presets.shades_classic)
     : undefined;
   const totalMb = Math.ceil(image.length / 1e6);

@@ -2,7 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import { Monitor, OpenError, type TimestampMode } from "../serial/monitor.js";
 import { type PortInfo, PortChoiceError, describePort, listPorts, pickPort } from "../serial/ports.js";
-import { EXIT, UsageError, color, numberOption, parse } from "./common.js";
+import { EXIT, UsageError, color, numberOption, parse, say } from "./common.js";
 
 const USAGE = `Usage: piwave monitor [--port PATH] [options]
 
@@ -74,7 +74,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     hex: v.hex === true,
     untilDone: v["until-done"] === true,
     reconnect: v["no-reconnect"] !== true,
-    write: (s) => process.stdout.write(s),
+    write: (s) => say(s),
     note,
   });
   const onSignal = () => void m.finish(0);

@@ -14,7 +14,7 @@ import { writeReport } from "../quality/report.js";
 import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
-import { EXIT, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, variantOption } from "./common.js";
+import { EXIT, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, variantOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
@@ -214,7 +214,7 @@ export async function simCommand(args: string[]): Promise<number> {
       decodeBundle(bundle, bundlePath);
     } catch (e) {
       // Not fatal: the firmware checks the bundle too, and says so over the UART.
-      console.log(color.yellow(`warning: ${(e as Error).message}; running anyway to show the firmware's own check`));
+      warn(`${(e as Error).message}; running anyway to show the firmware's own check`);
     }
   }
   const { code } = await runAndReport({
