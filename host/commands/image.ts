@@ -2,9 +2,10 @@
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { BootDirError, describeMissing, listBootFiles } from "../boot-files.js";
+import { MANIFEST, manifestFor } from "../card-dir.js";
 import { ROOT } from "../firmware.js";
 import { writeFileAtomic } from "../fs-atomic.js";
-import { ImageError, VOLUME_LABEL, buildSdImage } from "../image.js";
+import { ImageError, type ImageFile, VOLUME_LABEL, buildSdImage } from "../image.js";
 import { UsageError, parse } from "./common.js";
 
 const USAGE = `Usage: piwave image [--boot-dir DIR] [--out FILE]
@@ -45,7 +46,9 @@ export async function imageCommand(args: string[]): Promise<number> {
   }
   const missing = describeMissing(names);
   if (missing) throw new UsageError(`${bootDir} ${missing}. Run \`piwave build\` first`);
-  const files = names.map((name) => ({ name, data: new Uint8Array(readFileSync(join(bootDir, name))) }));
+  const files: ImageFile[] = names.filter((n) => n !== MANIFEST).map((name) => ({ name, data: new Uint8Array(readFileSync(join(bootDir, name))) }));
+  // The card's record of what piwave wrote, so a later \`flash --to\` updates these files without asking.
+  files.push(manifestFor(files));
   const t0 = performance.now();
   let image: Uint8Array;
   try {
@@ -58,7 +61,7 @@ export async function imageCommand(args: string[]): Promise<number> {
   await writeFileAtomic(out, image);
   const shown = relative(process.cwd(), out).startsWith("..") ? out : relative(process.cwd(), out);
   console.log(
-    `${shown}: ${(image.length / 1e6).toFixed(1)} MB, FAT32 partition ${VOLUME_LABEL} with ${names.length} files (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
+    `${shown}: ${(image.length / 1e6).toFixed(1)} MB, FAT32 partition ${VOLUME_LABEL} with ${names.length} boot files (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
   );
   return 0;
 }

@@ -127,7 +127,7 @@ describe("piwave image", () => {
     const r = await run(["--boot-dir", bootDir, "--out", out]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/cli\.img: 3\d\.\d MB, FAT32 partition PIWAVE with 5 files/);
+    expect(r.stdout).toMatch(/cli\.img: 3\d\.\d MB, FAT32 partition PIWAVE with 5 boot files/);
     const back = join(dir, "back.dtbo");
     execFileSync("mcopy", ["-n", "-i", `${out}${at}`, "::/overlays/disable-bt.dtbo", back]);
     expect(readFileSync(back)).toEqual(Buffer.from(files[4]!.data));
