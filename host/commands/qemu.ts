@@ -7,7 +7,7 @@ import { runQemu } from "../qemu.js";
 import { UsageError, color, colorLogLine, numberOption, parse } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
-const USAGE = `Usage: piwave qemu [--until-done] [--bundle FILE] [--timeout S] [--trace-mmio]
+const USAGE = `Usage: piwave qemu [--until-done] [--bundle FILE] [--timeout S] [--trace-mmio] [--serial stdio|pty]
 
 Builds the Pi 3 image (QEMU 7.2 has no Pi 4 machine) and boots it with
 qemu-system-aarch64 -M raspi3b -serial stdio, streaming the UART. QEMU has no
@@ -18,15 +18,24 @@ playback takes real time.
   --bundle FILE   asset bundle (default: the demo music)
   --timeout S     hard limit, QEMU is killed after it (default 120)
   --trace-mmio    print every register access the firmware makes
+  --serial pty    put the UART on a pseudo-terminal instead, for
+                  \`piwave monitor --port PTY\` in another terminal: piwave
+                  prints the path and the Pi starts when you press Enter
+QEMU runs with -accel tcg,thread=single (one host core for the one-core guest).
 `;
 
 export async function qemuCommand(args: string[]): Promise<number> {
   const r = parse(
     args,
-    { "until-done": { type: "boolean" }, bundle: { type: "string" }, timeout: { type: "string" }, "trace-mmio": { type: "boolean" } },
+    { "until-done": { type: "boolean" }, bundle: { type: "string" }, timeout: { type: "string" }, "trace-mmio": { type: "boolean" }, serial: { type: "string" } },
     USAGE,
   );
   if (!r) return 0;
+  const serial = r.values.serial ?? "stdio";
+  if (serial !== "stdio" && serial !== "pty") throw new UsageError(`--serial takes stdio or pty, not "${serial}"`);
+  if (serial === "pty" && (r.values["until-done"] || r.values["trace-mmio"])) {
+    throw new UsageError("with --serial pty the UART goes to the pty, not here: use `piwave monitor --port PTY --until-done` there (--trace-mmio needs --serial stdio)");
+  }
   let bundlePath: string;
   if (r.values.bundle) {
     bundlePath = resolve(r.values.bundle);
@@ -37,6 +46,7 @@ export async function qemuCommand(args: string[]): Promise<number> {
   const timeoutSec = numberOption("timeout", r.values.timeout, 120, 1);
   const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, mmioTrace: r.values["trace-mmio"] === true });
   console.log(color.dim(`booting ${k.image} under qemu-system-aarch64 -M raspi3b (timeout ${timeoutSec} s)`));
+  if (serial === "pty") return runOnPty(k.image, timeoutSec);
   const res = await runQemu({
     image: k.image,
     timeoutSec,
@@ -51,4 +61,35 @@ export async function qemuCommand(args: string[]): Promise<number> {
   const ok = res.done && !res.failed && res.haltCode === 0;
   console.log(ok ? color.green(`firmware finished in ${(res.wallMs / 1000).toFixed(1)} s`) : color.red(`firmware did not finish cleanly (halt code ${res.haltCode ?? "none"})`));
   return ok ? 0 : res.haltCode && res.haltCode > 0 ? res.haltCode : 1;
+}
+
+/** `--serial pty`: print the pty, start the Pi on Enter (or a line / end of input when not a terminal), wait for QEMU. */
+async function runOnPty(image: string, timeoutSec: number): Promise<number> {
+  const res = await runQemu({
+    image,
+    timeoutSec,
+    serial: "pty",
+    onPty: (path, start) => {
+      console.log(`UART on ${path}: in another terminal run\n  piwave monitor --port ${path}`);
+      console.log(process.stdin.isTTY ? "QEMU is paused: press Enter here to start the Pi." : "QEMU is paused until a line (or the end) arrives on standard input.");
+      const go = () => {
+        process.stdin.off("data", go);
+        process.stdin.off("end", go);
+        process.stdin.pause();
+        console.log(color.dim("starting the Pi"));
+        start();
+      };
+      process.stdin.on("data", go);
+      process.stdin.on("end", go);
+      process.stdin.resume();
+    },
+  });
+  // Done with standard input (an open pipe would keep node running).
+  process.stdin.destroy();
+  if (res.timedOut) {
+    console.log(color.red(`QEMU killed after the ${timeoutSec} s timeout`));
+    return 124;
+  }
+  console.log(`QEMU exited with ${res.exitCode ?? "a signal"}`);
+  return res.exitCode ?? 1;
 }
