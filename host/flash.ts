@@ -97,6 +97,7 @@ export function isRemovable(d: BlockDevice): boolean {
 /** A size in decimal units, the way card makers print them: MB below 1 GB ("31.9 MB"), GB above ("31.9 GB"). */
 export function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n > 0 && n < 50_000) return "< 0.1 MB"; // not "0.0 MB", which reads as empty
   return `${(n / 1e6).toFixed(1)} MB`;
 }
 

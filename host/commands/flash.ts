@@ -168,7 +168,7 @@ async function flashToCard(target: string, bootDir: string, yes: boolean | undef
         return REFUSED;
       }
     }
-    const rep = applyCopy(plan, { signal: interruptSignal() });
+    const rep = await applyCopy(plan, { signal: interruptSignal() });
     let copied = 0;
     for (const f of rep) {
       if (f.action === "same") {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANIFEST } from "../../host/card-dir.js";
 import { type BlockDevice, RefusedError, candidates, checkDevice, checkImage, formatBytes, listBlockDevices, parseLsblk } from "../../host/flash.js";
 import { type ImageFile, buildSdImage } from "../../host/image.js";
-import { mountOf, parseMountinfo } from "../../host/mounts.js";
+import { mountOf, parseDarwinMount, parseMountinfo } from "../../host/mounts.js";
 import { canMountFat, canUseLoop, cleanup, fatCard, loopDevice, mountFat, tempDir, tmpfs } from "./disks.js";
 
 const exec = promisify(execFile);
@@ -74,7 +74,7 @@ describe("which disks piwave may write", () => {
   });
 
   it("sizes in one style: MB below 1 GB, GB above", () => {
-    expect([formatBytes(0), formatBytes(123_456), formatBytes(999e6), formatBytes(31.9e9)]).toEqual(["0.0 MB", "0.1 MB", "999.0 MB", "31.9 GB"]);
+    expect([formatBytes(0), formatBytes(40), formatBytes(123_456), formatBytes(999e6), formatBytes(31.9e9)]).toEqual(["0.0 MB", "< 0.1 MB", "0.1 MB", "999.0 MB", "31.9 GB"]);
   });
 
   it("on this machine, real lsblk: the disk holding / is refused", () => {
@@ -99,6 +99,13 @@ describe("the mount table", () => {
       { mountPoint: "/media/me/my card", fsType: "vfat", source: "/dev/sdb1", readOnly: false },
       { mountPoint: "/media/me/rootfs", fsType: "ext4", source: "/dev/sdb2", readOnly: true },
       { mountPoint: "/mnt/fuse", fsType: "fuse.fusefat", source: "fusefat", readOnly: false },
+    ]);
+  });
+
+  it("parses macOS mount(8) output", () => {
+    expect(parseDarwinMount("/dev/disk3s1s1 on / (apfs, sealed, local, read-only, journaled)\n/dev/disk4s1 on /Volumes/BOOT FS (msdos, local, nodev, nosuid, noowners)\n")).toEqual([
+      { source: "/dev/disk3s1s1", mountPoint: "/", fsType: "apfs", readOnly: true },
+      { source: "/dev/disk4s1", mountPoint: "/Volumes/BOOT FS", fsType: "msdos", readOnly: false },
     ]);
   });
 
@@ -216,7 +223,7 @@ describe.skipIf(!canMountFat)("piwave flash --to DIR (a real FAT card, mounted w
     const r = await flash(["--to", card.mount, "--boot-dir", boot]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/overlays\/disable-bt\.dtbo: 0\.0 MB, sha256 [0-9a-f]{16}… copied and verified/);
+    expect(r.stdout).toMatch(/overlays\/disable-bt\.dtbo: < 0\.1 MB, sha256 [0-9a-f]{16}… copied and verified/);
     expect(r.stdout).toContain(`5 files copied to ${card.mount} and verified, 0 unchanged.`);
     expect(r.stdout).toContain(`Unmount the card before removing it`);
     for (const f of bootFiles) expect(readFileSync(join(card.mount, f.name))).toEqual(Buffer.from(f.data));
@@ -233,7 +240,7 @@ describe.skipIf(!canMountFat)("piwave flash --to DIR (a real FAT card, mounted w
     writeFileSync(join(card.mount, "kernel8.img"), "another OS's kernel");
     const r = await flash(["--to", card.mount, "--boot-dir", boot]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`holds files that piwave did not write (another system's?), which the boot files would replace:\n  config.txt (0.0 MB on the card)\n  kernel8.img (0.0 MB on the card)`);
+    expect(r.stderr).toContain(`holds files that piwave did not write (another system's?), which the boot files would replace:\n  config.txt (< 0.1 MB on the card)\n  kernel8.img (< 0.1 MB on the card)`);
     expect(r.stderr).toContain(`refused: ${card.mount} holds files piwave did not write (config.txt, kernel8.img); run in a terminal to confirm, or pass --yes (a backup of each is kept)`);
     expect(readFileSync(join(card.mount, "config.txt"), "utf8")).toContain("Raspberry Pi OS");
     expect(readFileSync(join(card.mount, "kernel8.img"), "utf8")).toBe("another OS's kernel");
@@ -245,7 +252,7 @@ describe.skipIf(!canMountFat)("piwave flash --to DIR (a real FAT card, mounted w
     const card = fatCard();
     writeFileSync(join(card.mount, "config.txt"), "# Raspberry Pi OS\n");
     const no = await flashOnTty(["--to", card.mount, "--boot-dir", boot], [[/Replace them\? \[y\/N\] /, "n"]]);
-    expect(no.out).toContain("config.txt (0.0 MB on the card)");
+    expect(no.out).toContain("config.txt (< 0.1 MB on the card)");
     expect(no.out).toContain("nothing copied");
     expect(no.code).toBe(3);
     expect(readFileSync(join(card.mount, "config.txt"), "utf8")).toBe("# Raspberry Pi OS\n");
@@ -290,6 +297,23 @@ describe.skipIf(!canMountFat)("piwave flash --to DIR (a real FAT card, mounted w
     expect(readFileSync(join(mount, "kernel8.img"), "utf8")).toBe("the working kernel");
     expect(readdirSync(mount).filter((n) => n.endsWith(".tmp") || n === "start4.elf")).toEqual([]);
   });
+  it("Ctrl-C during the copy: exit 130, nothing on the card changed, no temporary file left", async () => {
+    const card = fatCard();
+    writeFileSync(join(card.mount, "kernel8.img"), "the working kernel");
+    const big = bootDir("boot-ctrlc", [{ name: "kernel8.img", data: bytes(30 * MB, 10) }, ...bootFiles.slice(1)]);
+    const p = spawn(process.execPath, [bin, "flash", "--to", card.mount, "--boot-dir", big, "--yes"], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    p.stderr!.on("data", (c) => (err += c));
+    const exit = new Promise<number | null>((r) => p.on("close", (c) => r(c)));
+    // Interrupt once the copy has begun: a temporary file is on the card.
+    for (let i = 0; i < 600 && !readdirSync(card.mount).some((n) => n.endsWith(".tmp")); i++) await new Promise((r) => setTimeout(r, 50));
+    p.kill("SIGINT");
+    expect(await exit).toBe(130);
+    expect(err).toContain(`interrupted: nothing on ${card.mount} was changed`);
+    expect(readFileSync(join(card.mount, "kernel8.img"), "utf8")).toBe("the working kernel");
+    expect(readdirSync(card.mount).filter((n) => n.endsWith(".tmp") || n === "config.txt" || n === MANIFEST)).toEqual([]);
+  }, 60_000);
+
   it("a card that fills up during the copy (its driver reports no free space up front): refused, nothing changed", async () => {
     const card = fatCard(40 * 1024 * 1024); // fusefat reports 0 blocks for FAT32: only the write itself can tell
     writeFileSync(join(card.mount, "kernel8.img"), "the working kernel");
