@@ -1,21 +1,23 @@
 // piwave monitor on real pseudo-terminals: socat pty pairs, writers in child processes.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PortChoiceError, listFromSysfs, pickPort } from "../host/serial/ports.js";
 import { LineAssembler, type LineEvent } from "../host/serial/lines.js";
 import { printable } from "../host/serial/monitor.js";
 import { buildKernel } from "../host/kernel.js";
 import { encodeBundle } from "../host/bundle.js";
 import { chirpTrack } from "./helpers.js";
+import { cleanup, tempDir } from "./pipeline/disks.js";
 
 const bin = new URL("../bin/piwave.mjs", import.meta.url).pathname;
 const started: ChildProcess[] = [];
 afterEach(() => {
   for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 });
+// Temporary directories (tempDir) are removed after the last test, also when tests failed.
+afterAll(cleanup);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +65,7 @@ function monitor(args: string[], opts: { uid?: number; gid?: number } = {}): Mon
 
 describe("piwave monitor over a pty", () => {
   it("splits lines across chunk boundaries, strips CR, stamps each line, logs exactly what was received, flushes stale input", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     writeFrom(a, "STALE: written before anyone listened\n");
     const log = join(dir, "uart.log");
@@ -91,7 +93,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("delta time stamps count from the previous line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--timestamps", "delta"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -109,7 +111,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("survives an unplug (socat killed) and a replug on the same link, losing no line", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const first = await socat(dir);
     const m = monitor(["--port", first.b, "--timestamps", "off"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -130,7 +132,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("--until-done: exit 0 after the summary and a clean halt", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--until-done"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -140,7 +142,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("--until-done: non-zero on a trap, with the halt code", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--until-done", "--timestamps", "off"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -151,7 +153,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("garbage from a wrong baud rate: a hint to check it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -163,7 +165,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it("a port another program holds: 'port busy'", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { b } = await socat(dir);
     const first = monitor(["--port", b]);
     await waitFor(() => first.err().includes("connected to"), "connect");
@@ -181,7 +183,7 @@ describe("piwave monitor over a pty", () => {
   }, 30_000);
 
   it.skipIf(process.getuid?.() !== 0)("permission denied: says which group to join", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     spawnSync("chmod", ["755", dir]);
     const { b } = await socat(dir);
     const m = monitor(["--port", b], { uid: 65534, gid: 65534 });
@@ -192,7 +194,7 @@ describe("piwave monitor over a pty", () => {
 
 describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", () => {
   it("--until-done ends when the summary was merged into another line: the halt line alone ends it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--until-done", "--timestamps", "off"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -203,7 +205,7 @@ describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", (
   }, 30_000);
 
   it("a line without end: shown cut at 4096 bytes with a marker, the next line intact, the log byte-exact", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const log = join(dir, "uart.log");
     const m = monitor(["--port", b, "--timestamps", "off", "--log", log]);
@@ -222,7 +224,7 @@ describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", (
   }, 30_000);
 
   it("control characters from the wire are shown escaped, not sent to the terminal", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { a, b } = await socat(dir);
     const m = monitor(["--port", b, "--timestamps", "off"]);
     await waitFor(() => m.err().includes("connected to"), "connect");
@@ -234,7 +236,7 @@ describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", (
   }, 30_000);
 
   it("--log in a directory that does not exist: a clear message before connecting, no stack trace", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const { b } = await socat(dir);
     const m = monitor(["--port", b, "--log", join(dir, "nope", "uart.log")]);
     expect(await m.exit).toBe(2);
@@ -243,7 +245,7 @@ describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", (
   }, 30_000);
 
   it.skipIf(process.getuid?.() !== 0)("--log on a read-only file system: a clear message (root: a read-only tmpfs)", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const ro = join(dir, "ro");
     mkdirSync(ro);
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro]).status).toBe(0);
@@ -258,7 +260,7 @@ describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", (
   }, 30_000);
 
   it.skipIf(process.getuid?.() !== 0)("--log on a disk that fills mid-session (a 64 KiB tmpfs): lines keep showing, one warning, the bytes not logged reported", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const small = join(dir, "small");
     mkdirSync(small);
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", small]).status).toBe(0);
@@ -287,7 +289,7 @@ describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", (
   }, 60_000);
 
   it("--wait: waits for a port that does not exist yet, then connects; says how to quit", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-mon-"));
+    const dir = tempDir("piwave-mon-");
     const m = monitor(["--port", join(dir, "b"), "--wait", "--timestamps", "off"]);
     await waitFor(() => m.err().includes("waiting for"), "the waiting note");
     expect(m.err()).toContain(`waiting for ${join(dir, "b")} to appear (plug the adapter in; Ctrl-C to stop)`);
@@ -350,7 +352,7 @@ describe("line assembly", () => {
 describe("finding the adapter", () => {
   /** A sysfs tree as a CP2102 and a CH340 would make it (no USB adapter exists on this machine). */
   function fakeSysfs(): string {
-    const root = mkdtempSync(join(tmpdir(), "piwave-sys-"));
+    const root = tempDir("piwave-sys-");
     const usb = (dev: string, vid: string, pid: string, serial: string, product: string) => {
       const d = join(root, "devices", "pci0000:00", "usb1", dev);
       mkdirSync(join(d, `${dev}:1.0`, "ttyUSB"), { recursive: true });
@@ -389,7 +391,7 @@ describe("finding the adapter", () => {
 
 describe("end to end: QEMU's UART on a pty, watched by piwave monitor", () => {
   it("shows the firmware's boot and track lines and exits 0 when it is done", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-qmon-"));
+    const dir = tempDir("piwave-qmon-");
     const bundlePath = join(dir, "b.pwb");
     writeFileSync(bundlePath, encodeBundle([chirpTrack("pi3", 0.2, "over the wire")]));
     const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, workDir: join(dir, "k") });
