@@ -241,6 +241,7 @@ export async function applyCopy(plan: CopyPlan, opts: { signal?: AbortSignal; on
     let backup: string | undefined;
     if (f.action === "replace") {
       backup = `${plan.backupDir}/${f.name}`;
+      for (let n = 1; statSync(join(target, backup), { throwIfNoEntry: false }); n++) backup = `${plan.backupDir}/${f.name}.${n}`;
       mkdirSync(dirname(join(target, backup)), { recursive: true });
       renameSync(dst, join(target, backup));
     }

@@ -1,11 +1,11 @@
 // Flashing: every refusal path, copying to a really mounted FAT card, and real writes to loop devices.
 // Interactive prompts run under a real pseudo-terminal (util-linux `script`).
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MANIFEST } from "../../host/card-dir.js";
+import { MANIFEST, applyCopy, planCopy } from "../../host/card-dir.js";
 import { type BlockDevice, RefusedError, candidates, checkDevice, checkImage, formatBytes, listBlockDevices, parseLsblk } from "../../host/flash.js";
 import { type ImageFile, buildSdImage } from "../../host/image.js";
 import { mountOf, parseDarwinMount, parseMountinfo } from "../../host/mounts.js";
@@ -202,6 +202,23 @@ describe("checkImage: flash --device writes only a bootable Pi image", () => {
 
   it("accepts piwave's image, listing its files", async () => {
     expect((await checkImage(new Uint8Array(readFileSync(goodImage)), goodImage)).sort()).toEqual(bootFiles.map((f) => f.name).sort());
+  });
+});
+
+describe("the copy plan (library, on a plain directory)", () => {
+  it("a second backup of the same name in the same second does not overwrite the first", async () => {
+    const card = tempDir("piwave-plan-");
+    const now = new Date("2026-12-06T06:00:00Z");
+    const configs = ["first foreign config\n", "second foreign config\n"];
+    for (const text of configs) {
+      writeFileSync(join(card, "config.txt"), text);
+      rmSync(join(card, MANIFEST), { force: true }); // as if another tool rewrote the card in between
+      const plan = planCopy(boot, ["config.txt"], card, now);
+      expect(plan.foreign.map((f) => f.name)).toEqual(["config.txt"]);
+      await applyCopy(plan);
+    }
+    expect(readFileSync(join(card, "piwave-backup/20261206T060000Z/config.txt"), "utf8")).toBe(configs[0]);
+    expect(readFileSync(join(card, "piwave-backup/20261206T060000Z/config.txt.1"), "utf8")).toBe(configs[1]);
   });
 });
 
