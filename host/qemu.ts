@@ -32,6 +32,8 @@ export interface QemuOptions {
    */
   serial?: "stdio" | "pty";
   onPty?: (path: string, start: () => void) => void;
+  /** Aborting it kills QEMU at once (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface QemuResult {
@@ -130,6 +132,8 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     }, (o.timeoutSec + 5) * 1000);
     const onExitSignal = () => kill();
     process.once("exit", onExitSignal);
+    if (o.signal?.aborted) kill();
+    o.signal?.addEventListener("abort", kill, { once: true });
     const splitter = new UartSplitter(
       (line) => {
         res.lines.push(line);
@@ -175,6 +179,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
       finished = true;
       clearTimeout(guard);
       process.removeListener("exit", onExitSignal);
+      o.signal?.removeEventListener("abort", kill);
       reject(e);
     });
     child.on("close", (code, signal) => {
@@ -182,6 +187,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
       finished = true;
       clearTimeout(guard);
       process.removeListener("exit", onExitSignal);
+      o.signal?.removeEventListener("abort", kill);
       splitter.flushLine();
       res.wallMs = performance.now() - t0;
       // timeout(1) reports 137 when it had to KILL QEMU.

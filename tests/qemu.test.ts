@@ -263,4 +263,36 @@ describe("piwave qemu --serial pty, watched by piwave monitor; one TCG thread", 
       q.kill("SIGKILL");
     }
   }, 150_000);
+  it("Ctrl-C during a run: piwave qemu exits 130 at once and QEMU is gone", async () => {
+    const long = join(WORK, "long.pwb");
+    writeFileSync(long, encodeBundle([chirpTrack(board, 20, "twenty seconds")]));
+    const q = spawn(process.execPath, [join(ROOT, "bin", "piwave.mjs"), "qemu", "--bundle", long, "--timeout", "90"], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      q.stdout!.on("data", (c) => (out += c));
+      const exit = new Promise<number | null>((r) => q.on("close", (c) => r(c)));
+      const t0 = Date.now();
+      while (!out.includes('I track: 1/1 start "twenty seconds"')) {
+        if (Date.now() - t0 > 90_000) throw new Error(`the track did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const qemuPid = descendants(q.pid!).find((p) => readFileSync(`/proc/${p}/comm`, "utf8").startsWith("qemu-system"));
+      expect(qemuPid).toBeDefined();
+      q.kill("SIGINT");
+      expect(await exit).toBe(130);
+      expect(out).not.toContain("I summary:");
+      // Killed: gone, or a zombie waiting for its new parent to reap it (SIGKILL'd processes cannot run).
+      const running = () => {
+        try {
+          return alive(qemuPid) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${qemuPid}/stat`, "utf8"));
+        } catch {
+          return false; // gone between the two looks
+        }
+      };
+      for (let i = 0; i < 40 && running(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(running()).toBe(false);
+    } finally {
+      q.kill("SIGKILL");
+    }
+  }, 150_000);
 });

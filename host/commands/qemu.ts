@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ROOT } from "../firmware.js";
 import { buildKernel } from "../kernel.js";
+import { exitCodeFor, interruptSignal, interruptedBy } from "../interrupt.js";
 import { runQemu } from "../qemu.js";
 import { UsageError, color, colorLogLine, numberOption, parse } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
@@ -52,7 +53,10 @@ export async function qemuCommand(args: string[]): Promise<number> {
     timeoutSec,
     untilDone: r.values["until-done"] === true,
     onLine: (l) => process.stdout.write(colorLogLine(l) + "\n"),
+    signal: interruptSignal(),
   });
+  const sig = interruptedBy();
+  if (sig) return exitCodeFor(sig);
   if (r.values["trace-mmio"]) console.log(color.dim(`${res.trace.length} MMIO accesses traced`));
   if (res.timedOut) {
     console.log(color.red(`QEMU killed after the ${timeoutSec} s timeout${res.done ? "" : " before the firmware finished"}`));
@@ -69,6 +73,7 @@ async function runOnPty(image: string, timeoutSec: number): Promise<number> {
     image,
     timeoutSec,
     serial: "pty",
+    signal: interruptSignal(),
     onPty: (path, start) => {
       console.log(`UART on ${path}: in another terminal run\n  piwave monitor --port ${path}`);
       console.log(process.stdin.isTTY ? "QEMU is paused: press Enter here to start the Pi." : "QEMU is paused until a line (or the end) arrives on standard input.");
@@ -86,6 +91,8 @@ async function runOnPty(image: string, timeoutSec: number): Promise<number> {
   });
   // Done with standard input (an open pipe would keep node running).
   process.stdin.destroy();
+  const sig = interruptedBy();
+  if (sig) return exitCodeFor(sig);
   if (res.timedOut) {
     console.log(color.red(`QEMU killed after the ${timeoutSec} s timeout`));
     return 124;
