@@ -1,19 +1,24 @@
 /**
- * Putting the boot files on a card, without risk to the user's own disks.
+ * Writing the SD image to a card, without risk to the user's own disks
+ * (`flash --to DIR`, copying to a mounted card, is host/card-dir.ts).
  *
- *  - `flashToDir`: copy the boot files to a mounted FAT partition and verify
- *    each one by SHA-256 after the copy.
- *  - `checkDevice` + `writeImage`: write the SD image to a whole block device
- *    (Linux). The device is chosen from `lsblk --json`; piwave refuses the
- *    system disk, any disk that is not removable (RM/HOTPLUG, or a USB/MMC
+ *  - `checkImage`: the file to write must be a bootable Pi image: an MBR
+ *    whose first FAT partition holds kernel8.img, config.txt and the
+ *    Raspberry Pi firmware files.
+ *  - `checkDevice` + `writeImage`: write it to a whole block device (Linux).
+ *    The device is chosen from `lsblk --json`; piwave refuses the system
+ *    disk, any disk that is not removable (RM/HOTPLUG, or a USB/MMC
  *    transport: laptop SD readers show up as mmcblk with RM=0), any disk with
- *    a mounted partition, read-only disks and disks too small for the image.
- *    After writing: fsync, drop the device's cached pages, read back, compare.
+ *    a mounted partition (`unmountPartitions` unmounts them, with consent),
+ *    read-only disks and disks too small for the image. After writing:
+ *    fsync, drop the device's cached pages, read back, compare.
  */
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { closeSync, copyFileSync, existsSync, fsyncSync, openSync, readFileSync, readSync, statSync, writeSync, constants } from "node:fs";
-import { basename, join } from "node:path";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
+import { describeMissing } from "./boot-files.js";
+import { runChild } from "./child-process.js";
+import { ImageError, readSdImage } from "./image.js";
 
 export interface BlockDevice {
   name: string;
@@ -89,18 +94,31 @@ export function isRemovable(d: BlockDevice): boolean {
   return d.rm || d.hotplug || d.tran === "usb" || d.tran === "mmc" || /^mmcblk\d+$/.test(d.name);
 }
 
+/** A size in decimal units, the way card makers print them: MB below 1 GB ("31.9 MB"), GB above ("31.9 GB"). */
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n > 0 && n < 50_000) return "< 0.1 MB"; // not "0.0 MB", which reads as empty
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
 export function describe(d: BlockDevice): string {
-  const gb = (d.size / 1e9).toFixed(1);
-  return `${d.path}: ${d.model ?? "unknown model"}, ${gb} GB${d.tran ? `, ${d.tran}` : ""}${d.rm ? ", removable" : ""}`;
+  return `${d.path}: ${d.model ?? "unknown model"}, ${formatBytes(d.size)}${d.tran ? `, ${d.tran}` : ""}${d.rm ? ", removable" : ""}`;
+}
+
+/** The mounted file systems on `d` and its partitions. */
+export function mountedPartitions(d: BlockDevice): { path: string; mount: string }[] {
+  return allMounts(d);
 }
 
 export class RefusedError extends Error {}
+/** The only refusal `--unmount` can lift. */
+export class MountedError extends RefusedError {}
 
 /**
  * Why `devicePath` may not be written with an image of `imageBytes`, or
  * the device when it may. `allowLoop` admits loop devices (for tests).
  */
-export function checkDevice(devices: BlockDevice[], devicePath: string, imageBytes: number, allowLoop = false): BlockDevice {
+export function checkDevice(devices: BlockDevice[], devicePath: string, imageBytes: number, allowLoop = false, ignoreMounts = false): BlockDevice {
   const flat = (ds: BlockDevice[]): BlockDevice[] => ds.flatMap((d) => [d, ...flat(d.children)]);
   const all = flat(devices);
   const d = all.find((x) => x.path === devicePath || `/dev/${x.name}` === devicePath);
@@ -121,14 +139,15 @@ export function checkDevice(devices: BlockDevice[], devicePath: string, imageByt
     throw new RefusedError(`${describe(d)} is not removable (not USB, not an SD/MMC reader); piwave only writes to removable cards`);
   }
   const mounted = allMounts(d);
-  if (mounted.length) {
-    throw new RefusedError(
+  if (mounted.length && !ignoreMounts) {
+    throw new MountedError(
       `${d.path} has mounted partitions (${mounted.map((m) => `${m.path} on ${m.mount}`).join(", ")}); unmount them first: ` +
-        mounted.map((m) => `sudo umount ${m.path}`).join("; "),
+        mounted.map((m) => `sudo umount ${m.path}`).join("; ") +
+        " (or pass --unmount)",
     );
   }
   if (d.ro) throw new RefusedError(`${d.path} is read-only (is the card's lock switch on?)`);
-  if (d.size < imageBytes) throw new RefusedError(`${describe(d)} is smaller than the image (${(imageBytes / 1e6).toFixed(1)} MB)`);
+  if (d.size < imageBytes) throw new RefusedError(`${describe(d)} is smaller than the image (${formatBytes(imageBytes)})`);
   return d;
 }
 
@@ -137,74 +156,75 @@ export function candidates(devices: BlockDevice[]): BlockDevice[] {
   return devices.filter((d) => d.type === "disk" && isRemovable(d) && !isSystemDisk(d));
 }
 
-const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
-
-export interface CopyReport {
-  name: string;
-  bytes: number;
-  sha256: string;
-  /** The card already held these exact bytes: nothing was written. */
-  unchanged?: boolean;
+/**
+ * Why `image` (the bytes of the file at `path`) is not an SD image a Pi
+ * boots from, as a RefusedError; the partition's files when it is.
+ */
+export async function checkImage(image: Uint8Array, path: string): Promise<string[]> {
+  let files: string[];
+  try {
+    files = (await readSdImage(image)).files.map((f) => f.name);
+  } catch (e) {
+    if (e instanceof ImageError) throw new RefusedError(`${path} is not an SD card image: ${e.message}. Make one with \`piwave image\``);
+    throw e;
+  }
+  const missing = describeMissing(files);
+  if (missing) throw new RefusedError(`${path} is not a bootable Pi image: its boot partition ${missing}. Make one with \`piwave build\` and \`piwave image\``);
+  return files;
 }
+
+/** Unmount every mounted partition of `d` (after the user agreed). A busy one is named with what to do. */
+export async function unmountPartitions(d: BlockDevice, signal?: AbortSignal): Promise<void> {
+  for (const m of allMounts(d)) {
+    const r = await runChild("umount", [m.path], { signal });
+    if (r.code !== 0) {
+      const busy = /busy/i.test(r.stderr);
+      throw new RefusedError(
+        `could not unmount ${m.path} from ${m.mount}: ${r.stderr.trim() || `umount exited ${r.code}`}` +
+          (busy ? "; a program has files open on it (a file manager, a shell in that folder?): close it and try again" : ""),
+      );
+    }
+  }
+}
+
+export type Phase = "write" | "verify";
 
 /**
- * Copy every file of `bootDir` into the mounted card at `target`, then verify
- * each by SHA-256. A file the card already holds byte for byte is not
- * written again (after a song change, only music.pwb is copied).
+ * Write `image` to the device, fsync, drop its cache, read back and compare.
+ * `onProgress` gets the bytes done in each phase, ending at image.length.
+ * Aborting `signal` stops between chunks (the card is then partly written).
  */
-export function flashToDir(bootDir: string, files: string[], target: string): CopyReport[] {
-  if (!existsSync(target) || !statSync(target).isDirectory()) {
-    throw new RefusedError(`${target} is not a directory; give the mount point of the card's boot (FAT) partition`);
-  }
-  const out: CopyReport[] = [];
-  for (const f of files) {
-    const src = join(bootDir, f);
-    const dst = join(target, basename(f));
-    const want = sha256(readFileSync(src));
-    if (existsSync(dst) && statSync(dst).isFile() && statSync(dst).size === statSync(src).size && sha256(readFileSync(dst)) === want) {
-      out.push({ name: f, bytes: statSync(src).size, sha256: want, unchanged: true });
-      continue;
-    }
-    copyFileSync(src, dst);
-    const fd = openSync(dst, "r");
-    fsyncSync(fd);
-    closeSync(fd);
-    const got = sha256(readFileSync(dst));
-    if (got !== want) throw new Error(`verification failed for ${dst}: sha256 ${got}, expected ${want}; the card may be faulty`);
-    out.push({ name: f, bytes: statSync(src).size, sha256: want });
-  }
-  return out;
-}
-
-/** Write `image` to the device, fsync, drop its cache, read back and compare. */
-export function writeImage(image: Uint8Array, device: string, onProgress?: (done: number, phase: "write" | "verify") => void): void {
+export async function writeImage(image: Uint8Array, device: string, opts: { onProgress?: (done: number, phase: Phase) => void; signal?: AbortSignal } = {}): Promise<void> {
   const chunk = 4 * 1024 * 1024;
+  const { onProgress, signal } = opts;
   // O_EXCL on a block device fails if the kernel has it in use (e.g. mounted).
-  const fd = openSync(device, constants.O_WRONLY | constants.O_EXCL);
+  const fh = await open(device, constants.O_WRONLY | constants.O_EXCL);
   try {
     for (let at = 0; at < image.length; at += chunk) {
+      if (signal?.aborted) throw signal.reason;
       const part = image.subarray(at, at + chunk);
       let off = 0;
-      while (off < part.length) off += writeSync(fd, part, off, part.length - off, at + off);
+      while (off < part.length) off += (await fh.write(part, off, part.length - off, at + off)).bytesWritten;
       onProgress?.(at + part.length, "write");
     }
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
   try {
-    execFileSync("blockdev", ["--flushbufs", device], { timeout: 60_000 });
+    execFileSync("blockdev", ["--flushbufs", device], { timeout: 60_000, stdio: "ignore" });
   } catch {
     /* without it the read-back may come from the page cache; the comparison still runs */
   }
-  const rfd = openSync(device, "r");
+  const rh = await open(device, "r");
   try {
     const buf = new Uint8Array(chunk);
     for (let at = 0; at < image.length; at += chunk) {
+      if (signal?.aborted) throw signal.reason;
       const n = Math.min(chunk, image.length - at);
       let got = 0;
       while (got < n) {
-        const r = readSync(rfd, buf, got, n - got, at + got);
+        const r = (await rh.read(buf, got, n - got, at + got)).bytesRead;
         if (r === 0) throw new Error(`${device}: read-back ended at byte ${at + got} of ${image.length}`);
         got += r;
       }
@@ -214,6 +234,6 @@ export function writeImage(image: Uint8Array, device: string, onProgress?: (done
       onProgress?.(at + n, "verify");
     }
   } finally {
-    closeSync(rfd);
+    await rh.close();
   }
 }

@@ -34,6 +34,15 @@ export interface QemuOptions {
   onLine?: (line: string) => void;
   /** Extra QEMU arguments (e.g. -d guest_errors -D file). */
   extraArgs?: string[];
+  /**
+   * Where the UART goes: "stdio" (default) is read here, line by line.
+   * "pty": QEMU puts it on a pseudo-terminal for `piwave monitor --port` and
+   * starts paused; `onPty` gets the path and a `start` that runs the Pi.
+   */
+  serial?: "stdio" | "pty";
+  onPty?: (path: string, start: () => void) => void;
+  /** Aborting it kills QEMU at once (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface QemuResult {
@@ -100,10 +109,15 @@ export function musicLoaderArgs(file: string): string[] {
 export function runQemu(o: QemuOptions): Promise<QemuResult> {
   const qemu = requireTool("qemu");
   const timeout = requireTool("timeout");
+  const pty = o.serial === "pty";
   const args = [
     "-s", "KILL", String(o.timeoutSec),
-    qemu, "-M", "raspi3b", "-kernel", o.image,
-    "-serial", "stdio", "-display", "none", "-monitor", "none", "-semihosting", "-nodefaults",
+    // One TCG thread: the same wall time for this single-core guest at half the host CPU.
+    // debug-threads names QEMU's threads ("ALL CPUs/TCG") for top -H and the tests.
+    qemu, "-name", "piwave,debug-threads=on", "-M", "raspi3b", "-accel", "tcg,thread=single", "-kernel", o.image,
+    // With a pty, QEMU starts paused (-S) and its monitor on stdin takes the `cont` that starts it.
+    ...(pty ? ["-serial", "pty", "-monitor", "stdio", "-S"] : ["-serial", "stdio", "-monitor", "none"]),
+    "-display", "none", "-semihosting", "-nodefaults",
     ...(o.music ? musicLoaderArgs(o.music) : []),
     ...(o.extraArgs ?? []),
   ];
@@ -116,7 +130,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(timeout, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+      child = spawn(timeout, args, { stdio: [pty ? "pipe" : "ignore", "pipe", "pipe"], detached: true });
     } catch (e) {
       reject(e);
       return;
@@ -138,6 +152,8 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     const onExitSignal = () => kill();
     process.once("exit", onExitSignal);
     const log = new RunLog();
+    if (o.signal?.aborted) kill();
+    o.signal?.addEventListener("abort", kill, { once: true });
     const splitter = new UartSplitter(
       (line, complete) => {
         res.lines.push(line);
@@ -154,13 +170,36 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
       },
       (r) => res.trace.push(r),
     );
-    child.stdout!.on("data", (c: Buffer) => splitter.push(c));
-    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    // With a pty, QEMU names it on its monitor (stdout here) or, without one, on stderr.
+    let ptySeen = false;
+    let monitorOut = "";
+    const findPty = (text: string) => {
+      const m = pty && !ptySeen ? text.match(/char device redirected to (\S+)/) : null;
+      if (!m) return;
+      ptySeen = true;
+      o.onPty?.(m[1]!, () => child.stdin!.write("cont\n"));
+    };
+    if (pty) {
+      child.stdin!.on("error", () => {
+        /* QEMU exited */
+      });
+      child.stdout!.on("data", (c: Buffer) => {
+        if (ptySeen) return;
+        monitorOut += c.toString();
+        findPty(monitorOut);
+      });
+    } else child.stdout!.on("data", (c: Buffer) => splitter.push(c));
+    child.stderr!.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      findPty(stderr);
+      if (ptySeen) stderr = stderr.replace(/.*char device redirected to .*\n?/, "");
+    });
     child.on("error", (e) => {
       if (finished) return;
       finished = true;
       clearTimeout(guard);
       process.removeListener("exit", onExitSignal);
+      o.signal?.removeEventListener("abort", kill);
       reject(e);
     });
     child.on("close", (code, signal) => {
@@ -168,6 +207,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
       finished = true;
       clearTimeout(guard);
       process.removeListener("exit", onExitSignal);
+      o.signal?.removeEventListener("abort", kill);
       splitter.flushLine();
       res.wallMs = performance.now() - t0;
       // timeout(1) reports 137 when it had to KILL QEMU.

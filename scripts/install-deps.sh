@@ -7,10 +7,11 @@
 #   ffmpeg             decodes and resamples the music (piwave build song.mp3)
 #   dosfstools mtools  fsck.fat and mdir/mcopy, which the tests check SD images with
 #   socat              pseudo-terminal pairs for the serial monitor tests
+#   fusefat            mounts a FAT card image for the `flash --to` tests (FUSE; no vfat module needed)
 #   sox                an independent check of the measured noise figures
 #   procps util-linux  pgrep; lsblk, losetup, blockdev (flash and its tests)
 set -euo pipefail
-PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools socat sox procps util-linux)
+PACKAGES=(wabt clang lld llvm qemu-system-arm ffmpeg dosfstools mtools fusefat socat sox procps util-linux)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

@@ -2,20 +2,24 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { PortChoiceError, listFromSysfs, pickPort } from "../host/serial/ports.js";
 import { ROOT } from "../host/firmware.js";
+import { LineAssembler, type LineEvent } from "../host/serial/lines.js";
+import { printable } from "../host/serial/monitor.js";
 import { buildKernel } from "../host/kernel.js";
 import { musicLoaderArgs } from "../host/qemu.js";
 import { encodeBundle } from "../host/bundle.js";
 import { chirpTrack } from "./helpers.js";
-import { tempDir } from "./temp.js";
+import { cleanup, tempDir } from "./pipeline/disks.js";
 
 const bin = new URL("../bin/piwave.mjs", import.meta.url).pathname;
 const started: ChildProcess[] = [];
 afterEach(() => {
   for (const p of started.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill("SIGKILL");
 });
+// Temporary directories (tempDir) are removed after the last test, also when tests failed.
+afterAll(cleanup);
 
 const SUMMARY = "I summary: tracks=1 frames=10 ramp_frames=2 underruns=3 fifo_empty=0 late_refills=0 fifo_overflow=0 log_dropped=0 elapsed=0.250s";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,8 +44,8 @@ async function socat(dir: string): Promise<{ proc: ChildProcess; a: string; b: s
 
 /** Write to the pty from another process (a writer in the same process can deadlock). */
 function writeFrom(path: string, data: string | Buffer): void {
-  const r = spawnSync(process.execPath, ["-e", `require("fs").writeFileSync(process.argv[1], Buffer.from(process.argv[2], "base64"))`, path, Buffer.from(data).toString("base64")]);
-  if (r.status !== 0) throw new Error(`writer failed: ${r.stderr}`);
+  const r = spawnSync(process.execPath, ["-e", `require("fs").writeFileSync(process.argv[1], require("fs").readFileSync(0))`, path], { input: Buffer.from(data) });
+  if (r.status !== 0) throw new Error(`writer failed: ${r.error?.message ?? r.stderr}`);
 }
 
 interface Mon {
@@ -204,6 +208,163 @@ describe("piwave monitor over a pty", () => {
     expect(await m.exit).toBe(1);
     expect(m.err()).toMatch(/permission denied\. Add yourself to the group that owns it \(usually dialout\): sudo usermod -aG dialout \$USER/);
   }, 30_000);
+});
+
+describe("piwave monitor: hardening (issue 10 items 10-12, issue 12 item 20)", () => {
+  it("--until-done ends when the summary was merged into another line: the halt line alone ends it", async () => {
+    const dir = tempDir("piwave-mon-");
+    const { a, b } = await socat(dir);
+    const m = monitor(["--port", b, "--until-done", "--timestamps", "off"]);
+    await waitFor(() => m.err().includes("connected to"), "connect");
+    writeFrom(a, 'I track: 9/9 end "x"I summary: tracks=9 frames=10 ramp_frames=2 underruns=0 fifo_empty=0\r\nI runtime: halted with code 0 (done)\r\n');
+    expect(await m.exit).toBe(0);
+    expect(m.out()).toContain("I runtime: halted with code 0 (done)");
+    expect(m.err()).toMatch(/halted with code 0/);
+  }, 30_000);
+
+  it("a line without end: shown cut at 4096 bytes with a marker, the next line intact, the log byte-exact", async () => {
+    const dir = tempDir("piwave-mon-");
+    const { a, b } = await socat(dir);
+    const log = join(dir, "uart.log");
+    const m = monitor(["--port", b, "--timestamps", "off", "--log", log]);
+    await waitFor(() => m.err().includes("connected to"), "connect");
+    const long = Buffer.alloc(300_000, "A");
+    const sent = Buffer.concat([long, Buffer.from("\r\nI after the long line\r\n")]);
+    writeFrom(a, sent);
+    await waitFor(() => m.out().includes("I after the long line"), "the line after");
+    m.proc.kill("SIGINT");
+    expect(await m.exit).toBe(0);
+    const shown = m.out().split("\n");
+    expect(shown[0]).toBe("A".repeat(4096) + " … [line cut: longer than 4096 bytes; all of it is in the log]");
+    expect(shown[1]).toBe("I after the long line");
+    expect(readFileSync(log)).toEqual(sent);
+    expect(m.err()).toMatch(new RegExp(`monitor: 2 lines, ${sent.length} bytes, .*1 over-long line cut for display`));
+  }, 30_000);
+
+  it("control characters from the wire are shown escaped, not sent to the terminal", async () => {
+    const dir = tempDir("piwave-mon-");
+    const { a, b } = await socat(dir);
+    const m = monitor(["--port", b, "--timestamps", "off"]);
+    await waitFor(() => m.err().includes("connected to"), "connect");
+    writeFrom(a, "I evil \x1b]0;owned\x07\x1b[2J\tend\n");
+    await waitFor(() => m.out().includes("end"), "the line");
+    m.proc.kill("SIGINT");
+    await m.exit;
+    expect(m.out()).toBe("I evil \\x1b]0;owned\\x07\\x1b[2J\tend\n");
+  }, 30_000);
+
+  it("--log in a directory that does not exist: a clear message before connecting, no stack trace", async () => {
+    const dir = tempDir("piwave-mon-");
+    const { b } = await socat(dir);
+    const m = monitor(["--port", b, "--log", join(dir, "nope", "uart.log")]);
+    expect(await m.exit).toBe(2);
+    expect(m.err()).toContain(`piwave monitor: --log: cannot write ${join(dir, "nope", "uart.log")}: the directory ${join(dir, "nope")} does not exist.`);
+    expect(m.err()).not.toMatch(/at .*\.ts:\d+|Unhandled|node:events/);
+  }, 30_000);
+
+  it.skipIf(process.getuid?.() !== 0)("--log on a read-only file system: a clear message (root: a read-only tmpfs)", async () => {
+    const dir = tempDir("piwave-mon-");
+    const ro = join(dir, "ro");
+    mkdirSync(ro);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro]).status).toBe(0);
+    try {
+      const { b } = await socat(dir);
+      const m = monitor(["--port", b, "--log", join(ro, "uart.log")]);
+      expect(await m.exit).toBe(2);
+      expect(m.err()).toContain(`--log: cannot write ${join(ro, "uart.log")}: ${ro} is on a read-only filesystem`);
+    } finally {
+      spawnSync("umount", [ro]);
+    }
+  }, 30_000);
+
+  it.skipIf(process.getuid?.() !== 0)("--log on a disk that fills mid-session (a 64 KiB tmpfs): lines keep showing, one warning, the bytes not logged reported", async () => {
+    const dir = tempDir("piwave-mon-");
+    const small = join(dir, "small");
+    mkdirSync(small);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", small]).status).toBe(0);
+    try {
+      const { a, b } = await socat(dir);
+      const log = join(small, "uart.log");
+      const m = monitor(["--port", b, "--timestamps", "off", "--log", log]);
+      await waitFor(() => m.err().includes("connected to"), "connect");
+      const lines = Array.from({ length: 3000 }, (_, i) => `I line ${String(i).padStart(4, "0")} ${"x".repeat(40)}\r\n`);
+      const total = Buffer.byteLength(lines.join(""));
+      for (let i = 0; i < lines.length; i += 500) writeFrom(a, lines.slice(i, i + 500).join(""));
+      await waitFor(() => m.out().includes("I line 2999"), "the last line", 20_000);
+      m.proc.kill("SIGINT");
+      expect(await m.exit).toBe(0);
+      expect(m.out().trim().split("\n")).toHaveLength(3000);
+      const warnings = m.err().split("\n").filter((l) => l.includes("the disk is full"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/--log .*uart\.log: the disk is full after \d+ bytes; the log stops there, lines keep showing/);
+      const logged = readFileSync(log);
+      expect(logged.length).toBeGreaterThan(0);
+      expect(logged).toEqual(Buffer.from(lines.join("")).subarray(0, logged.length));
+      expect(m.err()).toContain(`; ${total - logged.length} bytes received were not logged (the log failed)`);
+    } finally {
+      spawnSync("umount", [small]);
+    }
+  }, 60_000);
+
+  it("--wait: waits for a port that does not exist yet, then connects; says how to quit", async () => {
+    const dir = tempDir("piwave-mon-");
+    const m = monitor(["--port", join(dir, "b"), "--wait", "--timestamps", "off"]);
+    await waitFor(() => m.err().includes("waiting for"), "the waiting note");
+    expect(m.err()).toContain(`waiting for ${join(dir, "b")} to appear (plug the adapter in; Ctrl-C to stop)`);
+    const { a } = await socat(dir);
+    await waitFor(() => m.err().includes("connected to"), "connect");
+    expect(m.err()).toMatch(/connected to .* at 115200 8N1 \(Ctrl-C to quit\)/);
+    writeFrom(a, "I hello after the wait\n");
+    await waitFor(() => m.out().includes("hello after the wait"), "the line");
+    m.proc.kill("SIGINT");
+    expect(await m.exit).toBe(0);
+  }, 30_000);
+
+  it("without --wait, a missing port says that --wait exists", async () => {
+    const m = monitor(["--port", "/dev/ttyUSB-piwave-none"]);
+    expect(await m.exit).toBe(1);
+    expect(m.err()).toContain("(--wait waits for it to appear)");
+  }, 30_000);
+});
+
+describe("line assembly", () => {
+  const collect = (max?: number) => {
+    const got: LineEvent[] = [];
+    return { got, la: new LineAssembler((e) => got.push(e), max) };
+  };
+
+  it("splits at LF across chunks, drops one CR before it, keeps UTF-8 split across chunks whole", () => {
+    const { got, la } = collect();
+    const bytes = Buffer.from("I one\r\nI twö ✓\n\nI three");
+    for (let i = 0; i < bytes.length; i += 3) la.push(bytes.subarray(i, i + 3));
+    la.flush();
+    expect(got).toEqual([
+      { text: "I one", cut: false },
+      { text: "I twö ✓", cut: false },
+      { text: "", cut: false },
+      { text: "I three", cut: false },
+    ]);
+  });
+
+  it("never holds more than maxLine bytes, whatever arrives without a newline (the old parser held it all)", () => {
+    const { got, la } = collect(100);
+    let most = 0;
+    for (let i = 0; i < 10_000; i++) {
+      la.push(Buffer.alloc(64, 0x41));
+      most = Math.max(most, la.buffered);
+    }
+    la.push(Buffer.from("tail\nnext\n"));
+    expect(most).toBeLessThanOrEqual(100);
+    expect(got).toEqual([
+      { text: "A".repeat(100), cut: true },
+      { text: "next", cut: false },
+    ]);
+    expect(la.cutLines).toBe(1);
+  });
+
+  it("printable escapes C0/C1 controls and DEL, keeps tab and text", () => {
+    expect(printable("a\x1b[0m\tb\x7f\u009bc ✓")).toBe("a\\x1b[0m\tb\\x7f\\x9bc ✓");
+  });
 });
 
 describe("finding the adapter", () => {

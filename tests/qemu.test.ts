@@ -1,5 +1,6 @@
 // The bare-metal runtime, booted for real under QEMU raspi3b.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BOARDS, frameRateMilliHz } from "../host/boards.js";
@@ -220,4 +221,120 @@ describe("the music is a separate file, loaded at the memory map's address (issu
     expect(r.lines).toContain('I track: 1/1 start "another song", 4410 frames, 0.100 s');
     expect(r.haltCode).toBe(0);
   }, 60_000);
+});
+
+describe("piwave qemu --serial pty, watched by piwave monitor; one TCG thread", () => {
+  /** Every process below `pid` (children listed by /proc/PID/task/TID/children). */
+  function descendants(pid: number): number[] {
+    const out: number[] = [];
+    const walk = (p: number) => {
+      let tasks: string[] = [];
+      try {
+        tasks = readdirSync(`/proc/${p}/task`);
+      } catch {
+        return;
+      }
+      for (const t of tasks) {
+        let kids = "";
+        try {
+          kids = readFileSync(`/proc/${p}/task/${t}/children`, "utf8");
+        } catch {
+          continue;
+        }
+        for (const k of kids.trim().split(/\s+/).filter(Boolean).map(Number)) {
+          out.push(k);
+          walk(k);
+        }
+      }
+    };
+    walk(pid);
+    return out;
+  }
+  const threadNames = (pid: number) => readdirSync(`/proc/${pid}/task`).map((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, "utf8").trim());
+
+  it("prints the pty path, starts the Pi on a line of input, the monitor shows the run and exits 0", async () => {
+    const bin = join(ROOT, "bin", "piwave.mjs");
+    const env = { ...process.env, NO_COLOR: "1" };
+    const q = spawn(process.execPath, [bin, "qemu", "--serial", "pty", "--bundle", bundlePath, "--timeout", "60"], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let mon: ReturnType<typeof spawn> | undefined;
+    try {
+      let qout = "";
+      q.stdout!.on("data", (c) => (qout += c));
+      q.stderr!.on("data", (c) => (qout += c));
+      const qExit = new Promise<number | null>((r) => q.on("close", (c) => r(c)));
+      const t0 = Date.now();
+      while (!/UART on (\/dev\/pts\/\d+)/.test(qout)) {
+        if (Date.now() - t0 > 90_000) throw new Error(`no pty path printed: ${qout}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const pty = qout.match(/UART on (\/dev\/pts\/\d+)/)![1]!;
+      expect(qout).toContain(`piwave monitor --port ${pty}`);
+      // -accel tcg,thread=single: one "ALL CPUs/TCG" thread instead of one per core of the raspi3b's four.
+      const qemuPid = descendants(q.pid!).find((p) => readFileSync(`/proc/${p}/comm`, "utf8").startsWith("qemu-system"));
+      expect(qemuPid).toBeDefined();
+      // A thread names itself once it runs: wait until the TCG thread has.
+      let threads = threadNames(qemuPid!);
+      for (let i = 0; i < 100 && !threads.some((n) => n.endsWith("/TCG")); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        threads = threadNames(qemuPid!);
+      }
+      expect(threads.filter((n) => n === "ALL CPUs/TCG")).toHaveLength(1);
+      expect(threads.filter((n) => /^CPU \d+\/TCG$/.test(n))).toEqual([]);
+      mon = spawn(process.execPath, [bin, "monitor", "--port", pty, "--until-done", "--timestamps", "off"], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let mout = "";
+      let merr = "";
+      mon.stdout!.on("data", (c) => (mout += c));
+      mon.stderr!.on("data", (c) => (merr += c));
+      const monExit = new Promise<number | null>((r) => mon!.on("close", (c) => r(c)));
+      while (!merr.includes("connected to")) {
+        if (Date.now() - t0 > 90_000) throw new Error(`monitor did not connect: ${merr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      q.stdin!.write("\n");
+      const code = await Promise.race([monExit, new Promise((r) => setTimeout(() => r("timeout"), 60_000))]);
+      expect(code, `monitor: ${mout}\n${merr}\npiwave qemu: ${qout}`).toBe(0);
+      expect(mout).toMatch(/^I runtime: piwave kernel8\.img on pi3/m);
+      expect(mout).toContain('I track: 1/2 start "short chirp"');
+      expect(mout).toMatch(/^I summary: tracks=2 /m);
+      // piwave qemu ends with QEMU, although its standard input is still open.
+      expect(await qExit).toBe(0);
+      expect(qout).toContain("QEMU exited with 0");
+      expect(alive(qemuPid)).toBe(false);
+    } finally {
+      mon?.kill("SIGKILL");
+      q.kill("SIGKILL");
+    }
+  }, 150_000);
+  it("Ctrl-C during a run: piwave qemu exits 130 at once and QEMU is gone", async () => {
+    const long = join(WORK, "long.pwb");
+    writeFileSync(long, encodeBundle([chirpTrack(board, 20, "twenty seconds")]));
+    const q = spawn(process.execPath, [join(ROOT, "bin", "piwave.mjs"), "qemu", "--bundle", long, "--timeout", "90"], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      q.stdout!.on("data", (c) => (out += c));
+      const exit = new Promise<number | null>((r) => q.on("close", (c) => r(c)));
+      const t0 = Date.now();
+      while (!out.includes('I track: 1/1 start "twenty seconds"')) {
+        if (Date.now() - t0 > 90_000) throw new Error(`the track did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const qemuPid = descendants(q.pid!).find((p) => readFileSync(`/proc/${p}/comm`, "utf8").startsWith("qemu-system"));
+      expect(qemuPid).toBeDefined();
+      q.kill("SIGINT");
+      expect(await exit).toBe(130);
+      expect(out).not.toContain("I summary:");
+      // Killed: gone, or a zombie waiting for its new parent to reap it (SIGKILL'd processes cannot run).
+      const running = () => {
+        try {
+          return alive(qemuPid) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${qemuPid}/stat`, "utf8"));
+        } catch {
+          return false; // gone between the two looks
+        }
+      };
+      for (let i = 0; i < 40 && running(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(running()).toBe(false);
+    } finally {
+      q.kill("SIGKILL");
+    }
+  }, 150_000);
 });

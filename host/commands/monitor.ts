@@ -1,6 +1,6 @@
 /** `piwave monitor`: the serial console for piwave firmware. */
 import { createInterface } from "node:readline/promises";
-import { Monitor, OpenError, type TimestampMode } from "../serial/monitor.js";
+import { LogError, Monitor, OpenError, type TimestampMode } from "../serial/monitor.js";
 import { type PortInfo, PortChoiceError, describePort, listPorts, pickPort } from "../serial/ports.js";
 import { EXIT, UsageError, color, numberOption, parse, say } from "./common.js";
 
@@ -19,8 +19,11 @@ CH340, PL2303, Raspberry Pi Debug Probe).
                            cleanly, 4 on an error or trap (the halt code is
                            in the summary), 1 when the port closes first
   --no-reconnect           end when the cable is unplugged
+  --wait                   wait for the port (or, without --port, an
+                           adapter) to appear instead of failing
 Colours follow the log level (E/F red, W yellow); NO_COLOR turns them off.
-Ctrl-C ends with a one-line summary.
+Lines longer than 4096 bytes are cut on screen (marked; --log keeps them).
+Ctrl-C quits, with a one-line summary.
 `;
 
 export async function monitorCommand(args: string[]): Promise<number> {
@@ -36,6 +39,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
       hex: { type: "boolean" },
       "until-done": { type: "boolean" },
       "no-reconnect": { type: "boolean" },
+      wait: { type: "boolean" },
     },
     USAGE,
   );
@@ -53,14 +57,22 @@ export async function monitorCommand(args: string[]): Promise<number> {
   if (v.port) {
     port = (await listPorts()).find((p) => p.path === v.port) ?? { path: v.port };
   } else {
-    try {
-      port = await pickPort(await listPorts(), process.stdin.isTTY ? choose : undefined);
-    } catch (e) {
-      if (e instanceof PortChoiceError) {
-        process.stderr.write(`piwave monitor: ${e.message}\n`);
+    let told = false;
+    for (;;) {
+      try {
+        port = await pickPort(await listPorts(), process.stdin.isTTY ? choose : undefined);
+        break;
+      } catch (e) {
+        if (!(e instanceof PortChoiceError)) throw e;
+        if (v.wait && /no USB-serial adapter found/.test(e.message)) {
+          if (!told) process.stderr.write(color.dim("-- waiting for a USB-serial adapter to be plugged in (Ctrl-C to stop)") + "\n");
+          told = true;
+          await new Promise((r) => setTimeout(r, 500));
+          continue;
+        }
+        process.stderr.write(`piwave monitor: ${e.message}${/no USB-serial adapter found/.test(e.message) ? "\n(--wait waits for one)" : ""}\n`);
         return 2;
       }
-      throw e;
     }
   }
   const note = (s: string) => process.stderr.write(color.dim(`-- ${s}`) + "\n");
@@ -74,6 +86,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     hex: v.hex === true,
     untilDone: v["until-done"] === true,
     reconnect: v["no-reconnect"] !== true,
+    wait: v.wait === true,
     write: (s) => say(s),
     note,
   });
@@ -85,8 +98,12 @@ export async function monitorCommand(args: string[]): Promise<number> {
     code = await m.run();
   } catch (e) {
     if (e instanceof OpenError) {
-      process.stderr.write(`piwave monitor: ${e.message}\n`);
+      process.stderr.write(`piwave monitor: ${e.message}${!v.wait && /no such port/.test(e.message) ? " (--wait waits for it to appear)" : ""}\n`);
       return 1;
+    }
+    if (e instanceof LogError) {
+      process.stderr.write(`piwave monitor: ${e.message}\n`);
+      return 2;
     }
     throw e;
   } finally {

@@ -5,11 +5,12 @@ import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildCacheDir, cacheDir as userCacheDir } from "../paths.js";
 import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
 import { buildKernel } from "../kernel.js";
+import { exitCodeFor, interruptSignal, interruptedBy } from "../interrupt.js";
 import { runQemu } from "../qemu.js";
 import { EXIT, UsageError, color, colorLogLine, numberOption, parse, say } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
-const USAGE = `Usage: piwave qemu [SONG ...] [--until-done] [--bundle FILE] [--timeout S] [--trace-mmio]
+const USAGE = `Usage: piwave qemu [SONG ...] [--until-done] [--bundle FILE] [--timeout S] [--trace-mmio] [--serial stdio|pty]
 
 Builds the Pi 3 image (QEMU 7.2 has no Pi 4 machine) and boots it with
 qemu-system-aarch64 -M raspi3b -serial stdio, streaming the UART. QEMU has no
@@ -21,17 +22,26 @@ playback takes real time.
   --bundle FILE   asset bundle (default: the project's songs, else the demo music)
   --timeout S     hard limit, QEMU is killed after it (default 120; exit code 124)
   --trace-mmio    print every register access the firmware makes
+  --serial pty    put the UART on a pseudo-terminal instead, for
+                  \`piwave monitor --port PTY\` in another terminal: piwave
+                  prints the path and the Pi starts when you press Enter
+QEMU runs with -accel tcg,thread=single (one host core for the one-core guest).
 ${CONVERT_USAGE}Exit code 4 when the firmware fails (the halt code is printed).
 `;
 
 export async function qemuCommand(args: string[]): Promise<number> {
   const r = parse(
     args,
-    { "until-done": { type: "boolean" }, bundle: { type: "string" }, timeout: { type: "string" }, "trace-mmio": { type: "boolean" }, ...CONVERT_OPTIONS },
+    { "until-done": { type: "boolean" }, bundle: { type: "string" }, timeout: { type: "string" }, "trace-mmio": { type: "boolean" }, serial: { type: "string" }, ...CONVERT_OPTIONS },
     USAGE,
     { songs: true },
   );
   if (!r) return 0;
+  const serial = r.values.serial ?? "stdio";
+  if (serial !== "stdio" && serial !== "pty") throw new UsageError(`--serial takes stdio or pty, not "${serial}"`);
+  if (serial === "pty" && (r.values["until-done"] || r.values["trace-mmio"])) {
+    throw new UsageError("with --serial pty the UART goes to the pty, not here: use `piwave monitor --port PTY --until-done` there (--trace-mmio needs --serial stdio)");
+  }
   let bundlePath: string;
   if (r.positionals.length && r.values.bundle) throw new UsageError("give songs or --bundle, not both");
   if (r.positionals.length) {
@@ -47,13 +57,17 @@ export async function qemuCommand(args: string[]): Promise<number> {
   const timeoutSec = numberOption("timeout", r.values.timeout, 120, 1);
   const k = await buildKernel({ board: "pi3", qemuExit: true, mmioTrace: r.values["trace-mmio"] === true, cacheDir: userCacheDir() });
   console.log(color.dim(`booting ${k.image} under qemu-system-aarch64 -M raspi3b (timeout ${timeoutSec} s)`));
+  if (serial === "pty") return runOnPty(k.image, bundlePath, timeoutSec);
   const res = await runQemu({
     image: k.image,
     music: bundlePath,
     timeoutSec,
     untilDone: r.values["until-done"] === true,
     onLine: (l) => say(colorLogLine(l) + "\n"),
+    signal: interruptSignal(),
   });
+  const sig = interruptedBy();
+  if (sig) return exitCodeFor(sig);
   if (r.values["trace-mmio"]) console.log(color.dim(`${res.trace.length} register accesses traced`));
   if (res.timedOut) {
     console.log(color.red(`QEMU killed after the ${timeoutSec} s timeout${res.done ? "" : " before the firmware finished"}`));
@@ -62,4 +76,39 @@ export async function qemuCommand(args: string[]): Promise<number> {
   const ok = res.done && !res.failed && res.haltCode === 0;
   console.log(ok ? color.green(`firmware finished in ${(res.wallMs / 1000).toFixed(1)} s`) : color.red(`firmware did not finish cleanly (halt code ${res.haltCode ?? "none"})`));
   return ok ? EXIT.ok : EXIT.firmware;
+}
+
+/** `--serial pty`: print the pty, start the Pi on Enter (or a line / end of input when not a terminal), wait for QEMU. */
+async function runOnPty(image: string, music: string, timeoutSec: number): Promise<number> {
+  const res = await runQemu({
+    image,
+    music,
+    timeoutSec,
+    serial: "pty",
+    signal: interruptSignal(),
+    onPty: (path, start) => {
+      console.log(`UART on ${path}: in another terminal run\n  piwave monitor --port ${path}`);
+      console.log(process.stdin.isTTY ? "QEMU is paused: press Enter here to start the Pi." : "QEMU is paused until a line (or the end) arrives on standard input.");
+      const go = () => {
+        process.stdin.off("data", go);
+        process.stdin.off("end", go);
+        process.stdin.pause();
+        console.log(color.dim("starting the Pi"));
+        start();
+      };
+      process.stdin.on("data", go);
+      process.stdin.on("end", go);
+      process.stdin.resume();
+    },
+  });
+  // Done with standard input (an open pipe would keep node running).
+  process.stdin.destroy();
+  const sig = interruptedBy();
+  if (sig) return exitCodeFor(sig);
+  if (res.timedOut) {
+    console.log(color.red(`QEMU killed after the ${timeoutSec} s timeout`));
+    return EXIT.timeout;
+  }
+  console.log(`QEMU exited with ${res.exitCode ?? "a signal"}`);
+  return res.exitCode ?? 1;
 }

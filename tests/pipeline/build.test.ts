@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build, writeBootFiles } from "../../host/build.js";
 import { decodeBundle } from "../../host/bundle.js";
 import { firmwarePath } from "../../host/firmware.js";
-import { flashToDir } from "../../host/flash.js";
+import { applyCopy, planCopy } from "../../host/card-dir.js";
 import { isTemporaryName } from "../../host/fs-atomic.js";
 import { serve } from "./http.js";
 import { ff } from "./media.js";
@@ -184,14 +184,14 @@ describe("the kernel depends on board, quality and feed only", () => {
     expect(existsSync(abandoned)).toBe(false);
   }, 240_000);
 
-  it("flash --to copies only the files that changed", () => {
+  it("flash --to copies only the files that changed (the copy plan, on a plain directory)", async () => {
     const card = join(dir, "card-songs");
     mkdirSync(card);
     const names = readdirSync(out).sort();
-    expect(flashToDir(out, names, card).every((f) => !f.unchanged)).toBe(true);
+    expect((await applyCopy(planCopy(out, names, card))).every((f) => f.action !== "same")).toBe(true);
     writeFileSync(join(out, "music.pwb"), readFileSync(join(dir, "out-a", "music.pwb")));
-    const again = flashToDir(out, names, card);
-    expect(again.filter((f) => !f.unchanged).map((f) => f.name)).toEqual(["music.pwb"]);
+    const again = await applyCopy(planCopy(out, names, card));
+    expect(again.filter((f) => f.action !== "same").map((f) => f.name)).toEqual(["music.pwb"]);
     expect(readFileSync(join(card, "music.pwb")).equals(readFileSync(join(out, "music.pwb")))).toBe(true);
   });
 });

@@ -1,18 +1,24 @@
 // The SD card image, checked with the real dosfstools and mtools.
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { PARTITION_START, SECTOR, buildSdImage } from "../../host/image.js";
-import { tempDir } from "../temp.js";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PARTITION_START, SECTOR, VOLUME_LABEL, buildSdImage, geometry, readSdImage } from "../../host/image.js";
+import { canUseLoop, cleanup, loopDevice, tempDir } from "./disks.js";
 
+const exec = promisify(execFile);
+const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
 const dir = tempDir("piwave-img-");
 const imgPath = join(dir, "piwave.img");
+const at = `@@${PARTITION_START * SECTOR}`;
 const files = [
   { name: "kernel8.img", data: new Uint8Array(3_000_001).map((_, i) => (i * 2654435761) >>> 24) },
   { name: "config.txt", data: new TextEncoder().encode("arm_64bit=1\nkernel=kernel8.img\n") },
   { name: "start4.elf", data: new Uint8Array(2_228_000).map((_, i) => i & 0xff) },
   { name: "fixup4.dat", data: new Uint8Array(5_400).fill(0x5a) },
+  { name: "overlays/disable-bt.dtbo", data: new Uint8Array(1_234).fill(0x42) },
+  { name: "overlays/nested/README with a long name.txt", data: new TextEncoder().encode("deep\n") },
 ];
 let image: Uint8Array;
 
@@ -20,6 +26,16 @@ beforeAll(async () => {
   image = await buildSdImage(files);
   writeFileSync(imgPath, image);
 });
+afterAll(cleanup);
+
+/** Data clusters of the FAT partition, from mtools' view of the boot sector. */
+function clusters(img: string): number {
+  const part = join(dir, "part-fsck.img");
+  writeFileSync(part, readFileSync(img).subarray(PARTITION_START * SECTOR));
+  const r = spawnSync("fsck.fat", ["-n", part], { encoding: "utf8" });
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  return Number(r.stdout.match(/files, \d+\/(\d+) clusters/)![1]);
+}
 
 describe("SD card image", () => {
   it("has an MBR with one bootable FAT32 (LBA) partition at 4 MiB", () => {
@@ -38,28 +54,107 @@ describe("SD card image", () => {
     writeFileSync(part, image.subarray(PARTITION_START * SECTOR));
     const r = spawnSync("fsck.fat", ["-n", part], { encoding: "utf8" });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/4 files, \d+\/\d+ clusters/);
+    expect(r.stdout).not.toMatch(/differs|label/i);
+    // 6 files, 2 directories and the volume label.
+    expect(r.stdout).toMatch(/9 files, \d+\/\d+ clusters/);
   });
 
-  it("mtools sees FAT32 with the right hidden-sector count and every file", () => {
-    const info = execFileSync("minfo", ["-i", `${imgPath}@@${PARTITION_START * SECTOR}`, "::"], { encoding: "utf8" });
+  it(`mtools sees FAT32 labelled ${VOLUME_LABEL}, the right hidden-sector count and every file, sub-directories included`, () => {
+    const info = execFileSync("minfo", ["-i", `${imgPath}${at}`, "::"], { encoding: "utf8" });
     expect(info).toMatch(/hidden sectors: 8192/);
     expect(info).toMatch(/disk type="FAT32 *"/);
     expect(info).toMatch(/backup boot sector=6/);
-    const listing = execFileSync("mdir", ["-b", "-i", `${imgPath}@@${PARTITION_START * SECTOR}`, "::/"], { encoding: "utf8" });
-    for (const f of files) expect(listing.toLowerCase()).toContain(`::/${f.name}`);
+    expect(info).toMatch(new RegExp(`disk label="${VOLUME_LABEL} *"`));
+    expect(execFileSync("mlabel", ["-s", "-i", `${imgPath}${at}`, "::"], { encoding: "utf8" })).toMatch(new RegExp(`Volume label is ${VOLUME_LABEL}\\b`));
+    const listing = execFileSync("mdir", ["-/", "-b", "-i", `${imgPath}${at}`, "::/"], { encoding: "utf8" });
+    for (const f of files) expect(listing).toContain(`::/${f.name}`);
   });
 
   it("every file's bytes come back identical through mcopy", () => {
     for (const f of files) {
-      const out = join(dir, `out-${f.name}`);
-      execFileSync("mcopy", ["-n", "-i", `${imgPath}@@${PARTITION_START * SECTOR}`, `::/${f.name}`, out]);
+      const out = join(dir, `out-${f.name.replaceAll("/", "_")}`);
+      execFileSync("mcopy", ["-n", "-i", `${imgPath}${at}`, `::/${f.name}`, out]);
       expect(Buffer.compare(readFileSync(out), Buffer.from(f.data))).toBe(0);
     }
+  });
+
+  it("is sized to the content: FAT32's minimum for a few MB (not a 64 MiB floor), growing with larger content", async () => {
+    // FAT32 needs at least 65525 data clusters; 512-byte clusters make that about 34 MB.
+    expect(clusters(imgPath)).toBeGreaterThanOrEqual(65525);
+    expect(image.length).toBeLessThan(40e6);
+    expect(geometry(files).clusterBytes).toBe(512);
+    const big = [...files, { name: "music.pwm", data: new Uint8Array(45_000_000).fill(1) }];
+    const bigImage = await buildSdImage(big);
+    const bigPath = join(dir, "big.img");
+    writeFileSync(bigPath, bigImage);
+    expect(bigImage.length).toBeGreaterThan(45e6 + 5e6 + 4 * 1024 * 1024);
+    expect(bigImage.length).toBeLessThan(45e6 + 5e6 + 4 * 1024 * 1024 + 4e6);
+    expect(clusters(bigPath)).toBeGreaterThanOrEqual(65525);
   });
 
   it("is reproducible: the same files give the same MBR signature", async () => {
     const again = await buildSdImage(files);
     expect(Buffer.from(again.subarray(0x1b8, 0x1bc)).equals(Buffer.from(image.subarray(0x1b8, 0x1bc)))).toBe(true);
+  });
+
+  it("reads back: readSdImage finds the FAT32 partition and every file with its size", async () => {
+    const info = await readSdImage(image);
+    expect(info).toMatchObject({ partitionStart: PARTITION_START, partitionType: "FAT32 (LBA)", fatType: "FAT32" });
+    expect(info.files.map((f) => `${f.name}:${f.bytes}`).sort()).toEqual(files.map((f) => `${f.name}:${f.data.length}`).sort());
+  });
+
+  it("refuses names FAT cannot hold and paths that leave the partition, naming them", async () => {
+    await expect(buildSdImage([{ name: 'what?.txt', data: new Uint8Array(1) }])).rejects.toThrow(/FAT cannot hold the name of what\?\.txt/);
+    await expect(buildSdImage([{ name: "../escape", data: new Uint8Array(1) }])).rejects.toThrow(/"\.\.\/escape" is not a path inside the boot partition/);
+  });
+});
+
+describe("piwave image", () => {
+  const run = async (args: string[]) => {
+    try {
+      const r = await exec(process.execPath, [bin, "image", ...args], { timeout: 60_000, env: { ...process.env, NO_COLOR: "1" } });
+      return { code: 0, ...r };
+    } catch (e) {
+      return e as { code: number; stdout: string; stderr: string };
+    }
+  };
+  const bootDir = join(dir, "boot");
+  mkdirSync(join(bootDir, "overlays"), { recursive: true });
+  for (const f of files.slice(0, 5)) writeFileSync(join(bootDir, f.name), f.data);
+
+  it("packs a boot directory with a sub-directory (overlays/): no EISDIR, the file is on the card", async () => {
+    const out = join(dir, "cli.img");
+    const r = await run(["--boot-dir", bootDir, "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cli\.img: 3\d\.\d MB, FAT32 partition PIWAVE with 5 boot files/);
+    const back = join(dir, "back.dtbo");
+    execFileSync("mcopy", ["-n", "-i", `${out}${at}`, "::/overlays/disable-bt.dtbo", back]);
+    expect(readFileSync(back)).toEqual(Buffer.from(files[4]!.data));
+  });
+
+  it("--out a character device (/dev/null) is refused: image files only", async () => {
+    const r = await run(["--boot-dir", bootDir, "--out", "/dev/null"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\/dev\/null is not a regular file \(a character device\); give an image file's name/);
+  });
+
+  it.skipIf(!canUseLoop)("--out a block device (loop, root only) is refused, points at flash --device, and the disk is untouched", async () => {
+    const marker = Buffer.from("an unrelated disk's first bytes");
+    const { dev, file } = loopDevice(8 * 1024 * 1024, marker);
+    const r = await run(["--boot-dir", bootDir, "--out", dev]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dev} is a block device (a disk); \`piwave image\` writes image files only. To write the card, run \`piwave flash --device ${dev}\``);
+    expect(readFileSync(file).subarray(0, marker.length)).toEqual(marker);
+    expect(spawnSync("test", ["-b", dev]).status).toBe(0); // still a device node, not replaced by a file
+  });
+
+  it("a boot directory without config.txt and the Pi firmware is refused, naming what is missing", async () => {
+    const thin = join(dir, "thin");
+    mkdirSync(thin);
+    writeFileSync(join(thin, "kernel8.img"), "k");
+    const r = await run(["--boot-dir", thin, "--out", join(dir, "thin.img")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/thin lacks config\.txt, the Raspberry Pi firmware \(Pi 4: start4\.elf, fixup4\.dat; .*\); a card without them does not boot/);
   });
 });
