@@ -16,10 +16,12 @@ export interface Variant {
   feed?: "poll" | "dma";
   /** TPDF dither in the shaped mode. */
   dither?: boolean;
+  /** Start/stop ramp length in ms (firmware/config.ts RAMP_MS); default: the thump-free length. */
+  rampMs?: number;
 }
 
 function variantSuffix(v: Variant): string {
-  return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.dither ? "dither" : ""].filter(Boolean).map((x) => "-" + x).join("");
+  return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.dither ? "dither" : "", v.rampMs !== undefined ? `ramp${v.rampMs}` : ""].filter(Boolean).map((x) => "-" + x).join("");
 }
 
 function variantFlags(v: Variant): string[] {
@@ -27,6 +29,7 @@ function variantFlags(v: Variant): string[] {
   if (v.quality === "shaped") f.push("--use", "QUALITY_MODE=1");
   if (v.feed === "dma") f.push("--use", "FEED_MODE=1");
   if (v.dither) f.push("--use", "DITHER_MODE=1");
+  if (v.rampMs !== undefined) f.push("--use", `RAMP_MS=${Math.round(v.rampMs)}`);
   return f;
 }
 

@@ -1,19 +1,34 @@
 // Sound quality through the simulated jack: plain vs oversampled + noise-shaped.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BOARDS, frameRateMilliHz, pwmRange } from "../host/boards.js";
 import { HALFBAND_BETA, HALFBAND_TAPS, designHalfband, measureHalfband } from "../host/dsp/halfband.js";
-import { renderAnalog } from "../host/quality/analog.js";
-import { type Capture, capture, windowOf } from "../host/quality/measure.js";
+import { RC_CUTOFF_HZ, renderAnalog } from "../host/quality/analog.js";
+import { type Capture, capture, channelFigures, idleNoise, twinFigures, windowOf, worstFigures } from "../host/quality/measure.js";
+import { bruteForceBins, pulseSpectrum } from "../host/quality/pulse.js";
 import { bandNoiseDbfs, fft, powerSpectrum, toneFigures } from "../host/quality/spectrum.js";
 import { encodeWavFloat } from "../host/wav.js";
 
 const shaped = { quality: "shaped" as const, feed: "dma" as const };
 const plain = { feed: "dma" as const };
-const figures = (c: Capture) => toneFigures(powerSpectrum(windowOf(c)), c.rate, c.bin, c.fullScalePower);
+const figures = worstFigures;
+
+/** Largest difference between the closed-form coefficients and the brute-force ones, relative to the largest coefficient. */
+function closedVsBrute(duty: Uint16Array, range: number, start: number, periods: number, bins: number, align: "start" | "end"): number {
+  const closed = pulseSpectrum(duty, range, start, periods, bins, align, "none");
+  const ks = Array.from({ length: bins + 1 }, (_, k) => k);
+  const brute = bruteForceBins(duty, range, start, periods, ks, align);
+  let err = 0;
+  let top = 0;
+  for (const k of ks) {
+    err = Math.max(err, Math.hypot(brute[k]!.re - closed.re[k]!, brute[k]!.im - closed.im[k]!));
+    top = Math.max(top, Math.hypot(closed.re[k]!, closed.im[k]!));
+  }
+  return err / top;
+}
 
 describe("measurement tools", () => {
   it("the FFT finds a coherent tone in its bin and nothing elsewhere", () => {
@@ -38,6 +53,22 @@ describe("measurement tools", () => {
     const gainDb = 10 * Math.log10(powerSpectrum(y)[bin]! / ((70 / 177) ** 2 / 2));
     const rc = -10 * Math.log10(1 + (f / 17861) ** 2); // first-order low-pass at 1/(2π·270 Ω·33 nF)
     expect(gainDb).toBeCloseTo(rc, 0);
+  });
+
+  it("the pulse-train spectrum's closed form agrees with a brute-force DFT of the pin at every PWM clock (both pulse alignments)", () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (const range of [2834, 177]) {
+      const duty = new Uint16Array(256).map(() => Math.floor(rnd() * (range + 1)));
+      for (const align of ["start", "end"] as const) expect(closedVsBrute(duty, range, 0, 256, 120, align)).toBeLessThan(1e-11);
+    }
+  });
+
+  it("a constant duty has no spectrum but DC", () => {
+    const duty = new Uint16Array(1024).fill(700);
+    const s = pulseSpectrum(duty, 2834, 0, 1024, 400, "start", "none");
+    expect(s.re[0]).toBeCloseTo(700 / 2834, 12);
+    for (let k = 1; k <= 400; k++) expect(s.power[k]!).toBeLessThan(1e-28);
   });
 
   it("the half-band filter meets its documented figures (firmware/dsp/interpolator.ts)", () => {
@@ -78,6 +109,31 @@ describe("1 kHz −1 dBFS, 20 Hz–20 kHz, Pi 4", () => {
     expect(f.thdnDb).toBeLessThan(-80);
   });
 
+  it("the closed form agrees with the brute-force DFT on excerpts of both captures", () => {
+    expect(closedVsBrute(p.dutyLeft, p.range, p.start, 256, 120, "start")).toBeLessThan(1e-11);
+    expect(closedVsBrute(s.dutyRight, s.range, s.start, 1024, 31, "start")).toBeLessThan(1e-11);
+  });
+
+  it("both channels carry the tone equally (the figures are each channel's own)", () => {
+    for (const c of [p, s]) {
+      const l = channelFigures(c, "left");
+      const r = channelFigures(c, "right");
+      expect(Math.abs(l.levelDbfs - r.levelDbfs)).toBeLessThan(0.01);
+      expect(Math.abs(l.thdnDb - r.thdnDb)).toBeLessThan(3);
+    }
+  });
+
+  it("shaped: were the M/S pulse at the end of the period, the pre-compensation would make THD+N worse by > 30 dB (docs/pwm-ms-mode.md)", () => {
+    const end = channelFigures(s, "left", "end");
+    expect(end.thdnDb).toBeGreaterThan(channelFigures(s, "left").thdnDb + 30);
+  });
+
+  it("the per-period average of the RC model (the old measurement) misses in-band distortion the pulse train has", () => {
+    // Sampling once per period folds the carrier's sidebands into the band: it reads the shaped THD+N too high.
+    const old = toneFigures(powerSpectrum(windowOf(s)), s.rate, s.bin, s.fullScalePower);
+    expect(old.thdnDb).toBeGreaterThan(figures(s).thdnDb + 3);
+  });
+
   it("shaped: the shaper's noise sits above the audio band", () => {
     const spec = powerSpectrum(windowOf(s));
     const n = spec.length * 2;
@@ -90,10 +146,58 @@ describe("1 kHz −1 dBFS, 20 Hz–20 kHz, Pi 4", () => {
   });
 });
 
+describe("19 + 20 kHz intermodulation (CCIF, each tone at -7 dBFS), Pi 4", () => {
+  it("shaped: the difference tone and the 18 kHz product are below -80 dB, and everything else in band too", async () => {
+    const c = await capture("pi4", shaped, { kind: "twin", dbfs: -7, hz1: 19000, hz2: 20000 });
+    expect(c.haltCode).toBe(0);
+    const f = twinFigures(c);
+    expect(f.imdDb).toBeLessThan(-80);
+    expect(f.tdnDb).toBeLessThan(-80);
+  }, 120_000);
+});
+
+describe("the analog model, cross-checked by sox", () => {
+  it("sox's one-pole low-pass of the pin, sampled at every PWM clock, averages per period to what analog.ts computes", async () => {
+    const s = await capture("pi4", shaped, -1);
+    const periods = 600;
+    const first = s.start;
+    const range = s.range;
+    const clock = range * s.rate;
+    const pin = new Float32Array(periods * range);
+    for (let p = 0; p < periods; p++) for (let c = 0; c < s.dutyLeft[first + p]!; c++) pin[p * range + c] = 1;
+    const dir = mkdtempSync(join(tmpdir(), "piwave-rc-"));
+    try {
+      const inWav = join(dir, "pin.wav");
+      const outRaw = join(dir, "rc.f32");
+      writeFileSync(inWav, encodeWavFloat(pin, Math.round(clock), 1));
+      execFileSync("sox", ["-D", inWav, "-t", "f32", outRaw, "lowpass", "-1", String(RC_CUTOFF_HZ)], { stdio: "pipe" });
+      const raw = readFileSync(outRaw);
+      const rc = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+      // The model, started from the same state (0 V) on the same excerpt.
+      const model = renderAnalog(s.dutyLeft.subarray(first, first + periods), range, clock);
+      const wrong = renderAnalog(s.dutyLeft.subarray(first, first + periods), range, clock, 1.2 / (2 * Math.PI * RC_CUTOFF_HZ));
+      let err = 0;
+      let errWrong = 0;
+      for (let p = 100; p < periods; p++) {
+        let sum = 0;
+        for (let c = 0; c < range; c++) sum += rc[p * range + c]!;
+        const avg = sum / range;
+        err = Math.max(err, Math.abs(avg - model[p]!));
+        errWrong = Math.max(errWrong, Math.abs(avg - wrong[p]!));
+      }
+      expect(err).toBeLessThan(2e-3);
+      expect(errWrong).toBeGreaterThan(5 * err); // a 20 % wrong time constant would be caught
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe("idle channel and cross-check with sox", () => {
   it("shaped idle noise is below -100 dBFS, and sox stats agree within 1.5 dB", async () => {
     const idle = await capture("pi4", shaped, null);
     const w = windowOf(idle);
+    expect(idleNoise(idle)).toBeLessThan(-100); // the pulse train, both channels
     const ours = bandNoiseDbfs(powerSpectrum(w), idle.rate, idle.fullScalePower);
     expect(ours).toBeLessThan(-100);
     // The same signal as a float WAV scaled so a full-scale sine is ±1.0; sox low-passes to 20 kHz and measures RMS.
@@ -103,6 +207,7 @@ describe("idle channel and cross-check with sox", () => {
     const amp = Math.sqrt(2 * idle.fullScalePower);
     const scaled = w.map((v) => (v - mean) / amp);
     const dir = mkdtempSync(join(tmpdir(), "piwave-q-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const wav = join(dir, "idle.wav");
     writeFileSync(wav, encodeWavFloat(scaled, Math.round(idle.rate), 1));
     const out = execFileSync("sox", [wav, "-n", "sinc", "-20000", "stats"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).toString();
