@@ -25,7 +25,7 @@ import {
   SOC_NAME,
 } from "./board";
 import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
-import { MARGIN } from "./dsp/shaper";
+import { HEADROOM, MARGIN } from "./dsp/shaper";
 import * as clock from "./drivers/clock";
 import * as gpio from "./drivers/gpio";
 import * as pwm from "./drivers/pwm";
@@ -72,6 +72,10 @@ export function feed_mode(): u32 {
 /** Levels the shaped mode keeps clear at each end of the range (host/quality/measure.ts relies on it). */
 export function shaper_margin(): f64 {
   return MARGIN;
+}
+/** Scale-down of the shaped mode's signal for inter-sample overs (host/quality/measure.ts relies on it). */
+export function shaper_headroom(): f64 {
+  return HEADROOM;
 }
 /** Oversampling ratio (PWM frames per audio frame). */
 export function oversampling(): u32 {

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BOARDS, frameRateMilliHz, pwmRange } from "../host/boards.js";
 import { HALFBAND_BETA, HALFBAND_TAPS, designHalfband, measureHalfband } from "../host/dsp/halfband.js";
 import { RC_CUTOFF_HZ, renderAnalog } from "../host/quality/analog.js";
-import { type Capture, capture, channelFigures, idleNoise, twinFigures, windowOf, worstFigures } from "../host/quality/measure.js";
+import { type Capture, capture, channelFigures, idleNoise, railFraction, twinFigures, windowOf, worstFigures, worstSinad } from "../host/quality/measure.js";
 import { bruteForceBins, pulseSpectrum } from "../host/quality/pulse.js";
 import { bandNoiseDbfs, fft, powerSpectrum, toneFigures } from "../host/quality/spectrum.js";
 import { encodeWavFloat } from "../host/wav.js";
@@ -155,6 +155,40 @@ describe("19 + 20 kHz intermodulation (CCIF, each tone at -7 dBFS), Pi 4", () =>
     expect(f.tdnDb).toBeLessThan(-80);
   }, 120_000);
 });
+
+for (const board of ["pi4", "pi3"] as const) {
+  describe(`${board} shaped: no clipping on inter-sample overs (issue 15, item 2)`, () => {
+    it("a ±32767 square: no period at a rail, SINAD >= 95 dB (both channels)", async () => {
+      const c = await capture(board, shaped, { kind: "square", periodFrames: 64, amplitude: 32767 });
+      expect(c.haltCode).toBe(0);
+      expect(railFraction(c)).toBe(0);
+      expect(worstSinad(c)).toBeGreaterThanOrEqual(95);
+    }, 120_000);
+
+    it("-3 dBFS-peak white noise, two seeds: no period at a rail, SINAD >= 90 dB", async () => {
+      for (const seed of [1, 2]) {
+        const c = await capture(board, shaped, { kind: "noise", peakDbfs: -3, seed });
+        expect(railFraction(c)).toBe(0);
+        expect(worstSinad(c)).toBeGreaterThanOrEqual(90);
+      }
+    }, 240_000);
+
+    it("the worst 16-bit input (samples with the half-band's tap signs: overs of 2.83x) still never reaches a rail", async () => {
+      const c = await capture(board, shaped, { kind: "worst-overs" });
+      expect(c.haltCode).toBe(0);
+      expect(railFraction(c)).toBe(0);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = c.start; i < c.start + c.length; i++) {
+        lo = Math.min(lo, c.dutyLeft[i]!);
+        hi = Math.max(hi, c.dutyLeft[i]!);
+      }
+      // It does use the range right up to one level from each rail: the clamp, not a quiet signal, keeps it off.
+      expect(lo).toBeLessThanOrEqual(2);
+      expect(hi).toBeGreaterThanOrEqual(c.range - 3);
+    }, 120_000);
+  });
+}
 
 describe("the analog model, cross-checked by sox", () => {
   it("sox's one-pole low-pass of the pin, sampled at every PWM clock, averages per period to what analog.ts computes", async () => {

@@ -8,16 +8,20 @@
  * ramp's shape, the high-pass output has an area of τ·ΔDC (τ = 1/(2π·20 Hz)
  * = 8 ms), so its peak is at least τ·ΔDC / duration. Keeping that thump
  * 60 dB below full scale takes seconds, not the milliseconds peers use:
- *   plain:  a staircase of one-level steps (the smallest move the PWM
- *           has), spaced Δ periods apart. A step of q (one level) decays
+ *   plain:  a staircase of half-level steps, spaced Δ periods apart. A
+ *           half level is the level below and the one above in turn,
+ *           period by period: the difference is a tone at exactly half
+ *           the frame rate (22.05 kHz, above the audio band, and the
+ *           jack's RC low-pass takes most of it). A step of q decays
  *           through the high-pass as e^(−t/τ); steps every Δ pile up to a
- *           peak of q / (1 − e^(−Δ/τ)). Δ is the shortest for which that
- *           is THUMP_DBFS of a full-scale sine's peak (Pi 4: 15.5 s,
- *           Pi 3: 10.6 s, as the range is twice as fine).
+ *           peak of q / (1 − e^(−Δ/τ)), plus the 11 % a band-limited step
+ *           overshoots. Δ is the shortest for which that is THUMP_DBFS of
+ *           a full-scale sine's peak (Pi 4: 11 s, Pi 3: 9.6 s: its range
+ *           is twice as fine).
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
  *           peak τ·slope, so duration = τ·mid / (THUMP_DBFS·full scale)
- *           (9.8 s).
+ *           (Pi 4 and Pi 3: 9.8 s).
  * tests/thump.test.ts measures it through the first-order 20 Hz model.
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
@@ -25,23 +29,29 @@
  * Plain (QUALITY 0), one PWM frame per audio frame:
  *     duty = ((s + 32768) * range) >> 16     (0 .. range-1, silence = range/2)
  * Shaped (QUALITY 1), 16 PWM frames per audio frame:
- *   Interpolator ×16 → x = MARGIN + (s + 32768)·(range − 1 − 2·MARGIN)/65535
- *   → Predistort (cancels M/S PWM's pulse-position distortion) → Shaper
- *   (3rd-order error feedback, optional TPDF dither) → duty.
- *   The predistortion adds at most (u − ½)·Δx/2 (a few levels even for a
- *   full-scale 20 kHz tone), inside the shaper's 12-level margin.
+ *   Interpolator ×16 → x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
+ *   → Predistort (cancels M/S PWM's pulse-position distortion) → clamp to
+ *   [MARGIN, range − 1 − MARGIN] → Shaper (3rd-order error feedback,
+ *   optional TPDF dither) → duty, never 0 nor range − 1 (shaper.ts).
+ *   HEADROOM (1.45, 3.2 dB) leaves room for the half-band's inter-sample
+ *   overs of real signals; the clamp is for pathological ones.
  */
 import { PWM_CLOCK_HZ } from "../board";
 import { OSR, RAMP_MS_SET, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
-import { MARGIN, Shaper } from "../dsp/shaper";
+import { DITHER_MARGIN, HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
 import * as source from "./source";
 
-/** Goal for the start/stop thump through a first-order 20 Hz high-pass, dB below a full-scale sine's peak (with 0.5 dB to spare). */
-const THUMP_DBFS: f64 = -60.5;
+/** Goal for the start/stop thump through a first-order 20 Hz high-pass, dB below a full-scale sine's peak (with 1.5 dB to spare: the staircase model is an estimate, tests/thump.test.ts measures). */
+const THUMP_DBFS: f64 = -61.5;
 /** The AC coupling's time constant, 1 / (2π·20 Hz). */
 const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
+/** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
+const RAMP_SLOW: f64 = 4;
+const RAMP_SLOW_BELOW: f64 = 4;
+/** How far a step, band-limited to 20 kHz (4th-order Butterworth), overshoots. */
+const STEP_OVERSHOOT: f64 = 0.11;
 
 const UP: i32 = 0;
 const PLAY: i32 = 1;
@@ -72,30 +82,58 @@ let shapeR: Shaper | null = null;
 let sub: i32 = 16; // next output index 0..15 of the current audio frame
 let xMid: f64 = 0;
 let xScale: f64 = 0;
+/** Where x is clamped: MARGIN from each rail (shaper.ts), so no period is ever at a rail. */
+let xLow: f64 = 0;
+let xHigh: f64 = 0;
 let xRamp: f64 = 0;
 let xRampStep: f64 = 0;
 let flushLeft: i32 = 0;
 
 /**
  * Pre-compensation of M/S PWM's own distortion. A period with duty u
- * (0..1) is a pulse whose centre sits (u − ½)·T from the period's centre,
- * so the jack plays u(t − (u − ½)·T) ≈ u − (u − ½)·T·u': a 2nd-harmonic
- * error that grows with level and frequency (−55 dB at 1 kHz full scale at
- * OSR 16). Feeding u + (u − ½)·T·u' cancels it to first order; u' is the
- * central difference over the neighbouring periods (one period of delay).
+ * (0..1) is a pulse from the period's start (docs/pwm-ms-mode.md), whose
+ * spectrum is (1 − e^(−jθu))/(jθ) = u − jθu²/2 − θ²u³/6 + … (θ: radians
+ * per period). In time, with u = ½ + s, the jack plays
+ *     u − D[u²/2] + D²[u³/6] − …      (D: derivative per period)
+ * whose linear parts are a fixed delay and whose nonlinear parts are the
+ * error: −s·s′ (a 2nd harmonic, −55 dB at 1 kHz full scale at OSR 16) and,
+ * once that is cancelled, −D²[s³]/6 (what limited broadband signals to a
+ * SINAD of 86 dB). Feeding
+ *     x + s·x′ + R·D²[s³]/6          (x = R·u in levels, R the range)
+ * cancels both to third order. x′ is the 5-point derivative
+ * (−x₊₂ + 8x₊₁ − 8x₋₁ + x₋₂)/12 (the 3-point one is 0.5 % off at 20 kHz,
+ * which alone left −91 dB); D² the 3-point second difference. Two periods
+ * of delay.
  */
 class Predistort {
+  private xm2: f64 = 0;
   private xm1: f64 = 0;
   private x0: f64 = 0;
-  constructor(private readonly range: f64) {}
-  reset(x: f64): void {
-    this.xm1 = x;
-    this.x0 = x;
+  private x1: f64 = 0;
+  private gm1: f64 = 0;
+  private g0: f64 = 0;
+  private readonly inv: f64;
+  constructor(private readonly range: f64) {
+    this.inv = 1.0 / range;
   }
-  @inline next(x1: f64): f64 {
-    const out = this.x0 + (this.x0 / this.range - 0.5) * (x1 - this.xm1) * 0.5;
-    this.xm1 = this.x0;
-    this.x0 = x1;
+  reset(x: f64): void {
+    this.xm2 = this.xm1 = this.x0 = this.x1 = x;
+    const s = x * this.inv - 0.5;
+    this.gm1 = this.g0 = s * s * s;
+  }
+  @inline next(x2: f64): f64 {
+    const x0 = this.x0;
+    const s0 = x0 * this.inv - 0.5;
+    const s1 = this.x1 * this.inv - 0.5;
+    const g1 = s1 * s1 * s1;
+    const slope = (8.0 * (this.x1 - this.xm1) - (x2 - this.xm2)) * (1.0 / 12.0);
+    const out = x0 + s0 * slope + this.range * (g1 - 2.0 * this.g0 + this.gm1) * (1.0 / 6.0);
+    this.xm2 = this.xm1;
+    this.xm1 = x0;
+    this.x0 = this.x1;
+    this.x1 = x2;
+    this.gm1 = this.g0;
+    this.g0 = g1;
     return out;
   }
 }
@@ -114,14 +152,23 @@ export function rampPeriods(r: u32): u64 {
   }
   const limit = Math.pow(10.0, THUMP_DBFS / 20.0);
   if (SHAPED) {
-    const amp = (<f64>r - 1 - 2 * MARGIN) / (2.0 * <f64>r); // a full-scale sine's peak at the pin (0..1)
-    const midLevel = (MARGIN + 32768.0 * ((<f64>r - 1 - 2 * MARGIN) / 65535.0)) / <f64>r;
-    return <u64>Math.ceil((midLevel * COUPLING_TAU_S * frameRate) / (limit * amp));
+    // Slope s (levels per period) with τ·s·frameRate/r ≤ limit · (a full-scale sine's peak at the pin);
+    // the bottom RAMP_SLOW_BELOW levels go RAMP_SLOW times slower.
+    const amp = (shapedScale(r, MARGIN) * 32767.0) / <f64>r;
+    const slope = (limit * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
+    return <u64>Math.ceil((<f64>(r - 1) / 2.0 + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / slope);
   }
-  // One-level steps q = 1/r against a full-scale peak of ½: q / (1 − e^(−Δ/τ)) ≤ limit · ½.
-  const ratio = 1.0 / <f64>r / (limit * 0.5);
-  const delta = -Math.log(1.0 - ratio) * COUPLING_TAU_S * frameRate;
-  return <u64>Math.ceil(delta * <f64>(r / 2));
+  // Half-level steps q = 1/(2r) against a full-scale peak of ½: q·(1.11 + e^(−Δ/τ)/(1 − e^(−Δ/τ))) ≤ limit · ½,
+  // i.e. 1/(1 − e^(−Δ/τ)) ≤ limit·½/q − 0.11 (the band-limited step's overshoot).
+  const q = 0.5 / <f64>r;
+  const pile = (limit * 0.5) / q - STEP_OVERSHOOT;
+  const delta = -Math.log(1.0 - 1.0 / pile) * COUPLING_TAU_S * frameRate;
+  return <u64>Math.ceil(delta * <f64>(r & ~1)); // r/2 levels to mid, two half-steps each
+}
+
+/** Shaped mode: duty levels per 16-bit step (the usable range, less HEADROOM for inter-sample overs). */
+export function shapedScale(r: u32, margin: f64): f64 {
+  return (<f64>r - 1 - 2 * margin) / 65536.0 / HEADROOM;
 }
 
 @inline export function convert(sample: i32, r: u32): u32 {
@@ -146,10 +193,13 @@ export function start(pwmRange: u32, dither: bool): void {
   begun = false;
   phase = UP;
   if (SHAPED) {
-    xScale = (<f64>range - 1 - 2 * MARGIN) / 65535.0;
-    xMid = MARGIN + 32768.0 * xScale;
+    const margin = dither ? DITHER_MARGIN : MARGIN;
+    xScale = shapedScale(range, margin);
+    xMid = <f64>(range - 1) / 2.0;
+    xLow = margin;
+    xHigh = <f64>(range - 1) - margin;
     xRamp = 0;
-    xRampStep = xMid / <f64>rampLen;
+    xRampStep = (xMid + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / <f64>rampLen;
     shapeL = new Shaper(<f64>(range - 1), dither, 0x9e3779b9);
     shapeR = new Shaper(<f64>(range - 1), dither, 0x7f4a7c15);
     interpL.reset(0);
@@ -163,9 +213,14 @@ export function start(pwmRange: u32, dither: bool): void {
 
 let begun = false;
 
-/** Level `from` scaled by pos/len, rounded down: the staircase of the plain ramps. */
-@inline function stair(from: u32, pos: u64, len: u64): u32 {
-  return <u32>((<u64>from * pos) / len);
+/**
+ * Level `from`·pos/len in half levels, rounded down; an odd number of half
+ * levels alternates between the level below and the one above, period by
+ * period (`odd` is the period's parity): the plain ramps' staircase.
+ */
+@inline function stair(from: u32, pos: u64, len: u64, odd: bool): u32 {
+  const halves = <u32>((<u64>from * 2 * pos) / len);
+  return (halves >> 1) + (halves & 1 & <u32>odd);
 }
 
 function producePlain(): bool {
@@ -177,7 +232,7 @@ function producePlain(): bool {
   if (phase == UP) {
     if (rampPos < rampLen) {
       rampPos++;
-      outRight = outLeft = stair(mid, rampPos, rampLen);
+      outRight = outLeft = stair(mid, rampPos, rampLen, (rampPos & 1) != 0);
       rampFrames++;
       return true;
     }
@@ -200,27 +255,32 @@ function producePlain(): bool {
       return false;
     }
     rampPos++;
-    outRight = stair(rampFromR, rampLen - rampPos, rampLen);
-    outLeft = stair(rampFromL, rampLen - rampPos, rampLen);
+    outRight = stair(rampFromR, rampLen - rampPos, rampLen, (rampPos & 1) != 0);
+    outLeft = stair(rampFromL, rampLen - rampPos, rampLen, (rampPos & 1) != 0);
     rampFrames++;
     return true;
   }
   return false;
 }
 
+/** x kept inside [xLow, xHigh]: only a pathological input (beyond HEADROOM's overs) reaches the clamp. */
+@inline function clampX(x: f64): f64 {
+  return x < xLow ? xLow : x > xHigh ? xHigh : x;
+}
+
 function produceShaped(): bool {
   const sl = shapeL!;
   const sr = shapeR!;
   if (phase == UP) {
-    xRamp += xRampStep;
+    xRamp += xRamp < RAMP_SLOW_BELOW ? xRampStep / RAMP_SLOW : xRampStep;
     if (xRamp >= xMid) {
       xRamp = xMid;
       phase = PLAY;
       predistortL.reset(xMid);
       predistortR.reset(xMid);
     }
-    outRight = sr.quantize(xRamp);
-    outLeft = sl.quantize(xRamp);
+    outRight = sr.quantizeRamp(xRamp);
+    outLeft = sl.quantizeRamp(xRamp);
     rampFrames++;
     return true;
   }
@@ -249,20 +309,20 @@ function produceShaped(): bool {
       sub = 0;
     }
     const k = sub++;
-    outRight = sr.quantize(predistortR.next(MARGIN + (interpR.at(k) + 32768.0) * xScale));
-    outLeft = sl.quantize(predistortL.next(MARGIN + (interpL.at(k) + 32768.0) * xScale));
+    outRight = sr.quantize(clampX(predistortR.next(xMid + interpR.at(k) * xScale)));
+    outLeft = sl.quantize(clampX(predistortL.next(xMid + interpL.at(k) * xScale)));
     return true;
   }
   if (phase == DOWN) {
-    xRamp -= xRampStep;
+    xRamp -= xRamp < RAMP_SLOW_BELOW ? xRampStep / RAMP_SLOW : xRampStep;
     if (xRamp <= 0) {
       phase = DONE;
       outRight = 0;
       outLeft = 0;
       return false;
     }
-    outRight = sr.quantize(xRamp);
-    outLeft = sl.quantize(xRamp);
+    outRight = sr.quantizeRamp(xRamp);
+    outLeft = sl.quantizeRamp(xRamp);
     rampFrames++;
     return true;
   }

@@ -22,14 +22,17 @@ import { BOARDS, type BoardName, frameRateMilliHz, oversampling, pwmRange } from
 import { encodeBundle } from "../bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
 import { simulate } from "../sim/machine.js";
+import { HALFBAND_BETA, HALFBAND_TAPS, designHalfband } from "../dsp/halfband.js";
 import { renderAnalog } from "./analog.js";
 import { type PulseAlign, pulseSpectrum } from "./pulse.js";
 import { type ToneFigures, bandNoiseDbfs, fft, toneFigures } from "./spectrum.js";
 
 /** Audio frames in the analysis window. */
 export const WINDOW_FRAMES = 16384;
-/** firmware/dsp/shaper.ts MARGIN (tests/boards.test.ts checks the built firmware agrees). */
-export const SHAPER_MARGIN = 12;
+/** firmware/dsp/shaper.ts MARGIN, DITHER_MARGIN and HEADROOM (tests/boards.test.ts checks the built firmware agrees). */
+export const SHAPER_MARGIN = 4.5;
+export const SHAPER_DITHER_MARGIN = 11.5;
+export const SHAPER_HEADROOM = 1.45;
 /** Highest frequency analysed (the band is 20 Hz–20 kHz; a little more is kept for plots). */
 export const ANALYSIS_TOP_HZ = 21500;
 
@@ -39,7 +42,9 @@ export type Signal =
   | { kind: "tone"; dbfs: number; hz?: number }
   | { kind: "twin"; dbfs: number; hz1: number; hz2: number }
   | { kind: "square"; periodFrames: number; amplitude: number }
-  | { kind: "noise"; peakDbfs: number; seed: number };
+  | { kind: "noise"; peakDbfs: number; seed: number }
+  /** Full-scale samples whose signs follow the half-band's taps: the largest inter-sample over any 16-bit input can make (2.83× full scale). */
+  | { kind: "worst-overs" };
 
 export interface Capture {
   board: BoardName;
@@ -116,6 +121,13 @@ function signalWindow(sig: Signal, rate: number): { left: Int16Array; right: Int
       for (let i = 0; i < n; i++) left[i] = right[i] = i % sig.periodFrames < sig.periodFrames / 2 ? sig.amplitude : -sig.amplitude;
       return { left, right, bins: [] };
     }
+    case "worst-overs": {
+      const taps = designHalfband(HALFBAND_TAPS, HALFBAND_BETA);
+      const mid = (HALFBAND_TAPS - 1) / 2;
+      const odd = taps.filter((_, i) => (i - mid) % 2 !== 0);
+      for (let i = 0; i < n; i++) left[i] = right[i] = odd[odd.length - 1 - (i % odd.length)]! >= 0 ? 32767 : -32768;
+      return { left, right, bins: [] };
+    }
     case "noise": {
       // Uniform white noise, peak at peakDbfs; independent channels.
       const peak = 32767 * 10 ** (sig.peakDbfs / 20);
@@ -130,10 +142,11 @@ function signalWindow(sig: Signal, rate: number): { left: Int16Array; right: Int
   }
 }
 
-/** Amplitude (0..1 units at the pin) of a ±32767 sine in `quality` mode at PWM range `range`. */
-export function fullScaleAmplitude(range: number, quality: "plain" | "shaped"): number {
-  const usable = quality === "shaped" ? range - 1 - 2 * SHAPER_MARGIN : range;
-  return usable / range / 2;
+/** Amplitude (0..1 units at the pin) of a ±32767 sine in `quality` mode at PWM range `range` (firmware/audio/producer.ts). */
+export function fullScaleAmplitude(range: number, quality: "plain" | "shaped", dither = false): number {
+  if (quality === "plain") return 0.5;
+  const margin = dither ? SHAPER_DITHER_MARGIN : SHAPER_MARGIN;
+  return ((range - 1 - 2 * margin) / 65536 / SHAPER_HEADROOM) * 32767 / range;
 }
 
 /** Play `signal` (a number: a 1 kHz tone at that dBFS; null: silence) through the firmware `variant`; capture the jack. */
@@ -179,7 +192,7 @@ export async function capture(board: BoardName, variant: Variant, signal: Signal
     rate: rate * osr,
     start,
     length: WINDOW_FRAMES * osr,
-    fullScalePower: fullScaleAmplitude(range, q) ** 2 / 2,
+    fullScalePower: fullScaleAmplitude(range, q, v.dither === true) ** 2 / 2,
     sourceLeft: win.left,
     sourceRight: win.right,
     bins,
@@ -257,10 +270,10 @@ export function twinFigures(c: Capture): TwinFigures {
  * SINAD of one channel against its source: the output minus the best linear,
  * smooth response to the source, over 20 Hz–20 kHz. The delay through the
  * DSP is found from the cross-correlation's peak and the (periodic) source
- * shifted by it; then the gain is fitted per bin over ±FIT bins (a locally
- * constant response: droop and phase are not error), and what the fit
- * leaves is noise and distortion. The fit absorbs about 1/(2·FIT + 1) of
- * the noise; that is added back.
+ * shifted by it; then the response is fitted per bin over ±FIT bins as a
+ * straight line in frequency (droop, the sub-frame delay's phase slope:
+ * not error), and what the fit leaves is noise and distortion. The fit
+ * absorbs about 2/(2·FIT + 1) of the noise; that is added back.
  */
 const FIT = 16;
 
@@ -295,22 +308,43 @@ export function sinadDb(c: Capture, ch: "left" | "right"): number {
   let sig = 0;
   let err = 0;
   for (let k = lo; k <= top; k++) {
-    let nr = 0;
-    let ni = 0;
-    let den = 0;
+    // Least squares of Y ≈ (a + b·t)·X over t = j − k in ±FIT: a 2×2 real system with complex right-hand sides.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let r0 = 0;
+    let i0 = 0;
+    let r1 = 0;
+    let i1 = 0;
     for (let j = Math.max(2, k - FIT); j <= k + FIT; j++) { // bin 1 holds the DC (Hann), not signal
-      nr += yr[j]! * xr[j]! + yi[j]! * xi[j]!;
-      ni += yi[j]! * xr[j]! - yr[j]! * xi[j]!;
-      den += xr[j]! ** 2 + xi[j]! ** 2;
+      const t = j - k;
+      const p = xr[j]! ** 2 + xi[j]! ** 2;
+      const cr = yr[j]! * xr[j]! + yi[j]! * xi[j]!;
+      const ci = yi[j]! * xr[j]! - yr[j]! * xi[j]!;
+      s0 += p;
+      s1 += t * p;
+      s2 += t * t * p;
+      r0 += cr;
+      i0 += ci;
+      r1 += t * cr;
+      i1 += t * ci;
     }
-    const hr = den > 0 ? nr / den : 0;
-    const hi = den > 0 ? ni / den : 0;
+    const det = s0 * s2 - s1 * s1;
+    let hr = 0;
+    let hi = 0;
+    if (det > 1e-12 * s0 * s2) {
+      hr = (s2 * r0 - s1 * r1) / det;
+      hi = (s2 * i0 - s1 * i1) / det;
+    } else if (s0 > 0) {
+      hr = r0 / s0;
+      hi = i0 / s0;
+    }
     const fr = hr * xr[k]! - hi * xi[k]!;
     const fi = hr * xi[k]! + hi * xr[k]!;
     sig += fr * fr + fi * fi;
     err += (yr[k]! - fr) ** 2 + (yi[k]! - fi) ** 2;
   }
-  return 10 * Math.log10(sig / (err * ((2 * FIT + 1) / (2 * FIT))));
+  return 10 * Math.log10(sig / (err * ((2 * FIT + 1) / (2 * FIT - 1))));
 }
 
 /** The worse channel's SINAD. */

@@ -46,7 +46,7 @@ export interface PulseSpectrum {
 }
 
 /** Coefficients of the pulse train of `duty[start .. start + n)` (n a power of two) for k ≤ maxBin (< n/2). */
-export function pulseSpectrum(duty: Uint16Array, range: number, start: number, n: number, maxBin: number, align: PulseAlign = "start", window: "hann" | "none" = "hann"): PulseSpectrum {
+export function pulseSpectrum(duty: ArrayLike<number>, range: number, start: number, n: number, maxBin: number, align: PulseAlign = "start", window: "hann" | "none" = "hann"): PulseSpectrum {
   if ((n & (n - 1)) !== 0) throw new Error(`pulse spectrum: window of ${n} periods is not a power of two`);
   if (start + n > duty.length) throw new Error(`pulse spectrum: window ${start}..${start + n} runs past the ${duty.length} recorded periods`);
   if (maxBin >= n / 2) throw new Error(`pulse spectrum: bin ${maxBin} is not below half the frame rate (${n / 2})`);
