@@ -21,7 +21,11 @@
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
  *           peak τ·slope, so duration = τ·mid / (THUMP_DBFS·full scale)
- *           (Pi 4 and Pi 3: 9.8 s).
+ *           (about 11 s). Its first level is the limit on a Pi 4: below
+ *           one level the PWM can only send isolated one-clock pulses, and
+ *           one such pulse band-limited to 20 kHz is 0.057 level high,
+ *           −60 dBFS against a full scale of 57 levels (range 177 less
+ *           HEADROOM): measured −57 dBFS there, −61 on the rest of the ramp.
  * tests/thump.test.ts measures it through the first-order 20 Hz model.
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).

@@ -41,6 +41,8 @@ export type Signal =
   | { kind: "silence" }
   | { kind: "tone"; dbfs: number; hz?: number }
   | { kind: "twin"; dbfs: number; hz1: number; hz2: number }
+  /** Several tones at once, each at `dbfs` (a frequency-response sweep in one capture). */
+  | { kind: "tones"; dbfs: number; hz: number[] }
   | { kind: "square"; periodFrames: number; amplitude: number }
   | { kind: "noise"; peakDbfs: number; seed: number }
   /** Full-scale samples whose signs follow the half-band's taps: the largest inter-sample over any 16-bit input can make (2.83× full scale). */
@@ -115,6 +117,17 @@ function signalWindow(sig: Signal, rate: number): { left: Int16Array; right: Int
       const amp = 32767 * 10 ** (sig.dbfs / 20);
       for (let i = 0; i < n; i++) left[i] = right[i] = clamp(amp * (Math.sin((2 * Math.PI * b1 * i) / n) + Math.sin((2 * Math.PI * b2 * i) / n)));
       return { left, right, bins: [b1, b2] };
+    }
+    case "tones": {
+      const bins = sig.hz.map(binOf);
+      const amp = 32767 * 10 ** (sig.dbfs / 20);
+      for (let i = 0; i < n; i++) {
+        let v = 0;
+        // Phases spread (Schroeder-like) so the peaks do not add up.
+        bins.forEach((b, j) => (v += Math.sin((2 * Math.PI * b * i) / n + (Math.PI * j * j) / bins.length)));
+        left[i] = right[i] = clamp(amp * v);
+      }
+      return { left, right, bins };
     }
     case "square": {
       if (n % sig.periodFrames !== 0) throw new Error(`square period ${sig.periodFrames} does not divide the ${n}-frame window`);
@@ -237,6 +250,12 @@ export function worstFigures(c: Capture): ToneFigures {
 /** Idle noise (dBFS, 20 Hz–20 kHz) of the louder channel. */
 export function idleNoise(c: Capture): number {
   return Math.max(bandNoiseDbfs(pulsePower(c, "left"), c.rate, c.fullScalePower), bandNoiseDbfs(pulsePower(c, "right"), c.rate, c.fullScalePower));
+}
+
+/** Level (dBFS) of each tone of a "tones" capture, per channel: the frequency response at the pin. */
+export function toneLevels(c: Capture, ch: "left" | "right"): number[] {
+  const p = pulsePower(c, ch);
+  return c.bins.map((b) => 10 * Math.log10((p[b - 1]! + p[b]! + p[b + 1]!) / c.fullScalePower));
 }
 
 export interface TwinFigures {
