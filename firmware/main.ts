@@ -208,7 +208,7 @@ export function main(): void {
   log.end();
   log.flush();
 
-  producer.start(range, DITHER);
+  producer.start(range, DITHER, plainRam); // no PWM, no jack, no thump: short ramps
   feed.setHousekeeping(housekeeping);
   let ok: bool;
   if (plainRam) ok = feed.runTimer(rateMilliHz);

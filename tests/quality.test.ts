@@ -116,6 +116,12 @@ describe("1 kHz −1 dBFS, 20 Hz–20 kHz, Pi 4", () => {
     expect(f.snrDb).toBeLessThan(76);
   });
 
+  it("plain: M/S PWM's pulse-position distortion is pre-compensated: THD+N <= -60 dB (the bit-exact build, what peers ship, has -30)", async () => {
+    expect(figures(p).thdnDb).toBeLessThanOrEqual(-60);
+    const exact = await capture("pi4", { ...plain, exact: true }, -1);
+    expect(figures(exact).thdnDb).toBeGreaterThan(-35);
+  }, 60_000);
+
   it("shaped: >= 96 dB SNR, the tone at the same level, no gap", () => {
     expect(s.haltCode).toBe(0);
     expect(s.gaps).toBe(0);
