@@ -28,7 +28,6 @@ export async function benchCpu(seconds = 10): Promise<CpuFigure[]> {
     ["plain, FIFO polling", {}],
     ["plain, DMA", { feed: "dma" }],
     ["shaped, DMA", { quality: "shaped", feed: "dma" }],
-    ["shaped + dither, DMA", { quality: "shaped", feed: "dma", dither: true }],
   ];
   for (const [label, v] of modes) {
     const q = v.quality ?? "plain";

@@ -35,9 +35,6 @@ import * as log from "./lib/log";
 import "./runtime/abort"; // the handler asc routes `abort` to (asconfig.json `use`)
 
 const FIRMWARE_VERSION: string = "0.2.0";
-/** TPDF dither in the shaped mode (build with --use DITHER=1). */
-// @ts-ignore: constant defined by `asc --use`
-const DITHER: bool = isDefined(DITHER_MODE) ? <i32>DITHER_MODE != 0 : false;
 
 /** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, reference §4.1). */
 export function pwm_range(): u32 {
@@ -201,14 +198,13 @@ export function main(): void {
     log.str(" x16 = ");
     log.fixed(<u64>rateMilliHz * OSR, 3);
     log.str(" Hz PWM frames, 3rd-order noise shaping");
-    log.str(DITHER ? " with TPDF dither" : "");
   }
   log.str(", M/S mode, ");
   log.str(plainRam ? "timer pacing" : DMA_FEED ? "DMA" : "FIFO polling");
   log.end();
   log.flush();
 
-  producer.start(range, DITHER, plainRam); // no PWM, no jack, no thump: short ramps
+  producer.start(range, plainRam); // no PWM, no jack, no thump: short ramps
   feed.setHousekeeping(housekeeping);
   let ok: bool;
   if (plainRam) ok = feed.runTimer(rateMilliHz);

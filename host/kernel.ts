@@ -23,7 +23,7 @@ export interface KernelOptions {
   bundlePath: string;
   /** A .wasm other than the board's firmware (test firmwares). */
   wasmPath?: string;
-  /** Firmware build options (quality, feed, dither). */
+  /** Firmware build options (quality, feed). */
   variant?: Variant;
   /** Exit QEMU through semihosting when the firmware halts (never for a real Pi). */
   qemuExit?: boolean;
@@ -58,7 +58,7 @@ export interface KernelResult {
 }
 
 function variantName(o: KernelOptions): string {
-  return [o.board, o.variant?.quality === "shaped" ? "shaped" : "", o.variant?.feed === "dma" ? "dma" : "", o.variant?.dither ? "dither" : "", o.qemuExit ? "qemu" : "", o.mmioTrace ? "trace" : "", o.selftestException ? "selftest" : "", o.wasmPath ? "custom" : ""]
+  return [o.board, o.variant?.quality === "shaped" ? "shaped" : "", o.variant?.feed === "dma" ? "dma" : "", o.qemuExit ? "qemu" : "", o.mmioTrace ? "trace" : "", o.selftestException ? "selftest" : "", o.wasmPath ? "custom" : ""]
     .filter(Boolean)
     .join("-");
 }

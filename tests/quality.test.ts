@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BOARDS, frameRateMilliHz, pwmRange } from "../host/boards.js";
 import { EQ_HALF, HALFBAND_BETA, HALFBAND_TAPS, designDroopEq, designHalfband, linearX8Response, measureHalfband, shapedFlatnessDb } from "../host/dsp/halfband.js";
 import { RC_CUTOFF_HZ, renderAnalog } from "../host/quality/analog.js";
-import { type Capture, capture, channelFigures, idleNoise, railFraction, toneLevels, twinFigures, windowOf, worstFigures, worstSinad } from "../host/quality/measure.js";
+import { variantOption } from "../host/commands/common.js";
+import { type Capture, capture, channelFigures, idleNoise, pulsePower, railFraction, toneLevels, twinFigures, windowOf, worstFigures, worstSinad } from "../host/quality/measure.js";
 import { bruteForceBins, pulseSpectrum } from "../host/quality/pulse.js";
 import { bandNoiseDbfs, fft, powerSpectrum, toneFigures } from "../host/quality/spectrum.js";
 import { encodeWavFloat } from "../host/wav.js";
@@ -214,6 +215,76 @@ for (const board of ["pi4", "pi3"] as const) {
     }, 120_000);
   });
 }
+
+describe("TPDF dither was removed (issue 15, item 7)", () => {
+  /** A model of the firmware's shaper (firmware/dsp/shaper.ts) at a constant level, with or without ±1 LSB TPDF dither. */
+  function shaperIdle(dither: boolean, x: number, n: number): Uint16Array {
+    let e1 = 0;
+    let e2 = 0;
+    let e3 = 0;
+    let s = 0x9e3779b9;
+    const rnd = () => {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      return s / 4294967296;
+    };
+    const d = new Uint16Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = x - 3 * e1 + 3 * e2 - e3;
+      const y = Math.floor(v + (dither ? rnd() - rnd() : 0) + 0.5);
+      e3 = e2;
+      e2 = e1;
+      e1 = y - v;
+      d[i] = y;
+    }
+    return d;
+  }
+
+  it("on M/S PWM the pulse positions mix the dither's out-of-band energy into the band: > 6 dB above what the duty values alone carry", () => {
+    const range = 177;
+    const n = 1 << 18;
+    const rate = 706214;
+    const top = Math.floor((20000 * n) / rate);
+    const lo = Math.ceil((20 * n) / rate);
+    const inBand = (dither: boolean) => {
+      const d = shaperIdle(dither, 88.3, n + 1000);
+      const p = pulseSpectrum(d, range, 1000, n, top + 2).power;
+      const re = Float64Array.from(d.subarray(1000), (v, i) => ((v / range) * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n))) / Math.sqrt(0.375));
+      const im = new Float64Array(n);
+      fft(re, im);
+      let pulse = 0;
+      let values = 0;
+      for (let k = lo; k <= top; k++) {
+        pulse += p[k]!;
+        values += (2 * (re[k]! ** 2 + im[k]! ** 2)) / (n * n);
+      }
+      return { pulse: 10 * Math.log10(pulse), values: 10 * Math.log10(values) };
+    };
+    const plainShaper = inBand(false);
+    const dithered = inBand(true);
+    expect(dithered.pulse - dithered.values).toBeGreaterThan(6);
+    expect(dithered.pulse - plainShaper.pulse).toBeGreaterThan(20);
+  });
+
+  it("the shaper needs none: the idle channel has no tone above -120 dBFS", async () => {
+    const idle = await capture("pi4", shaped, null);
+    for (const ch of ["left", "right"] as const) {
+      const p = pulsePower(idle, ch);
+      const n = idle.length;
+      let spur = 0;
+      for (let k = Math.ceil((20 * n) / idle.rate); k <= Math.floor((20000 * n) / idle.rate); k++) spur = Math.max(spur, p[k]!);
+      expect(10 * Math.log10(spur / idle.fullScalePower)).toBeLessThan(-120);
+    }
+  }, 120_000);
+
+  it("--dither is refused with the reason", () => {
+    expect(() => variantOption({ dither: true })).toThrow(/--dither was removed: .*9 dB/);
+    expect(variantOption({ quality: "shaped" })).toEqual({ quality: "shaped", feed: "poll" });
+  });
+});
 
 describe("the analog model, cross-checked by sox", () => {
   it("sox's one-pole low-pass of the pin, sampled at every PWM clock, averages per period to what analog.ts computes", async () => {

@@ -43,14 +43,14 @@
  *   Interpolator ×16 → x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
  *   → Predistort (cancels M/S PWM's pulse-position distortion) → clamp to
  *   [MARGIN, range − 1 − MARGIN] → Shaper (3rd-order error feedback,
- *   optional TPDF dither) → duty, never 0 nor range − 1 (shaper.ts).
+ *   no dither) → duty, never 0 nor range − 1 (shaper.ts).
  *   HEADROOM (1.45, 3.2 dB) leaves room for the half-band's inter-sample
  *   overs of real signals; the clamp is for pathological ones.
  */
 import { PWM_CLOCK_HZ } from "../board";
 import { OSR, PLAIN_EXACT, RAMP_MS_SET, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
-import { DITHER_MARGIN, HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
+import { HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
 import * as source from "./source";
 
@@ -199,7 +199,7 @@ export function sourceRampStep(r: u32): i32 {
 }
 
 /** Start the stream. `noJack`: no PWM hardware behind the registers (QEMU): nothing to thump, so the ramps take NO_JACK_RAMP_MS. */
-export function start(pwmRange: u32, dither: bool, noJack: bool = false): void {
+export function start(pwmRange: u32, noJack: bool = false): void {
   range = pwmRange;
   mid = range / 2;
   rampLen = noJack ? <u64>((NO_JACK_RAMP_MS * <f64>PWM_CLOCK_HZ) / <f64>range / 1000.0) + 1 : rampPeriods(range);
@@ -210,15 +210,15 @@ export function start(pwmRange: u32, dither: bool, noJack: bool = false): void {
   begun = false;
   phase = UP;
   if (SHAPED) {
-    const margin = dither ? DITHER_MARGIN : MARGIN;
+    const margin = MARGIN;
     xScale = shapedScale(range, margin);
     xMid = <f64>(range - 1) / 2.0;
     xLow = margin;
     xHigh = <f64>(range - 1) - margin;
     xRamp = 0;
     xRampStep = (xMid + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / <f64>rampLen;
-    shapeL = new Shaper(<f64>(range - 1), dither, 0x9e3779b9);
-    shapeR = new Shaper(<f64>(range - 1), dither, 0x7f4a7c15);
+    shapeL = new Shaper(<f64>(range - 1));
+    shapeR = new Shaper(<f64>(range - 1));
     interpL.reset(0);
     interpR.reset(0);
     sub = 16;

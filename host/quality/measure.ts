@@ -29,9 +29,8 @@ import { type ToneFigures, bandNoiseDbfs, fft, toneFigures } from "./spectrum.js
 
 /** Audio frames in the analysis window. */
 export const WINDOW_FRAMES = 16384;
-/** firmware/dsp/shaper.ts MARGIN, DITHER_MARGIN and HEADROOM (tests/boards.test.ts checks the built firmware agrees). */
+/** firmware/dsp/shaper.ts MARGIN and HEADROOM (tests/boards.test.ts checks the built firmware agrees). */
 export const SHAPER_MARGIN = 4.5;
-export const SHAPER_DITHER_MARGIN = 11.5;
 export const SHAPER_HEADROOM = 1.45;
 /** Highest frequency analysed (the band is 20 Hz–20 kHz; a little more is kept for plots). */
 export const ANALYSIS_TOP_HZ = 21500;
@@ -156,10 +155,9 @@ function signalWindow(sig: Signal, rate: number): { left: Int16Array; right: Int
 }
 
 /** Amplitude (0..1 units at the pin) of a ±32767 sine in `quality` mode at PWM range `range` (firmware/audio/producer.ts). */
-export function fullScaleAmplitude(range: number, quality: "plain" | "shaped", dither = false): number {
+export function fullScaleAmplitude(range: number, quality: "plain" | "shaped"): number {
   if (quality === "plain") return 0.5;
-  const margin = dither ? SHAPER_DITHER_MARGIN : SHAPER_MARGIN;
-  return ((range - 1 - 2 * margin) / 65536 / SHAPER_HEADROOM) * 32767 / range;
+  return ((range - 1 - 2 * SHAPER_MARGIN) / 65536 / SHAPER_HEADROOM) * 32767 / range;
 }
 
 /** Play `signal` (a number: a 1 kHz tone at that dBFS; null: silence) through the firmware `variant`; capture the jack. */
@@ -205,7 +203,7 @@ export async function capture(board: BoardName, variant: Variant, signal: Signal
     rate: rate * osr,
     start,
     length: WINDOW_FRAMES * osr,
-    fullScalePower: fullScaleAmplitude(range, q, v.dither === true) ** 2 / 2,
+    fullScalePower: fullScaleAmplitude(range, q) ** 2 / 2,
     sourceLeft: win.left,
     sourceRight: win.right,
     bins,
