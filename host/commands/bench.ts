@@ -2,7 +2,7 @@
 import os from "node:os";
 import { benchKernel, benchQemuBoot } from "../../bench/kernel.js";
 import { benchPipeline } from "../../bench/pipeline.js";
-import { benchCpu } from "../../bench/cpu.js";
+import { benchCpu, benchInstructions } from "../../bench/cpu.js";
 import { benchQuality, benchShapedExtras, benchStalls, benchThump } from "../../bench/quality.js";
 import { benchSimSpeed } from "../../bench/sim-speed.js";
 import { kb } from "./build.js";
@@ -75,6 +75,8 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   console.log("\nfirmware CPU time per second of audio (wasm2c C built natively, hardware stubbed; goal for shaped: <= 5 % of one core)");
   for (const c of await benchCpu(10)) console.log(`  ${c.label.padEnd(22)} ${(c.fraction * 100).toFixed(2)} % of one core`);
+  console.log("\nfirmware instructions per second of audio (callgrind, wasm2c C built as kernel8.img builds it: -O2, explicit bounds checks; this machine's ISA; goal for shaped: <= 100 M)");
+  for (const c of await benchInstructions()) console.log(`  ${c.label.padEnd(22)} ${c.millionsPerSecond.toFixed(1)} M`);
 
   const boot = await benchQemuBoot(3);
   console.log(
