@@ -44,7 +44,7 @@
  *   → Predistort (cancels M/S PWM's pulse-position distortion) → clamp to
  *   [MARGIN, range − 1 − MARGIN] → Shaper (3rd-order error feedback,
  *   no dither) → duty, never 0 nor range − 1 (shaper.ts).
- *   HEADROOM (1.45, 3.2 dB) leaves room for the half-band's inter-sample
+ *   HEADROOM (1.6, 4.1 dB) leaves room for the half-band's inter-sample
  *   overs of real signals; the clamp is for pathological ones.
  */
 import { PWM_CLOCK_HZ } from "../board";

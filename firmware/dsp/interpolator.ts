@@ -48,10 +48,10 @@ export class Interpolator {
     unchecked((this.hist[this.pos] = x));
     unchecked((this.hist[this.pos + TAPS] = x));
     this.prev = this.b;
-    // Odd phase: dot product over the window, newest first.
+    // Odd phase: dot product over the window, newest first; the taps are symmetric, so pairs share a multiply.
     let acc: f64 = 0;
     const base = this.pos;
-    for (let k = 0; k < TAPS; k++) acc += unchecked(HALFBAND_ODD[k]) * unchecked(this.hist[base + k]);
+    for (let k = 0; k < TAPS / 2; k++) acc += unchecked(HALFBAND_ODD[k]) * (unchecked(this.hist[base + k]) + unchecked(this.hist[base + TAPS - 1 - k]));
     // Even phase: the centre tap alone (delay of 35 inputs).
     this.a = this.equalise(acc);
     this.b = this.equalise(unchecked(this.hist[base + CENTER]));

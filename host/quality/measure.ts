@@ -31,7 +31,7 @@ import { type ToneFigures, bandNoiseDbfs, fft, toneFigures } from "./spectrum.js
 export const WINDOW_FRAMES = 16384;
 /** firmware/dsp/shaper.ts MARGIN and HEADROOM (tests/boards.test.ts checks the built firmware agrees). */
 export const SHAPER_MARGIN = 4.5;
-export const SHAPER_HEADROOM = 1.45;
+export const SHAPER_HEADROOM = 1.6;
 /** Highest frequency analysed (the band is 20 Hz–20 kHz; a little more is kept for plots). */
 export const ANALYSIS_TOP_HZ = 21500;
 
