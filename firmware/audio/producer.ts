@@ -24,8 +24,8 @@
  *           (about 11 s). Its first level is the limit on a Pi 4: below
  *           one level the PWM can only send isolated one-clock pulses, and
  *           one such pulse band-limited to 20 kHz is 0.057 level high,
- *           −60 dBFS against a full scale of 57 levels (range 177 less
- *           HEADROOM): measured −57 dBFS there, −61 on the rest of the ramp.
+ *           −59 dBFS against a full scale of 52 levels (range 177 less
+ *           HEADROOM): measured −56.5 dBFS there, −61 on the rest of the ramp.
  * tests/thump.test.ts measures it through the first-order 20 Hz model.
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
