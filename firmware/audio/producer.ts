@@ -21,7 +21,7 @@
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
  *           peak τ·slope, so duration = τ·mid / (THUMP_DBFS·full scale)
- *           (about 11 s). Its first level is the limit on a Pi 4: below
+ *           (Pi 4: 18 s, Pi 3: 16.5 s; the bottom four levels go 4× slower). Its first level is the limit on a Pi 4: below
  *           one level the PWM can only send isolated one-clock pulses, and
  *           one such pulse band-limited to 20 kHz is 0.057 level high,
  *           −59 dBFS against a full scale of 52 levels (range 177 less
