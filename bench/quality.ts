@@ -1,17 +1,67 @@
 /**
- * Benchmark figures for the sound: SNR/THD+N for plain and shaped (through
- * the analog model), and gaps under injected CPU stalls for poll vs DMA.
+ * Benchmark figures for the sound, all measured from the pulse train
+ * (host/quality/pulse.ts) of the real firmware on the simulated Pi: tone,
+ * IMD, noise and square figures per mode, the frequency response, the
+ * start/stop thump, and gaps under injected CPU stalls for poll vs DMA.
  */
 import { parseSummary } from "../host/log-line.js";
-import type { BoardName } from "../host/boards.js";
+import { BOARDS, type BoardName, type Quality, frameRateMilliHz, oversampling, pwmRange } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../host/firmware.js";
-import { type ModeFigures, measureMode } from "../host/quality/measure.js";
+import { type ModeFigures, capture, fullScaleAmplitude, measureMode, railFraction, toneLevels, worstSinad } from "../host/quality/measure.js";
+import { thump } from "../host/quality/thump.js";
 import { simulate } from "../host/sim/machine.js";
-import { BOARDS, frameRateMilliHz } from "../host/boards.js";
 
 export async function benchQuality(board: BoardName): Promise<ModeFigures[]> {
-  return [await measureMode(board, { feed: "dma" }, "plain"), await measureMode(board, { quality: "shaped", feed: "dma" }, "shaped"), await measureMode(board, { quality: "shaped", feed: "dma", dither: true }, "shaped+TPDF")];
+  return [await measureMode(board, { feed: "dma" }, "plain"), await measureMode(board, { feed: "dma", exact: true }, "plain exact"), await measureMode(board, { quality: "shaped", feed: "dma" }, "shaped")];
+}
+
+export interface ShapedExtras {
+  /** ±32767 square (64-frame period): SINAD (dB) and fraction of periods at a rail. */
+  squareSinadDb: number;
+  squareRails: number;
+  /** Samples with the half-band's tap signs (the largest overs): fraction of periods at a rail. */
+  worstRails: number;
+  /** Largest deviation (dB) of tones from 20 Hz to 20 kHz. */
+  flatnessDb: number;
+}
+
+export async function benchShapedExtras(board: BoardName): Promise<ShapedExtras> {
+  const v: Variant = { quality: "shaped", feed: "dma" };
+  const sq = await capture(board, v, { kind: "square", periodFrames: 64, amplitude: 32767 });
+  const worst = await capture(board, v, { kind: "worst-overs" });
+  const tones = await capture(board, v, { kind: "tones", dbfs: -20, hz: [20, 100, 1000, 5000, 10000, 15000, 18000, 19000, 19500, 20000] });
+  const dev = Math.max(...(["left", "right"] as const).flatMap((ch) => toneLevels(tones, ch).map((l) => Math.abs(l + 20))));
+  return { squareSinadDb: worstSinad(sq), squareRails: railFraction(sq), worstRails: railFraction(worst), flatnessDb: dev };
+}
+
+export interface ThumpFigure {
+  label: string;
+  peakDbfs: number;
+  rampSeconds: number;
+}
+
+/** Start/stop thump of the default (shipped) ramps through the first-order 20 Hz model, plus the old 32 ms ramp for reference. */
+export async function benchThump(): Promise<ThumpFigure[]> {
+  const runs: [string, BoardName, Variant][] = [
+    ["pi4 plain, 32 ms ramp (before)", "pi4", { rampMs: 32 }],
+    ["pi4 plain", "pi4", {}],
+    ["pi3 plain", "pi3", {}],
+    ["pi4 shaped", "pi4", { quality: "shaped", feed: "dma" }],
+  ];
+  const out: ThumpFigure[] = [];
+  for (const [label, board, v] of runs) {
+    const q: Quality = v.quality ?? "plain";
+    await buildFirmware(board, { variant: v });
+    const rate = frameRateMilliHz(BOARDS[board], q);
+    const r = simulate({ board, wasm: loadFirmware(board, v), bundle: encodeBundle([{ name: "silence", rateMilliHz: rate, pcm: new Int16Array(Math.round(rate / 20000) * 2) }]), maxSeconds: 120 });
+    const range = pwmRange(BOARDS[board], q);
+    const fr = (rate / 1000) * oversampling(q);
+    const a = fullScaleAmplitude(range, q);
+    const peak = Math.max(thump(r.jack.left.view(), range, fr, a).peakDbfs, thump(r.jack.right.view(), range, fr, a).peakDbfs);
+    out.push({ label, peakDbfs: peak, rampSeconds: r.jack.left.length / fr / 2 });
+  }
+  return out;
 }
 
 export interface StallFigure {

@@ -25,7 +25,7 @@ import {
   SOC_NAME,
 } from "./board";
 import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
-import { MARGIN } from "./dsp/shaper";
+import { HEADROOM, MARGIN } from "./dsp/shaper";
 import * as armClock from "./drivers/arm-clock";
 import * as clock from "./drivers/clock";
 import * as gpio from "./drivers/gpio";
@@ -36,9 +36,6 @@ import * as log from "./lib/log";
 import "./runtime/abort"; // the handler asc routes `abort` to (asconfig.json `use`)
 
 const FIRMWARE_VERSION: string = "0.2.0";
-/** TPDF dither in the shaped mode (build with --use DITHER=1). */
-// @ts-ignore: constant defined by `asc --use`
-const DITHER: bool = isDefined(DITHER_MODE) ? <i32>DITHER_MODE != 0 : false;
 
 /** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, docs/hardware.md#clocks-and-rates). */
 export function pwm_range(): u32 {
@@ -73,6 +70,10 @@ export function feed_mode(): u32 {
 /** Levels the shaped mode keeps clear at each end of the range (host/quality/measure.ts relies on it). */
 export function shaper_margin(): f64 {
   return MARGIN;
+}
+/** Scale-down of the shaped mode's signal for inter-sample overs (host/quality/measure.ts relies on it). */
+export function shaper_headroom(): f64 {
+  return HEADROOM;
 }
 /** Oversampling ratio (PWM frames per audio frame). */
 export function oversampling(): u32 {
@@ -206,14 +207,13 @@ export function play(): u32 {
     log.str(" x16 = ");
     log.fixed(<u64>rateMilliHz * OSR, 3);
     log.str(" Hz PWM frames, 3rd-order noise shaping");
-    log.str(DITHER ? " with TPDF dither" : "");
   }
   log.str(", M/S mode, ");
   log.str(plainRam ? "timer pacing" : DMA_FEED ? "DMA" : "FIFO polling");
   log.end();
   log.flush();
 
-  producer.start(range, DITHER);
+  producer.start(range, plainRam); // no PWM, no jack, no thump: short ramps
   feed.setHousekeeping(housekeeping);
   let ok: bool;
   if (plainRam) ok = feed.runTimer(rateMilliHz);

@@ -24,19 +24,22 @@ import { status } from "./status.js";
 export interface Variant {
   quality?: Quality;
   feed?: "poll" | "dma";
-  /** TPDF dither in the shaped mode. */
-  dither?: boolean;
+  /** Start/stop ramp length in ms (firmware/config.ts RAMP_MS); default: the thump-free length. */
+  rampMs?: number;
+  /** Plain mode bit-exact, without the pulse-position pre-compensation (firmware/config.ts PLAIN_EXACT_MODE). */
+  exact?: boolean;
 }
 
 function variantSuffix(v: Variant): string {
-  return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.dither ? "dither" : ""].filter(Boolean).map((x) => "-" + x).join("");
+  return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.rampMs !== undefined ? `ramp${v.rampMs}` : "", v.exact ? "exact" : ""].filter(Boolean).map((x) => "-" + x).join("");
 }
 
 function variantFlags(v: Variant): string[] {
   const f: string[] = [];
   if (v.quality === "shaped") f.push("--use", "QUALITY_MODE=1");
   if (v.feed === "dma") f.push("--use", "FEED_MODE=1");
-  if (v.dither) f.push("--use", "DITHER_MODE=1");
+  if (v.rampMs !== undefined) f.push("--use", `RAMP_MS=${Math.round(v.rampMs)}`);
+  if (v.exact) f.push("--use", "PLAIN_EXACT_MODE=1");
   return f;
 }
 

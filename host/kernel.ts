@@ -41,7 +41,7 @@ export interface KernelOptions {
   board: BoardName;
   /** A .wasm other than the board's firmware (test firmwares). */
   wasmPath?: string;
-  /** Firmware build options (quality, feed, dither). */
+  /** Firmware build options (quality, feed). */
   variant?: Variant;
   /** Exit QEMU through semihosting when the firmware halts (never for a real Pi). */
   qemuExit?: boolean;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { BOARDS, BOARD_NAMES, frameRateMilliHz, pwmClockHz, pwmRange } from "../host/boards.js";
 import { BUNDLE_VERSION } from "../host/bundle.js";
-import { SHAPER_MARGIN } from "../host/quality/measure.js";
+import { SHAPER_HEADROOM, SHAPER_MARGIN } from "../host/quality/measure.js";
 import { ABI_IMPORTS } from "../host/sim/abi.js";
 import { firmwareModule } from "./helpers.js";
 
@@ -36,6 +36,7 @@ describe("board facts", () => {
       expect(e.frame_rate_millihz!() >>> 0).toBe(frameRateMilliHz(BOARDS[board]));
       expect(e.bundle_version!()).toBe(BUNDLE_VERSION);
       expect(e.shaper_margin!()).toBe(SHAPER_MARGIN);
+      expect(e.shaper_headroom!()).toBe(SHAPER_HEADROOM);
     });
   }
 });

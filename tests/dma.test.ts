@@ -121,7 +121,7 @@ describe("a 5 ms CPU stall every 100 ms", () => {
   });
 
   it("DMA: no gap at all, and the music comes out bit-exact", async () => {
-    const v = { feed: "dma" as const };
+    const v = { feed: "dma" as const, exact: true }; // plain mode's bit-exact build (no pulse-position pre-compensation)
     await buildFirmware(board, { variant: v });
     const r = simulate({ board, wasm: loadFirmware(board, v), bundle, stall: { everyMs: 100, forMs: 5 } });
     expect(r.haltCode).toBe(0);

@@ -1,9 +1,14 @@
 // PCM in → firmware → simulated PWM → jack out, bit-exact after the documented scaling.
-import { describe, expect, it } from "vitest";
+// Plain mode pre-compensates M/S PWM's pulse-position distortion by default (firmware/audio/producer.ts),
+// so these run the bit-exact build (PLAIN_EXACT), which writes ((s + 32768) * range) >> 16 for every sample.
+import { beforeAll, describe, expect, it } from "vitest";
 import { BOARD_NAMES } from "../host/boards.js";
+import { encodeBundle } from "../host/bundle.js";
+import { buildFirmware, loadFirmware } from "../host/firmware.js";
+import type { SimResult } from "../host/sim/machine.js";
 import { dutyFromSample } from "../host/sim/jack.js";
 import { decodeWav, encodeWav } from "../host/wav.js";
-import { chirpTrack, duty, rangeOf, runTracks } from "./helpers.js";
+import { chirpTrack, duty, rangeOf, run } from "./helpers.js";
 
 /** Index of the first jack frame where `expR/expL` (whole sequences) start. */
 function locate(right: Uint16Array, left: Uint16Array, expR: Uint16Array, expL: Uint16Array, from = 0): number {
@@ -25,9 +30,15 @@ for (const board of BOARD_NAMES) {
       expL[i] = duty(track.pcm[2 * i]!, range);
       expR[i] = duty(track.pcm[2 * i + 1]!, range);
     }
-    const r = runTracks(board, [track]);
-    const right = r.jack.right.view();
-    const left = r.jack.left.view();
+    let r: SimResult;
+    let right: Uint16Array;
+    let left: Uint16Array;
+    beforeAll(async () => {
+      await buildFirmware(board, { variant: { exact: true } });
+      r = run(board, encodeBundle([track]), { wasm: loadFirmware(board, { exact: true }) });
+      right = r.jack.right.view();
+      left = r.jack.left.view();
+    }, 120_000);
 
     it("plays 10 s with no gap and no underrun", () => {
       expect(r.haltCode).toBe(0);

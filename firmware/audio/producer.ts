@@ -3,28 +3,68 @@
  *
  * Phases: ramp up from 0 (the idle level, 0 V) to mid-scale (silence), the
  * music (source.ts: tracks with their lead-in/lead-out ramps), ramp down to
- * 0, done. Ramps avoid the DC step through the jack's AC-coupling
- * capacitor that makes the start/stop pop (docs/hardware.md#analog-output-and-pops).
+ * 0, done. The ramps move the jack's DC level across its AC-coupling
+ * capacitor, a high-pass around 20 Hz (docs/hardware.md#analog-output-and-pops): whatever the
+ * ramp's shape, the high-pass output has an area of τ·ΔDC (τ = 1/(2π·20 Hz)
+ * = 8 ms), so its peak is at least τ·ΔDC / duration. Keeping that thump
+ * 60 dB below full scale takes seconds, not the milliseconds peers use:
+ *   plain:  a staircase of half-level steps, spaced Δ periods apart. A
+ *           half level is the level below and the one above in turn,
+ *           period by period: the difference is a tone at exactly half
+ *           the frame rate (22.05 kHz, above the audio band, and the
+ *           jack's RC low-pass takes most of it). A step of q decays
+ *           through the high-pass as e^(−t/τ); steps every Δ pile up to a
+ *           peak of q / (1 − e^(−Δ/τ)), plus the 11 % a band-limited step
+ *           overshoots. Δ is the shortest for which that is THUMP_DBFS of
+ *           a full-scale sine's peak (Pi 4: 11 s, Pi 3: 9.6 s: its range
+ *           is twice as fine).
+ *   shaped: a straight line of the wanted level through the noise shaper
+ *           (sub-level steps; the shaper's noise stays above the band):
+ *           peak τ·slope, so duration = τ·mid / (THUMP_DBFS·full scale)
+ *           (Pi 4: 18 s, Pi 3: 16.5 s; the bottom four levels go 4× slower). Its first level is the limit on a Pi 4: below
+ *           one level the PWM can only send isolated one-clock pulses, and
+ *           one such pulse band-limited to 20 kHz is 0.057 level high,
+ *           −59 dBFS against a full scale of 52 levels (range 177 less
+ *           HEADROOM): measured −56.5 dBFS there, −61 on the rest of the ramp.
+ * tests/thump.test.ts measures it through the first-order 20 Hz model.
+ * A build with RAMP_MS (config.ts) uses that length instead (tests that do
+ * not measure the ramps).
  *
  * Plain (QUALITY 0), one PWM frame per audio frame:
- *     duty = ((s + 32768) * range) >> 16     (0 .. range-1, silence = range/2)
- *   and the up/down ramps move by rampStep() per frame.
+ *     x = (s + 32768)·range/65536, pre-compensated (Predistort, below) and
+ *     rounded down: duty = ⌊x + s·x′ + range·D²[s³]/6⌋, clamped to 0 .. range − 1
+ *   (2 frames of delay). M/S PWM's pulse-position distortion is 16 times
+ *   larger than in shaped mode (one period per sample): THD+N −30 dB at
+ *   1 kHz −1 dBFS uncorrected, what Circle and Linux ship. A constant
+ *   signal has no correction, so silence and DC are exactly
+ *   ((s + 32768)·range) >> 16; a PLAIN_EXACT build (config.ts) writes that
+ *   for every sample (the round-trip tests).
  * Shaped (QUALITY 1), 16 PWM frames per audio frame:
- *   Interpolator ×16 → x = MARGIN + (s + 32768)·(range − 1 − 2·MARGIN)/65535
- *   → Predistort (cancels M/S PWM's pulse-position distortion) → Shaper
- *   (3rd-order error feedback, optional TPDF dither) → duty.
- *   The predistortion adds at most (u − ½)·Δx/2 (a few levels even for a
- *   full-scale 20 kHz tone), inside the shaper's 12-level margin.
- *   The up/down ramps are ramps of x through the shaper (46 ms).
+ *   Interpolator ×16 → x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
+ *   → Predistort (cancels M/S PWM's pulse-position distortion) → clamp to
+ *   [MARGIN, range − 1 − MARGIN] → Shaper (3rd-order error feedback,
+ *   no dither) → duty, never 0 nor range − 1 (shaper.ts).
+ *   HEADROOM (1.6, 4.1 dB) leaves room for the half-band's inter-sample
+ *   overs of real signals; the clamp is for pathological ones.
  */
-import { OSR, SHAPED } from "../config";
+import { PWM_CLOCK_HZ } from "../board";
+import { OSR, PLAIN_EXACT, RAMP_MS_SET, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
-import { MARGIN, Shaper } from "../dsp/shaper";
+import { HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
 import * as source from "./source";
 
-/** Frames a plain 0 → mid ramp takes at most (~46 ms at 44.1 kHz). */
-export const RAMP_FRAMES: u32 = 2048;
+/** Ramp length when there is no jack (registers that are plain RAM, as under QEMU). */
+const NO_JACK_RAMP_MS: f64 = 20;
+/** Goal for the start/stop thump through a first-order 20 Hz high-pass, dB below a full-scale sine's peak (with 1.5 dB to spare: the staircase model is an estimate, tests/thump.test.ts measures). */
+const THUMP_DBFS: f64 = -61.5;
+/** The AC coupling's time constant, 1 / (2π·20 Hz). */
+const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
+/** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
+const RAMP_SLOW: f64 = 4;
+const RAMP_SLOW_BELOW: f64 = 4;
+/** How far a step, band-limited to 20 kHz (4th-order Butterworth), overshoots. */
+const STEP_OVERSHOOT: f64 = 0.11;
 
 const UP: i32 = 0;
 const PLAY: i32 = 1;
@@ -35,7 +75,11 @@ const DONE: i32 = 4;
 let phase: i32 = DONE;
 let range: u32 = 0;
 let mid: u32 = 0;
-let step: u32 = 1;
+/** Ramp length in PWM periods, and the current position in it. */
+let rampLen: u64 = 1;
+let rampPos: u64 = 0;
+let rampFromR: u32 = 0;
+let rampFromL: u32 = 0;
 /** Frames spent ramping up or down (PWM frames). */
 export let rampFrames: u64 = 0;
 
@@ -51,79 +95,158 @@ let shapeR: Shaper | null = null;
 let sub: i32 = 16; // next output index 0..15 of the current audio frame
 let xMid: f64 = 0;
 let xScale: f64 = 0;
+/** Where x is clamped: MARGIN from each rail (shaper.ts), so no period is ever at a rail. */
+let xLow: f64 = 0;
+let xHigh: f64 = 0;
 let xRamp: f64 = 0;
 let xRampStep: f64 = 0;
 let flushLeft: i32 = 0;
+/** Plain mode: levels per 16-bit step, and silence, as reals (convert() is the integer form). */
+let plainScale: f64 = 0;
+let plainMid: f64 = 0;
 
 /**
  * Pre-compensation of M/S PWM's own distortion. A period with duty u
- * (0..1) is a pulse whose centre sits (u − ½)·T from the period's centre,
- * so the jack plays u(t − (u − ½)·T) ≈ u − (u − ½)·T·u': a 2nd-harmonic
- * error that grows with level and frequency (−55 dB at 1 kHz full scale at
- * OSR 16). Feeding u + (u − ½)·T·u' cancels it to first order; u' is the
- * central difference over the neighbouring periods (one period of delay).
+ * (0..1) is a pulse from the period's start (docs/pwm-ms-mode.md), whose
+ * spectrum is (1 − e^(−jθu))/(jθ) = u − jθu²/2 − θ²u³/6 + … (θ: radians
+ * per period). In time, with u = ½ + s, the jack plays
+ *     u − D[u²/2] + D²[u³/6] − …      (D: derivative per period)
+ * whose linear parts are a fixed delay and whose nonlinear parts are the
+ * error: −s·s′ (a 2nd harmonic, −55 dB at 1 kHz full scale at OSR 16) and,
+ * once that is cancelled, −D²[s³]/6 (what limited broadband signals to a
+ * SINAD of 86 dB). Feeding
+ *     x + s·x′ + R·D²[s³]/6          (x = R·u in levels, R the range)
+ * cancels both to third order. x′ is the 5-point derivative
+ * (−x₊₂ + 8x₊₁ − 8x₋₁ + x₋₂)/12 (the 3-point one is 0.5 % off at 20 kHz,
+ * which alone left −91 dB); D² the 3-point second difference. Two periods
+ * of delay.
  */
 class Predistort {
+  private xm2: f64 = 0;
   private xm1: f64 = 0;
   private x0: f64 = 0;
-  constructor(private readonly range: f64) {}
-  reset(x: f64): void {
-    this.xm1 = x;
-    this.x0 = x;
+  private x1: f64 = 0;
+  private gm1: f64 = 0;
+  private g0: f64 = 0;
+  private readonly inv: f64;
+  constructor(private readonly range: f64) {
+    this.inv = 1.0 / range;
   }
-  @inline next(x1: f64): f64 {
-    const out = this.x0 + (this.x0 / this.range - 0.5) * (x1 - this.xm1) * 0.5;
-    this.xm1 = this.x0;
-    this.x0 = x1;
+  reset(x: f64): void {
+    this.xm2 = this.xm1 = this.x0 = this.x1 = x;
+    const s = x * this.inv - 0.5;
+    this.gm1 = this.g0 = s * s * s;
+  }
+  @inline next(x2: f64): f64 {
+    const x0 = this.x0;
+    const s0 = x0 * this.inv - 0.5;
+    const s1 = this.x1 * this.inv - 0.5;
+    const g1 = s1 * s1 * s1;
+    const slope = (8.0 * (this.x1 - this.xm1) - (x2 - this.xm2)) * (1.0 / 12.0);
+    const out = x0 + s0 * slope + this.range * (g1 - 2.0 * this.g0 + this.gm1) * (1.0 / 6.0);
+    this.xm2 = this.xm1;
+    this.xm1 = x0;
+    this.x0 = this.x1;
+    this.x1 = x2;
+    this.gm1 = this.g0;
+    this.g0 = g1;
     return out;
   }
 }
 let predistortL = new Predistort(1);
 let predistortR = new Predistort(1);
 
-/** Largest per-frame move of a plain ramp: reaches mid-scale in at most RAMP_FRAMES frames. */
-export function rampStep(r: u32): u32 {
-  const half = r / 2;
-  const s = (half + RAMP_FRAMES - 1) / RAMP_FRAMES;
-  return s > 0 ? s : 1;
+/**
+ * The start/stop ramp's length in PWM periods for range `r` (see the module
+ * doc): RAMP_MS if the build sets it, else the shortest thump-free one.
+ */
+export function rampPeriods(r: u32): u64 {
+  const frameRate = <f64>PWM_CLOCK_HZ / <f64>r;
+  if (RAMP_MS_SET > 0) {
+    const n = <u64>((<f64>RAMP_MS_SET * frameRate) / 1000.0);
+    return n > 0 ? n : 1;
+  }
+  const limit = Math.pow(10.0, THUMP_DBFS / 20.0);
+  if (SHAPED) {
+    // Slope s (levels per period) with τ·s·frameRate/r ≤ limit · (a full-scale sine's peak at the pin);
+    // the bottom RAMP_SLOW_BELOW levels go RAMP_SLOW times slower.
+    const amp = (shapedScale(r, MARGIN) * 32767.0) / <f64>r;
+    const slope = (limit * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
+    return <u64>Math.ceil((<f64>(r - 1) / 2.0 + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / slope);
+  }
+  // Half-level steps q = 1/(2r) against a full-scale peak of ½: q·(1.11 + e^(−Δ/τ)/(1 − e^(−Δ/τ))) ≤ limit · ½,
+  // i.e. 1/(1 − e^(−Δ/τ)) ≤ limit·½/q − 0.11 (the band-limited step's overshoot).
+  const q = 0.5 / <f64>r;
+  const pile = (limit * 0.5) / q - STEP_OVERSHOOT;
+  const delta = -Math.log(1.0 - 1.0 / pile) * COUPLING_TAU_S * frameRate;
+  return <u64>Math.ceil(delta * <f64>(r & ~1)); // r/2 levels to mid, two half-steps each
+}
+
+/** Shaped mode: duty levels per 16-bit step (the usable range, less HEADROOM for inter-sample overs). */
+export function shapedScale(r: u32, margin: f64): f64 {
+  return (<f64>r - 1 - 2 * margin) / 65536.0 / HEADROOM;
 }
 
 @inline export function convert(sample: i32, r: u32): u32 {
   return (<u32>(sample + 32768) * r) >> 16;
 }
 
-/** The s16 ramp step that moves the plain duty by at most rampStep per frame. */
+/** The s16 step of the source's lead-in/lead-out ramps (a track that starts or ends away from 0): one plain duty level per frame. */
 export function sourceRampStep(r: u32): i32 {
   if (SHAPED) return 23; // same pace as a Pi 4 plain ramp: ~1.4 ms per 1 % of full scale
-  return <i32>((<u64>rampStep(r) * 65536) / <u64>r);
+  const s = <i32>(<u64>65536 / <u64>r);
+  return s > 0 ? s : 1;
 }
 
-export function start(pwmRange: u32, dither: bool): void {
+/** Start the stream. `noJack`: no PWM hardware behind the registers (QEMU): nothing to thump, so the ramps take NO_JACK_RAMP_MS. */
+export function start(pwmRange: u32, noJack: bool = false): void {
   range = pwmRange;
   mid = range / 2;
-  step = rampStep(range);
+  rampLen = noJack ? <u64>((NO_JACK_RAMP_MS * <f64>PWM_CLOCK_HZ) / <f64>range / 1000.0) + 1 : rampPeriods(range);
+  rampPos = 0;
   rampFrames = 0;
   outRight = 0;
   outLeft = 0;
   begun = false;
   phase = UP;
   if (SHAPED) {
-    xScale = (<f64>range - 1 - 2 * MARGIN) / 65535.0;
-    xMid = MARGIN + 32768.0 * xScale;
+    const margin = MARGIN;
+    xScale = shapedScale(range, margin);
+    xMid = <f64>(range - 1) / 2.0;
+    xLow = margin;
+    xHigh = <f64>(range - 1) - margin;
     xRamp = 0;
-    xRampStep = xMid / <f64>(RAMP_FRAMES * OSR);
-    shapeL = new Shaper(<f64>(range - 1), dither, 0x9e3779b9);
-    shapeR = new Shaper(<f64>(range - 1), dither, 0x7f4a7c15);
+    xRampStep = (xMid + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / <f64>rampLen;
+    shapeL = new Shaper(<f64>(range - 1));
+    shapeR = new Shaper(<f64>(range - 1));
     interpL.reset(0);
     interpR.reset(0);
-    predistortL = new Predistort(<f64>range);
-    predistortR = new Predistort(<f64>range);
     sub = 16;
   }
+  plainScale = <f64>range / 65536.0;
+  plainMid = 32768.0 * plainScale;
+  predistortL = new Predistort(<f64>range);
+  predistortR = new Predistort(<f64>range);
   source.start(sourceRampStep(range));
 }
 
 let begun = false;
+
+/** Plain mode: a pre-compensated level, rounded down (as convert() does) and kept in 0 .. range − 1. */
+@inline function toDuty(x: f64): u32 {
+  const d = Math.floor(x);
+  return d < 0 ? 0 : d > <f64>(range - 1) ? range - 1 : <u32>d;
+}
+
+/**
+ * Level `from`·pos/len in half levels, rounded down; an odd number of half
+ * levels alternates between the level below and the one above, period by
+ * period (`odd` is the period's parity): the plain ramps' staircase.
+ */
+@inline function stair(from: u32, pos: u64, len: u64, odd: bool): u32 {
+  const halves = <u32>((<u64>from * 2 * pos) / len);
+  return (halves >> 1) + (halves & 1 & <u32>odd);
+}
 
 function producePlain(): bool {
   if (!begun) {
@@ -132,49 +255,72 @@ function producePlain(): bool {
     return true;
   }
   if (phase == UP) {
-    if (outRight == mid && outLeft == mid) {
-      phase = PLAY;
-    } else {
-      outRight = toward<u32>(outRight, mid, step);
-      outLeft = toward<u32>(outLeft, mid, step);
+    if (rampPos < rampLen) {
+      rampPos++;
+      outRight = outLeft = stair(mid, rampPos, rampLen, (rampPos & 1) != 0);
       rampFrames++;
       return true;
     }
+    phase = PLAY;
+    predistortL.reset(plainMid);
+    predistortR.reset(plainMid);
+    flushLeft = 2;
   }
   if (phase == PLAY) {
-    if (source.next()) {
-      outRight = convert(source.right, range);
-      outLeft = convert(source.left, range);
-      return true;
+    if (PLAIN_EXACT) {
+      if (source.next()) {
+        outRight = convert(source.right, range);
+        outLeft = convert(source.left, range);
+        return true;
+      }
+    } else {
+      const more = source.next();
+      // After the music, 2 more frames empty the pre-compensation's delay.
+      if (more || flushLeft-- > 0) {
+        const l = more ? source.left : 0;
+        const r = more ? source.right : 0;
+        outRight = toDuty(predistortR.next((<f64>r + 32768.0) * plainScale));
+        outLeft = toDuty(predistortL.next((<f64>l + 32768.0) * plainScale));
+        return true;
+      }
     }
     phase = DOWN;
+    rampPos = 0;
+    rampFromR = outRight;
+    rampFromL = outLeft;
   }
   if (phase == DOWN) {
-    if (outRight == 0 && outLeft == 0) {
+    if (rampPos >= rampLen) {
       phase = DONE;
       return false;
     }
-    outRight = toward<u32>(outRight, 0, step);
-    outLeft = toward<u32>(outLeft, 0, step);
+    rampPos++;
+    outRight = stair(rampFromR, rampLen - rampPos, rampLen, (rampPos & 1) != 0);
+    outLeft = stair(rampFromL, rampLen - rampPos, rampLen, (rampPos & 1) != 0);
     rampFrames++;
     return true;
   }
   return false;
 }
 
+/** x kept inside [xLow, xHigh]: only a pathological input (beyond HEADROOM's overs) reaches the clamp. */
+@inline function clampX(x: f64): f64 {
+  return x < xLow ? xLow : x > xHigh ? xHigh : x;
+}
+
 function produceShaped(): bool {
   const sl = shapeL!;
   const sr = shapeR!;
   if (phase == UP) {
-    xRamp += xRampStep;
+    xRamp += xRamp < RAMP_SLOW_BELOW ? xRampStep / RAMP_SLOW : xRampStep;
     if (xRamp >= xMid) {
       xRamp = xMid;
       phase = PLAY;
       predistortL.reset(xMid);
       predistortR.reset(xMid);
     }
-    outRight = sr.quantize(xRamp);
-    outLeft = sl.quantize(xRamp);
+    outRight = sr.quantizeRamp(xRamp);
+    outLeft = sl.quantizeRamp(xRamp);
     rampFrames++;
     return true;
   }
@@ -203,20 +349,20 @@ function produceShaped(): bool {
       sub = 0;
     }
     const k = sub++;
-    outRight = sr.quantize(predistortR.next(MARGIN + (interpR.at(k) + 32768.0) * xScale));
-    outLeft = sl.quantize(predistortL.next(MARGIN + (interpL.at(k) + 32768.0) * xScale));
+    outRight = sr.quantize(clampX(predistortR.next(xMid + interpR.at(k) * xScale)));
+    outLeft = sl.quantize(clampX(predistortL.next(xMid + interpL.at(k) * xScale)));
     return true;
   }
   if (phase == DOWN) {
-    xRamp -= xRampStep;
+    xRamp -= xRamp < RAMP_SLOW_BELOW ? xRampStep / RAMP_SLOW : xRampStep;
     if (xRamp <= 0) {
       phase = DONE;
       outRight = 0;
       outLeft = 0;
       return false;
     }
-    outRight = sr.quantize(xRamp);
-    outLeft = sl.quantize(xRamp);
+    outRight = sr.quantizeRamp(xRamp);
+    outLeft = sl.quantizeRamp(xRamp);
     rampFrames++;
     return true;
   }

@@ -36,7 +36,6 @@ build leaves DIR as it was.
   --quality plain|shaped firmware output: plain (default) or x16 oversampled and
                          noise-shaped (~98 dB SNR instead of ~72 in simulation)
   --feed poll|dma        how words reach the PWM: CPU polling (default) or DMA
-  --dither               TPDF dither in the shaped mode
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)

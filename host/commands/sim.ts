@@ -35,7 +35,6 @@ hardware rule.
   --json              print the summary as JSON
   --quality plain|shaped   firmware output mode (default plain)
   --feed poll|dma          how words reach the PWM (default poll)
-  --dither                 TPDF dither in the shaped mode
   --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
   --report FILE            measure plain vs shaped (SNR, THD+N, idle noise) and
                            write an HTML report with waveform and spectrum plots
@@ -184,13 +183,14 @@ export async function simCommand(args: string[]): Promise<number> {
   if (v.report) {
     const board = boardOption(v.board);
     status(`measuring the plain and shaped output on the simulated ${board} (tones and silence through the analog model; about 20 s)`);
-    const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma", dither: v.dither === true } });
+    const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma" } });
     mkdirSync(dirname(v.report), { recursive: true });
     writeFileAtomicSync(v.report, html);
     for (const f of figures) {
       console.log(
         `${f.label.padEnd(7)} 1 kHz -1 dBFS: SNR ${f.fullScale.snrDb.toFixed(1)} dB, THD+N ${f.fullScale.thdnDb.toFixed(1)} dB; ` +
-          `-60 dBFS: SNR ${f.lowLevel.snrDb.toFixed(1)} dB, THD+N ${f.lowLevel.thdnDb.toFixed(1)} dB; idle noise ${Number.isFinite(f.idleNoiseDbfs) ? f.idleNoiseDbfs.toFixed(1) + " dBFS" : "none (exact silence)"}`,
+          `-60 dBFS: SNR ${f.lowLevel.snrDb.toFixed(1)} dB, THD+N ${f.lowLevel.thdnDb.toFixed(1)} dB; idle noise ${Number.isFinite(f.idleNoiseDbfs) && f.idleNoiseDbfs > -200 ? f.idleNoiseDbfs.toFixed(1) + " dBFS" : "none (exact silence)"}; ` +
+          `19+20 kHz IMD ${f.twin.imdDb.toFixed(1)} dB; -3 dBFS-peak noise SINAD ${f.noiseSinadDb.toFixed(1)} dB`,
       );
     }
     console.log(`report      ${relative(process.cwd(), v.report)}`);

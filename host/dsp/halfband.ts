@@ -57,3 +57,63 @@ export function measureHalfband(taps: readonly number[], fsIn: number): { passba
   for (let f = fsIn - 20000; f <= fs / 2; f += 25) stop = Math.max(stop, responseDb(taps, f, fs));
   return { passbandRippleDb: (hi - lo) / 2, stopbandDb: stop };
 }
+
+/** Stage 2 of the shaped mode: ×8 linear interpolation; its magnitude response at f for stage-1 rate fs1 (sinc², the droop). */
+export function linearX8Response(f: number, fs1: number): number {
+  if (f === 0) return 1;
+  const fs = 8 * fs1;
+  return (Math.sin((8 * Math.PI * f) / fs) / (8 * Math.sin((Math.PI * f) / fs))) ** 2;
+}
+
+/** Taps of the droop equaliser between the stages (odd length, symmetric): `EQ_TAPS`, designed for 0–20 kHz at a stage-1 rate of 2 × 44.1 kHz. */
+export const EQ_HALF = 3;
+
+/**
+ * The droop equaliser: a short symmetric FIR at the stage-1 rate (2·fsIn)
+ * whose response times the ×8 linear stage's is 1 over 0–20 kHz, in the
+ * least-squares sense on a 50 Hz grid. Returns h[0] (centre), h[1..half].
+ */
+export function designDroopEq(half: number, fsIn: number): number[] {
+  const fs1 = 2 * fsIn;
+  const n = half + 1;
+  const ata = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  const aty = new Array<number>(n).fill(0);
+  for (let f = 0; f <= 20000; f += 50) {
+    const h2 = linearX8Response(f, fs1);
+    const row = [h2, ...Array.from({ length: half }, (_, m) => 2 * h2 * Math.cos((2 * Math.PI * (m + 1) * f) / fs1))];
+    for (let i = 0; i < n; i++) {
+      aty[i]! += row[i]!;
+      for (let j = 0; j < n; j++) ata[i]![j]! += row[i]! * row[j]!;
+    }
+  }
+  // Gaussian elimination (the system is small and well conditioned).
+  for (let i = 0; i < n; i++) {
+    for (let k = i + 1; k < n; k++) {
+      const m = ata[k]![i]! / ata[i]![i]!;
+      for (let j = i; j < n; j++) ata[k]![j]! -= m * ata[i]![j]!;
+      aty[k]! -= m * aty[i]!;
+    }
+  }
+  const h = new Array<number>(n).fill(0);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = aty[i]!;
+    for (let j = i + 1; j < n; j++) s -= ata[i]![j]! * h[j]!;
+    h[i] = s / ata[i]![i]!;
+  }
+  return h;
+}
+
+/** Magnitude (dB) of the whole shaped-mode interpolation (half-band ×2, equaliser, linear ×8) at f, for input rate fsIn. */
+export function shapedResponseDb(halfband: readonly number[], eq: readonly number[], f: number, fsIn: number): number {
+  const fs1 = 2 * fsIn;
+  let e = eq[0]!;
+  for (let m = 1; m < eq.length; m++) e += 2 * eq[m]! * Math.cos((2 * Math.PI * m * f) / fs1);
+  return responseDb(halfband, f, fs1) + 20 * Math.log10(Math.abs(e) * linearX8Response(f, fs1));
+}
+
+/** Worst deviation (dB) of the whole interpolation from flat over 20 Hz–20 kHz. */
+export function shapedFlatnessDb(halfband: readonly number[], eq: readonly number[], fsIn: number): number {
+  let worst = 0;
+  for (let f = 20; f <= 20000; f += 10) worst = Math.max(worst, Math.abs(shapedResponseDb(halfband, eq, f, fsIn)));
+  return worst;
+}

@@ -78,14 +78,21 @@ export async function writeReport(board: BoardName, modes: ReportModes): Promise
     ["1 kHz −1 dBFS: THD+N", ...figures.map((f) => fmt(f.fullScale.thdnDb))],
     ["1 kHz −60 dBFS: SNR", ...figures.map((f) => fmt(f.lowLevel.snrDb))],
     ["1 kHz −60 dBFS: THD+N", ...figures.map((f) => fmt(f.lowLevel.thdnDb))],
-    ["idle-channel noise", ...figures.map((f) => (Number.isFinite(f.idleNoiseDbfs) ? `${f.idleNoiseDbfs.toFixed(1)} dBFS` : fmt(null)))],
+    ["idle-channel noise", ...figures.map((f) => (Number.isFinite(f.idleNoiseDbfs) && f.idleNoiseDbfs > -200 ? `${f.idleNoiseDbfs.toFixed(1)} dBFS` : fmt(null)))],
+    ["19 + 20 kHz (−7 dBFS each): IMD (1 kHz + 18 kHz products)", ...figures.map((f) => fmt(f.twin.imdDb))],
+    ["19 + 20 kHz: everything else in band", ...figures.map((f) => fmt(f.twin.tdnDb))],
+    ["−3 dBFS-peak white noise: SINAD", ...figures.map((f) => fmt(f.noiseSinadDb))],
     ["gaps (underruns)", ...figures.map((f) => String(f.gaps))],
   ];
   const html = `<!doctype html><meta charset="utf-8"><title>piwave jack quality — ${board}</title>
 <style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd;vertical-align:top}</style>
 <h1>piwave jack output quality (${board}, simulated)</h1>
-<p>The real firmware on the simulated Pi, its PWM output through the analog model
-(first-order RC, ${RC_CUTOFF_HZ.toFixed(0)} Hz, Pi 1 values: the Pi 4 filter is unconfirmed), a coherent ${"~1 kHz"} tone analysed over 20 Hz–20 kHz.
+<p>The real firmware on the simulated Pi. The figures are read from the pulse train itself: every PWM period's
+pulse (M/S mode: high from the period's start for <i>duty</i> clocks) turned into its exact spectrum below 21.5 kHz,
+on both channels (the worse one is shown), with coherent test signals analysed over 20 Hz–20 kHz.
+The plots show the analog model (first-order RC, ${RC_CUTOFF_HZ.toFixed(0)} Hz, Pi 1 values: the Pi 4 filter is unconfirmed)
+averaged per period, for the wide-band picture (the shaped noise up to the frame rate); that view folds carrier sidebands
+into the band and is not used for the figures.
 The source is 16-bit PCM, whose own quantisation noise floor (≈ −98 dBFS) bounds every SNR here.</p>
 <table><tr><th></th><th>plain (one word per sample)</th><th>shaped (×16, 3rd-order noise shaping)</th></tr>
 ${rows.map((r) => `<tr>${r.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join("")}</tr>`).join("\n")}

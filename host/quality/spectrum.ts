@@ -66,16 +66,20 @@ export interface ToneFigures {
   levelDbfs: number;
 }
 
-export function toneFigures(p: Float64Array, rate: number, bin: number, fullScalePower: number): ToneFigures {
+/** `lobe`: bins either side of a tone that belong to it (0 for a rectangular window, 1 for Hann). */
+export function toneFigures(p: Float64Array, rate: number, bin: number, fullScalePower: number, lobe = 0): ToneFigures {
   const n = p.length * 2;
   const lo = Math.ceil((20 * n) / rate);
   const hi = Math.floor((20000 * n) / rate);
-  const sig = p[bin]!;
+  let sig = 0;
+  for (let k = bin - lobe; k <= bin + lobe; k++) sig += p[k]!;
   let noise = 0;
   let harm = 0;
   for (let k = Math.max(lo, 1); k <= hi; k++) {
-    if (k === bin) continue;
-    if (k % bin === 0 && k / bin <= 9) harm += p[k]!;
+    const h = Math.round(k / bin);
+    const near = Math.abs(k - h * bin) <= lobe;
+    if (near && h === 1) continue;
+    if (near && h >= 2 && h <= 9) harm += p[k]!;
     else noise += p[k]!;
   }
   return {
