@@ -10,7 +10,7 @@ import { type KernelResult, buildKernel, installBootFiles } from "../kernel.js";
 import { FIRMWARE_FILES, FirmwareError, resolveFirmware } from "../raspi-firmware.js";
 import { buildCacheDir } from "../paths.js";
 import { formatDuration, formatSize, table } from "./format.js";
-import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, variantOption } from "./common.js";
+import { FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, emitJson, numberOption, parse, ui, userFirmwareOption, variantOption } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
 const USAGE = `Usage: piwave build [SONG ...] [options]
@@ -41,7 +41,7 @@ Without songs, the project file's songs, else the demo music, are used.
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
   --json                 print what was built as JSON
-
+${FIRMWARE_USAGE}
 The Raspberry Pi firmware files are otherwise downloaded once from the
 official raspberrypi/firmware repository at the release piwave pins, checked
 against the SHA-256 values piwave ships, and cached. HTTPS_PROXY and NO_PROXY
@@ -148,6 +148,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       offline: { type: "boolean" },
       ...VARIANT_OPTIONS,
       "kernel-only": { type: "boolean" },
+      ...FIRMWARE_OPTIONS,
       ...JSON_OPTION,
     },
     USAGE,
@@ -164,6 +165,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (v.normalize !== undefined && v.normalize !== "ebu" && v.normalize !== "peak") throw new UsageError(`--normalize takes ebu or peak, not "${v.normalize}"`);
   const cacheDir = v["cache-dir"] ?? defaultCacheDir();
   const out = v["out-dir"] ?? r.outputs.boot;
+  const userFw = await userFirmwareOption(v, r.project, boardName); // the user's firmware, refused here if it imports outside the ABI
 
   let bundlePath: string;
   if (songs.length) {
@@ -227,7 +229,7 @@ export async function buildCommand(args: string[]): Promise<number> {
     }
   }
 
-  const k = await buildKernel({ board: boardName, bundlePath, variant });
+  const k = await buildKernel({ board: boardName, bundlePath, variant, wasmPath: userFw?.path });
   const files = installBootFiles(k, out);
   printKernelReport(k);
   if (fw) {

@@ -6,7 +6,7 @@ import { buildCacheDir } from "../paths.js";
 import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
 import { buildKernel } from "../kernel.js";
 import { runQemu } from "../qemu.js";
-import { EXIT, UsageError, color, colorLogLine, numberOption, parse, say } from "./common.js";
+import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, UsageError, color, colorLogLine, numberOption, parse, say, userFirmwareOption } from "./common.js";
 import { writeDemoBundle } from "./demo.js";
 
 const USAGE = `Usage: piwave qemu [SONG ...] [--until-done] [--bundle FILE] [--timeout S] [--trace-mmio]
@@ -21,13 +21,13 @@ playback takes real time.
   --bundle FILE   asset bundle (default: the project's songs, else the demo music)
   --timeout S     hard limit, QEMU is killed after it (default 120; exit code 124)
   --trace-mmio    print every register access the firmware makes
-${CONVERT_USAGE}Exit code 4 when the firmware fails (the halt code is printed).
+${FIRMWARE_USAGE}${CONVERT_USAGE}Exit code 4 when the firmware fails (the halt code is printed).
 `;
 
 export async function qemuCommand(args: string[]): Promise<number> {
   const r = parse(
     args,
-    { "until-done": { type: "boolean" }, bundle: { type: "string" }, timeout: { type: "string" }, "trace-mmio": { type: "boolean" }, ...CONVERT_OPTIONS },
+    { "until-done": { type: "boolean" }, bundle: { type: "string" }, timeout: { type: "string" }, "trace-mmio": { type: "boolean" }, ...CONVERT_OPTIONS, ...FIRMWARE_OPTIONS },
     USAGE,
     { songs: true },
   );
@@ -45,7 +45,8 @@ export async function qemuCommand(args: string[]): Promise<number> {
     bundlePath = writeDemoBundle("pi3", join(buildCacheDir(), "demo"));
   }
   const timeoutSec = numberOption("timeout", r.values.timeout, 120, 1);
-  const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, mmioTrace: r.values["trace-mmio"] === true });
+  const userFw = await userFirmwareOption(r.values, r.project, "pi3");
+  const k = await buildKernel({ board: "pi3", bundlePath, qemuExit: true, mmioTrace: r.values["trace-mmio"] === true, wasmPath: userFw?.path });
   console.log(color.dim(`booting ${k.image} under qemu-system-aarch64 -M raspi3b (timeout ${timeoutSec} s)`));
   const res = await runQemu({
     image: k.image,

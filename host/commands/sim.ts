@@ -14,7 +14,8 @@ import { writeReport } from "../quality/report.js";
 import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
-import { EXIT, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, variantOption } from "./common.js";
+import type { UserFirmware } from "../user-firmware.js";
+import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
@@ -40,7 +41,7 @@ hardware rule.
   --report FILE            measure plain vs shaped (SNR, THD+N, idle noise) and
                            write an HTML report with waveform and spectrum plots
                            (ignores --bundle)
-${CONVERT_USAGE}`;
+${FIRMWARE_USAGE}${CONVERT_USAGE}`;
 
 export interface RunOptions {
   board: BoardName;
@@ -55,13 +56,15 @@ export interface RunOptions {
   quiet?: boolean;
   /** Wall-clock limit of the run in seconds (default 600). */
   timeoutSec?: number;
+  /** The user's firmware (--entry/--wasm) instead of the player. */
+  firmware?: UserFirmware;
 }
 
 /** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
 export async function runAndReport(o: RunOptions): Promise<{ code: number; result: WorkerRun }> {
   const board = getBoard(o.board);
-  await buildFirmware(o.board, { variant: o.variant });
-  const wasm = loadFirmware(o.board, o.variant);
+  if (!o.firmware) await buildFirmware(o.board, { variant: o.variant });
+  const wasm = o.firmware?.bytes ?? loadFirmware(o.board, o.variant);
   const music = musicSeconds(o.bundle);
   if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
@@ -99,7 +102,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   const ok = result.haltCode === 0;
   const rate = jack.rateHz;
   const lines = [
-    `board       ${board.name} (${board.soc}), bundle ${o.bundleName}`,
+    `board       ${board.name} (${board.soc}), bundle ${o.bundleName}${o.firmware ? `, firmware ${o.firmware.source}` : ""}`,
     `firmware    ${describeHalt(result.haltCode)}${result.error ? ` — ${result.error}` : ""}`,
     `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
     `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} MMIO accesses`,
@@ -167,6 +170,7 @@ export async function simCommand(args: string[]): Promise<number> {
       report: { type: "string" },
       timeout: { type: "string" },
       ...CONVERT_OPTIONS,
+      ...FIRMWARE_OPTIONS,
       ...JSON_OPTION,
     },
     USAGE,
@@ -217,7 +221,9 @@ export async function simCommand(args: string[]): Promise<number> {
       console.log(color.yellow(`warning: ${(e as Error).message}; running anyway to show the firmware's own check`));
     }
   }
+  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board));
   const { code } = await runAndReport({
+    firmware,
     board: boardOption(v.board),
     bundle,
     bundleName,
