@@ -179,7 +179,7 @@ describe("checks catch broken runs", () => {
     expect(c.message()).toMatch(/left channel starts at duty \d+ instead of the idle level 0/);
     expect(c.message()).not.toMatch(/right channel/);
     const end = clickCheck(good.jack, "right").startRamp![1];
-    clicky.jack.right[end >> 1] += 40;
+    clicky.jack.right[end >> 1] = good.jack.right[end >> 1]! + 40;
     expect(clickFree(clicky, { channel: "right" }).message()).toMatch(new RegExp(`right channel jumps by 4\\d \\(more than \\d+\\) at frame ${end >> 1} `));
     const gappy: FirmwareRun = { ...good, jack: { ...good.jack, gaps: { left: 3, right: 0, leftAt: [120], rightAt: [] } } };
     expect(noGaps(gappy).pass).toBe(false);
