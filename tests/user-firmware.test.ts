@@ -120,6 +120,21 @@ describe("the commands take the user's firmware", () => {
     expect(JSON.parse(changed.stdout)).toMatchObject({ haltCode: 1, ok: false });
   });
 
+  it("qemu --entry boots the user's firmware under QEMU raspi3b and exits 0 when it halts with 0", async () => {
+    const r = await piwave(["qemu", "--entry", join(ROOT, "tests", "firmware", "hello.ts"), "--until-done", "--timeout", "60"]);
+    expect(r.stdout).toMatch(/^hello from the user's firmware$/m);
+    expect(r.stdout).toMatch(/halted with code 0/);
+    expect(r.code).toBe(0);
+  }, 240_000);
+
+  it("build --wasm puts the user's module into kernel8.img (built with --kernel-only)", async () => {
+    const wasm = (await compileEntry(join(ROOT, "tests", "firmware", "hello.ts"), "pi4")).path;
+    const out = join(dir, "boot");
+    const r = await piwave(["build", "--wasm", wasm, "--kernel-only", "--out-dir", out, "--json", "--quiet"]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(out, "kernel8.img")).includes(Buffer.from("hello from the user's firmware", "utf16le"))).toBe(true); // AssemblyScript strings are UTF-16
+  }, 240_000);
+
   it("an entry that does not compile names the file and asc's error", async () => {
     const bad = join(dir, "bad.ts");
     writeFileSync(bad, "export function main(): void { nope(); }\n");
