@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "../host/firmware.js";
+import { ROOT, loadFirmware } from "../host/firmware.js";
 import { FirmwareModuleError, checkFirmwareModule, moduleImports } from "../host/firmware-module.js";
 import { ABI_IMPORTS } from "../host/sim/abi.js";
 import { compileEntry } from "../host/user-firmware.js";
@@ -69,6 +69,10 @@ describe("checking a module against the ABI", () => {
     expect(() => checkFirmwareModule(bytes(wat("no-main", `(module (memory (export "memory") 1))`)), "x.wasm")).toThrow(/does not export a function `main`/);
     expect(() => checkFirmwareModule(bytes(wat("no-mem", `(module (memory 1) (func (export "main")))`)), "x.wasm")).toThrow(/does not export its memory/);
     expect(() => checkFirmwareModule(new TextEncoder().encode("not wasm"), "song.mp3")).toThrow(/^song\.mp3 is not a valid WebAssembly module/);
+  });
+
+  it("accepts piwave's own player for both boards", () => {
+    for (const board of ["pi4", "pi3"] as const) expect(checkFirmwareModule(loadFirmware(board), `player-${board}.wasm`)).toBeInstanceOf(WebAssembly.Module);
   });
 
   it("accepts a module that uses only the ABI", () => {
