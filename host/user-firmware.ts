@@ -133,7 +133,6 @@ export async function compileEntry(entry: string, board: BoardName, opts: { out?
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (name.endsWith(".wasm") && typeof contents !== "string") wasm = contents;
     },
-    listFiles: () => [],
     stdout: { write: () => true } as never,
     stderr: {
       write: (s: string | Uint8Array) => {
