@@ -105,6 +105,15 @@ describe("the commands take the user's firmware", () => {
     expect(r.code).toBe(4);
   });
 
+  it("sim --seconds stops a firmware that never halts there, and that is not a failure", async () => {
+    const r = await piwave(["sim", "--entry", join(ROOT, "tests", "firmware", "io-echo.ts"), "--seconds", "0.01", "--json"]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { haltCode: number | null; halt: string; virtualSeconds: number; ok: boolean };
+    expect(j).toMatchObject({ haltCode: null, halt: "running at the --seconds bound", ok: true });
+    expect(j.virtualSeconds).toBeCloseTo(0.01, 4);
+    expect(r.stderr).toMatch(/uart\| ready/);
+  });
+
   it("the project file's entry is used by sim; a change in an imported file rebuilds it", async () => {
     const project = join(dir, "synth");
     mkdirSync(join(project, "src"), { recursive: true });
