@@ -66,6 +66,8 @@ export interface BuildOptions {
   board: BoardName;
   variant: Variant & { quality: Quality };
   music: MusicSource;
+  /** The user's firmware (.wasm, already checked against the ABI) instead of piwave's player. */
+  wasmPath?: string;
   outDir: string;
   cacheDir: string;
   /** The Raspberry Pi firmware files, or `false` for a kernel-only build (the card then needs them from elsewhere). */
@@ -313,7 +315,7 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
   signal?.throwIfAborted();
 
   o.onStep?.("building kernel8.img");
-  const kernel = await buildKernel({ board: o.board, variant: o.variant, cacheDir: o.cacheDir, signal, onStep: o.onStep });
+  const kernel = await buildKernel({ board: o.board, variant: o.variant, wasmPath: o.wasmPath, cacheDir: o.cacheDir, signal, onStep: o.onStep });
   signal?.throwIfAborted();
 
   const files = new Map<string, Uint8Array>([

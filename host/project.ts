@@ -6,7 +6,8 @@
  *
  *   { "board": "pi4", "quality": "shaped", "feed": "dma", "dither": true,
  *     "songs": ["music/intro.mp3", "music/theme.flac"], "outDir": "dist",
- *     "normalize": "ebu", "fade": 0.5, "trimSilence": true, "firmwareDir": "pi-firmware" }
+ *     "normalize": "ebu", "fade": 0.5, "trimSilence": true, "firmwareDir": "pi-firmware",
+ *     "entry": "src/main.ts" }        (or "wasm": "app.wasm": the user's firmware)
  *
  * Found by looking in the current directory and then each parent, stopping
  * at the first folder that has piwave.config.json or a package.json. Paths in
@@ -35,6 +36,10 @@ export interface ProjectConfig {
   trimSilence?: boolean;
   /** Absolute path. */
   firmwareDir?: string;
+  /** The user's firmware: an AssemblyScript entry point (absolute path). */
+  entry?: string;
+  /** The user's firmware: a prebuilt .wasm (absolute path). */
+  wasm?: string;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +66,8 @@ const KEYS: Record<Exclude<keyof ProjectConfig, "file">, Check> = {
   fade: num,
   trimSilence: bool,
   firmwareDir: str,
+  entry: str,
+  wasm: str,
 };
 
 /** Levenshtein distance, for "did you mean". */
@@ -105,7 +112,7 @@ export function checkConfig(raw: unknown, file: string): ProjectConfig {
     const wrong = check(v);
     if (wrong) throw new ConfigError(`${where}: "${k}" ${wrong}, not ${JSON.stringify(v)}`);
     if (k === "songs") out.songs = (v as string[]).map((s) => resolve(base, s));
-    else if (k === "outDir" || k === "firmwareDir") out[k] = resolve(base, v as string);
+    else if (k === "outDir" || k === "firmwareDir" || k === "entry" || k === "wasm") out[k] = resolve(base, v as string);
     else (out as unknown as Record<string, unknown>)[k] = v;
   }
   return out;

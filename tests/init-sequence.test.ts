@@ -1,32 +1,36 @@
-// The firmware's register sequences, checked for meaning on both boards.
+// The firmware's register sequences, checked for meaning on both boards. The run and the
+// sequence checks use the public testing API (piwave/testing) where it says the same thing.
 import { describe, expect, it } from "vitest";
 import { BOARDS, BOARD_NAMES, pwmRange } from "../host/boards.js";
 import { CTL } from "../host/sim/pwm.js";
 import { formatFolded } from "../host/sim/trace.js";
-import { constantTrack, runTracks } from "./helpers.js";
+import { runFirmware } from "../host/testing/index.js";
+import "../host/testing/vitest.js";
+import { constantTrack, firmwareModule } from "./helpers.js";
 
 /** A GPFSEL4 reset value with other pins in use (GPIO42..49 with various functions). */
 const GPFSEL4_SEED = 0b00_011_010_111_110_101_100_001_000_000 >>> 0; // GPIO40/41 = input, 42..49 set
 
 for (const board of BOARD_NAMES) {
-  describe(`${board} init sequence`, () => {
+  describe(`${board} init sequence`, async () => {
     const b = BOARDS[board];
     const gpfsel = [0, 0, 0, 0, GPFSEL4_SEED, 0];
-    const r = runTracks(board, [constantTrack(board, 2000, 1000, -1000)], { gpfsel, trace: 200_000 });
+    const r = await runFirmware({ board, wasm: firmwareModule(board), bundle: [constantTrack(board, 2000, 1000, -1000)], gpfsel, traceLimit: 200_000, ms: 120_000 });
     const m = r.machine;
     const entries = [...m.trace!.entries()];
     const cmBase = b.peripheralBase + 0x101000;
     const pwmBase = b.peripheralBase + b.pwmOffset;
 
     it("plays and halts cleanly, breaking no hardware rule", () => {
-      expect(r.error).toBeUndefined();
+      expect(r.ended).toBe("halt");
       expect(r.haltCode).toBe(0);
-      expect(r.violations).toEqual([]);
+      expect(r).toBreakNoHardwareRule();
     });
 
     it("every clock-manager write carries the 0x5A password", () => {
-      const cmWrites = entries.filter((e) => e.write && e.addr >= cmBase && e.addr < cmBase + 0x2000);
+      const cmWrites = r.writes().filter((e) => e.device === "CM");
       expect(cmWrites.length).toBeGreaterThanOrEqual(3);
+      for (const w of cmWrites) expect(w.fields.PASSWD, `${w.register} <= ${w.text}`).toBe(true);
       for (const w of cmWrites) expect(w.value >>> 24).toBe(0x5a);
     });
 
@@ -34,9 +38,15 @@ for (const board of BOARD_NAMES) {
       const divWrites = m.cm.writes.filter((w) => w.reg === "DIV");
       expect(divWrites.length).toBe(1);
       for (const w of divWrites) expect(w.busy).toBe(false);
-      expect((divWrites[0]!.value >>> 12) & 0xfff).toBe(b.pwmClockDivi);
-      const after = m.cm.writes.slice(m.cm.writes.indexOf(divWrites[0]!) + 1, m.cm.writes.indexOf(divWrites[0]!) + 3);
-      expect(after.map((w) => w.value & 0xff)).toEqual([0x06, 0x16]); // SRC=PLLD, then ENAB|SRC=PLLD
+      // The divider, then the source with the generator off, then the same source switched on: nothing else in between.
+      expect(r).toWriteInOrder(
+        [
+          { register: "CM_PWMDIV", fields: { PASSWD: true, DIVI: b.pwmClockDivi, DIVF: 0 } },
+          { register: "CM_PWMCTL", fields: { PASSWD: true, SRC: "PLLD", ENAB: false, KILL: false } },
+          { register: "CM_PWMCTL", fields: { PASSWD: true, SRC: "PLLD", ENAB: true, KILL: false } },
+        ],
+        { adjacent: true },
+      );
       // Every CTL write that changes SRC happens with BUSY=0 too.
       let src = 0;
       for (const w of m.cm.writes.filter((w) => w.reg === "CTL")) {
@@ -76,6 +86,10 @@ for (const board of BOARD_NAMES) {
     });
 
     it("clears the FIFO (CLRF) before enabling the channels, and clears errors W1C", () => {
+      expect(r).toWriteInOrder([
+        { register: "PWM_CTL", fields: { CLRF1: true, PWEN1: false, PWEN2: false } },
+        { register: "PWM_CTL", value: CTL.PWEN1 | CTL.USEF1 | CTL.MSEN1 | CTL.PWEN2 | CTL.USEF2 | CTL.MSEN2 },
+      ]);
       const ctl = m.pwm.ctlWrites.map((w) => w.value);
       const clrf = ctl.findIndex((v) => v & CTL.CLRF1);
       const pwen = ctl.findIndex((v) => v & (CTL.PWEN1 | CTL.PWEN2));

@@ -1,7 +1,10 @@
-// No pops: the jack never jumps by more than one ramp step around the music.
+// No pops: the jack never jumps by more than one ramp step around the music. The run and the
+// click check go through the public testing API (piwave/testing).
 import { describe, expect, it } from "vitest";
 import { BOARD_NAMES } from "../host/boards.js";
-import { constantTrack, duty, rangeOf, runTracks } from "./helpers.js";
+import { runFirmware } from "../host/testing/index.js";
+import "../host/testing/vitest.js";
+import { constantTrack, duty, firmwareModule, rangeOf } from "./helpers.js";
 
 const RAMP_FRAMES = 2048; // firmware/audio/producer.ts
 
@@ -12,16 +15,16 @@ function maxStep(a: Uint16Array, from: number, to: number): number {
 }
 
 for (const board of BOARD_NAMES) {
-  describe(`${board} start/stop ramps`, () => {
+  describe(`${board} start/stop ramps`, async () => {
     const range = rangeOf(board);
     const step = Math.max(1, Math.ceil(Math.floor(range / 2) / RAMP_FRAMES));
     // Loud, asymmetric DC levels at both ends: the worst case for a pop.
     const L = 30000;
     const R = -25000;
     const frames = 4000;
-    const r = runTracks(board, [constantTrack(board, frames, L, R)]);
-    const right = r.jack.right.view();
-    const left = r.jack.left.view();
+    const r = await runFirmware({ board, wasm: firmwareModule(board), bundle: [constantTrack(board, frames, L, R)], ms: 120_000, traceLimit: 0 });
+    const right = r.jack.right;
+    const left = r.jack.left;
     const dl = duty(L, range);
     const dr = duty(R, range);
     const first = right.findIndex((v, i) => v === dr && left[i] === dl);
@@ -41,6 +44,11 @@ for (const board of BOARD_NAMES) {
         expect(right[i]).toBe(dr);
         expect(left[i]).toBe(dl);
       }
+    });
+
+    it("starts and stops without a click, by the testing API's check", () => {
+      expect(r).toStartAndStopWithoutClicks({ maxStep: step });
+      expect(r).not.toStartAndStopWithoutClicks({ maxStep: step - 1 || 0.5 });
     });
 
     it(`never moves more than ${step} unit(s) per frame before the first and after the last sample`, () => {

@@ -9,7 +9,7 @@ import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js"
 import type { KernelResult } from "../kernel.js";
 import { cacheDir as userCacheDir } from "../paths.js";
 import { FIRMWARE_FILES, FirmwareError } from "../raspi-firmware.js";
-import { JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, emitJson, numberOption, parse, say, ui, variantOption, warn } from "./common.js";
+import { FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 import { formatDuration, formatSize, table } from "./format.js";
 
 export { checkBudget } from "../build.js";
@@ -47,7 +47,7 @@ build leaves DIR as it was.
   --out-dir DIR          where the boot files go (default dist/boot)
   --verbose              say which ffmpeg and firmware files are used
   --json                 print what was built as JSON
-
+${FIRMWARE_USAGE}
 The Raspberry Pi firmware files are otherwise downloaded once from the
 official raspberrypi/firmware repository at the release piwave pins, checked
 against the SHA-256 values piwave ships, and cached. HTTPS_PROXY and NO_PROXY
@@ -163,6 +163,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       offline: { type: "boolean" },
       "kernel-only": { type: "boolean" },
       ...VARIANT_OPTIONS,
+      ...FIRMWARE_OPTIONS,
       ...JSON_OPTION,
     },
     USAGE,
@@ -179,6 +180,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (kernelOnly && (v["firmware-dir"] !== undefined || v.offline)) throw new UsageError("--kernel-only writes no Raspberry Pi firmware files: leave out --firmware-dir and --offline");
   const cacheDir = userCacheDir(v["cache-dir"]);
   const out = resolve(v["out-dir"] ?? r.outputs.boot);
+  const userFw = await userFirmwareOption(v, r.project, boardName); // the user's firmware, refused here if it imports outside the ABI
 
   let music: MusicSource = { kind: "demo" };
   if (songs.length) {
@@ -212,6 +214,7 @@ export async function buildCommand(args: string[]): Promise<number> {
       board: boardName,
       variant,
       music,
+      wasmPath: userFw?.path,
       outDir: out,
       cacheDir,
       piFirmware: kernelOnly

@@ -249,6 +249,26 @@ export const CONVERT_USAGE = `  --normalize ebu|peak     loudness, as in \`piwav
   --cache-dir DIR          converted-audio cache (default: the user's cache folder)
 `;
 
+/** --entry / --wasm: the user's firmware instead of piwave's player (host/user-firmware.ts). */
+export const FIRMWARE_OPTIONS = { entry: { type: "string" }, wasm: { type: "string" } } as const;
+
+export const FIRMWARE_USAGE = `  --entry FILE             your firmware: an AssemblyScript entry point, built with
+                           piwave's compiler settings (or "entry" in the project file)
+  --wasm FILE              your firmware: a prebuilt WebAssembly module (or "wasm");
+                           one that imports anything outside the ABI is refused
+`;
+
+/** The user's firmware from --entry/--wasm or the project file, built and checked; undefined for piwave's player. */
+export async function userFirmwareOption(v: { entry?: string | boolean; wasm?: string | boolean }, project: ProjectConfig | undefined, board: BoardName): Promise<import("../user-firmware.js").UserFirmware | undefined> {
+  if (typeof v.entry === "string" && typeof v.wasm === "string") throw new UsageError("give --entry or --wasm, not both");
+  if (v.entry === undefined && v.wasm === undefined && project?.entry !== undefined && project.wasm !== undefined) {
+    throw new UsageError(`${project.file}: "entry" and "wasm" are both set; keep one`);
+  }
+  const { chooseFirmwareSource, loadUserFirmware } = await import("../user-firmware.js");
+  const src = chooseFirmwareSource({ entry: typeof v.entry === "string" ? v.entry : undefined, wasm: typeof v.wasm === "string" ? v.wasm : undefined }, project);
+  return src ? loadUserFirmware(src, board) : undefined;
+}
+
 /** parseArgs options for the firmware build variant (--quality, --feed; --dither only to refuse it). */
 export const VARIANT_OPTIONS = {
   quality: { type: "string" },

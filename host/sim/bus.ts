@@ -125,15 +125,34 @@ export class Bus {
   setStalls(everyPs: number, forPs: number): void {
     this.stallEvery = everyPs;
     this.stallFor = forPs;
-    this.nextStall = everyPs;
+    this.nextPeriodic = everyPs;
+    this.nextStall = Math.min(this.nextPeriodic, this.oneShots[0]?.atPs ?? Infinity);
     this.reguard();
   }
 
+  /** Pause the firmware once for `forPs` at its first access at or after `atPs` (the testing API's timed stalls). */
+  addStall(atPs: number, forPs: number): void {
+    this.oneShots.push({ atPs, forPs });
+    this.oneShots.sort((a, b) => a.atPs - b.atPs);
+    this.nextStall = Math.min(this.nextPeriodic, this.oneShots[0]!.atPs);
+    this.reguard();
+  }
+
+  private nextPeriodic = Infinity;
+  private oneShots: { atPs: number; forPs: number }[] = [];
+
   private stall(): void {
     const c = this.clock;
-    c.now += this.stallFor;
+    const once = this.oneShots[0];
+    if (once !== undefined && once.atPs <= c.now) {
+      this.oneShots.shift();
+      c.now += once.forPs;
+    } else {
+      c.now += this.stallFor;
+      this.nextPeriodic = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+    }
     this.stalls++;
-    this.nextStall = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+    this.nextStall = Math.min(this.nextPeriodic, this.oneShots[0]?.atPs ?? Infinity);
     this.reguard();
   }
 

@@ -6,6 +6,13 @@
  * GPPUD + GPPUDCLK0/1 sequence on BCM2837 (docs/hardware.md#gpio). The Pi 3
  * sequence is checked: a pull is latched only when GPPUDCLK is asserted at
  * least 150 core cycles (at 250 MHz) after GPPUD was written.
+ *
+ * External inputs: `drive()` schedules the level an outside circuit puts on
+ * a pin from a virtual time on (the testing API's timed GPIO input). GPLEV
+ * reads that level for a pin driven from outside that is not an output; an
+ * output pin reads what GPSET/GPCLR latched, as the pad does (BCM2711
+ * datasheet, GPLEVn: "the actual value of the pin"). Changes are applied
+ * when the firmware next reads GPLEV, the only way it can see them.
  */
 import type { Board } from "../boards.js";
 import { Device, type DeviceContext, type RegisterDef } from "./device.js";
@@ -59,6 +66,11 @@ export class Gpio extends Device {
   readonly levels = new Uint8Array(PINS);
   private gppud = 0;
   private gppudWrittenAt = -Infinity;
+  /** The level an outside circuit drives on each pin (-1: not driven). */
+  readonly external = new Int8Array(PINS).fill(-1);
+  /** Scheduled external levels, in time order; `inputNext` is the first not yet applied. */
+  private inputs: { atPs: number; pin: number; level: -1 | 0 | 1 }[] = [];
+  private inputNext = 0;
 
   private readonly pi4: boolean;
 
@@ -82,6 +94,28 @@ export class Gpio extends Device {
     opts.fsel?.forEach((v, i) => (this.fsel[i] = v >>> 0));
   }
 
+  /**
+   * From virtual time `atPs` on, an outside circuit drives `pin` to `level`
+   * (null: releases it). Calls must come in time order.
+   */
+  drive(atPs: number, pin: number, level: 0 | 1 | null): void {
+    if (!Number.isInteger(pin) || pin < 0 || pin >= PINS) throw new RangeError(`GPIO${pin} does not exist (GPIO0..${PINS - 1})`);
+    this.inputs.push({ atPs, pin, level: level === null ? -1 : level });
+  }
+
+  private applyInputs(now: number): void {
+    while (this.inputNext < this.inputs.length && this.inputs[this.inputNext]!.atPs <= now) {
+      const e = this.inputs[this.inputNext++]!;
+      this.external[e.pin] = e.level;
+    }
+  }
+
+  /** Level GPLEV reports for `pin`: the outside level for a driven non-output, else the output latch. */
+  private levelOf(pin: number): number {
+    const ext = this.external[pin]!;
+    return ext >= 0 && this.functionOf(pin) !== "OUT" ? ext : this.levels[pin]!;
+  }
+
   /** Function of `pin` as a name: IN, OUT, ALT0..ALT5. */
   functionOf(pin: number): string {
     return FSEL_NAMES[(this.fsel[Math.floor(pin / 10)]! >>> ((pin % 10) * 3)) & 7]!;
@@ -92,7 +126,8 @@ export class Gpio extends Device {
     if (offset === 0x34 || offset === 0x38) {
       let v = 0;
       const first = offset === 0x34 ? 0 : 32;
-      for (let i = 0; i < 32 && first + i < PINS; i++) if (this.levels[first + i]) v |= 1 << i;
+      this.applyInputs(this.ctx.clock.now);
+      for (let i = 0; i < 32 && first + i < PINS; i++) if (this.levelOf(first + i)) v |= 1 << i;
       return v >>> 0;
     }
     if (this.pi4 && offset >= 0xe4 && offset <= 0xf0) {

@@ -4,9 +4,20 @@
  *
  * The transmit FIFO holds 32 bytes (1 without LCRH.FEN) plus the shift
  * register; each byte takes (start + data + parity + stop bits) bit times at
- * baud = UARTCLK / (16 × (IBRD + FBRD/64)). FR reports TXFF, TXFE, BUSY and
- * RXFE (nothing is ever received). A byte written while the UART or its
- * transmitter is disabled, or while the FIFO is full, is lost and reported.
+ * baud = UARTCLK / (16 × (IBRD + FBRD/64)). FR reports TXFF, TXFE, BUSY,
+ * RXFE and RXFF. A byte written while the UART or its transmitter is
+ * disabled, or while the FIFO is full, is lost and reported.
+ *
+ * Receiving: `receive()` schedules bytes on the RX line at virtual times (the
+ * testing API's timed UART input). A byte lands in the 32-entry receive FIFO
+ * one frame time after it starts, and bytes given for the same moment follow
+ * each other at the configured baud rate, as on a wire. A byte that arrives
+ * while the UART or its receiver is disabled is not received (`rxIgnored`);
+ * one that arrives with the FIFO full is lost and sets the overrun error
+ * (RSRECR.OE, and OE on the next DR read), as the PL011 does (PL011 TRM,
+ * "UARTRSR/UARTECR" and "UARTDR"). Arrivals are applied lazily, when the
+ * firmware next touches the UART, which is exact because the firmware can
+ * only observe the UART through its registers.
  * Reading FR while TXFF is set jumps virtual time to the next byte's end
  * (busy-wait acceleration, see time.ts). So does a second FR read in a row
  * (no UART write between) that sees the same BUSY value: only a drain loop
@@ -52,6 +63,20 @@ export class Uart extends Device {
   lost = 0;
   /** The value of the previous FR read when no DR write followed it yet (-1: none). */
   private lastFr = -1;
+  /** Scheduled RX line input, by start time (ps); `rxNext` is the first not yet arrived. */
+  private rxLine: { atPs: number; byte: number }[] = [];
+  private rxNext = 0;
+  /** When the previous received byte finished on the wire. */
+  private rxLineFree = 0;
+  /** The receive FIFO (32 entries of data + error bits). */
+  private rxFifo: number[] = [];
+  /** Overrun error: RSRECR bit 3 until a write to RSRECR clears it; DR bit 11 on the next read. */
+  private rxOverrun = false;
+  private rxOverrunDr = false;
+  /** Bytes received into the FIFO, lost to an overrun, and not received (UART or RXE disabled). */
+  rxReceived = 0;
+  rxOverruns = 0;
+  rxIgnored = 0;
 
   constructor(
     board: Board,
@@ -125,6 +150,37 @@ export class Uart extends Device {
     }
   }
 
+  /**
+   * Put `bytes` on the RX line starting at virtual time `atPs` (one after
+   * the other at the baud rate). Calls must come in time order.
+   */
+  receive(atPs: number, bytes: Iterable<number>): void {
+    for (const b of bytes) this.rxLine.push({ atPs, byte: b & 0xff });
+  }
+
+  /** Deliver the RX-line bytes that have fully arrived by `now`. */
+  private syncRx(now: number): void {
+    while (this.rxNext < this.rxLine.length) {
+      const next = this.rxLine[this.rxNext]!;
+      const frame = this.bytePs();
+      const start = Math.max(next.atPs, this.rxLineFree);
+      const end = start + (Number.isFinite(frame) ? frame : 0);
+      if (end > now) return;
+      this.rxNext++;
+      this.rxLineFree = end;
+      if ((this.cr & 0x201) !== 0x201) {
+        this.rxIgnored++;
+      } else if (this.rxFifo.length >= this.depth()) {
+        this.rxOverruns++;
+        this.rxOverrun = true;
+        this.rxOverrunDr = true;
+      } else {
+        this.rxReceived++;
+        this.rxFifo.push(next.byte);
+      }
+    }
+  }
+
   /** Transmit everything still queued at once (end of a run). */
   flushAll(): void {
     while (this.pending() > 0) this.onByte(this.queue[this.qhead++]!);
@@ -135,13 +191,20 @@ export class Uart extends Device {
 
   read(offset: number): number {
     this.sync(this.ctx.clock.now);
+    if (this.rxNext < this.rxLine.length) this.syncRx(this.ctx.clock.now);
     switch (offset) {
-      case 0x00:
-        return 0; // nothing is ever received
+      case 0x00: {
+        const b = this.rxFifo.shift();
+        if (b === undefined) return 0;
+        const oe = this.rxOverrunDr ? 1 << 11 : 0;
+        this.rxOverrunDr = false;
+        return b | oe;
+      }
       case 0x04:
-        return 0;
+        return this.rxOverrun ? 1 << 3 : 0;
       case 0x18: {
-        let v = FR.RXFE;
+        let v = this.rxFifo.length === 0 ? FR.RXFE : 0;
+        if (this.rxFifo.length >= this.depth()) v |= FR.RXFF;
         const p = this.pending();
         if (p > 0) v |= FR.BUSY;
         if (this.fifoCount() >= this.depth()) v |= FR.TXFF;
@@ -174,6 +237,7 @@ export class Uart extends Device {
     const now = this.ctx.clock.now;
     this.sync(now);
     this.lastFr = -1;
+    if (this.rxNext < this.rxLine.length) this.syncRx(now);
     switch (offset) {
       case 0x00: {
         if ((this.cr & 0x101) !== 0x101) {
@@ -192,8 +256,10 @@ export class Uart extends Device {
         return;
       }
       case 0x04:
+        this.rxOverrun = false; // UARTECR: any write clears the errors
+        return;
       case 0x44:
-        return; // clear errors / interrupts
+        return; // clear interrupts
       case 0x24:
         this.ibrd = value & 0xffff;
         return;

@@ -1,0 +1,247 @@
+/**
+ * Running a firmware on the simulated board for a test: `runFirmware()`
+ * takes the firmware (a prebuilt .wasm, its bytes, or an AssemblyScript
+ * entry compiled with piwave's settings), a bound on virtual time, and timed
+ * inputs — bytes on the UART's RX line, levels on GPIO pins, CPU stalls —
+ * and returns what came out: how the run ended and the halt code, the UART
+ * lines, the trace as typed events, the hardware-rule violations, the jack
+ * (both channels, the rate) and its gaps.
+ *
+ * The firmware runs synchronously in this thread on the register-level
+ * models of host/sim/. Virtual time advances only when the firmware touches
+ * hardware (host/sim/time.ts): a loop that never does cannot be stopped by
+ * the bound, so give the test runner a timeout.
+ */
+import { type Board, type BoardName, getBoard } from "../boards.js";
+import { type Track, encodeBundle } from "../bundle.js";
+import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
+import type { Violation } from "../sim/device.js";
+import { Machine, describeHalt } from "../sim/machine.js";
+import { PS_PER_S } from "../sim/time.js";
+import { compileEntry, loadWasmFile } from "../user-firmware.js";
+import { type TraceEvent, traceEvents } from "./trace-events.js";
+
+const PS_PER_MS = PS_PER_S / 1000;
+
+/** Bytes arriving on the UART's RX line (GPIO15) from `atMs` on, at the firmware's baud rate. */
+export interface UartInput {
+  atMs: number;
+  data: string | Uint8Array | readonly number[];
+}
+
+/** From `atMs` on, an outside circuit drives `pin` high (1), low (0) or lets it go (null). */
+export interface GpioInput {
+  atMs: number;
+  pin: number;
+  level: 0 | 1 | null;
+}
+
+/** The CPU stops running the firmware for `forMs` at its first hardware access at or after `atMs`; the hardware runs on. */
+export interface StallInput {
+  atMs: number;
+  forMs: number;
+}
+
+export interface FirmwareRunOptions {
+  /** "pi4" (default) or "pi3". */
+  board?: BoardName;
+  /** A prebuilt module: a .wasm path, its bytes, or a compiled module. */
+  wasm?: string | Uint8Array | WebAssembly.Module;
+  /** An AssemblyScript entry point, compiled with piwave's settings (cached). */
+  entry?: string;
+  /** The asset bundle the firmware reads through bundle_size/bundle_read: bytes, or tracks to encode. Default: empty. */
+  bundle?: Uint8Array | readonly Track[];
+  /** Run for at most this much virtual time, in milliseconds. */
+  ms: number;
+  /** Timed UART input. */
+  uart?: readonly UartInput[];
+  /** Timed GPIO input levels. */
+  gpio?: readonly GpioInput[];
+  /** Timed CPU stalls. */
+  stalls?: readonly StallInput[];
+  /** A CPU stall of `forMs` every `everyMs`, for the whole run. */
+  stallEvery?: { everyMs: number; forMs: number };
+  /** Reset values of GPFSEL0..5 (pins already in use, as on a real board). */
+  gpfsel?: readonly number[];
+  /** Record at most this many accesses in the trace (default 1,000,000; 0 = none). */
+  traceLimit?: number;
+  /** Virtual cost of one MMIO access in ns (default 100). */
+  accessNs?: number;
+}
+
+/** How a run ended. */
+export type RunEnd =
+  /** The firmware called halt(code). */
+  | "halt"
+  /** The virtual-time bound was reached with the firmware still running. */
+  | "time-limit"
+  /** The firmware trapped (unreachable, out-of-bounds memory, ...). */
+  | "trap"
+  /** The simulator refused an access (an address no model implements). */
+  | "fault"
+  /** main() returned without calling halt. */
+  | "returned";
+
+/** What the simulated jack output: one duty value per PWM period per channel. */
+export interface JackCapture {
+  /** Frame rate in Hz (PWM clock / range); 0 when the PWM never ran. */
+  rateHz: number;
+  /** The PWM range: duty values go from 0 (0 V) to range (3.3 V); range/2 is silence. */
+  range: number;
+  /** Stereo frames recorded. */
+  frames: number;
+  /** Duty values of the left channel (PWM channel 2, GPIO41). */
+  left: Uint16Array;
+  /** Duty values of the right channel (PWM channel 1, GPIO40). */
+  right: Uint16Array;
+  /** Periods in which a channel had no data (FIFO empty), and the frame index of the first 1000. */
+  gaps: { left: number; right: number; leftAt: readonly number[]; rightAt: readonly number[] };
+  /** A channel as signal values in [-1, 1] (mid-scale = 0). */
+  signal(channel: "left" | "right"): Float64Array;
+  /** Interleaved L, R 16-bit samples (as `piwave sim --out` writes). */
+  toPcm(): Int16Array;
+}
+
+export interface FirmwareRun {
+  board: Board;
+  ended: RunEnd;
+  /** The halt code, or null when the firmware did not halt. */
+  haltCode: number | null;
+  /** "halt(0): done", "did not halt", ... */
+  halt: string;
+  /** What stopped a run that did not halt and did not reach the bound. */
+  error?: string;
+  /** Everything the firmware sent over the UART. */
+  uart: string;
+  /** The UART output as lines (without the newline). */
+  lines: string[];
+  /** What happened to the timed UART input. */
+  uartInput: { received: number; overruns: number; ignored: number };
+  /** Every recorded MMIO access, decoded (computed on first use). */
+  readonly events: readonly TraceEvent[];
+  /** Accesses not recorded because the trace limit was reached. */
+  traceDropped: number;
+  /** The write events, all or to one register. */
+  writes(register?: string): TraceEvent[];
+  /** Hardware rules the firmware broke (real silicon would misbehave silently). */
+  violations: readonly Violation[];
+  jack: JackCapture;
+  /** Virtual time at the end of the run. */
+  virtualMs: number;
+  accesses: number;
+  /** The machine, for what this API does not cover (its models' state). */
+  machine: Machine;
+}
+
+function toBytes(data: UartInput["data"]): Uint8Array {
+  if (typeof data === "string") return new TextEncoder().encode(data);
+  return Uint8Array.from(data);
+}
+
+async function firmwareModule(o: FirmwareRunOptions, board: BoardName): Promise<WebAssembly.Module> {
+  if ((o.wasm === undefined) === (o.entry === undefined)) throw new TypeError("runFirmware: give exactly one of `wasm` and `entry`");
+  if (o.entry !== undefined) return loadWasmFile((await compileEntry(o.entry, board)).path, o.entry).module;
+  const w = o.wasm!;
+  if (typeof w === "string") return loadWasmFile(w).module;
+  if (w instanceof WebAssembly.Module) {
+    checkModuleImports(w, "the firmware module");
+    return w;
+  }
+  return checkFirmwareModule(new Uint8Array(w), "the firmware bytes");
+}
+
+function checkTime(what: string, ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`runFirmware: ${what} must be a time in ms >= 0, not ${ms}`);
+}
+
+/** Run a firmware on the simulated board (see the module comment). */
+export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
+  const boardName = o.board ?? "pi4";
+  const board = getBoard(boardName);
+  checkTime("ms", o.ms);
+  if (o.ms <= 0) throw new RangeError("runFirmware: ms must be > 0");
+  const module = await firmwareModule(o, board.name);
+  const bundle = o.bundle === undefined ? new Uint8Array(0) : o.bundle instanceof Uint8Array ? o.bundle : encodeBundle(o.bundle);
+  const traceLimit = o.traceLimit ?? 1_000_000;
+  const m = new Machine({
+    board: board.name,
+    wasm: module,
+    bundle,
+    accessNs: o.accessNs,
+    trace: traceLimit > 0 ? traceLimit : false,
+    maxSeconds: o.ms / 1000,
+    gpfsel: o.gpfsel ? [...o.gpfsel] : undefined,
+    stall: o.stallEvery,
+  });
+  for (const u of [...(o.uart ?? [])].sort((a, b) => a.atMs - b.atMs)) {
+    checkTime("uart[].atMs", u.atMs);
+    m.uart.receive(Math.round(u.atMs * PS_PER_MS), toBytes(u.data));
+  }
+  for (const g of [...(o.gpio ?? [])].sort((a, b) => a.atMs - b.atMs)) {
+    checkTime("gpio[].atMs", g.atMs);
+    m.gpio.drive(Math.round(g.atMs * PS_PER_MS), g.pin, g.level);
+  }
+  for (const s of o.stalls ?? []) {
+    checkTime("stalls[].atMs", s.atMs);
+    checkTime("stalls[].forMs", s.forMs);
+    m.bus.addStall(Math.round(s.atMs * PS_PER_MS), Math.round(s.forMs * PS_PER_MS));
+  }
+  let reachedBound = false;
+  m.bus.onLimit = () => {
+    reachedBound = true;
+    return false;
+  };
+  const r = m.run();
+  let ended: RunEnd;
+  let error = r.error;
+  if (r.haltCode !== null) ended = "halt";
+  else if (reachedBound) {
+    ended = "time-limit";
+    error = undefined;
+  } else if (r.error?.startsWith("firmware trap")) ended = "trap";
+  else if (r.error?.startsWith("simulator")) ended = "fault";
+  else ended = "returned";
+
+  const jack = r.jack;
+  let events: TraceEvent[] | undefined;
+  const capture: JackCapture = {
+    rateHz: jack.rateHz,
+    range: jack.range,
+    frames: jack.frames,
+    left: jack.left.view().slice(0, jack.frames),
+    right: jack.right.view().slice(0, jack.frames),
+    gaps: { right: jack.gaps[0], left: jack.gaps[1], rightAt: [...jack.gapAt[0]], leftAt: [...jack.gapAt[1]] },
+    signal(channel) {
+      const d = channel === "left" ? this.left : this.right;
+      const half = this.range / 2 || 1;
+      const out = new Float64Array(d.length);
+      for (let i = 0; i < d.length; i++) out[i] = (d[i]! - half) / half;
+      return out;
+    },
+    toPcm: () => jack.toPcm(),
+  };
+  const run: FirmwareRun = {
+    board,
+    ended,
+    haltCode: r.haltCode,
+    halt: describeHalt(r.haltCode),
+    error,
+    uart: r.uart,
+    lines: r.lines,
+    uartInput: { received: m.uart.rxReceived, overruns: m.uart.rxOverruns, ignored: m.uart.rxIgnored },
+    get events() {
+      events ??= m.trace ? traceEvents(m.bus, m.trace) : [];
+      return events;
+    },
+    traceDropped: m.trace?.dropped ?? 0,
+    writes(register) {
+      return this.events.filter((e) => e.kind === "write" && (register === undefined || e.register === register));
+    },
+    violations: r.violations,
+    jack: capture,
+    virtualMs: r.virtualSeconds * 1000,
+    accesses: r.accesses,
+    machine: m,
+  };
+  return run;
+}
