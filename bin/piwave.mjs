@@ -9,4 +9,11 @@ if (!existsSync(cli)) {
   process.exit(1);
 }
 const { main } = await import(cli.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// After Ctrl-C (130), SIGTERM (143) or SIGHUP (129) the work has stopped and
+// the clean-ups have run: exit at once. Left to wind down by itself, node
+// restores the default signal handlers while it tears down, and a second
+// Ctrl-C arriving then (a double press, timeout(1) signalling the group)
+// would kill it with no exit status at all.
+if (code === 129 || code === 130 || code === 143) process.exit(code);
+process.exitCode = code;
