@@ -10,7 +10,7 @@
  *
  * The JS WebAssembly API lists imports without their types, so the import
  * and type sections are read from the binary (WebAssembly core spec 1.0,
- * §5.5.2 sections, §5.5.4 type section, §5.5.5 import section).
+ * sections 5.5.2 (sections), 5.5.4 (type section) and 5.5.5 (import section)).
  */
 import { ABI_IMPORTS, type AbiImport } from "./sim/abi.js";
 

@@ -155,7 +155,7 @@ describe("the project file and songs", () => {
     expect(r.code).toBe(0);
     const i = await piwave(["image"], { cwd: join(proj, "src") });
     expect(i.code).toBe(2);
-    expect(i.stderr).toContain(`${join(proj, "out", "boot")} has no kernel8.img`);
+    expect(i.stderr).toContain(`${join(proj, "out", "boot")} is not a directory: run \`piwave build\` first`);
   });
 
   it("an unusable cache directory is named, with the ways to choose another", async () => {

@@ -339,10 +339,10 @@ describe("line assembly", () => {
     for (let i = 0; i < bytes.length; i += 3) la.push(bytes.subarray(i, i + 3));
     la.flush();
     expect(got).toEqual([
-      { text: "I one", cut: false },
-      { text: "I twö ✓", cut: false },
-      { text: "", cut: false },
-      { text: "I three", cut: false },
+      { text: "I one", cut: false, complete: true },
+      { text: "I twö ✓", cut: false, complete: true },
+      { text: "", cut: false, complete: true },
+      { text: "I three", cut: false, complete: false }, // flushed without its newline: shown, never a whole line
     ]);
   });
 
@@ -356,8 +356,8 @@ describe("line assembly", () => {
     la.push(Buffer.from("tail\nnext\n"));
     expect(most).toBeLessThanOrEqual(100);
     expect(got).toEqual([
-      { text: "A".repeat(100), cut: true },
-      { text: "next", cut: false },
+      { text: "A".repeat(100), cut: true, complete: false },
+      { text: "next", cut: false, complete: true },
     ]);
     expect(la.cutLines).toBe(1);
   });
