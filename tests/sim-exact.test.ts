@@ -50,11 +50,16 @@ function referenceMachine(opts: SimOptions): Machine {
   });
 }
 
-function runBoth(opts: SimOptions): { fast: SimResult; untraced: SimResult; ref: SimResult } {
+/** `setup` prepares each machine before its run (e.g. one-shot stalls). */
+function runBoth(opts: SimOptions, setup: (m: Machine) => void = () => {}): { fast: SimResult; untraced: SimResult; ref: SimResult } {
+  const go = (m: Machine) => {
+    setup(m);
+    return m.run();
+  };
   return {
-    ref: referenceMachine(opts).run(),
-    fast: new Machine(opts).run(),
-    untraced: new Machine({ ...opts, trace: false }).run(),
+    ref: go(referenceMachine(opts)),
+    fast: go(new Machine(opts)),
+    untraced: go(new Machine({ ...opts, trace: false })),
   };
 }
 
@@ -103,8 +108,8 @@ function expectSameOutputs(fast: SimResult, ref: SimResult, traced: boolean): vo
   }
 }
 
-function check(opts: SimOptions, haltCode: number | null = 0): { fast: SimResult; ref: SimResult } {
-  const { fast, untraced, ref } = runBoth({ ...opts, trace: TRACE_LIMIT });
+function check(opts: SimOptions, haltCode: number | null = 0, setup?: (m: Machine) => void): { fast: SimResult; ref: SimResult } {
+  const { fast, untraced, ref } = runBoth({ ...opts, trace: TRACE_LIMIT }, setup);
   expect(ref.haltCode, ref.error ?? ref.lines.at(-1)).toBe(haltCode);
   expectSameOutputs(fast, ref, true);
   expectSameOutputs(untraced, ref, false);
@@ -156,6 +161,24 @@ describe("the fast simulator gives exactly the reference models' outputs", () =>
         expect(fast.error).toMatch(/virtual time limit of 0\.039 s reached/);
       });
     }
+
+    // One-shot stalls (the testing API's timed stalls, Bus.addStall) beside the
+    // periodic ones: one due at the same time as a periodic stall, two due at
+    // the same time, one long enough to cross a periodic stall's time. Every
+    // stall due at an access is taken there, the earliest first.
+    it(`${board} plain/poll with one-shot stalls beside the periodic ones: the same stalls, gaps and trace`, async () => {
+      await buildFirmware(board, { variant: MODES[0]!.variant });
+      const wasm = new WebAssembly.Module(loadFirmware(board, MODES[0]!.variant));
+      const ms = 1e9;
+      const oneShots: [number, number][] = [[80, 2], [123.4, 1.5], [123.4, 2.5], [210, 35]];
+      const { fast } = check({ board, wasm, bundle: encodeBundle([chirpTrack(board, 0.3)]), maxSeconds: 60, stall: { everyMs: 40, forMs: 3 } }, 0, (m) => {
+        for (const [at, len] of oneShots) m.bus.addStall(at * ms, len * ms);
+      });
+      expect(fast.virtualSeconds).toBeGreaterThan(0.25);
+      expect(fast.machine.bus.stalls).toBeGreaterThan(oneShots.length + 6);
+      expect(fast.jack.gaps[0] + fast.jack.gaps[1]).toBeGreaterThan(0);
+      expect(summary(fast, "underruns")).toBeGreaterThan(0);
+    });
 
     it(`${board} plain/poll on a slow bus (8 µs per access): gaps every frame`, async () => {
       await buildFirmware(board, { variant: MODES[0]!.variant });
