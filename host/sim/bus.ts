@@ -141,17 +141,21 @@ export class Bus {
   private nextPeriodic = Infinity;
   private oneShots: { atPs: number; forPs: number }[] = [];
 
+  /** Take every stall due at this access, earliest due first (a one-shot first on a tie). */
   private stall(): void {
     const c = this.clock;
-    const once = this.oneShots[0];
-    if (once !== undefined && once.atPs <= c.now) {
-      this.oneShots.shift();
-      c.now += once.forPs;
-    } else {
-      c.now += this.stallFor;
-      this.nextPeriodic = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+    for (;;) {
+      const once = this.oneShots[0];
+      const periodicDue = this.nextPeriodic <= c.now;
+      if (once !== undefined && once.atPs <= c.now && (!periodicDue || once.atPs <= this.nextPeriodic)) {
+        this.oneShots.shift();
+        c.now += once.forPs;
+      } else if (periodicDue) {
+        c.now += this.stallFor;
+        this.nextPeriodic = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+      } else break;
+      this.stalls++;
     }
-    this.stalls++;
     this.nextStall = Math.min(this.nextPeriodic, this.oneShots[0]?.atPs ?? Infinity);
     this.reguard();
   }

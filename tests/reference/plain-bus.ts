@@ -88,11 +88,34 @@ export class PlainBus {
     this.nextStall = everyPs;
   }
 
-  private stall(): void {
+  // One-shot stalls (the testing API's timed stalls), kept in the order they were added.
+  private readonly oneShots: { atPs: number; forPs: number; taken: boolean }[] = [];
+
+  /** Pause the firmware once for `forPs` at its first access at or after `atPs`. */
+  addStall(atPs: number, forPs: number): void {
+    this.oneShots.push({ atPs, forPs, taken: false });
+  }
+
+  /**
+   * Before an access: take every stall that is due, one at a time, the
+   * earliest due first (a one-shot before the periodic one on a tie; among
+   * one-shots due at the same time, the one added first).
+   */
+  private takeDueStalls(): void {
     const c = this.clock;
-    c.now += this.stallFor;
-    this.stalls++;
-    this.nextStall = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+    for (;;) {
+      let once: { atPs: number; forPs: number; taken: boolean } | undefined;
+      for (const s of this.oneShots) if (!s.taken && s.atPs <= c.now && (once === undefined || s.atPs < once.atPs)) once = s;
+      const periodicDue = c.now >= this.nextStall;
+      if (once !== undefined && (!periodicDue || once.atPs <= this.nextStall)) {
+        once.taken = true;
+        c.now += once.forPs;
+      } else if (periodicDue) {
+        c.now += this.stallFor;
+        this.nextStall = (Math.floor(c.now / this.stallEvery) + 1) * this.stallEvery;
+      } else return;
+      this.stalls++;
+    }
   }
 
   /** The plain bus has no fast path: every access is looked up. */
@@ -128,7 +151,7 @@ export class PlainBus {
     const addr = address >>> 0;
     this.accesses++;
     const c = this.clock;
-    if (c.now >= this.nextStall) this.stall();
+    this.takeDueStalls();
     const t = (c.now += c.accessPs);
     if (t > this.limitPs) this.timeLimit();
     const d = this.resolve(addr, false);
@@ -142,7 +165,7 @@ export class PlainBus {
     const val = value >>> 0;
     this.accesses++;
     const c = this.clock;
-    if (c.now >= this.nextStall) this.stall();
+    this.takeDueStalls();
     const t = (c.now += c.accessPs);
     if (t > this.limitPs) this.timeLimit();
     if (this.trace !== undefined) this.trace.record(t, true, addr, val);
