@@ -10,9 +10,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type BoardName, getBoard } from "../host/boards.js";
-import { buildFirmware, loadFirmware } from "../host/firmware.js";
 import { buildCacheDir } from "../host/paths.js";
-import { baseBundle, checkMutation, mutations, refusalShape } from "../tests/fuzz/bundles.js";
+import { baseBundle, checkMutation, fuzzFirmware, mutations, refusalShape } from "../tests/fuzz/bundles.js";
 
 const { values } = parseArgs({
   options: { seed: { type: "string" }, count: { type: "string" }, board: { type: "string" }, out: { type: "string" } },
@@ -23,8 +22,7 @@ if (!Number.isInteger(count) || count < 1) throw new Error(`--count takes a posi
 const board = getBoard(values.board ?? "pi4").name as BoardName;
 const out = values.out ?? join(buildCacheDir(), "fuzz");
 
-await buildFirmware(board);
-const wasm = new WebAssembly.Module(loadFirmware(board));
+const wasm = await fuzzFirmware(board);
 console.log(`bundle fuzzer: board ${board}, seed ${seed}, ${count} random mutations plus every truncation`);
 const t0 = performance.now();
 const shapes = new Map<string, number>();

@@ -70,7 +70,15 @@ describe("selftest on the simulator", () => {
       const s = (playing(left, b, 1000) ? "L" : "") + (playing(right, b, 1000) ? "R" : "");
       states.push(s || "-");
     }
-    const heard = states.filter((s) => s !== "-").filter((s, i, a) => i === 0 || a[i - 1] !== s);
+    // Each part lasts ~8.8 blocks. The block where one part gives way to the next holds the end of one
+    // and the start of the other (e.g. "LR" between left only and right only, wherever the start ramp's
+    // length puts the boundary): a state heard for a single block is such a boundary, not a part.
+    const runs: { s: string; blocks: number }[] = [];
+    for (const s of states) {
+      if (runs.at(-1)?.s === s) runs.at(-1)!.blocks++;
+      else runs.push({ s, blocks: 1 });
+    }
+    const heard = runs.filter((r) => r.s !== "-" && r.blocks >= 2).map((r) => r.s).filter((s, i, a) => i === 0 || a[i - 1] !== s);
     expect(heard).toEqual(["L", "R", "LR"]);
     // The silence part: the last 0.15 s before the final ramp plays nothing.
     expect(states.slice(-8, -2).every((s) => s === "-")).toBe(true);

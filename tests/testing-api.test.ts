@@ -2,10 +2,10 @@
 // check passes on a good run and fails, with a useful message, on a bad one.
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { ROOT } from "../host/firmware.js";
-import { type FirmwareRun, assertRun, clickCheck, clickFree, measureTone, noGaps, noViolations, parseFields, runFirmware, tone, writeSequence } from "../host/testing/index.js";
+import { ROOT, buildFirmware } from "../host/firmware.js";
+import { type FirmwareRun, HALT_CODES, assertRun, clickCheck, clickFree, measureTone, noGaps, noViolations, parseFields, runFirmware, tone, writeSequence } from "../host/testing/index.js";
 import "../host/testing/vitest.js";
-import { constantTrack, firmwareModule, rateOf } from "./helpers.js";
+import { constantTrack, rateOf } from "./helpers.js";
 
 const IO_ECHO = join(ROOT, "tests", "firmware", "io-echo.ts");
 
@@ -72,8 +72,10 @@ describe("timed inputs (tests/firmware/io-echo.ts, built from its entry with piw
   it("a halt code other than 0 is reported as such", async () => {
     const run = await runFirmware({ entry: IO_ECHO, ms: 10, uart: [{ atMs: 1, data: "x" }] });
     expect(run.ended).toBe("halt");
-    expect(run.haltCode).toBe(5);
-    expect(run.halt).toBe("halt(5): unknown code");
+    // 42 is not one of piwave's codes (0-7, HALT_CODES; 5 became the runtime's "wasm trap").
+    expect(run.haltCode).toBe(42);
+    expect(HALT_CODES[42]).toBeUndefined();
+    expect(run.halt).toBe("halt(42): unknown code");
   });
 
   it("refuses a run with neither or both of wasm and entry, and a bound that is not a time", async () => {
@@ -97,6 +99,10 @@ describe("trace events", () => {
 
 // The player with a 1 kHz tone: the checks on a good run, and on runs broken on purpose.
 const board = "pi4";
+// The player built with 50 ms start/stop ramps (the `rampMs` build option): its default, thump-free
+// ramps take 11-18 s each way (firmware/audio/producer.ts), so a short tone would sit behind 18 s of
+// ramp. 50 ms = 2205 frames still moves less than range/512 per frame, what clickFree allows.
+const player = (await buildFirmware(board, { variant: { rampMs: 50 } })).path;
 function toneTrack(hz: number, amplitude: number, seconds: number) {
   const rate = rateOf(board) / 1000;
   const n = Math.round(seconds * rate);
@@ -110,7 +116,7 @@ function toneTrack(hz: number, amplitude: number, seconds: number) {
 }
 
 describe("checks on the player playing a 1 kHz tone at -6 dBFS", async () => {
-  const run = await runFirmware({ board, wasm: firmwareModule(board), bundle: [toneTrack(1000, 16384, 0.3)], ms: 2000 });
+  const run = await runFirmware({ board, wasm: player, bundle: [toneTrack(1000, 16384, 0.3)], ms: 2000 });
 
   it("the matchers pass", () => {
     expect(run.haltCode).toBe(0);
@@ -153,6 +159,10 @@ describe("checks on the player playing a 1 kHz tone at -6 dBFS", async () => {
     const r = tone(run, "left", { hz: 440 });
     expect(r.pass).toBe(false);
     expect(r.message()).toMatch(/expected the left channel to carry 440 Hz ± 4.4 in frames .* found 100\d\.\d\d Hz at -6\.\d\d dBFS/);
+    expect(r.message()).not.toMatch(/still running/);
+    // A run cut off at its bound says so: the tone may simply not have started yet (the player's slow ramps).
+    const cut = tone({ ...run, ended: "time-limit" }, "left", { hz: 440 });
+    expect(cut.message()).toMatch(/still running at the run's bound of \d+\.\d ms: did the tone play within it\?/);
   });
 });
 
@@ -167,7 +177,7 @@ describe("checks catch broken runs", () => {
   });
 
   it("a jack that starts at mid-scale and a gap are each reported", async () => {
-    const good = await runFirmware({ board, wasm: firmwareModule(board), bundle: [constantTrack(board, 100, 0, 0)], ms: 200 });
+    const good = await runFirmware({ board, wasm: player, bundle: [constantTrack(board, 100, 0, 0)], ms: 200 });
     expect(good.haltCode).toBe(0);
     expect(clickFree(good).pass).toBe(true);
     expect(noGaps(good).pass).toBe(true);

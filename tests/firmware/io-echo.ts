@@ -1,6 +1,7 @@
 // Test firmware for timed inputs (tests/testing-api.test.ts), written as a user would, with only
 // the ABI: echoes each byte received on the UART in upper case, reports each change of the input
-// level on GPIO17 as a line "gpio17 high" / "gpio17 low", halts with code 0 on 'q' and code 5 on 'x'.
+// level on GPIO17 as a line "gpio17 high" / "gpio17 low", halts with code 0 on 'q' and code 42 on 'x'
+// (a code of the user's own: piwave's are 0-7, host/sim/abi.ts HALT_CODES).
 @external("env", "mmio_read") declare function mmio_read(addr: u32): u32;
 @external("env", "mmio_write") declare function mmio_write(addr: u32, value: u32): void;
 @external("env", "halt") declare function halt(code: u32): void;
@@ -55,7 +56,7 @@ export function main(): void {
     if (!(mmio_read(FR) & FR_RXFE)) {
       const c = mmio_read(DR) & 0xff;
       if (c == 0x71) drainAndHalt(0); // 'q'
-      if (c == 0x78) drainAndHalt(5); // 'x'
+      if (c == 0x78) drainAndHalt(42); // 'x'
       put(c >= 0x61 && c <= 0x7a ? c - 32 : c);
     }
   }

@@ -18,11 +18,28 @@
  * (control characters, invalid UTF-8, forged log lines, wrong lengths and
  * offsets); and appended bytes. Used by tests/bundle-fuzz.test.ts (fixed
  * seed) and scripts/fuzz-bundles.ts (`npm run fuzz`, longer, any seed).
+ *
+ * Both run the firmware built with 5 ms start/stop ramps (`FUZZ_VARIANT`,
+ * the RAMP_MS build option): the bundle is checked before the PWM starts
+ * and the ramp length changes nothing in that code, while the default
+ * thump-free ramps (11-18 s each way, firmware/audio/producer.ts) would
+ * make every accepted mutation run past the 10 s bound (and cost 36 s of
+ * simulated time each).
  */
 import { type BoardName, BOARDS, frameRateMilliHz } from "../../host/boards.js";
 import { checkBundle } from "../../host/bundle-check.js";
 import { ENTRY_SIZE, HEADER_SIZE, type Track, encodeBundle, resealHeader, resealMeta } from "../../host/bundle.js";
+import { type Variant, buildFirmware, loadFirmware } from "../../host/firmware.js";
 import { simulate } from "../../host/sim/machine.js";
+
+/** The firmware build the fuzzer runs: short ramps (see the module comment). */
+export const FUZZ_VARIANT: Variant = { rampMs: 5 };
+
+/** Build (when out of date) and load the fuzzer's firmware for `board`. */
+export async function fuzzFirmware(board: BoardName): Promise<WebAssembly.Module> {
+  await buildFirmware(board, { variant: FUZZ_VARIANT });
+  return new WebAssembly.Module(loadFirmware(board, FUZZ_VARIANT));
+}
 
 /** mulberry32: a small, fast, seedable PRNG (same sequence for the same seed everywhere). */
 export function rng(seed: number): () => number {
