@@ -257,6 +257,9 @@ export function main(): void {
   log.dec(range);
   log.end();
   // The music: the same checks the player makes (an `E bundle:` line above this one when they fail).
+  // Flush first, so the runtime's `I runtime: music at ...` line (printed at the first bundle call)
+  // comes out right above ours, not in the middle of the block.
+  log.flush();
   const musicOk = bundle.open(frame_rate_millihz());
   line();
   log.str("music=");
