@@ -101,7 +101,7 @@ function measurePwmClock(range: u32): u64 {
   return (words * <u64>range * 1000000) / (2 * <u64>elapsed);
 }
 
-/** Result of `measurePacing`: words per second, or 0 when the engine never moved (no DREQ). */
+/** Why the last `measurePacing` found no rate: the engine stopped with CS.ERROR, or it did not move (no DREQ). */
 let pacingFailed = false;
 let pacingStalled = false;
 
@@ -124,7 +124,7 @@ function measurePacing(range: u32): u64 {
   dma_start(DMA_CHANNEL, pwm.PWM_FIF1, <u32>pacingList, 2, 0);
   pwm.start();
   let rate: u64 = 0;
-  let t0 = micros();
+  const t0 = micros();
   let p = dma_position(DMA_CHANNEL);
   while (p == 0 && micros() - t0 < PACING_TIMEOUT_US) p = dma_position(DMA_CHANNEL);
   if (p == 1) {
@@ -166,7 +166,7 @@ export function main(): void {
     const pactl = read32(pwm.PACTL_CS);
     log.str("pactl_cs=");
     log.hex(pactl);
-    log.str((pactl & PactlCs.DREQ1_PWM1) != 0 ? " dreq1=PWM1 (bit 23 set by the boot firmware)" : " dreq1=DSI0 (bit 23 clear as the boot firmware left it; the DMA feed sets it before enabling DMA)");
+    log.str((pactl & PactlCs.DREQ1_PWM1) != 0 ? " dreq1=PWM1 (bit 23 set by the boot firmware)" : " dreq1=DSI0 (bit 23 clear as the boot firmware left it; the firmware sets it before enabling DMA)");
   } else {
     log.str("pactl_cs=none (the BCM2837 has no PACTL_CS: its PWM has DREQ 5 to itself)");
   }

@@ -37,7 +37,7 @@ describe("selftest on the simulator", () => {
       expect(Math.abs(measured - clockHz) / clockHz).toBeLessThan(1e-3);
       // PACTL_CS as the boot firmware left it (the simulator's reset value 0: DSI0), read before anything wrote it.
       if (board === "pi4") {
-        expect(l).toContain("I selftest: pactl_cs=0x00000000 dreq1=DSI0 (bit 23 clear as the boot firmware left it; the DMA feed sets it before enabling DMA)");
+        expect(l).toContain("I selftest: pactl_cs=0x00000000 dreq1=DSI0 (bit 23 clear as the boot firmware left it; the firmware sets it before enabling DMA)");
         // ... and still the DMA moves, because the firmware set bit 23 (read-modify-write) before enabling DMAC.
         expect(field(l, "pactl_cs_after")).toBe("0x00800000");
       } else {
