@@ -9,7 +9,7 @@ import { ROOT } from "../host/firmware.js";
 import { parseHalt, parseSummary } from "../host/log-line.js";
 import { runQemu } from "../host/qemu.js";
 import { buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../host/selftest.js";
-import { simulate } from "../host/sim/machine.js";
+import { Machine, simulate } from "../host/sim/machine.js";
 
 const WORK = join(ROOT, "build", "test-selftest");
 const short = { partSeconds: 0.2, sweepSeconds: 0.4 };
@@ -35,7 +35,22 @@ describe("selftest on the simulator", () => {
       expect(field(l, "fifo_depth")).toBe("16");
       const measured = Number(field(l, "pwm_clock_measured"));
       expect(Math.abs(measured - clockHz) / clockHz).toBeLessThan(1e-3);
-      expect(l.find((x) => x.startsWith("I selftest: music_bytes="))).toMatch(/^I selftest: music_bytes=\d+ music=ok \(every CRC holds\)$/);
+      // PACTL_CS as the boot firmware left it (the simulator's reset value 0: DSI0), read before anything wrote it.
+      if (board === "pi4") {
+        expect(l).toContain("I selftest: pactl_cs=0x00000000 dreq1=DSI0 (bit 23 clear as the boot firmware left it; the firmware sets it before enabling DMA)");
+        // ... and still the DMA moves, because the firmware set bit 23 (read-modify-write) before enabling DMAC.
+        expect(field(l, "pactl_cs_after")).toBe("0x00800000");
+      } else {
+        expect(l).toContain("I selftest: pactl_cs=none (the BCM2837 has no PACTL_CS: its PWM has DREQ 5 to itself)");
+        expect(field(l, "pactl_cs_after")).toBeUndefined();
+      }
+      // The DMA engine, paced by the PWM's DREQ, takes two words per frame.
+      const frameHz = Number(field(l, "sample_rate"));
+      const pacing = Number(field(l, "dma_pacing"));
+      expect(Math.abs(pacing - 2 * frameHz) / (2 * frameHz)).toBeLessThan(2e-3);
+      expect(l.find((x) => x.startsWith("I selftest: dma_pacing="))).toMatch(/^I selftest: dma_pacing=\d+ words\/s \(expected \d+\.\d{3}, two per frame; -?\d+ ppm, 8192 words on channel 5\)/);
+      const bytes = encodeBundle(selftestTracks(board, short)).length;
+      expect(l).toContain(`I selftest: music=music.pwb loaded by the Pi firmware (config.txt initramfs), ${bytes} bytes, CRCs ok`);
       // The block ends before the sequence; nothing merged into it.
       const end = l.findIndex((x) => x.startsWith("I selftest: ---- end of the selftest block"));
       expect(l[end]).toBe("I selftest: ---- end of the selftest block; now the test sequence, each part announced ----");
@@ -88,7 +103,26 @@ describe("selftest on the simulator", () => {
     const r = simulate({ board: "pi3", wasm: wasm.pi3!, bundle: encodeBundle(selftestTracks("pi3", short)), maxSeconds: 30, pwmModel: "ram" });
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("I selftest: fifo_depth=not measurable pwm_clock=not measurable (the PWM registers are plain RAM: QEMU, no PWM model)");
-    expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM/);
+    expect(r.lines).toContain("I selftest: dma_pacing=not measurable (QEMU's DMA ignores DREQ and there is no PWM to pace it)");
+    expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock, DMA pacing and sound were not checked; /);
+  });
+
+  it("pi4: a PACTL_CS the boot firmware left with bit 23 set is printed as found, other bits kept", () => {
+    const m = new Machine({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30 });
+    m.pactl!.write(0, 0x0080_0005);
+    const r = m.run();
+    expect(r.haltCode).toBe(0);
+    expect(r.lines).toContain("I selftest: pactl_cs=0x00800005 dreq1=PWM1 (bit 23 set by the boot firmware)");
+    expect(field(r.lines, "pactl_cs_after")).toBe("0x00800005");
+    expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: PASS/);
+  });
+
+  it("pi4: a DREQ 1 mux stuck on DSI0 shows as 0 words/s and the verdict CHECK", () => {
+    const m = new Machine({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30 });
+    m.pactl!.write = () => {}; // the firmware's bit 23 never lands
+    const r = m.run();
+    expect(r.lines.find((x) => x.startsWith("I selftest: dma_pacing="))).toMatch(/^I selftest: dma_pacing=0 words\/s \(expected [\d.]+, two per frame; no DREQ reached the engine: it did not move, 8192 words on channel 5\) pactl_cs_after=0x00000000$/);
+    expect(r.lines.find((x) => x.includes("verdict:"))).toMatch(/^W selftest: verdict: CHECK: .*; see the measurements above$/);
   });
 
   it("a damaged music file: the block says so with the E bundle line, and the verdict is FAIL with halt 1", () => {
@@ -97,7 +131,7 @@ describe("selftest on the simulator", () => {
     const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: b, maxSeconds: 30 });
     expect(r.haltCode).toBe(1);
     expect(r.lines.some((x) => /^E bundle: track 5 "silence: .*": audio data CRC mismatch/.test(x))).toBe(true);
-    expect(r.lines.some((x) => /^I selftest: music_bytes=\d+ music=refused \(see the E bundle line\)$/.test(x))).toBe(true);
+    expect(r.lines.some((x) => /^I selftest: music=music\.pwb loaded by the Pi firmware \(config\.txt initramfs\), \d+ bytes, refused \(see the E bundle line\)$/.test(x))).toBe(true);
     expect(r.lines.at(-1)).toBe("E selftest: verdict: FAIL: the player stopped with halt code 1");
     expect(r.jack.frames).toBeLessThan(20000); // only the silent measurement phase
   });
@@ -123,9 +157,15 @@ describe("selftest under QEMU raspi3b", () => {
     expect(l.filter((x) => parseHalt(x))).toEqual(["I runtime: halted with code 0 (done)"]);
     expect(l.some((x) => x.startsWith("I selftest: ---- piwave selftest 1"))).toBe(true);
     expect(l).toContain("I selftest: fifo_depth=not measurable pwm_clock=not measurable (the PWM registers are plain RAM: QEMU, no PWM model)");
+    expect(l).toContain("I selftest: pactl_cs=none (the BCM2837 has no PACTL_CS: its PWM has DREQ 5 to itself)");
+    expect(l).toContain("I selftest: dma_pacing=not measurable (QEMU's DMA ignores DREQ and there is no PWM to pace it)");
+    // Where the music was found: the runtime's address line, then the block's line (QEMU's loader put it there).
+    const at = l.indexOf(`I runtime: music at 0x06000000, ${k.music.length} bytes`);
+    expect(at).toBeGreaterThan(0);
+    expect(l[at + 1]).toBe(`I selftest: music=music.pwb loaded by QEMU (-device loader), ${k.music.length} bytes, CRCs ok`);
     expect(l.some((x) => x.startsWith("I selftest: arm_clock_before=700000000 arm_clock_after=700000000"))).toBe(true);
     expect(l.filter((x) => / start "/.test(x))).toHaveLength(5);
-    expect(l.find((x) => x.startsWith("I selftest: verdict:"))).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock and sound were not checked; 5 parts played/);
+    expect(l.find((x) => x.startsWith("I selftest: verdict:"))).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock, DMA pacing and sound were not checked; 5 parts played/);
   }, 240_000);
 });
 

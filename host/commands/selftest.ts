@@ -17,9 +17,10 @@ const USAGE = `Usage: piwave selftest [--board pi4|pi3] [--out-dir DIR] [--firmw
        piwave selftest --qemu [--timeout S]
 
 Builds a card for a first test of a real board: its firmware prints, over the
-UART (piwave monitor), a block to paste into a bug report (board revision, the
-ARM clock before and after raising it, the PWM clock measured against the
-system timer, the PWM FIFO depth, the sample rate), then plays an announced
+UART (piwave monitor), a block to paste into a bug report (board revision,
+PACTL_CS as the boot firmware left it, the ARM clock before and after raising
+it, the PWM clock measured against the system timer, the PWM FIFO depth, the
+DMA pacing rate, the sample rate, the music file's size and CRCs), then plays an announced
 sequence (left only, right only, both, a slow sweep, silence) and ends with a
 one-line verdict: PASS, CHECK (a measurement is off: see the block) or
 INCOMPLETE (under QEMU, which has no PWM).
