@@ -10,8 +10,8 @@ if (!existsSync(cli)) {
 }
 const { main } = await import(cli.href);
 const code = await main(process.argv.slice(2));
-// After Ctrl-C (130), SIGTERM (143) or SIGHUP (129) the work has stopped and
-// the clean-ups have run: exit at once. Left to wind down by itself, node
+// After Ctrl-C (130), SIGTERM (143) or SIGHUP (129) the work has stopped, the
+// children are reaped (cli.ts) and the clean-ups run on exit: exit at once. Left to wind down by itself, node
 // restores the default signal handlers while it tears down, and a second
 // Ctrl-C arriving then (a double press, timeout(1) signalling the group)
 // would kill it with no exit status at all.

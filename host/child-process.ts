@@ -14,6 +14,20 @@ import { onCleanup } from "./interrupt.js";
 /** How long a group gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 1500;
 
+/** Children started here that have not been reaped yet. */
+const live = new Set<ChildProcess>();
+
+/**
+ * Wait until every child started here has exited and been reaped, for at most
+ * `ms`. After an interrupt the command returns as soon as its own step fails;
+ * its other children (a second compiler, say) were signalled with it and are
+ * reaped here before piwave exits, so none outlives the command.
+ */
+export async function waitForChildren(ms = 3000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (live.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
 export interface GroupOptions extends Omit<SpawnOptions, "detached" | "signal"> {
   /** Aborting it ends the whole process group. */
   signal?: AbortSignal;
@@ -35,6 +49,7 @@ function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
 export function spawnGroup(cmd: string, args: readonly string[], opts: GroupOptions = {}): ChildProcess {
   const { signal, ...rest } = opts;
   const child = spawn(cmd, args, { ...rest, detached: true });
+  live.add(child);
   const unregister = onCleanup(() => killGroup(child, "SIGKILL"));
   let grace: NodeJS.Timeout | undefined;
   const onAbort = () => {
@@ -47,11 +62,15 @@ export function spawnGroup(cmd: string, args: readonly string[], opts: GroupOpti
     else signal.addEventListener("abort", onAbort, { once: true });
   }
   child.once("close", () => {
+    live.delete(child);
     unregister();
     if (grace) clearTimeout(grace);
     signal?.removeEventListener("abort", onAbort);
   });
-  child.once("error", () => unregister());
+  child.once("error", () => {
+    live.delete(child);
+    unregister();
+  });
   return child;
 }
 

@@ -91,11 +91,14 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = await entry[1]();
     const code = await cmd(args);
     const sig = interruptedBy();
-    return sig ? exitCodeFor(sig) : code;
+    if (!sig) return code;
+    await (await import("./child-process.js")).waitForChildren();
+    return exitCodeFor(sig);
   } catch (e) {
     const sig = interruptedBy();
     if (sig) {
       process.stderr.write(`piwave ${name}: interrupted (${sig})\n`);
+      await (await import("./child-process.js")).waitForChildren();
       return exitCodeFor(sig);
     }
     if (e instanceof UsageError) {
