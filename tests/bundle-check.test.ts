@@ -10,10 +10,11 @@ import { BundleError, checkBundle, checkBundleFile } from "../host/bundle-check.
 import { encodeBundle } from "../host/bundle.js";
 import { encodeWav } from "../host/wav.js";
 import { constantTrack } from "./helpers.js";
+import { tempDir } from "./temp.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../bin/piwave.mjs", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "piwave-bundle-check-"));
+const dir = tempDir("piwave-bundle-check-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const pi4 = BOARDS.pi4;

@@ -10,10 +10,11 @@ import { describe, expect, it } from "vitest";
 import { encodeBundle } from "../host/bundle.js";
 import { chirpTrack } from "./helpers.js";
 import { ff } from "./pipeline/media.js";
+import { tempDir } from "./temp.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../bin/piwave.mjs", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "piwave-conv-"));
+const dir = tempDir("piwave-conv-");
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 async function piwave(args: string[], o: { env?: Record<string, string>; cwd?: string } = {}) {
@@ -136,7 +137,7 @@ describe("output: --json, --quiet, colours", () => {
 
 describe("the project file and songs", () => {
   it("piwave.config.json supplies the board; the command line wins", async () => {
-    const proj = mkdtempSync(join(tmpdir(), "piwave-proj-"));
+    const proj = tempDir("piwave-proj-");
     writeFileSync(join(proj, "piwave.config.json"), JSON.stringify({ board: "pi3" }));
     const r = await piwave(["sim", "--bundle", pi3Bundle, "--json"], { cwd: proj });
     expect(r.code).toBe(0);
@@ -146,7 +147,7 @@ describe("the project file and songs", () => {
   });
 
   it("the project's songs and outDir: sim plays the songs from a subfolder, image looks in outDir", async () => {
-    const proj = mkdtempSync(join(tmpdir(), "piwave-proj-"));
+    const proj = tempDir("piwave-proj-");
     ff(["-f", "lavfi", "-i", "sine=frequency=550:sample_rate=44100:duration=0.5", "-ac", "2", join(proj, "theme.wav")]);
     writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "my-card", piwave: { songs: ["theme.wav"], outDir: "out" } }));
     mkdirSync(join(proj, "src"));
@@ -166,7 +167,7 @@ describe("the project file and songs", () => {
   });
 
   it("a wrong project file is a usage error naming the file and the setting", async () => {
-    const proj = mkdtempSync(join(tmpdir(), "piwave-proj-"));
+    const proj = tempDir("piwave-proj-");
     writeFileSync(join(proj, "piwave.config.json"), JSON.stringify({ quality: "best" }));
     const r = await piwave(["sim", "--bundle", pi4Bundle], { cwd: proj });
     expect(r.code).toBe(2);

@@ -8,9 +8,10 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { ROOT } from "../host/firmware.js";
+import { tempDir } from "./temp.js";
 
 const exec = promisify(execFile);
-const dir = mkdtempSync(join(tmpdir(), "piwave-docs-"));
+const dir = tempDir("piwave-docs-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The code blocks of a markdown file whose info string names a file: ```ts file=src/main.ts */

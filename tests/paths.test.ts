@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { cacheDir, outputPaths, packagePath, packageRoot, packageVersion, resolvePackageDir } from "../host/paths.js";
 import { ConfigError, findProjectConfig, nearest } from "../host/project.js";
 import { installHint, packageSystem } from "../host/tools.js";
+import { tempDir } from "./temp.js";
 
 describe("paths", () => {
   it("the package root holds piwave's package.json, the firmware and runtime sources", () => {
@@ -36,7 +37,7 @@ describe("paths", () => {
 
 describe("the project file", () => {
   const project = (files: Record<string, string>) => {
-    const dir = mkdtempSync(join(tmpdir(), "piwave-project-"));
+    const dir = tempDir("piwave-project-");
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(join(dir, name, ".."), { recursive: true });
       writeFileSync(join(dir, name), text);

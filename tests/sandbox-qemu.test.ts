@@ -9,9 +9,10 @@ import { buildKernel } from "../host/kernel.js";
 import { runQemu } from "../host/qemu.js";
 import { simulate } from "../host/sim/machine.js";
 import { PROBES, buildProbe, reportLine } from "./sandbox-probes.js";
+import { tempDir } from "./temp.js";
 
 const board = "pi3" as const;
-const dir = mkdtempSync(join(tmpdir(), "piwave-probes-qemu-"));
+const dir = tempDir("piwave-probes-qemu-");
 // The probes play no music: the runtime checks the music file only when a firmware asks for it.
 const KCACHE = join(ROOT, "build", "test-kernel-cache");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

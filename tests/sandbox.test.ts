@@ -7,8 +7,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BOARD_NAMES } from "../host/boards.js";
 import { simulate } from "../host/sim/machine.js";
 import { PROBES, buildProbe, reportLine } from "./sandbox-probes.js";
+import { tempDir } from "./temp.js";
 
-const dir = mkdtempSync(join(tmpdir(), "piwave-probes-"));
+const dir = tempDir("piwave-probes-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("sandbox probes on the simulator", () => {

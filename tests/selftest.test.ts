@@ -10,6 +10,7 @@ import { parseHalt, parseSummary } from "../host/log-line.js";
 import { runQemu } from "../host/qemu.js";
 import { buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../host/selftest.js";
 import { Machine, simulate } from "../host/sim/machine.js";
+import { tempDir } from "./temp.js";
 
 const WORK = join(ROOT, "build", "test-selftest");
 const short = { partSeconds: 0.2, sweepSeconds: 0.4 };
@@ -173,7 +174,7 @@ describe("piwave selftest (the command)", () => {
   it("builds the card: kernel8.img, config.txt and music.pwb in --out-dir, the Pi firmware named when missing, no work directory left", async () => {
     const { mkdtempSync, existsSync, readdirSync, statSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
-    const dir = mkdtempSync(join(tmpdir(), "piwave-selftest-test-"));
+    const dir = tempDir("piwave-selftest-test-");
     const before = readdirSync(tmpdir()).filter((f) => f.startsWith("piwave-selftest-") && !f.startsWith("piwave-selftest-test-"));
     try {
       const r = await promisify(execFile)(process.execPath, [join(ROOT, "bin", "piwave.mjs"), "selftest", "--board", "pi3", "--out-dir", join(dir, "boot"), "--firmware-dir", join(dir, "none"), "--offline"], { env: { ...process.env, NO_COLOR: "1" }, timeout: 300_000 });

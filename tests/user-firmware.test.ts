@@ -11,10 +11,11 @@ import { ROOT, loadFirmware } from "../host/firmware.js";
 import { FirmwareModuleError, checkFirmwareModule, moduleImports } from "../host/firmware-module.js";
 import { ABI_IMPORTS } from "../host/sim/abi.js";
 import { compileEntry } from "../host/user-firmware.js";
+import { tempDir } from "./temp.js";
 
 const exec = promisify(execFile);
 const bin = join(ROOT, "bin", "piwave.mjs");
-const dir = mkdtempSync(join(tmpdir(), "piwave-userfw-"));
+const dir = tempDir("piwave-userfw-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Assemble WebAssembly text with wabt's wat2wasm (a real tool piwave already needs). */

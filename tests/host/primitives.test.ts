@@ -10,10 +10,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runChild, spawnGroup } from "../../host/child-process.js";
 import { OutputError, isTemporaryName, temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from "../../host/fs-atomic.js";
+import { tempDir } from "../temp.js";
 
 const made: string[] = [];
 function scratch(): string {
-  const d = mkdtempSync(join(tmpdir(), "piwave-prim-"));
+  const d = tempDir("piwave-prim-");
   made.push(d);
   return d;
 }

@@ -18,13 +18,14 @@ import { applyCopy, planCopy } from "../../host/card-dir.js";
 import { isTemporaryName } from "../../host/fs-atomic.js";
 import { serve } from "./http.js";
 import { ff } from "./media.js";
+import { tempDir } from "../temp.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
 /** What a build printed on stderr apart from its status lines ("… compiling …": what a long step is doing). */
 const problems = (stderr: string) => stderr.split("\n").filter((l) => l && !l.startsWith("… "));
 
-const dir = mkdtempSync(join(tmpdir(), "piwave-buildtest-"));
+const dir = tempDir("piwave-buildtest-");
 const isRoot = process.getuid?.() === 0;
 const mounts: string[] = [];
 

@@ -11,10 +11,11 @@ import { formatDuration } from "../../host/audio/duration.js";
 import { resetFfmpeg } from "../../host/audio/ffmpeg.js";
 import { BOARDS, frameRateHz } from "../../host/boards.js";
 import { ff } from "./media.js";
+import { tempDir } from "../temp.js";
 
 const pi4 = BOARDS.pi4;
 const rate = frameRateHz(pi4);
-const root = mkdtempSync(join(tmpdir(), "piwave-convert-hard-"));
+const root = tempDir("piwave-convert-hard-");
 const mounts: string[] = [];
 let n = 0;
 /** A fresh directory under this file's own temporary root (removed at the end, also on failure). */
