@@ -20,22 +20,12 @@
  * be in one buffer). Stretches whose samples are too small to exceed the peak
  * found so far, whatever lies between them, are skipped cheaply.
  */
+import { besselI0 } from "../dsp/halfband.js";
 
 const HALF = 8; // samples either side of the gap
 const TAPS = 2 * HALF;
 const PHASES = [0.25, 0.5, 0.75];
 const BETA = 5;
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < 1e-12 * sum) break;
-  }
-  return sum;
-}
 
 /** coefficients[p][m]: weight of sample i - HALF + 1 + m for the point i + PHASES[p]. */
 const COEFFICIENTS: Float64Array[] = PHASES.map((frac) => {

@@ -5,7 +5,8 @@
 export const HALFBAND_TAPS = 143;
 export const HALFBAND_BETA = 10;
 
-function besselI0(x: number): number {
+/** The modified Bessel function I0 (series), for Kaiser windows: here and in the true-peak meter. */
+export function besselI0(x: number): number {
   let sum = 1;
   let term = 1;
   for (let k = 1; k < 50; k++) {
