@@ -10,13 +10,15 @@
  * entry's folder as asc's base directory and no asconfig.json of the user's
  * project read, so the build is the same from any project. The abort handler
  * named by `--use abort=…` is compiled in from piwave's own firmware/ folder
- * (wherever npm installed the package). The result is cached under
+ * (wherever npm installed the package), under the name the entry's imports
+ * give it (`~lib/piwave/…` when the project installed piwave), so a firmware
+ * on the library (`import … from "piwave/firmware"`) has one log, not two. The result is cached under
  * <cache>/build/user/ and rebuilt only when a file the compiler read (the
  * entry, what it imports, piwave's runtime files), the flags or the compiler
  * version changed: asc's readFile hook records exactly which files those are.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { BoardName } from "./boards.js";
 import { ROOT, ascFlags } from "./firmware.js";
@@ -85,6 +87,31 @@ function upToDate(depsFile: string, key: string): boolean {
   }
 }
 
+/**
+ * True when asc, compiling from `baseDir`, finds this very package as
+ * `piwave` in a node_modules folder (a project that installed piwave): asc
+ * then names its files `~lib/piwave/…` (it looks in `<dir>/node_modules/piwave`
+ * from `baseDir` up, and takes the first it finds).
+ */
+export function installedPiwave(baseDir: string): boolean {
+  let dir = resolve(baseDir);
+  for (;;) {
+    if (basename(dir) !== "node_modules") {
+      const candidate = join(dir, "node_modules", "piwave");
+      if (existsSync(candidate)) {
+        try {
+          return realpathSync(candidate) === realpathSync(ROOT);
+        } catch {
+          return false;
+        }
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return false;
+    dir = up;
+  }
+}
+
 /** Where the build of `entry` for `board` is cached. */
 export function entryOutputPath(entry: string, board: BoardName): string {
   return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}.wasm`);
@@ -100,12 +127,23 @@ export async function compileEntry(entry: string, board: BoardName, opts: { out?
   const out = opts.out ?? entryOutputPath(abs, board);
   const depsFile = out + ".deps.json";
   const baseDir = dirname(abs);
-  // asconfig's `--use abort=<path>/<member>`: the path is relative to piwave's root; compile that file in, named from baseDir.
+  // asconfig's `--use abort=<path>/<member>`: the path is relative to piwave's root; compile that file in under the
+  // name the entry's own imports give it, so it is one module, not a second copy of the log (installedPiwave).
   const flags = ascFlags(board);
   const extraEntries: string[] = [];
+  const virtualEntries = new Map<string, string>();
+  const installed = installedPiwave(baseDir);
   for (let i = 0; i < flags.length - 1; i++) {
     const m = flags[i] === "--use" ? flags[i + 1]!.match(/^abort=(.+)\/([^/]+)$/) : null;
     if (!m) continue;
+    if (installed) {
+      // `import "piwave/firmware/…"` is asc's `~lib/piwave/firmware/…`: a virtual entry imports the handler by that name.
+      const name = `__piwave_${virtualEntries.size}.ts`;
+      virtualEntries.set(name, `import "piwave/${m[1]!}";\n`);
+      flags[i + 1] = `abort=~lib/piwave/${m[1]}/${m[2]}`;
+      extraEntries.push(name);
+      continue;
+    }
     const file = relative(baseDir, join(ROOT, m[1]!));
     flags[i + 1] = `abort=${file}/${m[2]}`;
     extraEntries.push(file + ".ts");
@@ -121,6 +159,7 @@ export async function compileEntry(entry: string, board: BoardName, opts: { out?
   const { error } = await asc.main([basename(abs), ...extraEntries, ...flags, "--baseDir", baseDir, "--outFile", "out.wasm"], {
     readFile: (name: string, dir: string) => {
       if (name === "asconfig.json" && dir === baseDir) return null; // the user's asconfig.json is for their editor and asc runs; piwave's flags apply here
+      if (dir === baseDir && virtualEntries.has(name)) return virtualEntries.get(name)!;
       const p = isAbsolute(name) ? name : resolve(dir, name);
       try {
         const text = readFileSync(p, "utf8");
