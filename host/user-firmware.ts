@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { BoardName } from "./boards.js";
-import { ROOT, ascFlags } from "./firmware.js";
+import { ROOT, type Variant, ascFlags, variantFlags, variantSuffix } from "./firmware.js";
 import { FirmwareModuleError, checkFirmwareModule } from "./firmware-module.js";
 import { writeFileAtomicSync } from "./fs-atomic.js";
 import { buildCacheDir, resolvePackageDir } from "./paths.js";
@@ -112,24 +112,27 @@ export function installedPiwave(baseDir: string): boolean {
   }
 }
 
-/** Where the build of `entry` for `board` is cached. */
-export function entryOutputPath(entry: string, board: BoardName): string {
-  return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}.wasm`);
+/** Where the build of `entry` for `board` (and the build-time options `variant`) is cached. */
+export function entryOutputPath(entry: string, board: BoardName, variant: Variant = {}): string {
+  return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}${variantSuffix(variant)}.wasm`);
 }
 
 /**
- * Compile the AssemblyScript `entry` for `board` with piwave's settings,
- * unless the cached build is up to date. Returns the .wasm path.
+ * Compile the AssemblyScript `entry` for `board` with piwave's settings
+ * and the build-time options of `variant` (quality, feed, ramp length:
+ * firmware/config.ts, for firmware on the library's AudioOutput), unless the
+ * cached build is up to date. Returns the .wasm path.
  */
-export async function compileEntry(entry: string, board: BoardName, opts: { out?: string; force?: boolean } = {}): Promise<{ path: string; rebuilt: boolean }> {
+export async function compileEntry(entry: string, board: BoardName, opts: { out?: string; force?: boolean; variant?: Variant } = {}): Promise<{ path: string; rebuilt: boolean }> {
   const abs = resolve(entry);
   if (!existsSync(abs)) throw new FirmwareModuleError(`the firmware entry ${entry} does not exist: give the AssemblyScript file that exports main()`);
-  const out = opts.out ?? entryOutputPath(abs, board);
+  const variant = opts.variant ?? {};
+  const out = opts.out ?? entryOutputPath(abs, board, variant);
   const depsFile = out + ".deps.json";
   const baseDir = dirname(abs);
   // asconfig's `--use abort=<path>/<member>`: the path is relative to piwave's root; compile that file in under the
   // name the entry's own imports give it, so it is one module, not a second copy of the log (installedPiwave).
-  const flags = ascFlags(board);
+  const flags = [...ascFlags(board), ...variantFlags(variant)];
   const extraEntries: string[] = [];
   const virtualEntries = new Map<string, string>();
   const installed = installedPiwave(baseDir);
