@@ -14,27 +14,32 @@ const LEVEL: f64 = 0.25 * 32767;
 
 /**
  * A sine wave. The output asks for one frame at a time (`next()`), about
- * 44,100 times a second; the tone lasts a whole number of cycles, so it
- * starts and ends at 0 (a stream that stopped half-way up a wave would click).
+ * 44,100 times a second, until `next()` returns false. The tone fades in and
+ * out over 10 ms: a stream that started or stopped half-way up a wave would
+ * click.
  */
 class Tone extends FrameSource {
   private phase: f64 = 0;
   private step: f64;
-  private remaining: u32;
+  private frame: u32 = 0;
+  private frames: u32;
+  private fadeFrames: f64;
 
   constructor(hz: f64, seconds: f64, rateHz: f64) {
     super();
     this.step = (2 * Math.PI * hz) / rateHz;
-    const cycles = Math.round(seconds * hz);
-    this.remaining = <u32>Math.round((cycles * rateHz) / hz);
+    this.frames = <u32>Math.round(seconds * rateHz);
+    this.fadeFrames = Math.round(0.01 * rateHz);
   }
 
   next(): bool {
-    if (this.remaining == 0) return false; // the end of the stream: the output ramps the jack down
-    this.remaining--;
-    const v = <i32>Math.round(LEVEL * Math.sin(this.phase));
+    if (this.frame == this.frames) return false; // the end of the stream: the output ramps the jack down
+    const edge = <f64>min(this.frame, this.frames - 1 - this.frame); // frames from the nearer end
+    const gain = min(1.0, edge / this.fadeFrames);
+    const v = <i32>Math.round(gain * LEVEL * Math.sin(this.phase));
     this.left = v;
     this.right = v;
+    this.frame++;
     this.phase += this.step;
     if (this.phase >= 2 * Math.PI) this.phase -= 2 * Math.PI;
     return true;
