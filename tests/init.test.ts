@@ -45,7 +45,7 @@ const EXPECTED = [
   "piwave.config.json",
   "src/main.ts",
   "src/tsconfig.json",
-  "test/tone.test.ts",
+  "test/main.test.ts",
   "tsconfig.json",
 ];
 
@@ -128,7 +128,7 @@ describe("piwave init", () => {
     const dir = tempDir("piwave-init-");
     writeFileSync(join(dir, "keep.txt"), "mine");
     writeFileSync(join(dir, "test"), "a file where the project wants its test folder");
-    expect(() => initProject({ dir, force: true })).toThrow(/cannot write .*test\/tone\.test\.ts: part of the path .* is a file/);
+    expect(() => initProject({ dir, force: true })).toThrow(/cannot write .*test\/main\.test\.ts: part of the path .* is a file/);
     expect(tree(dir)).toEqual(["keep.txt", "test"]); // package.json, README.md… were written before it: removed again
     expect(readFileSync(join(dir, "test"), "utf8")).toMatch(/^a file where/);
   });

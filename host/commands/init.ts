@@ -13,7 +13,7 @@ Raspberry Pi, built into an SD card.
   asconfig.json       extends piwave's compiler settings (piwave/asconfig.base.json)
   src/main.ts         the firmware: a 440 Hz tone through the audio output
   src/tsconfig.json   AssemblyScript's types, so editors check src/
-  test/tone.test.ts   a vitest test with piwave/testing
+  test/main.test.ts   a vitest test with piwave/testing
   README.md, .gitignore, tsconfig.json
 
 Then: cd DIR && npm install && npm test && npx piwave sim && npx piwave build
