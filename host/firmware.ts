@@ -30,11 +30,13 @@ export interface Variant {
   exact?: boolean;
 }
 
-function variantSuffix(v: Variant): string {
+/** The file-name suffix of a variant's build: "-shaped-dma-ramp50". */
+export function variantSuffix(v: Variant): string {
   return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.rampMs !== undefined ? `ramp${v.rampMs}` : "", v.exact ? "exact" : ""].filter(Boolean).map((x) => "-" + x).join("");
 }
 
-function variantFlags(v: Variant): string[] {
+/** The `--use` flags of a variant (firmware/config.ts). */
+export function variantFlags(v: Variant): string[] {
   const f: string[] = [];
   if (v.quality === "shaped") f.push("--use", "QUALITY_MODE=1");
   if (v.feed === "dma") f.push("--use", "FEED_MODE=1");

@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { BoardName } from "./boards.js";
-import { ROOT, ascFlags } from "./firmware.js";
+import { ROOT, type Variant, ascFlags, variantFlags, variantSuffix } from "./firmware.js";
 import { FirmwareModuleError, checkFirmwareModule } from "./firmware-module.js";
 import { writeFileAtomicSync } from "./fs-atomic.js";
 import { buildCacheDir, resolvePackageDir } from "./paths.js";
@@ -97,45 +97,28 @@ function upToDate(depsFile: string, key: string): boolean {
   }
 }
 
-/**
- * Build-time integer constants for asc's `--use NAME=n`: piwave's own
- * (`RAMP_MS`, `QUALITY_MODE`, `FEED_MODE`: firmware/config.ts) or the
- * firmware's (read with `isDefined(NAME)`).
- */
-export type BuildConstants = Readonly<Record<string, number>>;
-
-/** `--use` flags for `use`, checked: names asc can define, integer values; BOARD belongs to the board. */
-export function useFlags(use: BuildConstants | undefined): string[] {
-  const flags: string[] = [];
-  for (const [name, value] of Object.entries(use ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new FirmwareModuleError(`build constant "${name}": a name is letters, digits and _, not starting with a digit`);
-    if (name === "BOARD") throw new FirmwareModuleError("build constant BOARD is set by the board (pi4: 4, pi3: 3): choose the board instead");
-    if (!Number.isSafeInteger(value)) throw new FirmwareModuleError(`build constant ${name} must be an integer, not ${String(value)}`);
-    flags.push("--use", `${name}=${value}`);
-  }
-  return flags;
-}
-
-/** Where the build of `entry` for `board` (with the constants `use`) is cached. */
-export function entryOutputPath(entry: string, board: BoardName, use?: BuildConstants): string {
-  const u = useFlags(use);
-  return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}${u.length ? "-" + sha256(u.join(" ")).slice(0, 8) : ""}.wasm`);
+/** Where the build of `entry` for `board` (and the build-time options `variant`) is cached. */
+export function entryOutputPath(entry: string, board: BoardName, variant: Variant = {}): string {
+  return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}${variantSuffix(variant)}.wasm`);
 }
 
 /**
- * Compile the AssemblyScript `entry` for `board` with piwave's settings,
- * unless the cached build is up to date. Returns the .wasm path.
+ * Compile the AssemblyScript `entry` for `board` with piwave's settings
+ * and the build-time options of `variant` (quality, feed, ramp length:
+ * firmware/config.ts, for firmware on the library's AudioOutput), unless the
+ * cached build is up to date. Returns the .wasm path.
  */
-export async function compileEntry(entry: string, board: BoardName, opts: { out?: string; force?: boolean; use?: BuildConstants } = {}): Promise<{ path: string; rebuilt: boolean }> {
+export async function compileEntry(entry: string, board: BoardName, opts: { out?: string; force?: boolean; variant?: Variant } = {}): Promise<{ path: string; rebuilt: boolean }> {
   const abs = resolve(entry);
   if (!existsSync(abs)) throw new FirmwareModuleError(`the firmware entry ${entry} does not exist: give the AssemblyScript file that exports main()`);
-  const out = opts.out ?? entryOutputPath(abs, board, opts.use);
+  const variant = opts.variant ?? {};
+  const out = opts.out ?? entryOutputPath(abs, board, variant);
   const depsFile = out + ".deps.json";
   const baseDir = dirname(abs);
   // asconfig.base.json names piwave's abort handler as asc names a file of the package: ~lib/piwave/firmware/…
   // A one-line entry of our own imports it, so it is in every program, whether the user's code imports piwave's library or only the ABI;
   // it resolves to the project's node_modules/piwave when there is one, else (the extra package path) to the piwave running this build.
-  const flags = [...ascFlags(board), ...useFlags(opts.use), "--path", PACKAGES_DIR];
+  const flags = [...ascFlags(board), ...variantFlags(variant), "--path", PACKAGES_DIR];
   const extraEntries: string[] = [RUNTIME_ENTRY];
   const key = sha256(JSON.stringify({ abs, board, flags, asc: ascVersion() }));
   if (!opts.force && existsSync(out) && upToDate(depsFile, key)) return { path: out, rebuilt: false };

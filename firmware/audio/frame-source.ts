@@ -12,9 +12,10 @@
  * fine, waiting is not).
  *
  * Work that need not happen every frame (reading the UART, logging) goes
- * in `idle()`, which the output calls between frames every few
- * milliseconds (every 64 audio frames when polling or timer-paced, every
- * 256 while refilling a DMA buffer) and once more when the stream ended.
+ * in `idle()`, which the output calls between frames: every 64 audio frames
+ * (~1.5 ms) when polling or timer-paced; with DMA every 256 PWM frames of a
+ * buffer refill and continuously while the engine plays the other buffer;
+ * and once more when the stream ended.
  *
  * The stream should start and end near 0: the output ramps the jack from
  * 0 V to mid-scale before the first frame and back after the last one, but
@@ -22,6 +23,8 @@
  * source the largest per-frame change that is click-free at this output
  * (one PWM level; ramps of that step are what the player's tracks use).
  */
+import * as log from "../lib/log";
+
 export abstract class FrameSource {
   /** The current frame after `next()` returned true: signed 16-bit range. */
   left: i32 = 0;
@@ -43,8 +46,14 @@ export abstract class FrameSource {
     return 0;
   }
 
-  /** Log `key=value ` fields that open the output's summary line (e.g. `tracks=3 `); none by default. */
-  summaryFields(): void {}
+  /**
+   * Log the `tracks=N ` field that opens the output's summary line (host
+   * tools parse the line only in that form: host/log-line.ts). A stream is one
+   * track unless the source says otherwise (BundleSource: its track count).
+   */
+  summaryFields(): void {
+    log.str("tracks=1 ");
+  }
 
   /** `next()`, counted: what the output calls. */
   @inline pull(): bool {

@@ -21,7 +21,7 @@
  * stops the PWM clock; `summary(source)` logs the summary line host tools
  * parse (host/log-line.ts):
  *
- *     I summary: [source fields ]frames=F ramp_frames=R underruns=U fifo_empty=E
+ *     I summary: tracks=N frames=F ramp_frames=R underruns=U fifo_empty=E
  *       late_refills=L fifo_overflow=0|1 log_dropped=D elapsed=S.SSSs
  *
  * Quality (plain, or ×16 oversampled and noise-shaped) and feed (polling or

@@ -13,12 +13,13 @@
  * the bound, so give the test runner a timeout.
  */
 import { type Board, type BoardName, getBoard } from "../boards.js";
+import type { Variant } from "../firmware.js";
 import { type Track, encodeBundle } from "../bundle.js";
 import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
 import type { Violation } from "../sim/device.js";
 import { Machine, describeHalt } from "../sim/machine.js";
 import { PS_PER_S } from "../sim/time.js";
-import { type BuildConstants, compileEntry, loadWasmFile } from "../user-firmware.js";
+import { compileEntry, loadWasmFile } from "../user-firmware.js";
 import { type TraceEvent, traceEvents } from "./trace-events.js";
 
 const PS_PER_MS = PS_PER_S / 1000;
@@ -50,11 +51,11 @@ export interface FirmwareRunOptions {
   /** An AssemblyScript entry point, compiled with piwave's settings (cached). */
   entry?: string;
   /**
-   * Build-time constants for the entry (asc's `--use NAME=n`), e.g.
-   * `{ RAMP_MS: 50 }` for short start/stop ramps, `{ QUALITY_MODE: 1 }` for
-   * the shaped mode, or the firmware's own (`isDefined(NAME)`).
+   * Build-time options for `entry` (firmware/config.ts, what the library's AudioOutput plays with):
+   * `quality` "plain" (default) or "shaped", `feed` "poll" (default) or "dma", `rampMs` short start/stop
+   * ramps instead of the thump-free 11-18 s ones.
    */
-  use?: BuildConstants;
+  variant?: Variant;
   /** The asset bundle the firmware reads through bundle_size/bundle_read: bytes, or tracks to encode. Default: empty. */
   bundle?: Uint8Array | readonly Track[];
   /** Run for at most this much virtual time, in milliseconds. */
@@ -146,8 +147,8 @@ function toBytes(data: UartInput["data"]): Uint8Array {
 
 async function firmwareModule(o: FirmwareRunOptions, board: BoardName): Promise<WebAssembly.Module> {
   if ((o.wasm === undefined) === (o.entry === undefined)) throw new TypeError("runFirmware: give exactly one of `wasm` and `entry`");
-  if (o.use !== undefined && o.entry === undefined) throw new TypeError("runFirmware: `use` sets build constants of an `entry`; a prebuilt `wasm` has them built in");
-  if (o.entry !== undefined) return loadWasmFile((await compileEntry(o.entry, board, { use: o.use })).path, o.entry).module;
+  if (o.entry !== undefined) return loadWasmFile((await compileEntry(o.entry, board, { variant: o.variant })).path, o.entry).module;
+  if (o.variant !== undefined) throw new TypeError("runFirmware: `variant` applies to an `entry` (a prebuilt module is already built)");
   const w = o.wasm!;
   if (typeof w === "string") return loadWasmFile(w).module;
   if (w instanceof WebAssembly.Module) {

@@ -6,9 +6,9 @@ import { runFirmware } from "piwave/testing";
 import "piwave/testing/vitest";
 
 it("plays a 440 Hz tone on both channels, starts and stops without a click, and halts", { timeout: 120_000 }, async () => {
-  // RAMP_MS=50: a build with 50 ms start/stop ramps, so the recording is mostly the tone
+  // rampMs: 50: a build with 50 ms start/stop ramps, so the recording is mostly the tone
   // (the real firmware ramps the jack for several seconds, which is what stops it thumping).
-  const run = await runFirmware({ entry: "src/main.ts", use: { RAMP_MS: 50 }, ms: 10_000 });
+  const run = await runFirmware({ entry: "src/main.ts", variant: { rampMs: 50 }, ms: 10_000 });
   expect(run.halt).toBe("halt(0): done");
   expect(run).toBreakNoHardwareRule();
   expect(run).toPlayTone("left", { hz: 440, dbfs: -12 });
@@ -18,7 +18,7 @@ it("plays a 440 Hz tone on both channels, starts and stops without a click, and 
 });
 
 it("plays it on a Pi 3 too", { timeout: 120_000 }, async () => {
-  const run = await runFirmware({ entry: "src/main.ts", board: "pi3", use: { RAMP_MS: 50 }, ms: 10_000 });
+  const run = await runFirmware({ entry: "src/main.ts", board: "pi3", variant: { rampMs: 50 }, ms: 10_000 });
   expect(run.haltCode).toBe(0);
   expect(run).toPlayTone("left", { hz: 440 });
 });
