@@ -132,3 +132,27 @@ describe("Pin and ClockGenerator", () => {
     );
   });
 });
+
+describe("AudioOutput and DmaChannel", () => {
+  it("plays two sources in a row, each ramped up and down, with a summary each", async () => {
+    const run = await runFirmware({ entry: src("two-tones"), variant: { rampMs: 20 }, ms: 2000 });
+    expect(run.haltCode).toBe(0);
+    const summaries = run.lines.filter((l) => l.startsWith("I summary:"));
+    expect(summaries).toHaveLength(2);
+    const frames = Math.floor((run.jack.rateHz * 0.2));
+    for (const l of summaries) expect(l).toMatch(new RegExp(`^I summary: tracks=1 frames=${frames} ramp_frames=\\d+ underruns=0 `));
+    // First tone: after the 20 ms ramp; second: after the first's ramp down and the second's ramp up.
+    expect(run).toPlayTone("left", { hz: 1000, fromMs: 60, toMs: 200 });
+    expect(run).toPlayTone("right", { hz: 1000, fromMs: 60, toMs: 200 });
+    expect(run).toPlayTone("left", { hz: 2000, fromMs: 330, toMs: 430 });
+    expect(run).toStartAndStopWithoutClicks();
+    expect(run).toHaveNoGaps();
+    expect(run).toBreakNoHardwareRule();
+  });
+
+  it("DmaChannel refuses a channel the DMA service does not admit, with an F abort line", async () => {
+    const run = await runFirmware({ entry: src("dma-channel"), ms: 50 });
+    expect(run.lines).toEqual(["I dma: channel 5 idle", "F abort: DMA channel not admitted by the DMA service (0, 2, 4, 5, 6) at (unknown):0:0"]);
+    expect(run.haltCode).toBe(3);
+  });
+});
