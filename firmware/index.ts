@@ -50,7 +50,7 @@ export { board, cpu, mmio, timer, log, uart, bundle };
 export { halt, HALT_ABORT, HALT_BAD_BUNDLE, HALT_BAD_MMIO, HALT_DONE, HALT_HARDWARE } from "./abi";
 export { FrameSource } from "./audio/frame-source";
 export { AudioOutput, Feed, FEED, frameRateMilliHz, OSR, pwmRange, Quality, QUALITY, SHAPER_HEADROOM, SHAPER_MARGIN } from "./audio/output";
-export { BundleSource, EVENT_END, EVENT_NONE, EVENT_START } from "./audio/source";
+export { BundleSource, EVENT_END, EVENT_NONE, EVENT_START } from "./audio/bundle-source";
 export { Pin, PinMode, Pull } from "./hal/pin";
 export { Clock, ClockGenerator, ClockSource } from "./hal/clock";
 export { DmaBlock, DmaChannel } from "./hal/dma";

@@ -29,7 +29,7 @@ export abstract class FrameSource {
   /** The current frame after `next()` returned true: signed 16-bit range. */
   left: i32 = 0;
   right: i32 = 0;
-  /** Frames `next()` produced (counted by `pull`, the output's way of calling it). */
+  /** Frames `next()` delivered since the output started this source (counted by the output: audio/source.ts). */
   produced: u64 = 0;
 
   /** Advance one frame: set `left`/`right` and return true, or return false when the stream has ended. */
@@ -53,12 +53,5 @@ export abstract class FrameSource {
    */
   summaryFields(): void {
     log.str("tracks=1 ");
-  }
-
-  /** `next()`, counted: what the output calls. */
-  @inline pull(): bool {
-    if (!this.next()) return false;
-    this.produced++;
-    return true;
   }
 }

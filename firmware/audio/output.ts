@@ -39,6 +39,7 @@ import * as log from "../lib/log";
 import * as feed from "./feed";
 import { FrameSource } from "./frame-source";
 import * as producer from "./producer";
+import * as frames from "./source";
 import { HEADROOM, MARGIN } from "../dsp/shaper";
 
 /** How samples become PWM words (build-time: `--use QUALITY_MODE=n`). */
@@ -198,8 +199,7 @@ export class AudioOutput {
   play(source: FrameSource): bool {
     if (!this.open()) return false;
     current = source;
-    source.produced = 0;
-    producer.setSource(source);
+    frames.use(source); // what producer.ts reads (audio/source.ts)
     producer.start(this.range, this.noPwm); // no PWM, no jack, no thump: short ramps
     feed.setHousekeeping(housekeeping);
     let ok: bool;

@@ -2,7 +2,7 @@
  * The PWM word stream: one duty value per channel per PWM period.
  *
  * Phases: ramp up from 0 (the idle level, 0 V) to mid-scale (silence), the
- * music (the FrameSource given to the output: output.ts), ramp down to
+ * music (source.ts: tracks with their lead-in/lead-out ramps), ramp down to
  * 0, done. The ramps move the jack's DC level across its AC-coupling
  * capacitor, a high-pass around 20 Hz (docs/hardware.md#analog-output-and-pops): whatever the
  * ramp's shape, the high-pass output has an area of τ·ΔDC (τ = 1/(2π·20 Hz)
@@ -52,13 +52,7 @@ import { OSR, PLAIN_EXACT, RAMP_MS_SET, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
 import { HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
-import { FrameSource } from "./frame-source";
-
-/** The frames to play: the FrameSource given to the output (output.ts sets it before start()). */
-let source: FrameSource = changetype<FrameSource>(0);
-export function setSource(s: FrameSource): void {
-  source = s;
-}
+import * as source from "./source";
 
 /** Ramp length when there is no jack (registers that are plain RAM, as under QEMU). */
 const NO_JACK_RAMP_MS: f64 = 20;
@@ -274,13 +268,13 @@ function producePlain(): bool {
   }
   if (phase == PLAY) {
     if (PLAIN_EXACT) {
-      if (source.pull()) {
+      if (source.next()) {
         outRight = convert(source.right, range);
         outLeft = convert(source.left, range);
         return true;
       }
     } else {
-      const more = source.pull();
+      const more = source.next();
       // After the music, 2 more frames empty the pre-compensation's delay.
       if (more || flushLeft-- > 0) {
         const l = more ? source.left : 0;
@@ -335,7 +329,7 @@ function produceShaped(): bool {
       let l: f64 = 0;
       let r: f64 = 0;
       if (phase == PLAY) {
-        if (source.pull()) {
+        if (source.next()) {
           l = <f64>source.left;
           r = <f64>source.right;
         } else {

@@ -30,12 +30,13 @@ const list: usize = memory.data(<i32>(DMA_MAX_BLOCKS * 8), 8);
 export class DmaChannel {
   /** `channel`: 0, 2, 4, 5 or 6 (the service refuses the others with halt 4). */
   constructor(readonly channel: u32) {
-    assert(channel < 32 && ((DMA_CHANNELS >> channel) & 1) != 0, "DMA channel not admitted by the DMA service (0, 2, 4, 5, 6)");
+    // Real checks (asserts are compiled out by --noAssert): an F abort line and halt 3.
+    if (channel >= 32 || ((DMA_CHANNELS >> channel) & 1) == 0) abort("DMA channel not admitted by the DMA service (0, 2, 4, 5, 6)");
   }
 
   /** Block `i` of the list `start` sends (fill 0..count-1 first). */
   block(i: u32): DmaBlock {
-    assert(i < DMA_MAX_BLOCKS, "DMA block index past DMA_MAX_BLOCKS");
+    if (i >= DMA_MAX_BLOCKS) abort("DMA block index past DMA_MAX_BLOCKS");
     return changetype<DmaBlock>(list + <usize>(i * 8));
   }
 
@@ -45,6 +46,7 @@ export class DmaChannel {
    * loop until `stop`. The buffers are cleaned from the cache first.
    */
   start(dest: u32, count: u32, ring: bool = false): void {
+    if (count == 0 || count > DMA_MAX_BLOCKS) abort("DMA chain of 0 or more than DMA_MAX_BLOCKS blocks");
     for (let i: u32 = 0; i < count; i++) {
       const b = this.block(i);
       cache_clean(b.offset, b.length);

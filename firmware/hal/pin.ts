@@ -48,7 +48,7 @@ export class Pin {
 
   /** Pin `pin` (0–57) set to `mode`, with `pull` (Pull.None by default: the pull is then left as it is). */
   constructor(readonly pin: u32, mode: PinMode, pull: Pull = Pull.None) {
-    assert(pin <= 57, "GPIO pin out of range (0-57)");
+    if (pin > 57) abort("GPIO pin out of range (0-57)"); // a real check: asserts are compiled out (--noAssert)
     this.bank = (pin >> 5) * 4;
     this.bit = <u32>1 << (pin & 31);
     this.setMode(mode);
