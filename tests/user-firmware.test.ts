@@ -2,7 +2,7 @@
 // loaded, naming the import (library and CLI); --entry and the project file's "entry" build and
 // run the user's own AssemblyScript with piwave's settings.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -164,6 +164,32 @@ describe("the commands take the user's firmware", () => {
     const r = await piwave(["selftest", "--sim", "--board", "pi3"], project);
     expect(r.stdout).toMatch(/I selftest: ---- piwave selftest 1: paste from here/);
   }, 240_000);
+
+  it("an entry on piwave/firmware that aborts: one log (the half-written line ends, then F abort:), halt 3, installed or not", async () => {
+    const { runFirmware } = await import("../host/testing/index.js");
+    const source = `import { log, uart } from "piwave/firmware";
+export function main(): void {
+  uart.init();
+  log.begin("I", "test");
+  log.str("half a line");
+  throw new Error("deliberate");
+}
+`;
+    // With node_modules/piwave (a project that installed it) and without (asc finds the running piwave through piwave's package path).
+    for (const installed of [true, false]) {
+      const project = join(dir, installed ? "aborts-installed" : "aborts-bare");
+      mkdirSync(join(project, "src"), { recursive: true });
+      writeFileSync(join(project, "src", "main.ts"), source);
+      if (installed) {
+        mkdirSync(join(project, "node_modules"));
+        symlinkSync(ROOT, join(project, "node_modules", "piwave"), "dir");
+      }
+      const run = await runFirmware({ entry: join(project, "src", "main.ts"), ms: 100 });
+      expect(run.haltCode, installed ? "installed" : "bare").toBe(3);
+      // The handler and the program share one log: the line the abort interrupted is ended and sent first.
+      expect(run.lines).toEqual(["I test: half a line", expect.stringMatching(/^F abort: deliberate at main\.ts:6:\d+$/)]);
+    }
+  }, 120_000);
 
   it("an entry that does not compile names the file and asc's error", async () => {
     const bad = join(dir, "bad.ts");
