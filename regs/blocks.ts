@@ -15,7 +15,8 @@
  * `ARM_IO_BASE` 0x3F000000 (Pi 2/3) and 0xFE000000 (Pi 4); the offsets from
  * Circle's bcm2835.h / bcm2711.h `ARM_*_BASE` definitions and the BCM2835/
  * BCM2711 ARM peripherals datasheets (system timer ch. 12, DMA ch. 4, clock
- * manager ch. 6.3, GPIO ch. 5, PL011 ch. 11, PWM ch. 8 / 9).
+ * manager ch. 6.3, GPIO ch. 5, PL011 ch. 11, PWM ch. 8 / 9); the mailbox
+ * offset from Circle bcm2835.h `MAILBOX_BASE` (ARM_IO_BASE + 0xB880).
  */
 
 /** ARM physical peripheral base per board, and the bus ("legacy master") view. */
@@ -28,6 +29,16 @@ export const enum PeripheralBase {
   BUS = 0x7e000000,
 }
 
+/**
+ * End of the peripheral address range the runtime maps as device memory,
+ * including the ARM local peripherals (BCM2711 0xFF800000.., BCM2837
+ * 0x40000000..; Linux bcm2711.dtsi / bcm2837.dtsi `local_intc`).
+ */
+export const enum PeripheralEnd {
+  PI4 = 0xff850000,
+  PI3 = 0x40040000,
+}
+
 /** Offset of each block from the peripheral base. */
 export const enum Block {
   /** System timer: free-running 1 MHz counter. */
@@ -36,6 +47,8 @@ export const enum Block {
   DMA = 0x007000,
   /** ARM interrupt controller (BCM2835 "ARMCTRL"); never the firmware's. */
   IRQ = 0x00b200,
+  /** The VideoCore mailboxes (regs/mailbox.ts); the runtime's alone (the ABI's mailbox_call). */
+  MAILBOX = 0x00b880,
   /** Clock manager (CPRMAN): one CTL/DIV pair per clock generator. */
   CM = 0x101000,
   /** The PLLs' analogue controls (A2W), right after the clock manager; never the firmware's. */
