@@ -7,9 +7,13 @@ import { buildFirmware, loadFirmware } from "../host/firmware.js";
 import { encodeBundle } from "../host/bundle.js";
 import { Machine, simulate } from "../host/sim/machine.js";
 import { chirpTrack, duty, rangeOf } from "./helpers.js";
+import { BOARDS } from "../host/boards.js";
+import { Block } from "../regs/blocks.js";
+import { DmaReg } from "../regs/dma.js";
+import { PactlReg } from "../regs/pactl.js";
 
-const CH5 = 0x7000 + 5 * 0x100;
-const PACTL_CS = 0x204e00;
+const CH5 = Block.DMA + 5 * DmaReg.CHANNEL_STRIDE;
+const PACTL_CS = Block.PACTL + PactlReg.CS;
 const DREQ1_PWM1 = 1 << 23;
 const TI_TO_PWM = (1 << 16) | (1 << 6) | (1 << 8) | (1 << 3); // PERMAP 1 (PWM1), DEST_DREQ, SRC_INC, WAIT_RESP
 const FIF1_BUS_PI4 = 0x7e20c818;
@@ -145,7 +149,7 @@ describe("a 5 ms CPU stall every 100 ms", () => {
 describe("the runtime's DMA service (dma_start / dma_position / dma_stop)", () => {
   const board = "pi4" as const;
   const v = { feed: "dma" as const };
-  const base = 0xfe000000;
+  const base = BOARDS.pi4.peripheralBase;
   const ch5 = base + CH5;
 
   it("PACTL_CS bit 23 is set by read-modify-write (other bits kept) before PWM DMAC is enabled; the channel is started as the peers do; control blocks live in runtime memory, 32-byte aligned", async () => {

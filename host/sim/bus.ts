@@ -50,16 +50,9 @@ export class Bus {
     this.write = trace ? this.writeTraced : this.writeUntraced;
   }
 
-  /**
-   * Put `device` on the bus at `base` (ARM physical), or where it says it is
-   * when it knows its own address. Windows may not overlap.
-   */
-  map(device: Device, base?: number): void {
-    if (base !== undefined) {
-      if (!Number.isNaN(device.base) && device.base !== base) throw new Error(`${device.name} is already mapped at ${hex32(device.base)}`);
-      device.base = base >>> 0;
-    }
-    if (Number.isNaN(device.base)) throw new Error(`${device.name} has no address: map it at the board's base + its block's offset`);
+  /** Put `device` on the bus at its address (`Device.placeAt`, or its own). Windows may not overlap. */
+  map(device: Device): void {
+    if (Number.isNaN(device.base)) throw new Error(`${device.name} has no address: place it at the board's base + its block's offset first`);
     for (const d of this.devices) {
       if (device.base < d.base + d.size && d.base < device.base + device.size) {
         throw new Error(`${device.name} overlaps ${d.name}`);

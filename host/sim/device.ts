@@ -6,7 +6,7 @@
  *
  * A model built from its block's table (regs/tables/, QEMU/Renode style)
  * does not know its address: the machine maps it at the board's base + the
- * block's offset (`Bus.map(device, base)`, host/sim/machine.ts), so one
+ * block's offset (`placeAt`, host/sim/machine.ts), so one
  * model serves every board and every instance of a block.
  */
 import { type BlockDesc, type RegisterDesc, register } from "../../regs/tables/describe.js";
@@ -81,7 +81,7 @@ export type DeviceArgs =
 
 export abstract class Device {
   readonly name: string;
-  /** ARM physical address of the window: set when the machine maps the model (`Bus.map`). NaN until then. */
+  /** ARM physical address of the window: set when the machine places the model (`placeAt`). NaN until then. */
   base: number;
   /** Window size in bytes. */
   readonly size: number;
@@ -109,6 +109,13 @@ export abstract class Device {
       this.block = block;
       this.ctx = ctx;
     }
+  }
+
+  /** Give a model built from its table its address (ARM physical): the machine does, before mapping it. Once. */
+  placeAt(base: number): this {
+    if (!Number.isNaN(this.base)) throw new Error(`${this.name} is already at ${hex32(this.base)}`);
+    this.base = base >>> 0;
+    return this;
   }
 
   /** The reset value of register `name` (from the block's table). */

@@ -147,13 +147,13 @@ export class Machine implements DeviceContext {
     // The models built from their tables (regs/tables/) do not know where they are: each goes at the
     // board's peripheral base + its block's offset (regs/blocks.ts). The PWM and DMA models know theirs.
     const base = this.board.peripheralBase;
-    this.bus.map(this.gpio, base + Block.GPIO);
-    this.bus.map(this.cm, base + Block.CM);
+    this.bus.map(this.gpio.placeAt(base + Block.GPIO));
+    this.bus.map(this.cm.placeAt(base + Block.CM));
     this.bus.map(pwmWindow);
-    this.bus.map(this.timer, base + Block.TIMER);
-    this.bus.map(this.uart, base + Block.UART0);
+    this.bus.map(this.timer.placeAt(base + Block.TIMER));
+    this.bus.map(this.uart.placeAt(base + Block.UART0));
     this.bus.map(this.dma);
-    if (this.pactl) this.bus.map(this.pactl, base + Block.PACTL);
+    if (this.pactl) this.bus.map(this.pactl.placeAt(base + Block.PACTL));
     this.bus.setSandbox(this.board.name);
     this.bus.setHot(pwmWindow);
   }
