@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { PS_PER_US } from "../../host/sim/time.js";
 import { machine } from "./harness.js";
+import { PwmReg } from "../../regs/pwm.js";
 
 function uartUp(h: ReturnType<typeof machine>) {
   h.write(h.uart + 0x24, 26);
@@ -52,7 +53,7 @@ describe("system timer model", () => {
 describe("bus", () => {
   it("an unmapped address fails loudly with the nearest register", () => {
     const h = machine("pi4");
-    expect(() => h.read(0xfe20c83c)).toThrow(/read of 0xFE20C83C: no peripheral is mapped there; nearest register is PWM_DAT2 at 0xFE20C824/);
+    expect(() => h.read(h.pwm + PwmReg.BLOCK_BYTES + 0x14)).toThrow(/read of 0xFE20C83C: no peripheral is mapped there; nearest register is PWM_DAT2 at 0xFE20C824/);
     expect(() => h.write(0x80000, 1)).toThrow(/write to 0x00080000: no peripheral is mapped there/);
   });
 
