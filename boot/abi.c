@@ -286,8 +286,13 @@ struct dma_cb {
   u32 ti, source_ad, dest_ad, txfr_len, stride, nextconbk, reserved[2];
 };
 _Static_assert(sizeof(struct dma_cb) == DMA_CB_BYTES, "a control block is 8 words");
+/* The layout of regs/dma.ts DmaCb (sandbox.h), word by word. */
+_Static_assert(__builtin_offsetof(struct dma_cb, ti) == DMA_CB_TI && __builtin_offsetof(struct dma_cb, source_ad) == DMA_CB_SOURCE_AD &&
+                   __builtin_offsetof(struct dma_cb, dest_ad) == DMA_CB_DEST_AD && __builtin_offsetof(struct dma_cb, txfr_len) == DMA_CB_TXFR_LEN &&
+                   __builtin_offsetof(struct dma_cb, stride) == DMA_CB_STRIDE && __builtin_offsetof(struct dma_cb, nextconbk) == DMA_CB_NEXTCONBK,
+               "struct dma_cb follows regs/dma.ts DmaCb");
 
-#define DMA_CHANNELS 15u
+#define DMA_CHANNELS DMA_CHANNEL_COUNT
 #define DMA_RESET_POLLS 1000
 
 static struct dma_cb dma_cbs[DMA_CHANNELS][SANDBOX_DMA_MAX_BLOCKS] __attribute__((aligned(DMA_CB_ALIGN)));

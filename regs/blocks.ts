@@ -4,11 +4,15 @@
  * block's offset from the base.
  *
  * This folder (regs/) is the one description of the registers piwave
- * touches. Its files hold only `const enum`s with number literals, so both
- * compilers read them: asc folds them into the firmware, tsc/esbuild into the
- * host and the simulator, and host/regs/c-header.ts turns them into
- * boot/sandbox.h for the runtime. No file here imports another (asc and
- * NodeNext disagree on import specifiers).
+ * touches. The block files (blocks.ts, cm.ts, pwm.ts, uart.ts, gpio.ts,
+ * timer.ts, dma.ts, pactl.ts, mailbox.ts, board.ts, memory.ts, halt.ts) hold
+ * only `const enum`s with number literals, so both compilers read them: asc
+ * folds them into the firmware, tsc/esbuild into the host and the simulator.
+ * None of them imports another (asc and NodeNext disagree on import
+ * specifiers). The host-only files arrange those numbers: tables/ (each
+ * block as a register table for the simulator's models), allow-list.ts
+ * (the sandbox), halt-names.ts, mailbox-tags.ts. host/regs/ generates
+ * boot/sandbox.h and boot/regs.h from all of it for the runtime.
  *
  * Sources: Linux bcm2711.dtsi `soc { ranges = <0x7e000000 0x0 0xfe000000
  * 0x01800000> }` (Pi 4 low-peripheral mode); Circle include/circle/bcm2835.h

@@ -9,7 +9,7 @@ import { Machine, simulate } from "../host/sim/machine.js";
 import { chirpTrack, duty, rangeOf } from "./helpers.js";
 import { BOARDS } from "../host/boards.js";
 import { Block, PeripheralBase } from "../regs/blocks.js";
-import { DmaBus, DmaCs, DmaReg, DmaTi } from "../regs/dma.js";
+import { DmaBus, DmaCb, DmaCs, DmaReg, DmaTi } from "../regs/dma.js";
 import { PactlCs, PactlReg } from "../regs/pactl.js";
 import { PwmDreq, PwmReg } from "../regs/pwm.js";
 
@@ -25,8 +25,15 @@ function withMemory() {
   const mem = new Uint8Array(1 << 16);
   h.m.dma.memory = () => mem;
   const dv = new DataView(mem.buffer);
+  // A control block by regs/dma.ts DmaCb (its layout, as the runtime and the DMA model read it).
   const cb = (at: number, ti: number, src: number, dst: number, len: number, next: number) => {
-    [ti, src, dst, len, 0, next, 0, 0].forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true));
+    for (let i = 0; i < DmaCb.BYTES; i += 4) dv.setUint32(at + i, 0, true);
+    dv.setUint32(at + DmaCb.TI, ti >>> 0, true);
+    dv.setUint32(at + DmaCb.SOURCE_AD, src >>> 0, true);
+    dv.setUint32(at + DmaCb.DEST_AD, dst >>> 0, true);
+    dv.setUint32(at + DmaCb.TXFR_LEN, len >>> 0, true);
+    dv.setUint32(at + DmaCb.STRIDE, 0, true);
+    dv.setUint32(at + DmaCb.NEXTCONBK, next >>> 0, true);
   };
   const dmaBase = h.b.peripheralBase + CH5;
   return { h, mem, dv, cb, dmaBase };

@@ -16,22 +16,25 @@
  * Only CM_PWMCTL/CM_PWMDIV are modelled; the rest of the window faults.
  */
 import { CmCtl, CmDiv, CmField, CmReg, CmSrc } from "../../regs/cm.js";
-import { CM_BLOCK, CM_SOURCES } from "../../regs/tables/cm.js";
+import { CM_BLOCK } from "../../regs/tables/cm.js";
+import { type FieldDesc, fieldValue, register } from "../../regs/tables/describe.js";
 import type { Board } from "../boards.js";
 import { Device, type DeviceContext, hex32 } from "./device.js";
 import { PS_PER_NS, PS_PER_S } from "./time.js";
 
 export const CM_PASSWD: number = CmField.PASSWD;
-/** CTL's one-bit fields, in bit order, as the trace names them. */
-const CTL_FLAGS: [number, string][] = [
-  [CmCtl.ENAB, "ENAB"],
-  [CmCtl.KILL, "KILL"],
-  [CmCtl.GATE, "GATE"],
-  [CmCtl.BUSY, "BUSY"],
-  [CmCtl.FLIP, "FLIP"],
-];
 /** The fields SRC, MASH and DIV may not change while BUSY (regs/cm.ts). */
 const CTL_GLITCH = CmCtl.SRC_MASK | (CmCtl.MASH_MASK << CmCtl.MASH_SHIFT);
+
+// The trace's names for the fields, from the block's table (regs/tables/cm.ts).
+const CTL_FIELDS = register(CM_BLOCK, "CM_PWMCTL").fields!;
+const DIV_FIELDS = register(CM_BLOCK, "CM_PWMDIV").fields!;
+const CTL_FLAGS = CTL_FIELDS.filter((f) => f.width === 1).sort((a, b) => a.lsb - b.lsb);
+const field = (fields: readonly FieldDesc[], name: string) => fields.find((f) => f.name === name)!;
+const MASH = field(CTL_FIELDS, "MASH");
+const SRC = field(CTL_FIELDS, "SRC");
+const DIVI = field(DIV_FIELDS, "DIVI");
+const DIVF = field(DIV_FIELDS, "DIVF");
 
 function passwd(v: number): string {
   const key = v >>> CmField.PASSWD_SHIFT;
@@ -40,16 +43,16 @@ function passwd(v: number): string {
 
 export function decodeCmCtl(v: number, write: boolean): string {
   const parts = write ? [passwd(v)] : [];
-  for (const [bit, name] of CTL_FLAGS) if (v & bit) parts.push(name);
-  const mash = (v >>> CmCtl.MASH_SHIFT) & CmCtl.MASH_MASK;
-  if (mash) parts.push(`MASH=${mash}`);
-  parts.push(`SRC=${CM_SOURCES[(v >>> CmCtl.SRC_SHIFT) & CmCtl.SRC_MASK] ?? "GND"}`);
+  for (const f of CTL_FLAGS) if (fieldValue(v, f)) parts.push(f.name);
+  const mash = fieldValue(v, MASH);
+  if (mash) parts.push(`${MASH.name}=${mash}`);
+  parts.push(`${SRC.name}=${SRC.values![fieldValue(v, SRC)] ?? "GND"}`);
   return parts.join(" ");
 }
 
 export function decodeCmDiv(v: number, write: boolean): string {
   const parts = write ? [passwd(v)] : [];
-  parts.push(`DIVI=${(v >>> CmDiv.DIVI_SHIFT) & CmDiv.DIVI_MASK}`, `DIVF=${(v >>> CmDiv.DIVF_SHIFT) & CmDiv.DIVF_MASK}`);
+  parts.push(`${DIVI.name}=${fieldValue(v, DIVI)}`, `${DIVF.name}=${fieldValue(v, DIVF)}`);
   return parts.join(" ");
 }
 
