@@ -15,20 +15,18 @@
  * when the firmware next reads GPLEV, the only way it can see them.
  */
 import type { Board } from "../boards.js";
-import { GpioFsel, GpioPins, GpioPupPdn, GpioReg } from "../../regs/gpio.js";
-import { GPIO_FUNCTIONS, GPIO_PULLS_2711, gpioBlock } from "../../regs/tables/gpio.js";
+import { GpioFsel, GpioPins, GpioPud, GpioPupPdn, GpioReg } from "../../regs/gpio.js";
+import { GPIO_FUNCTIONS, GPIO_PULLS_2711, GPIO_PULLS_2837, gpioBlock } from "../../regs/tables/gpio.js";
 import { Device, type Decoder, type DeviceContext } from "./device.js";
 import { PS_PER_NS } from "./time.js";
 
 export const PINS: number = GpioPins.COUNT;
 export type Pull = "none" | "up" | "down";
 const FSEL_NAMES = GPIO_FUNCTIONS;
-/**
- * A pull by its BCM2711 GPIO_PUP_PDN_CNTRL value (regs/gpio.ts GpioPupPdn). The
- * model reads GPPUD's mode with the same table (0 none, 1 up, 2 down); on a
- * BCM2837 GPPUD 1 is down and 2 up (GpioPud) — piwave's drivers only ever write 0.
- */
+/** A pull by its BCM2711 GPIO_PUP_PDN_CNTRL value (regs/gpio.ts GpioPupPdn: 0 none, 1 up, 2 down). */
 const PULL_NAMES: Pull[] = GPIO_PULLS_2711.map((n) => n.toLowerCase() as Pull);
+/** A pull by its BCM2837 GPPUD value (regs/gpio.ts GpioPud: 0 off, 1 down, 2 up). */
+const PUD_NAMES: Pull[] = GPIO_PULLS_2837.map((n) => n.toLowerCase() as Pull);
 /** 150 cycles of the 250 MHz core clock (BCM2835 datasheet GPPUD sequence). */
 const GPPUD_SETUP_PS = (GpioPins.PUD_SETUP_CYCLES * 4) * PS_PER_NS;
 const FSEL_LAST = GpioReg.GPFSEL5;
@@ -94,7 +92,7 @@ export class Gpio extends Device {
     if (board.name === "pi4") {
       for (let n = 0; n < 4; n++) decoders[`GPIO_PUP_PDN_CNTRL_REG${n}`] = pudDecode(n * GpioPupPdn.PINS_PER_REG);
     } else {
-      decoders["GPPUD"] = (v) => `PUD=${PULL_NAMES[v & GpioPupPdn.MASK]!.toUpperCase()}`;
+      decoders["GPPUD"] = (v) => `PUD=${GPIO_PULLS_2837[v & GpioPud.MASK]}`;
       decoders["GPPUDCLK0"] = bitsDecode(0);
       decoders["GPPUDCLK1"] = bitsDecode(GpioPins.PER_BANK);
     }
@@ -170,7 +168,7 @@ export class Gpio extends Device {
       return;
     }
     if (!this.pi4 && offset === GpioReg.GPPUD) {
-      this.gppud = value & GpioPupPdn.MASK;
+      this.gppud = value & GpioPud.MASK;
       this.gppudWrittenAt = this.ctx.clock.now;
       return;
     }
@@ -185,7 +183,7 @@ export class Gpio extends Device {
         return;
       }
       const first = offset === GpioReg.GPPUDCLK0 ? 0 : GpioPins.PER_BANK;
-      for (let i = 0; i < GpioPins.PER_BANK && first + i < PINS; i++) if (value & (1 << i)) this.pulls[first + i] = PULL_NAMES[this.gppud]!;
+      for (let i = 0; i < GpioPins.PER_BANK && first + i < PINS; i++) if (value & (1 << i)) this.pulls[first + i] = PUD_NAMES[this.gppud]!;
       return;
     }
     if (this.refusedReadOnly(offset)) return; // GPLEV0/1

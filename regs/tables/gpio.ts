@@ -6,6 +6,8 @@ import type { BlockDesc, BoardId, RegisterDesc } from "./describe.js";
 export const GPIO_FUNCTIONS: readonly string[] = ["IN", "OUT", "ALT5", "ALT4", "ALT0", "ALT1", "ALT2", "ALT3"];
 /** BCM2711 GPIO_PUP_PDN_CNTRL's value names (regs/gpio.ts GpioPupPdn; 3 is reserved). */
 export const GPIO_PULLS_2711: readonly string[] = ["NONE", "UP", "DOWN", "NONE"];
+/** BCM2837 GPPUD's value names (regs/gpio.ts GpioPud: 1 is down, 2 up, the other way round from the BCM2711; 3 is reserved). */
+export const GPIO_PULLS_2837: readonly string[] = ["NONE", "DOWN", "UP", "NONE"];
 
 const fsel = (n: number): RegisterDesc => ({
   name: `GPFSEL${n}`,
@@ -37,7 +39,7 @@ export function gpioBlock(board: BoardId): BlockDesc {
     board === "pi4"
       ? [0, 1, 2, 3].map((n) => ({ name: `GPIO_PUP_PDN_CNTRL_REG${n}`, offset: GpioReg.PUP_PDN_CNTRL_REG0 + 4 * n, access: "rw", reset: pullReset(n) }))
       : [
-          { name: "GPPUD", offset: GpioReg.GPPUD, access: "rw", reset: 0 },
+          { name: "GPPUD", offset: GpioReg.GPPUD, access: "rw", reset: 0, fields: [{ name: "PUD", lsb: 0, width: 2, values: GPIO_PULLS_2837 }] },
           { name: "GPPUDCLK0", offset: GpioReg.GPPUDCLK0, access: "rw", reset: 0 },
           { name: "GPPUDCLK1", offset: GpioReg.GPPUDCLK1, access: "rw", reset: 0 },
         ];
