@@ -87,5 +87,7 @@ export const enum Pl011Field {
   IFLS_RESET = 0x12,
   /** Every interrupt bit of IMSC/RIS/MIS/ICR. */
   INT_ALL = 0x7ff,
+  /** DMACR: RXDMAE, TXDMAE, DMAONERR. */
+  DMACR_MASK = 0x7,
   FIFO_BYTES = 32,
 }

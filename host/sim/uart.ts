@@ -65,6 +65,8 @@ export class Uart extends Device {
   private fbrd = this.resetValue("UART_FBRD");
   private imsc = this.resetValue("UART_IMSC");
   private ifls = this.resetValue("UART_IFLS");
+  /** Stored and read back; the model moves no data by DMA (nothing in piwave asks the UART for DREQs). */
+  private dmacr = this.resetValue("UART_DMACR");
   /** Bytes waiting or shifting; queue[qhead] is in the shift register. */
   private queue: number[] = [];
   private qhead = 0;
@@ -225,10 +227,13 @@ export class Uart extends Device {
         return this.ifls;
       case Pl011Reg.IMSC:
         return this.imsc;
+      case Pl011Reg.DMACR:
+        return this.dmacr;
       case Pl011Reg.RIS:
       case Pl011Reg.MIS:
         return 0;
     }
+    if (this.registers.get(offset)?.desc?.access === "wo") return 0; // ICR
     return this.unmodelled(offset, false);
   }
 
@@ -283,6 +288,7 @@ export class Uart extends Device {
         this.imsc = value & Pl011Field.INT_ALL;
         return;
       case Pl011Reg.DMACR:
+        this.dmacr = value & Pl011Field.DMACR_MASK;
         return;
     }
     if (this.refusedReadOnly(offset)) return; // FR, RIS, MIS

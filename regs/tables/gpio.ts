@@ -1,5 +1,5 @@
 /** GPIO as a register table, per board: the pull registers differ (regs/gpio.ts has the rules and sources). */
-import { GpioFsel, GpioReg } from "../gpio.js";
+import { GpioFsel, GpioPins, GpioPupPdn, GpioReg } from "../gpio.js";
 import type { BlockDesc, BoardId, RegisterDesc } from "./describe.js";
 
 /** GPFSEL's value names by function number (regs/gpio.ts GpioFsel). */
@@ -27,10 +27,13 @@ const COMMON: RegisterDesc[] = [
   { name: "GPLEV1", offset: GpioReg.GPLEV1, access: "ro", reset: 0 },
 ];
 
-/** GPIO_PUP_PDN_CNTRL_REG0..3 reset values: GPIO0–8 up (01), the others down (10). */
+/** GPIO_PUP_PDN_CNTRL_REG0..3 reset values: GPIO0–8 up (01), the others down (10); 0 for the pins past GPIO57 that do not exist. */
 function pullReset(n: number): number {
   let v = 0;
-  for (let i = 0; i < 16; i++) v |= (n * 16 + i <= 8 ? 1 : 2) << (2 * i);
+  for (let i = 0; i < GpioPupPdn.PINS_PER_REG; i++) {
+    const pin = n * GpioPupPdn.PINS_PER_REG + i;
+    if (pin < GpioPins.COUNT) v |= (pin <= GpioPins.LAST_PULL_UP ? GpioPupPdn.UP : GpioPupPdn.DOWN) << (GpioPupPdn.BITS * i);
+  }
   return v >>> 0;
 }
 
