@@ -180,40 +180,20 @@ void Z_envZ_halt(struct Z_env_instance_t* env, u32 code) {
  * VideoCore an address. Registers and message format: docs/hardware.md,
  * "Mailbox".
  * ------------------------------------------------------------------------- */
-#define MBOX_BASE (PERIPHERAL_BASE + 0x00B880u)
-#define MBOX0_READ (MBOX_BASE + 0x00u)   /* VideoCore -> ARM: answers */
-#define MBOX0_STATUS (MBOX_BASE + 0x18u) /* EMPTY: nothing to read */
-#define MBOX1_WRITE (MBOX_BASE + 0x20u)  /* ARM -> VideoCore: requests */
-#define MBOX1_STATUS (MBOX_BASE + 0x38u) /* FULL: no room to write */
-#define MBOX_STATUS_FULL 0x80000000u
-#define MBOX_STATUS_EMPTY 0x40000000u
-#define MBOX_CHANNEL_PROPERTY 8u
-#define MBOX_MAX_BYTES 256u
-#define MBOX_MAX_VALUE_BYTES 64u
-#define MBOX_TIMEOUT_US 250000u
-#define MBOX_CODE_REQUEST 0u
-#define MBOX_CODE_SUCCESS 0x80000000u
-#define MBOX_TAG_SET_CLOCK_RATE 0x00038002u
-#define MBOX_CLOCK_ARM 3u
-#define MBOX_OK 0u
-#define MBOX_NO_ANSWER 1u
-#define MBOX_ERROR 2u
-#define SYSTEM_TIMER_CLO (PERIPHERAL_BASE + 0x003004u)
+/* Registers, codes and the tag allow-list: regs/mailbox.ts and
+ * regs/mailbox-tags.ts, through the generated regs.h (board.h). */
+#define MBOX0_READ (MBOX_BASE + MBOX0_READ_REG)     /* VideoCore -> ARM: answers */
+#define MBOX0_STATUS (MBOX_BASE + MBOX0_STATUS_REG) /* EMPTY: nothing to read */
+#define MBOX1_WRITE (MBOX_BASE + MBOX1_WRITE_REG)   /* ARM -> VideoCore: requests */
+#define MBOX1_STATUS (MBOX_BASE + MBOX1_STATUS_REG) /* FULL: no room to write */
+#define SYSTEM_TIMER_CLO (TIMER_BASE + TIMER_CLO)
 
 /* The allow-list: tag id, smallest value buffer in bytes, name. */
 static const struct mbox_tag {
   uint32_t id;
   uint32_t min_bytes;
   const char* name;
-} MBOX_TAGS[] = {
-    {0x00000001u, 4, "get firmware revision"},
-    {0x00010002u, 4, "get board revision"},
-    {0x00030002u, 8, "get clock rate"},
-    {0x00030004u, 8, "get max clock rate"},
-    {0x00030007u, 8, "get min clock rate"},
-    {0x00030047u, 8, "get measured clock rate"},
-    {0x00038002u, 12, "set clock rate"},
-};
+} MBOX_TAGS[] = {MBOX_TAG_LIST};
 
 static uint32_t mbox_buf[MBOX_MAX_BYTES / 4] __attribute__((aligned(64)));
 
@@ -223,7 +203,7 @@ static _Noreturn void mbox_refuse(const char* why, uint32_t value) {
   uart_puts(" ");
   uart_hex(value, 8);
   uart_puts("\n");
-  runtime_halt(4);
+  runtime_halt(HALT_BAD_MMIO);
 }
 
 /* Check the copied message; never returns when something is not allowed. */
@@ -277,7 +257,7 @@ u32 Z_envZ_mailbox_call(struct Z_env_instance_t* env, u32 ptr, u32 len) {
   /* Drop stale answers (none are expected: nothing else uses the mailbox). */
   while (!(mbox_read(MBOX0_STATUS) & MBOX_STATUS_EMPTY)) (void)mbox_read(MBOX0_READ);
   mbox_sync_cache();
-  uint32_t sent = (uint32_t)((uintptr_t)mbox_buf | 0xC0000000u) | MBOX_CHANNEL_PROPERTY;
+  uint32_t sent = (uint32_t)((uintptr_t)mbox_buf | DMA_BUS_RAM_ALIAS) | MBOX_CHANNEL_PROPERTY;
   __asm__ volatile("dsb sy" ::: "memory");
   *(volatile uint32_t*)(uintptr_t)MBOX1_WRITE = sent;
   __asm__ volatile("dsb sy" ::: "memory");
@@ -306,8 +286,13 @@ struct dma_cb {
   u32 ti, source_ad, dest_ad, txfr_len, stride, nextconbk, reserved[2];
 };
 _Static_assert(sizeof(struct dma_cb) == DMA_CB_BYTES, "a control block is 8 words");
+/* The layout of regs/dma.ts DmaCb (sandbox.h), word by word. */
+_Static_assert(__builtin_offsetof(struct dma_cb, ti) == DMA_CB_TI && __builtin_offsetof(struct dma_cb, source_ad) == DMA_CB_SOURCE_AD &&
+                   __builtin_offsetof(struct dma_cb, dest_ad) == DMA_CB_DEST_AD && __builtin_offsetof(struct dma_cb, txfr_len) == DMA_CB_TXFR_LEN &&
+                   __builtin_offsetof(struct dma_cb, stride) == DMA_CB_STRIDE && __builtin_offsetof(struct dma_cb, nextconbk) == DMA_CB_NEXTCONBK,
+               "struct dma_cb follows regs/dma.ts DmaCb");
 
-#define DMA_CHANNELS 15u
+#define DMA_CHANNELS DMA_CHANNEL_COUNT
 #define DMA_RESET_POLLS 1000
 
 static struct dma_cb dma_cbs[DMA_CHANNELS][SANDBOX_DMA_MAX_BLOCKS] __attribute__((aligned(DMA_CB_ALIGN)));
@@ -363,7 +348,7 @@ static void dma_check_channel(const char* call, u32 channel) {
 
 /* Busy-wait on the system timer's counter (untraced: its values are wall-clock time). */
 static void delay_us(u32 us) {
-  volatile u32* clo = (volatile u32*)(uintptr_t)(PERIPHERAL_BASE + 0x3004u);
+  volatile u32* clo = (volatile u32*)(uintptr_t)(SYSTEM_TIMER_CLO);
   u32 start = *clo;
   while (*clo - start < us) {
   }

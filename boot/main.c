@@ -24,10 +24,7 @@
 Z_app_instance_t piwave_app;
 size_t heap_used(void);
 
-static const char* const HALT_NAMES[] = {
-    "done", "bad asset bundle", "hardware did not respond", "firmware abort",
-    "refused by the sandbox", "wasm trap", "CPU exception", "runtime failure",
-};
+static const char* const HALT_NAMES[] = {HALT_NAME_LIST};
 
 static const char* trap_name(wasm_rt_trap_t t) {
   switch (t) {

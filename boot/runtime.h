@@ -3,12 +3,11 @@
 #define PIWAVE_RUNTIME_H
 #include <stdint.h>
 
-/* Halt codes. 0-4 come from the firmware (firmware/abi.ts); the runtime adds: */
-#define HALT_HARDWARE 2       /* a peripheral did not respond */
-#define HALT_BAD_MMIO 4       /* the sandbox refused an access or a request */
-#define HALT_WASM_TRAP 5      /* the firmware trapped (out of bounds, unreachable, ...) */
-#define HALT_CPU_EXCEPTION 6  /* a CPU exception (data abort, ...) */
-#define HALT_RUNTIME 7        /* the runtime itself failed (out of memory, assert) */
+/* Halt codes (HALT_*) and their names (HALT_NAME_LIST): regs/halt.ts, through
+ * the generated regs.h. 0-3 come from the firmware (firmware/abi.ts); the
+ * runtime adds 4 (refused by the sandbox), 5 (wasm trap), 6 (CPU exception)
+ * and 7 (the runtime itself failed). */
+#include "regs.h"
 
 /* Report `code` on the UART and stop for good (low-power wfe loop, or a
  * semihosting exit with that code in the QEMU build). */

@@ -8,35 +8,36 @@
 #include "board.h"
 
 #define REG(a) (*(volatile uint32_t*)(uintptr_t)(a))
-#define DR (UART0_BASE + 0x00)
-#define FR (UART0_BASE + 0x18)
-#define IBRD (UART0_BASE + 0x24)
-#define FBRD (UART0_BASE + 0x28)
-#define LCRH (UART0_BASE + 0x2c)
-#define CR (UART0_BASE + 0x30)
-#define ICR (UART0_BASE + 0x44)
-#define GPFSEL1 (GPIO_BASE + 0x04)
-#define FR_BUSY (1u << 3)
-#define FR_TXFF (1u << 5)
+#define DR (UART0_BASE + PL011_DR)
+#define FR (UART0_BASE + PL011_FR)
+#define IBRD (UART0_BASE + PL011_IBRD)
+#define FBRD (UART0_BASE + PL011_FBRD)
+#define LCRH (UART0_BASE + PL011_LCRH)
+#define CR (UART0_BASE + PL011_CR)
+#define ICR (UART0_BASE + PL011_ICR)
+/* GPFSELn of a pin, and the shift of its 3 bits. */
+#define GPFSEL(pin) (GPIO_BASE + GPIO_GPFSEL0 + ((pin) / GPIO_FSEL_PINS_PER_REG) * 4u)
+#define FSEL_SHIFT(pin) (((pin) % GPIO_FSEL_PINS_PER_REG) * GPIO_FSEL_BITS)
 
 void uart_init(void) {
   REG(CR) = 0;
-  /* GPIO14/15 to ALT0 (TXD0/RXD0), other pins untouched. */
-  uint32_t sel = REG(GPFSEL1);
-  sel &= ~((7u << 12) | (7u << 15));
-  sel |= (4u << 12) | (4u << 15);
-  REG(GPFSEL1) = sel;
-  REG(ICR) = 0x7ff;
+  /* GPIO14/15 to ALT0 (TXD0/RXD0), other pins untouched (both in GPFSEL1). */
+  _Static_assert(UART_TX_PIN / GPIO_FSEL_PINS_PER_REG == UART_RX_PIN / GPIO_FSEL_PINS_PER_REG, "TX and RX share a GPFSEL register");
+  uint32_t sel = REG(GPFSEL(UART_TX_PIN));
+  sel &= ~((GPIO_FSEL_MASK << FSEL_SHIFT(UART_TX_PIN)) | (GPIO_FSEL_MASK << FSEL_SHIFT(UART_RX_PIN)));
+  sel |= (GPIO_FSEL_ALT0 << FSEL_SHIFT(UART_TX_PIN)) | (GPIO_FSEL_ALT0 << FSEL_SHIFT(UART_RX_PIN));
+  REG(GPFSEL(UART_TX_PIN)) = sel;
+  REG(ICR) = PL011_INT_ALL;
   /* UARTCLK / (16 * 115200) = 26.04: IBRD 26, FBRD round(0.04 * 64) = 3. */
-  uint32_t div64 = (4 * UART_CLOCK_HZ + 115200 / 2) / 115200;
-  REG(IBRD) = div64 >> 6;
-  REG(FBRD) = div64 & 63;
-  REG(LCRH) = (3u << 5) | (1u << 4); /* 8 bits, FIFO on */
-  REG(CR) = (1u << 0) | (1u << 8) | (1u << 9);
+  uint32_t div64 = (4 * UART_CLOCK_HZ + UART_BAUD / 2) / UART_BAUD;
+  REG(IBRD) = div64 / PL011_FBRD_SCALE;
+  REG(FBRD) = div64 % PL011_FBRD_SCALE;
+  REG(LCRH) = PL011_LCRH_WLEN8 | PL011_LCRH_FEN; /* 8 bits, FIFO on */
+  REG(CR) = PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE;
 }
 
 void uart_putc(char c) {
-  while (REG(FR) & FR_TXFF) {
+  while (REG(FR) & PL011_FR_TXFF) {
   }
   REG(DR) = (uint8_t)c;
 }
@@ -64,6 +65,6 @@ void uart_dec(uint64_t v) {
 }
 
 void uart_drain(void) {
-  while (REG(FR) & FR_BUSY) {
+  while (REG(FR) & PL011_FR_BUSY) {
   }
 }

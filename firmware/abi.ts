@@ -42,6 +42,8 @@
  * both.
  */
 import { DmaChannels, DmaService } from "../regs/dma";
+import { Halt } from "../regs/halt";
+import { MailboxResult } from "../regs/mailbox";
 
 /**
  * Volatile 32-bit read of the register at ARM physical address `addr`.
@@ -107,14 +109,14 @@ export declare function bundle_read(offset: u32, dst: u32, len: u32): u32;
 @external("env", "halt")
 export declare function halt(code: u32): void;
 
-/** `halt` codes. Shared meaning for the simulator and the runtime. */
-export const HALT_DONE: u32 = 0; // played everything, summary printed
-export const HALT_BAD_BUNDLE: u32 = 1; // asset bundle missing or malformed
-export const HALT_HARDWARE: u32 = 2; // a peripheral did not respond (e.g. clock BUSY stuck)
-export const HALT_ABORT: u32 = 3; // AssemblyScript abort (assertion, bounds, OOM)
-export const HALT_BAD_MMIO: u32 = 4; // used by hosts when they refuse an access (MMIO, a range, a DMA request)
-// The runtime and the simulator add: 5 wasm trap (incl. call stack exhausted),
-// 6 CPU exception (runtime only), 7 runtime failure.
+/** `halt` codes (regs/halt.ts, the one table the hosts and the runtime share). */
+export const HALT_DONE: u32 = Halt.DONE; // played everything, summary printed
+export const HALT_BAD_BUNDLE: u32 = Halt.BAD_BUNDLE; // asset bundle missing or malformed
+export const HALT_HARDWARE: u32 = Halt.HARDWARE; // a peripheral did not respond (e.g. clock BUSY stuck)
+export const HALT_ABORT: u32 = Halt.ABORT; // AssemblyScript abort (assertion, bounds, OOM)
+export const HALT_BAD_MMIO: u32 = Halt.REFUSED; // used by hosts when they refuse an access (MMIO, a range, a DMA request)
+// The runtime and the simulator add Halt.WASM_TRAP (5, incl. call stack
+// exhausted), Halt.CPU_EXCEPTION (6, runtime only), Halt.RUNTIME (7).
 
 // ---- DMA service -----------------------------------------------------------
 //
@@ -241,7 +243,7 @@ export declare function dma_stop(channel: u32): void;
 @external("env", "mailbox_call")
 export declare function mailbox_call(ptr: u32, len: u32): u32;
 
-/** `mailbox_call` results. */
-export const MAILBOX_OK: u32 = 0;
-export const MAILBOX_NO_ANSWER: u32 = 1;
-export const MAILBOX_ERROR: u32 = 2;
+/** `mailbox_call` results (regs/mailbox.ts). */
+export const MAILBOX_OK: u32 = MailboxResult.OK;
+export const MAILBOX_NO_ANSWER: u32 = MailboxResult.NO_ANSWER;
+export const MAILBOX_ERROR: u32 = MailboxResult.ERROR;

@@ -1,10 +1,15 @@
 /**
  * Board facts the host side needs (addresses for the simulator, clocks and
- * rates for converting audio). The firmware has its own copy in
- * firmware/board/index.ts; tests/boards.test.ts checks the two agree by
- * asking the built firmware (its exported pwm_range, pwm_clock_hz, ...).
- * Source of every value: docs/hardware.md (#addresses, #clocks-and-rates, #dma).
+ * rates for converting audio). Every value comes from regs/ (blocks.ts,
+ * board.ts, pwm.ts), which the firmware's board support
+ * (firmware/board/index.ts) and the runtime (boot/regs.h) read too;
+ * tests/boards.test.ts still asks the built firmware (its exported
+ * pwm_range, pwm_clock_hz, ...). docs/hardware.md (#addresses,
+ * #clocks-and-rates, #dma) explains them.
  */
+import { Block, PeripheralBase } from "../regs/blocks.js";
+import { BoardCommon, Pi3, Pi4 } from "../regs/board.js";
+import { PwmDreq } from "../regs/pwm.js";
 import { musicBudgetBytes } from "./memory-map.js";
 export type BoardName = "pi4" | "pi3";
 export const BOARD_NAMES: readonly BoardName[] = ["pi4", "pi3"];
@@ -38,28 +43,28 @@ export const BOARDS: Record<BoardName, Board> = {
   pi4: {
     name: "pi4",
     soc: "BCM2711",
-    peripheralBase: 0xfe000000,
-    pwmOffset: 0x20c800,
+    peripheralBase: PeripheralBase.PI4 >>> 0,
+    pwmOffset: Block.PWM1,
     pwmName: "PWM1",
-    pwmDreq: 1,
-    oscHz: 54_000_000,
-    plldHz: 750_000_000,
-    pwmClockDivi: 6,
-    uartClockHz: 48_000_000,
+    pwmDreq: PwmDreq.PWM1_BCM2711,
+    oscHz: Pi4.OSC_HZ,
+    plldHz: Pi4.PLLD_HZ,
+    pwmClockDivi: Pi4.PWM_CLOCK_DIVI,
+    uartClockHz: BoardCommon.UART_CLOCK_HZ,
     ramBytes: 1024 * 1024 * 1024,
     bundleBudgetBytes: musicBudgetBytes("pi4"),
   },
   pi3: {
     name: "pi3",
     soc: "BCM2837",
-    peripheralBase: 0x3f000000,
-    pwmOffset: 0x20c000,
+    peripheralBase: PeripheralBase.PI3 >>> 0,
+    pwmOffset: Block.PWM0,
     pwmName: "PWM0",
-    pwmDreq: 5,
-    oscHz: 19_200_000,
-    plldHz: 500_000_000,
-    pwmClockDivi: 2,
-    uartClockHz: 48_000_000,
+    pwmDreq: PwmDreq.PWM_BCM2837,
+    oscHz: Pi3.OSC_HZ,
+    plldHz: Pi3.PLLD_HZ,
+    pwmClockDivi: Pi3.PWM_CLOCK_DIVI,
+    uartClockHz: BoardCommon.UART_CLOCK_HZ,
     ramBytes: 1024 * 1024 * 1024,
     bundleBudgetBytes: musicBudgetBytes("pi3"),
   },

@@ -18,15 +18,17 @@
  * Host only: imported by TypeScript, never by the firmware (asc).
  */
 import { Block, PeripheralBase } from "./blocks.js";
-import { CmReg } from "./cm.js";
 import { DmaChannels, DmaService } from "./dma.js";
-import { GpioReg } from "./gpio.js";
-import { PactlReg } from "./pactl.js";
 import { PwmDreq, PwmReg } from "./pwm.js";
-import { TimerReg } from "./timer.js";
-import { Pl011Reg } from "./uart.js";
+import { CM_BLOCK } from "./tables/cm.js";
+import { type BlockDesc, type BoardId, register } from "./tables/describe.js";
+import { gpioBlock } from "./tables/gpio.js";
+import { PACTL_BLOCK } from "./tables/pactl.js";
+import { PWM_BLOCK } from "./tables/pwm.js";
+import { TIMER_BLOCK } from "./tables/timer.js";
+import { UART_BLOCK } from "./tables/uart.js";
 
-export type SandboxBoard = "pi4" | "pi3";
+export type SandboxBoard = BoardId;
 export const SANDBOX_BOARDS: readonly SandboxBoard[] = ["pi4", "pi3"];
 
 /** How the board names itself in refusals (same text as boot/board.h BOARD_NAME). */
@@ -47,80 +49,53 @@ export interface AllowedRegister {
   access: Access;
 }
 
-function regs(block: string, blockOffset: number, access: Access, list: [string, number][]): AllowedRegister[] {
-  return list.map(([name, offset]) => ({ block, blockOffset, offset, name, access }));
+/**
+ * The registers `names` of `block` (its table in regs/tables/), at
+ * `blockOffset`. The firmware may write a register unless its table says it
+ * is read-only.
+ */
+function allow(block: BlockDesc, blockOffset: number, names: string[]): AllowedRegister[] {
+  return names.map((name) => {
+    const r = register(block, name);
+    return { block: block.name, blockOffset, offset: r.offset, name: r.name, access: r.access === "ro" ? "r" : "rw" };
+  });
 }
 
 const COMMON: AllowedRegister[] = [
-  ...regs("TIMER", Block.TIMER, "r", [
-    ["ST_CLO", TimerReg.CLO],
-    ["ST_CHI", TimerReg.CHI],
-  ]),
-  ...regs("CM", Block.CM, "rw", [
-    ["CM_PWMCTL", CmReg.PWMCTL],
-    ["CM_PWMDIV", CmReg.PWMDIV],
-  ]),
-  ...regs("GPIO", Block.GPIO, "rw", [
-    ...[0, 1, 2, 3, 4, 5].map((n): [string, number] => [`GPFSEL${n}`, GpioReg.GPFSEL0 + 4 * n]),
-    ["GPSET0", GpioReg.GPSET0],
-    ["GPSET1", GpioReg.GPSET1],
-    ["GPCLR0", GpioReg.GPCLR0],
-    ["GPCLR1", GpioReg.GPCLR1],
-  ]),
-  ...regs("GPIO", Block.GPIO, "r", [
-    ["GPLEV0", GpioReg.GPLEV0],
-    ["GPLEV1", GpioReg.GPLEV1],
-  ]),
-  ...regs("UART0", Block.UART0, "rw", [
-    ["UART_DR", Pl011Reg.DR],
-    ["UART_RSRECR", Pl011Reg.RSRECR],
-    ["UART_IBRD", Pl011Reg.IBRD],
-    ["UART_FBRD", Pl011Reg.FBRD],
-    ["UART_LCRH", Pl011Reg.LCRH],
-    ["UART_CR", Pl011Reg.CR],
-    ["UART_IFLS", Pl011Reg.IFLS],
-    ["UART_IMSC", Pl011Reg.IMSC],
-    ["UART_ICR", Pl011Reg.ICR],
-    ["UART_DMACR", Pl011Reg.DMACR],
-  ]),
-  ...regs("UART0", Block.UART0, "r", [
-    ["UART_FR", Pl011Reg.FR],
-    ["UART_RIS", Pl011Reg.RIS],
-    ["UART_MIS", Pl011Reg.MIS],
+  ...allow(TIMER_BLOCK, Block.TIMER, ["ST_CLO", "ST_CHI"]),
+  ...allow(CM_BLOCK, Block.CM, ["CM_PWMCTL", "CM_PWMDIV"]),
+  ...allow(UART_BLOCK, Block.UART0, [
+    "UART_DR",
+    "UART_RSRECR",
+    "UART_FR",
+    "UART_IBRD",
+    "UART_FBRD",
+    "UART_LCRH",
+    "UART_CR",
+    "UART_IFLS",
+    "UART_IMSC",
+    "UART_RIS",
+    "UART_MIS",
+    "UART_ICR",
+    "UART_DMACR",
   ]),
 ];
 
+/** GPIO: function select, set/clear/level, and the board's pull registers (all of its table). */
+function gpioRegs(board: SandboxBoard): AllowedRegister[] {
+  const block = gpioBlock(board);
+  return allow(block, Block.GPIO, block.registers.map((r) => r.name));
+}
+
+/** Every register of the jack's PWM (at `blockOffset`): the holes at 0x0C/0x1C are not registers. */
 function pwmRegs(blockOffset: number): AllowedRegister[] {
-  return regs("PWM", blockOffset, "rw", [
-    ["PWM_CTL", PwmReg.CTL],
-    ["PWM_STA", PwmReg.STA],
-    ["PWM_DMAC", PwmReg.DMAC],
-    ["PWM_RNG1", PwmReg.RNG1],
-    ["PWM_DAT1", PwmReg.DAT1],
-    ["PWM_FIF1", PwmReg.FIF1],
-    ["PWM_RNG2", PwmReg.RNG2],
-    ["PWM_DAT2", PwmReg.DAT2],
-  ]);
+  return allow(PWM_BLOCK, blockOffset, PWM_BLOCK.registers.map((r) => r.name));
 }
 
 /** Every register the firmware may touch on `board`, in address order. */
 export const ALLOW_LIST: Record<SandboxBoard, readonly AllowedRegister[]> = {
-  pi4: sortByAddress([
-    ...COMMON,
-    // GPIO_PUP_PDN_CNTRL_REG0..3 (BCM2711 pulls)
-    ...regs("GPIO", Block.GPIO, "rw", [0, 1, 2, 3].map((n): [string, number] => [`GPIO_PUP_PDN_CNTRL_REG${n}`, GpioReg.PUP_PDN_CNTRL_REG0 + 4 * n])),
-    ...regs("PACTL", Block.PACTL, "rw", [["PACTL_CS", PactlReg.CS]]),
-    ...pwmRegs(Block.PWM1),
-  ]),
-  pi3: sortByAddress([
-    ...COMMON,
-    ...regs("GPIO", Block.GPIO, "rw", [
-      ["GPPUD", GpioReg.GPPUD],
-      ["GPPUDCLK0", GpioReg.GPPUDCLK0],
-      ["GPPUDCLK1", GpioReg.GPPUDCLK1],
-    ]),
-    ...pwmRegs(Block.PWM0),
-  ]),
+  pi4: sortByAddress([...COMMON, ...gpioRegs("pi4"), ...allow(PACTL_BLOCK, Block.PACTL, ["PACTL_CS"]), ...pwmRegs(Block.PWM1)]),
+  pi3: sortByAddress([...COMMON, ...gpioRegs("pi3"), ...pwmRegs(Block.PWM0)]),
 };
 
 function sortByAddress(list: AllowedRegister[]): AllowedRegister[] {

@@ -4,18 +4,23 @@
  * block's offset from the base.
  *
  * This folder (regs/) is the one description of the registers piwave
- * touches. Its files hold only `const enum`s with number literals, so both
- * compilers read them: asc folds them into the firmware, tsc/esbuild into the
- * host and the simulator, and host/regs/c-header.ts turns them into
- * boot/sandbox.h for the runtime. No file here imports another (asc and
- * NodeNext disagree on import specifiers).
+ * touches. The block files (blocks.ts, cm.ts, pwm.ts, uart.ts, gpio.ts,
+ * timer.ts, dma.ts, pactl.ts, mailbox.ts, board.ts, memory.ts, halt.ts) hold
+ * only `const enum`s with number literals, so both compilers read them: asc
+ * folds them into the firmware, tsc/esbuild into the host and the simulator.
+ * None of them imports another (asc and NodeNext disagree on import
+ * specifiers). The host-only files arrange those numbers: tables/ (each
+ * block as a register table for the simulator's models), allow-list.ts
+ * (the sandbox), halt-names.ts, mailbox-tags.ts. host/regs/ generates
+ * boot/sandbox.h and boot/regs.h from all of it for the runtime.
  *
  * Sources: Linux bcm2711.dtsi `soc { ranges = <0x7e000000 0x0 0xfe000000
  * 0x01800000> }` (Pi 4 low-peripheral mode); Circle include/circle/bcm2835.h
  * `ARM_IO_BASE` 0x3F000000 (Pi 2/3) and 0xFE000000 (Pi 4); the offsets from
  * Circle's bcm2835.h / bcm2711.h `ARM_*_BASE` definitions and the BCM2835/
  * BCM2711 ARM peripherals datasheets (system timer ch. 12, DMA ch. 4, clock
- * manager ch. 6.3, GPIO ch. 5, PL011 ch. 11, PWM ch. 8 / 9).
+ * manager ch. 6.3, GPIO ch. 5, PL011 ch. 11, PWM ch. 8 / 9); the mailbox
+ * offset from Circle bcm2835.h `MAILBOX_BASE` (ARM_IO_BASE + 0xB880).
  */
 
 /** ARM physical peripheral base per board, and the bus ("legacy master") view. */
@@ -28,6 +33,16 @@ export const enum PeripheralBase {
   BUS = 0x7e000000,
 }
 
+/**
+ * End of the peripheral address range the runtime maps as device memory,
+ * including the ARM local peripherals (BCM2711 0xFF800000.., BCM2837
+ * 0x40000000..; Linux bcm2711.dtsi / bcm2837.dtsi `local_intc`).
+ */
+export const enum PeripheralEnd {
+  PI4 = 0xff850000,
+  PI3 = 0x40040000,
+}
+
 /** Offset of each block from the peripheral base. */
 export const enum Block {
   /** System timer: free-running 1 MHz counter. */
@@ -36,6 +51,8 @@ export const enum Block {
   DMA = 0x007000,
   /** ARM interrupt controller (BCM2835 "ARMCTRL"); never the firmware's. */
   IRQ = 0x00b200,
+  /** The VideoCore mailboxes (regs/mailbox.ts); the runtime's alone (the ABI's mailbox_call). */
+  MAILBOX = 0x00b880,
   /** Clock manager (CPRMAN): one CTL/DIV pair per clock generator. */
   CM = 0x101000,
   /** The PLLs' analogue controls (A2W), right after the clock manager; never the firmware's. */

@@ -7,21 +7,33 @@ import { buildFirmware, loadFirmware } from "../host/firmware.js";
 import { encodeBundle } from "../host/bundle.js";
 import { Machine, simulate } from "../host/sim/machine.js";
 import { chirpTrack, duty, rangeOf } from "./helpers.js";
+import { BOARDS } from "../host/boards.js";
+import { Block, PeripheralBase } from "../regs/blocks.js";
+import { DmaBus, DmaCb, DmaCs, DmaReg, DmaTi } from "../regs/dma.js";
+import { PactlCs, PactlReg } from "../regs/pactl.js";
+import { PwmDreq, PwmReg } from "../regs/pwm.js";
 
-const CH5 = 0x7000 + 5 * 0x100;
-const PACTL_CS = 0x204e00;
-const DREQ1_PWM1 = 1 << 23;
-const TI_TO_PWM = (1 << 16) | (1 << 6) | (1 << 8) | (1 << 3); // PERMAP 1 (PWM1), DEST_DREQ, SRC_INC, WAIT_RESP
-const FIF1_BUS_PI4 = 0x7e20c818;
-const bus = (off: number) => (0xc0000000 | (SIM_LINEAR_MEMORY_PHYS + off)) >>> 0;
+const CH5 = Block.DMA + 5 * DmaReg.CHANNEL_STRIDE;
+const PACTL_CS = Block.PACTL + PactlReg.CS;
+const DREQ1_PWM1 = PactlCs.DREQ1_PWM1;
+const TI_TO_PWM = (PwmDreq.PWM1_BCM2711 << DmaTi.PERMAP_SHIFT) | DmaTi.DEST_DREQ | DmaTi.SRC_INC | DmaTi.WAIT_RESP;
+const FIF1_BUS_PI4 = PeripheralBase.BUS + Block.PWM1 + PwmReg.FIF1;
+const bus = (off: number) => (DmaBus.RAM_ALIAS | (SIM_LINEAR_MEMORY_PHYS + off)) >>> 0;
 
 function withMemory() {
   const h = machine("pi4");
   const mem = new Uint8Array(1 << 16);
   h.m.dma.memory = () => mem;
   const dv = new DataView(mem.buffer);
+  // A control block by regs/dma.ts DmaCb (its layout, as the runtime and the DMA model read it).
   const cb = (at: number, ti: number, src: number, dst: number, len: number, next: number) => {
-    [ti, src, dst, len, 0, next, 0, 0].forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true));
+    for (let i = 0; i < DmaCb.BYTES; i += 4) dv.setUint32(at + i, 0, true);
+    dv.setUint32(at + DmaCb.TI, ti >>> 0, true);
+    dv.setUint32(at + DmaCb.SOURCE_AD, src >>> 0, true);
+    dv.setUint32(at + DmaCb.DEST_AD, dst >>> 0, true);
+    dv.setUint32(at + DmaCb.TXFR_LEN, len >>> 0, true);
+    dv.setUint32(at + DmaCb.STRIDE, 0, true);
+    dv.setUint32(at + DmaCb.NEXTCONBK, next >>> 0, true);
   };
   const dmaBase = h.b.peripheralBase + CH5;
   return { h, mem, dv, cb, dmaBase };
@@ -78,7 +90,7 @@ describe("DMA model", () => {
     h.m.dma.memory = () => mem;
     const dv = new DataView(mem.buffer);
     for (let i = 0; i < 16; i++) dv.setUint32(0x1000 + i * 4, 7 + i, true);
-    [(5 << 16) | (1 << 6) | (1 << 8) | (1 << 3), bus(0x1000), 0x7e20c018, 64, 0, 0, 0, 0].forEach((v, i) => dv.setUint32(0x100 + i * 4, v >>> 0, true));
+    [(PwmDreq.PWM_BCM2837 << DmaTi.PERMAP_SHIFT) | DmaTi.DEST_DREQ | DmaTi.SRC_INC | DmaTi.WAIT_RESP, bus(0x1000), PeripheralBase.BUS + Block.PWM0 + PwmReg.FIF1, 64, 0, 0, 0, 0].forEach((v, i) => dv.setUint32(0x100 + i * 4, v >>> 0, true));
     h.startClock();
     h.write(h.pwm + 0x08, 0x80000707);
     h.write(h.b.peripheralBase + CH5 + 0x04, bus(0x100));
@@ -91,8 +103,8 @@ describe("DMA model", () => {
     ["a misaligned control block", (cb) => (cb(0x110, TI_TO_PWM, bus(0x1000), FIF1_BUS_PI4, 64, 0), bus(0x110) + 8), /control block at 0x[0-9A-F]+ is not 32-byte aligned/],
     ["a control block at 16 mod 32 (where the runtime's 16-byte heap alignment used to put it)", (cb) => (cb(0x110, TI_TO_PWM, bus(0x1000), FIF1_BUS_PI4, 64, 0), bus(0x110)), /control block at 0x[0-9A-F]+ is not 32-byte aligned/],
     ["a control block given by its ARM physical address", (cb) => (cb(0x100, TI_TO_PWM, bus(0x1000), FIF1_BUS_PI4, 64, 0), SIM_LINEAR_MEMORY_PHYS + 0x100), /is not a RAM bus address \(the legacy DMA engines see RAM at 0xC0000000 \| phys/],
-    ["a destination that is not FIF1", (cb) => (cb(0x100, TI_TO_PWM, bus(0x1000), 0x7e20c814, 64, 0), bus(0x100)), /destination 0x7E20C814 .* is not the PWM FIFO/],
-    ["the ARM address of FIF1 instead of its bus address", (cb) => (cb(0x100, TI_TO_PWM, bus(0x1000), 0xfe20c818, 64, 0), bus(0x100)), /destination 0xFE20C818 .* is not the PWM FIFO/],
+    ["a destination that is not FIF1", (cb) => (cb(0x100, TI_TO_PWM, bus(0x1000), FIF1_BUS_PI4 - 4, 64, 0), bus(0x100)), /destination 0x7E20C814 .* is not the PWM FIFO/],
+    ["the ARM address of FIF1 instead of its bus address", (cb) => (cb(0x100, TI_TO_PWM, bus(0x1000), BOARDS.pi4.peripheralBase + Block.PWM1 + PwmReg.FIF1, 64, 0), bus(0x100)), /destination 0xFE20C818 .* is not the PWM FIFO/],
     ["a source outside RAM", (cb) => (cb(0x100, TI_TO_PWM, bus(0xfff0), FIF1_BUS_PI4, 64, 0), bus(0x100)), /source 0x[0-9A-F]+ \(phys 0x[0-9A-F]+\) is outside the firmware's memory/],
   ];
   for (const [what, make, message] of bad) {
@@ -145,7 +157,7 @@ describe("a 5 ms CPU stall every 100 ms", () => {
 describe("the runtime's DMA service (dma_start / dma_position / dma_stop)", () => {
   const board = "pi4" as const;
   const v = { feed: "dma" as const };
-  const base = 0xfe000000;
+  const base = BOARDS.pi4.peripheralBase;
   const ch5 = base + CH5;
 
   it("PACTL_CS bit 23 is set by read-modify-write (other bits kept) before PWM DMAC is enabled; the channel is started as the peers do; control blocks live in runtime memory, 32-byte aligned", async () => {
@@ -204,13 +216,15 @@ describe("starting a channel that was not enabled", () => {
     const v = { feed: "dma" as const };
     await buildFirmware(board, { variant: v });
     const m = new Machine({ board, wasm: loadFirmware(board, v), bundle: encodeBundle([chirpTrack(board, 0.05)]), trace: 3_000_000 });
-    m.bus.write(0xfe007ff0, 0x0003); // the boot firmware left only channels 0 and 1 enabled
+    const dmaEnable = BOARDS.pi4.peripheralBase + Block.DMA + DmaReg.ENABLE;
+    const ch5Cs = BOARDS.pi4.peripheralBase + CH5 + DmaReg.CS;
+    m.bus.write(dmaEnable, 0x0003); // the boot firmware left only channels 0 and 1 enabled
     const r = m.run();
     expect(r.haltCode).toBe(0);
     const t = [...m.trace!.entries()];
-    const enable = t.find((e) => e.write && e.addr === 0xfe007ff0 && e.value & (1 << 5))!;
+    const enable = t.find((e) => e.write && e.addr === dmaEnable && e.value & (1 << 5))!;
     expect(enable.value).toBe(0x0023);
-    const reset = t.find((e) => e.write && e.addr === 0xfe007500 && e.value === 0x80000000 && e.timePs > enable.timePs)!;
+    const reset = t.find((e) => e.write && e.addr === ch5Cs && e.value === DmaCs.RESET >>> 0 && e.timePs > enable.timePs)!;
     expect(reset.timePs - enable.timePs).toBeGreaterThanOrEqual(1e9);
   });
 });

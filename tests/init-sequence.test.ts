@@ -2,10 +2,13 @@
 // sequence checks use the public testing API (piwave/testing) where it says the same thing.
 import { describe, expect, it } from "vitest";
 import { BOARDS, BOARD_NAMES, pwmRange } from "../host/boards.js";
-import { CTL } from "../host/sim/pwm.js";
 import { formatFolded } from "../host/sim/trace.js";
 import { runFirmware } from "../host/testing/index.js";
 import "../host/testing/vitest.js";
+import { Block } from "../regs/blocks.js";
+import { CmCtl, CmField, CmReg } from "../regs/cm.js";
+import { PwmCtl as CTL, PwmReg, PwmSta } from "../regs/pwm.js";
+import { Pl011Reg } from "../regs/uart.js";
 import { constantTrack, firmwareModule } from "./helpers.js";
 
 /** A GPFSEL4 reset value with other pins in use (GPIO42..49 with various functions). */
@@ -18,7 +21,7 @@ for (const board of BOARD_NAMES) {
     const r = await runFirmware({ board, wasm: firmwareModule(board), bundle: [constantTrack(board, 2000, 1000, -1000)], gpfsel, traceLimit: 200_000, ms: 120_000 });
     const m = r.machine;
     const entries = [...m.trace!.entries()];
-    const cmBase = b.peripheralBase + 0x101000;
+    const cmBase = b.peripheralBase + Block.CM;
     const pwmBase = b.peripheralBase + b.pwmOffset;
 
     it("plays and halts cleanly, breaking no hardware rule", () => {
@@ -31,7 +34,7 @@ for (const board of BOARD_NAMES) {
       const cmWrites = r.writes().filter((e) => e.device === "CM");
       expect(cmWrites.length).toBeGreaterThanOrEqual(3);
       for (const w of cmWrites) expect(w.fields.PASSWD, `${w.register} <= ${w.text}`).toBe(true);
-      for (const w of cmWrites) expect(w.value >>> 24).toBe(0x5a);
+      for (const w of cmWrites) expect(w.value >>> CmField.PASSWD_SHIFT).toBe(CmField.PASSWD_KEY);
     });
 
     it("writes CM_PWMDIV only while BUSY=0, then SRC, then SRC|ENAB; never waits for BUSY=1", () => {
@@ -50,13 +53,13 @@ for (const board of BOARD_NAMES) {
       // Every CTL write that changes SRC happens with BUSY=0 too.
       let src = 0;
       for (const w of m.cm.writes.filter((w) => w.reg === "CTL")) {
-        if ((w.value & 0xf) !== src) expect(w.busy).toBe(false);
-        src = w.value & 0xf;
+        if ((w.value & CmCtl.SRC_MASK) !== src) expect(w.busy).toBe(false);
+        src = w.value & CmCtl.SRC_MASK;
       }
       // After playing, the generator is stopped by clearing ENAB (a clean stop), not left running.
       const last = m.cm.writes.at(-1)!;
       expect(last.reg).toBe("CTL");
-      expect(last.value & 0x10).toBe(0);
+      expect(last.value & CmCtl.ENAB).toBe(0);
       expect(m.cm.pwmClock().hz).toBe(b.plldHz / b.pwmClockDivi);
     });
 
@@ -74,12 +77,12 @@ for (const board of BOARD_NAMES) {
     });
 
     it(`uses the ${b.pwmName} block at its board address and sets RNG1 == RNG2 == ${pwmRange(b)}`, () => {
-      const pwmAccesses = entries.filter((e) => e.addr >= pwmBase && e.addr < pwmBase + 0x28);
+      const pwmAccesses = entries.filter((e) => e.addr >= pwmBase && e.addr < pwmBase + PwmReg.BLOCK_BYTES);
       expect(pwmAccesses.length).toBeGreaterThan(100);
-      const otherPwm = board === "pi4" ? b.peripheralBase + 0x20c000 : b.peripheralBase + 0x20c800;
-      expect(entries.some((e) => e.addr >= otherPwm && e.addr < otherPwm + 0x28)).toBe(false);
-      const rng1 = entries.filter((e) => e.write && e.addr === pwmBase + 0x10).map((e) => e.value);
-      const rng2 = entries.filter((e) => e.write && e.addr === pwmBase + 0x20).map((e) => e.value);
+      const otherPwm = b.peripheralBase + (board === "pi4" ? Block.PWM0 : Block.PWM1);
+      expect(entries.some((e) => e.addr >= otherPwm && e.addr < otherPwm + PwmReg.BLOCK_BYTES)).toBe(false);
+      const rng1 = entries.filter((e) => e.write && e.addr === pwmBase + PwmReg.RNG1).map((e) => e.value);
+      const rng2 = entries.filter((e) => e.write && e.addr === pwmBase + PwmReg.RNG2).map((e) => e.value);
       expect(rng1).toEqual([pwmRange(b)]);
       expect(rng2).toEqual([pwmRange(b)]);
       expect(r.jack.range).toBe(pwmRange(b));
@@ -96,12 +99,13 @@ for (const board of BOARD_NAMES) {
       expect(clrf).toBeGreaterThanOrEqual(0);
       expect(pwen).toBeGreaterThan(clrf);
       expect(ctl[pwen]).toBe(CTL.PWEN1 | CTL.USEF1 | CTL.MSEN1 | CTL.PWEN2 | CTL.USEF2 | CTL.MSEN2);
-      const staWrites = entries.filter((e) => e.write && e.addr === pwmBase + 0x04);
+      const staWrites = entries.filter((e) => e.write && e.addr === pwmBase + PwmReg.STA);
       expect(staWrites.length).toBeGreaterThan(0);
-      for (const w of staWrites) expect(w.value & 0x3).toBe(0); // never "clears" FULL/EMPT (not W1C)
+      for (const w of staWrites) expect(w.value & (PwmSta.FULL1 | PwmSta.EMPT1)).toBe(0); // never "clears" FULL/EMPT (not W1C)
+      for (const w of staWrites) expect(w.value & ~PwmSta.W1C).toBe(0); // only write-1-to-clear flags
       // The clock runs before the PWM is enabled.
       const enableAt = m.pwm.ctlWrites[pwen]!.timePs;
-      const clockOn = m.cm.writes.find((w) => w.reg === "CTL" && w.value & 0x10)!;
+      const clockOn = m.cm.writes.find((w) => w.reg === "CTL" && w.value & CmCtl.ENAB)!;
       expect(clockOn.timePs).toBeLessThan(enableAt);
     });
 
@@ -112,12 +116,12 @@ for (const board of BOARD_NAMES) {
 
     it("matches the readable init trace snapshot", async () => {
       // From the first clock-manager access to the first word written after PWEN, UART traffic left out.
-      const start = entries.findIndex((e) => e.addr >= cmBase && e.addr < cmBase + 0x2000);
+      const start = entries.findIndex((e) => e.addr >= cmBase && e.addr < cmBase + CmReg.BLOCK_BYTES);
       const enable = entries.findIndex((e) => e.write && e.addr === pwmBase && e.value & CTL.PWEN1);
-      const uart = b.peripheralBase + 0x201000;
+      const uart = b.peripheralBase + Block.UART0;
       const lines = formatFolded(
         m.bus,
-        entries.slice(start, enable + 4).filter((e) => !(e.addr >= uart && e.addr < uart + 0x1000)),
+        entries.slice(start, enable + 4).filter((e) => !(e.addr >= uart && e.addr < uart + Pl011Reg.BLOCK_BYTES)),
       );
       await expect(lines.join("\n") + "\n").toMatchFileSnapshot(`__snapshots__/init-${board}.trace`);
     });

@@ -11,6 +11,10 @@ import { type MmioRecord, type QemuResult, runQemu } from "../host/qemu.js";
 import { simulate } from "../host/sim/machine.js";
 import { formatAccess } from "../host/sim/trace.js";
 import { chirpTrack, firmwareModule } from "./helpers.js";
+import { Block } from "../regs/blocks.js";
+import { PwmReg } from "../regs/pwm.js";
+import { TimerReg } from "../regs/timer.js";
+import { Pl011Reg } from "../regs/uart.js";
 
 const WORK = join(ROOT, "build", "test-qemu");
 /** The kernel cache the tests share (content-addressed, so each variant is built once). */
@@ -18,9 +22,9 @@ const KCACHE = join(ROOT, "build", "test-kernel-cache");
 const board = "pi3" as const;
 const base = BOARDS.pi3.peripheralBase;
 const inWindow = (addr: number, off: number, size: number) => addr >= base + off && addr < base + off + size;
-const isTimer = (a: number) => inWindow(a, 0x3000, 0x20);
-const isUart = (a: number) => inWindow(a, 0x201000, 0x1000);
-const isFif1 = (a: number) => a === base + 0x20c018;
+const isTimer = (a: number) => inWindow(a, Block.TIMER, TimerReg.BLOCK_BYTES);
+const isUart = (a: number) => inWindow(a, Block.UART0, Pl011Reg.BLOCK_BYTES);
+const isFif1 = (a: number) => a === base + Block.PWM0 + PwmReg.FIF1;
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;

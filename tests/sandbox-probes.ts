@@ -4,7 +4,12 @@
  * the bare-metal runtime under QEMU (tests/sandbox-qemu.test.ts).
  */
 import { join } from "node:path";
-import type { BoardName } from "../host/boards.js";
+import { BOARDS, type BoardName } from "../host/boards.js";
+import { Block } from "../regs/blocks.js";
+import { CmReg } from "../regs/cm.js";
+import { DmaReg } from "../regs/dma.js";
+import { GpioReg } from "../regs/gpio.js";
+import { TimerReg } from "../regs/timer.js";
 import { ROOT, buildWasm } from "../host/firmware.js";
 
 export interface Probe {
@@ -17,8 +22,8 @@ export interface Probe {
   line: (board: BoardName) => string;
 }
 
-const base = (b: BoardName) => (b === "pi4" ? 0xfe000000 : 0x3f000000);
-const pwm = (b: BoardName) => base(b) + (b === "pi4" ? 0x20c800 : 0x20c000);
+const base = (b: BoardName) => BOARDS[b].peripheralBase;
+const pwm = (b: BoardName) => base(b) + BOARDS[b].pwmOffset;
 const hex8 = (v: number) => "0x" + (v >>> 0).toString(16).padStart(8, "0");
 const soc = (b: BoardName) => (b === "pi4" ? "pi4 (BCM2711)" : "pi3 (BCM2837)");
 const notAllowed = (b: BoardName, rw: "read of" | "write to", addr: number) => `F mmio: refused ${rw} ${hex8(addr)}: not in the sandbox's allow-list for ${soc(b)}`;
@@ -26,17 +31,17 @@ const notAllowed = (b: BoardName, rw: "read of" | "write to", addr: number) => `
 const MEMORY_BYTES = 3 * 65536;
 
 export const PROBES: Probe[] = [
-  { name: "cm-other-clock", halt: () => 4, line: (b) => notAllowed(b, "read of", base(b) + 0x101070) },
-  { name: "a2w-pll", halt: () => 4, line: (b) => notAllowed(b, "write to", base(b) + 0x102140) },
+  { name: "cm-other-clock", halt: () => 4, line: (b) => notAllowed(b, "read of", base(b) + Block.CM + CmReg.GP0CTL) },
+  { name: "a2w-pll", halt: () => 4, line: (b) => notAllowed(b, "write to", base(b) + Block.A2W + 0x140) },
   { name: "pwm-hole", halt: () => 4, line: (b) => notAllowed(b, "read of", pwm(b) + 0x0c) },
-  { name: "gpio-unused", halt: () => 4, line: (b) => notAllowed(b, "write to", base(b) + 0x200040) },
-  { name: "irq", halt: () => 4, line: (b) => notAllowed(b, "read of", base(b) + 0xb200) },
-  { name: "timer-write", halt: () => 4, line: (b) => `F mmio: refused write to ${hex8(base(b) + 0x3004)}: ST_CLO is read-only for the firmware` },
+  { name: "gpio-unused", halt: () => 4, line: (b) => notAllowed(b, "write to", base(b) + Block.GPIO + GpioReg.GPEDS0) },
+  { name: "irq", halt: () => 4, line: (b) => notAllowed(b, "read of", base(b) + Block.IRQ) },
+  { name: "timer-write", halt: () => 4, line: (b) => `F mmio: refused write to ${hex8(base(b) + Block.TIMER + TimerReg.CLO)}: ST_CLO is read-only for the firmware` },
   { name: "unaligned", halt: () => 4, line: (b) => `F mmio: refused read of ${hex8(pwm(b) + 6)}: not 4-byte aligned` },
-  { name: "dma-register", halt: () => 4, line: (b) => notAllowed(b, "write to", base(b) + 0x7504) },
+  { name: "dma-register", halt: () => 4, line: (b) => notAllowed(b, "write to", base(b) + Block.DMA + 5 * DmaReg.CHANNEL_STRIDE + DmaReg.CONBLK_AD) },
   { name: "dma-source-outside", halt: () => 4, line: () => `F dma: refused dma_start on channel 5: block 0 (${hex8(MEMORY_BYTES - 64)}+128) is outside linear memory (${MEMORY_BYTES} bytes)` },
   { name: "dma-dest-ram", halt: () => 4, line: (b) => `F dma: refused dma_start on channel 5: destination 0x00080000 is not a DMA destination of ${soc(b)}` },
-  { name: "dma-dest-irq", halt: () => 4, line: (b) => `F dma: refused dma_start on channel 5: destination ${hex8(base(b) + 0xb210)} is not a DMA destination of ${soc(b)}` },
+  { name: "dma-dest-irq", halt: () => 4, line: (b) => `F dma: refused dma_start on channel 5: destination ${hex8(base(b) + Block.IRQ + 0x10)} is not a DMA destination of ${soc(b)}` },
   { name: "dma-channel", halt: () => 4, line: () => "F dma: refused dma_start on channel 1: not a channel the runtime lends (0, 2, 4, 5, 6: full channels in the VideoCore's free mask 0x07f5)" },
   { name: "dma-accepted", halt: () => 0, line: () => "" },
   { name: "cache-clean-outside", halt: () => 4, line: () => `F abi: cache_clean: range ${hex8(MEMORY_BYTES - 16)}+4096 is outside linear memory (${MEMORY_BYTES} bytes)` },
@@ -52,7 +57,7 @@ export const PROBES: Probe[] = [
     line: () => "F runtime: the firmware declares no maximum memory; the sandbox allows at most 256 (build with --maximumMemory 256 or less)",
   },
   { name: "recursion", halt: () => 5, line: () => "F trap: wasm trap: call stack exhausted" },
-  { name: "pactl", halt: (b) => (b === "pi4" ? 0 : 4), line: (b) => (b === "pi4" ? "" : notAllowed(b, "read of", base(b) + 0x204e00)) },
+  { name: "pactl", halt: (b) => (b === "pi4" ? 0 : 4), line: (b) => (b === "pi4" ? "" : notAllowed(b, "read of", base(b) + Block.PACTL)) },
 ];
 
 /** Build probe `p` for `board` into `dir`; returns the .wasm path. */

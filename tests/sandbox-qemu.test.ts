@@ -10,6 +10,9 @@ import { runQemu } from "../host/qemu.js";
 import { simulate } from "../host/sim/machine.js";
 import { PROBES, buildProbe, reportLine } from "./sandbox-probes.js";
 import { tempDir } from "./temp.js";
+import { BOARDS } from "../host/boards.js";
+import { Block } from "../regs/blocks.js";
+import { DmaReg } from "../regs/dma.js";
 
 const board = "pi3" as const;
 const dir = tempDir("piwave-probes-qemu-");
@@ -39,7 +42,8 @@ describe("the runtime's DMA service under QEMU", () => {
     const k = await buildKernel({ board, qemuExit: true, mmioTrace: true, wasmPath, cacheDir: KCACHE });
     const r = await runQemu({ image: k.image, timeoutSec: 60, untilDone: true });
     expect(r.haltCode).toBe(0);
-    const ch5 = 0x3f007500;
+    const dma = BOARDS[board].peripheralBase + Block.DMA;
+    const ch5 = dma + 5 * DmaReg.CHANNEL_STRIDE;
     const w = (addr: number) => r.trace.filter((e) => e.write && e.addr === addr).map((e) => e.value);
     expect(w(ch5)).toEqual([0x80000000, 0x10880001, 0x40000000, 0x80000000]); // reset, go; abort, reset
     expect(w(ch5 + 0x20)).toEqual([0x7]);
@@ -54,8 +58,8 @@ describe("the runtime's DMA service under QEMU", () => {
     // channel 5's bit: QEMU resets the register to 0xFFFF, the model to channels 0-14).
     const dmaWrites = (t: { write: boolean; addr: number; value: number }[]) =>
       t
-        .filter((e) => e.write && e.addr >= 0x3f007000 && e.addr < 0x3f008000)
-        .map((e) => [e.addr, e.addr === ch5 + 0x04 ? "CB" : e.addr === 0x3f007ff0 ? e.value & (1 << 5) : e.value]);
+        .filter((e) => e.write && e.addr >= dma && e.addr < dma + 0x1000)
+        .map((e) => [e.addr, e.addr === ch5 + DmaReg.CONBLK_AD ? "CB" : e.addr === dma + DmaReg.ENABLE ? e.value & (1 << 5) : e.value]);
     const sim = simulate({ board, wasm: new Uint8Array(readFileSync(wasmPath)), bundle: new Uint8Array(16), trace: 100_000 });
     expect(sim.haltCode).toBe(0);
     expect(dmaWrites([...sim.machine.trace!.entries()])).toEqual(dmaWrites(r.trace));

@@ -16,7 +16,8 @@ import type { Pwm } from "../host/sim/pwm.js";
 import type { Trace } from "../host/sim/trace.js";
 import { SIM_LINEAR_MEMORY_PHYS } from "../host/sim/abi.js";
 import { CTL } from "../host/sim/pwm.js";
-import { Block } from "../regs/blocks.js";
+import { Block, PeripheralBase } from "../regs/blocks.js";
+import { PwmReg } from "../regs/pwm.js";
 import { PactlCs, PactlReg } from "../regs/pactl.js";
 import { PS_PER_US } from "../host/sim/time.js";
 import { chirpTrack } from "./helpers.js";
@@ -307,7 +308,7 @@ describe("register scripts: the fast PWM model and the reference agree", () => {
         const run = (m: Machine) => {
           const b = BOARDS[board];
           const pwm = b.peripheralBase + b.pwmOffset;
-          const cm = b.peripheralBase + 0x101000;
+          const cm = b.peripheralBase + Block.CM;
           const reads: number[] = [];
           m.bus.write(cm + 0xa4, 0x5a000000 | (b.pwmClockDivi << 12));
           m.bus.write(cm + 0xa0, 0x5a000006);
@@ -353,15 +354,15 @@ describe("register scripts: the fast PWM model and the reference agree", () => {
       m.dma.memory = () => mem;
       const dv = new DataView(mem.buffer);
       const bus = (off: number) => (0xc0000000 | (SIM_LINEAR_MEMORY_PHYS + off)) >>> 0;
-      const fif1 = 0x7e000000 + b.pwmOffset + 0x18;
+      const fif1 = PeripheralBase.BUS + b.pwmOffset + PwmReg.FIF1;
       const ti = (b.pwmDreq << 16) | (1 << 6) | (1 << 8) | (1 << 3); // PERMAP, DEST_DREQ, SRC_INC, WAIT_RESP
       const cb = (at: number, words: number[]) => words.forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true));
       for (let i = 0; i < 64; i++) dv.setUint32(0x1000 + i * 4, 100 + i, true);
       cb(0x100, [ti, bus(0x1000), fif1, 64 * 4, 0, bus(0x120), 0, 0]);
       cb(0x120, [ti, bus(0x1000), fif1 - 4, 64, 0, 0, 0, 0]); // destination is not FIF1: the model refuses it
       const pwm = b.peripheralBase + b.pwmOffset;
-      const cm = b.peripheralBase + 0x101000;
-      const ch5 = b.peripheralBase + 0x7000 + 5 * 0x100;
+      const cm = b.peripheralBase + Block.CM;
+      const ch5 = b.peripheralBase + Block.DMA + 5 * 0x100;
       m.bus.write(cm + 0xa4, 0x5a000000 | (b.pwmClockDivi << 12));
       m.bus.write(cm + 0xa0, 0x5a000006);
       m.bus.write(cm + 0xa0, 0x5a000016);

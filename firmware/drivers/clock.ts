@@ -12,20 +12,21 @@
  * Every wait has a timeout, so a dead clock is reported, never a hang.
  */
 import { CM_BASE } from "../board";
+import { CmCtl, CmDiv, CmField, CmReg, CmSrc } from "../../regs/cm";
 import { read32, write32 } from "./mmio";
 import { delayUs, micros } from "./timer";
 
-export const CM_PWMCTL: u32 = CM_BASE + 0xa0;
-export const CM_PWMDIV: u32 = CM_BASE + 0xa4;
+export const CM_PWMCTL: u32 = CM_BASE + CmReg.PWMCTL;
+export const CM_PWMDIV: u32 = CM_BASE + CmReg.PWMDIV;
 
-export const CM_PASSWD: u32 = 0x5a000000;
-export const CM_SRC_MASK: u32 = 0xf;
-export const CM_SRC_OSC: u32 = 1;
-export const CM_SRC_PLLD: u32 = 6;
-export const CM_ENAB: u32 = 1 << 4;
-export const CM_KILL: u32 = 1 << 5;
-export const CM_BUSY: u32 = 1 << 7;
-export const CM_MASH_SHIFT: u32 = 9;
+export const CM_PASSWD: u32 = CmField.PASSWD;
+export const CM_SRC_MASK: u32 = CmCtl.SRC_MASK;
+export const CM_SRC_OSC: u32 = CmSrc.OSC;
+export const CM_SRC_PLLD: u32 = CmSrc.PLLD;
+export const CM_ENAB: u32 = CmCtl.ENAB;
+export const CM_KILL: u32 = CmCtl.KILL;
+export const CM_BUSY: u32 = CmCtl.BUSY;
+export const CM_MASH_SHIFT: u32 = CmCtl.MASH_SHIFT;
 
 /** How long the generator may take to stop. A cycle of the slowest source is far shorter. */
 const BUSY_TIMEOUT_US: u32 = 10000;
@@ -67,7 +68,7 @@ export function stopPwmClock(): bool {
  */
 export function startPwmClock(src: u32, divi: u32): ClockStatus {
   if (!stopPwmClock()) return ClockStatus.StuckBusy;
-  write32(CM_PWMDIV, CM_PASSWD | ((divi & 0xfff) << 12)); // DIVI bits 23:12, DIVF 0
+  write32(CM_PWMDIV, CM_PASSWD | ((divi & CmDiv.DIVI_MASK) << CmDiv.DIVI_SHIFT)); // DIVI bits 23:12, DIVF 0
   delayUs(10);
   write32(CM_PWMCTL, CM_PASSWD | (src & CM_SRC_MASK)); // SRC, MASH 0, not yet enabled
   delayUs(10);

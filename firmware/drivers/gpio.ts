@@ -13,40 +13,41 @@
  *     wait 150 cycles, clock it into the pins, wait, then clear both.
  */
 import { GPIO_BASE, IS_PI4 } from "../board";
+import { GpioFsel, GpioPins, GpioPud, GpioPupPdn, GpioReg } from "../../regs/gpio";
 import { read32, write32 } from "./mmio";
 import { delayUs } from "./timer";
 
-export const FSEL_INPUT: u32 = 0b000;
-export const FSEL_OUTPUT: u32 = 0b001;
-export const FSEL_ALT0: u32 = 0b100;
-export const FSEL_ALT5: u32 = 0b010;
+export const FSEL_INPUT: u32 = GpioFsel.INPUT;
+export const FSEL_OUTPUT: u32 = GpioFsel.OUTPUT;
+export const FSEL_ALT0: u32 = GpioFsel.ALT0;
+export const FSEL_ALT5: u32 = GpioFsel.ALT5;
 
-const GPFSEL0: u32 = GPIO_BASE + 0x00;
-const GPPUD: u32 = GPIO_BASE + 0x94;
-const GPPUDCLK0: u32 = GPIO_BASE + 0x98;
-const GPIO_PUP_PDN_CNTRL_REG0: u32 = GPIO_BASE + 0xe4;
+const GPFSEL0: u32 = GPIO_BASE + GpioReg.GPFSEL0;
+const GPPUD: u32 = GPIO_BASE + GpioReg.GPPUD;
+const GPPUDCLK0: u32 = GPIO_BASE + GpioReg.GPPUDCLK0;
+const GPIO_PUP_PDN_CNTRL_REG0: u32 = GPIO_BASE + GpioReg.PUP_PDN_CNTRL_REG0;
 
 /** Select function `fsel` (FSEL_*) for `pin`, leaving every other pin as it was. */
 export function setFunction(pin: u32, fsel: u32): void {
-  const reg = GPFSEL0 + (pin / 10) * 4;
-  const shift = (pin % 10) * 3;
+  const reg = GPFSEL0 + (pin / GpioFsel.PINS_PER_REG) * 4;
+  const shift = (pin % GpioFsel.PINS_PER_REG) * GpioFsel.BITS;
   const old = read32(reg);
-  write32(reg, (old & ~(<u32>0b111 << shift)) | ((fsel & 0b111) << shift));
+  write32(reg, (old & ~(<u32>GpioFsel.MASK << shift)) | ((fsel & GpioFsel.MASK) << shift));
 }
 
 /** Disable the pull-up/down of `pin` (the Linux DT uses bias-disable for the jack pins, docs/hardware.md#gpio). */
 export function setPullNone(pin: u32): void {
   if (IS_PI4) {
-    const reg = GPIO_PUP_PDN_CNTRL_REG0 + (pin / 16) * 4;
-    const shift = (pin % 16) * 2;
-    write32(reg, read32(reg) & ~(<u32>0b11 << shift));
+    const reg = GPIO_PUP_PDN_CNTRL_REG0 + (pin / GpioPupPdn.PINS_PER_REG) * 4;
+    const shift = (pin % GpioPupPdn.PINS_PER_REG) * GpioPupPdn.BITS;
+    write32(reg, (read32(reg) & ~(<u32>GpioPupPdn.MASK << shift)) | (<u32>GpioPupPdn.NONE << shift));
   } else {
-    const clk = GPPUDCLK0 + (pin / 32) * 4;
-    write32(GPPUD, 0); // 0 = off
+    const clk = GPPUDCLK0 + (pin / GpioPins.PER_BANK) * 4;
+    write32(GPPUD, GpioPud.OFF);
     delayUs(2); // >= 150 core cycles for the control signal to settle
-    write32(clk, <u32>1 << (pin % 32));
+    write32(clk, <u32>1 << (pin % GpioPins.PER_BANK));
     delayUs(2); // >= 150 cycles of hold time
-    write32(GPPUD, 0);
+    write32(GPPUD, GpioPud.OFF);
     write32(clk, 0);
   }
 }

@@ -10,18 +10,19 @@
  * `answer(0)`, `answer(1)`.
  */
 import { mailbox_call, MAILBOX_OK } from "../abi";
+import { MboxClock, MboxMessage, MboxTag } from "../../regs/mailbox";
 
-export const TAG_FIRMWARE_REVISION: u32 = 0x00000001;
-export const TAG_BOARD_REVISION: u32 = 0x00010002;
-export const TAG_GET_CLOCK_RATE: u32 = 0x00030002;
-export const TAG_GET_MAX_CLOCK_RATE: u32 = 0x00030004;
-export const TAG_GET_MIN_CLOCK_RATE: u32 = 0x00030007;
-export const TAG_GET_MEASURED_CLOCK_RATE: u32 = 0x00030047;
-export const TAG_SET_CLOCK_RATE: u32 = 0x00038002;
+export const TAG_FIRMWARE_REVISION: u32 = MboxTag.GET_FIRMWARE_REVISION;
+export const TAG_BOARD_REVISION: u32 = MboxTag.GET_BOARD_REVISION;
+export const TAG_GET_CLOCK_RATE: u32 = MboxTag.GET_CLOCK_RATE;
+export const TAG_GET_MAX_CLOCK_RATE: u32 = MboxTag.GET_MAX_CLOCK_RATE;
+export const TAG_GET_MIN_CLOCK_RATE: u32 = MboxTag.GET_MIN_CLOCK_RATE;
+export const TAG_GET_MEASURED_CLOCK_RATE: u32 = MboxTag.GET_MEASURED_CLOCK_RATE;
+export const TAG_SET_CLOCK_RATE: u32 = MboxTag.SET_CLOCK_RATE;
 
 /** Clock ids of the clock tags. */
-export const CLOCK_ARM: u32 = 3;
-export const CLOCK_CORE: u32 = 4;
+export const CLOCK_ARM: u32 = MboxClock.ARM;
+export const CLOCK_CORE: u32 = MboxClock.CORE;
 
 const VALUE_BYTES: u32 = 12; // room for the largest request (set clock rate: id, rate, skip turbo)
 const MESSAGE_BYTES: u32 = 5 * 4 + VALUE_BYTES + 4;
@@ -30,7 +31,7 @@ const message: usize = memory.data(<i32>MESSAGE_BYTES, 16);
 /** Send `tag` with request words a, b, c (`requestWords` of them). Returns MAILBOX_OK/NO_ANSWER/ERROR. */
 export function query(tag: u32, requestWords: u32, a: u32 = 0, b: u32 = 0, c: u32 = 0): u32 {
   store<u32>(message, MESSAGE_BYTES, 0);
-  store<u32>(message, 0, 4); // request
+  store<u32>(message, MboxMessage.CODE_REQUEST, 4);
   store<u32>(message, tag, 8);
   store<u32>(message, VALUE_BYTES, 12);
   store<u32>(message, requestWords * 4, 16);

@@ -12,7 +12,7 @@
 import { IS_PI4, PERIPHERAL_BASE, PWM_BASE } from "../board";
 import { Block } from "../../regs/blocks";
 import { PactlCs, PactlReg } from "../../regs/pactl";
-import { PwmReg } from "../../regs/pwm";
+import { PwmCtl, PwmDmac, PwmFifo, PwmReg, PwmSta } from "../../regs/pwm";
 import { read32, write32 } from "./mmio";
 import { delayUs } from "./timer";
 
@@ -26,30 +26,30 @@ export const PWM_RNG2: u32 = PWM_BASE + PwmReg.RNG2;
 export const PWM_DAT2: u32 = PWM_BASE + PwmReg.DAT2;
 
 // CTL
-export const CTL_PWEN1: u32 = 1 << 0;
-export const CTL_USEF1: u32 = 1 << 5;
-export const CTL_CLRF1: u32 = 1 << 6;
-export const CTL_MSEN1: u32 = 1 << 7;
-export const CTL_PWEN2: u32 = 1 << 8;
-export const CTL_USEF2: u32 = 1 << 13;
-export const CTL_MSEN2: u32 = 1 << 15;
+export const CTL_PWEN1: u32 = PwmCtl.PWEN1;
+export const CTL_USEF1: u32 = PwmCtl.USEF1;
+export const CTL_CLRF1: u32 = PwmCtl.CLRF1;
+export const CTL_MSEN1: u32 = PwmCtl.MSEN1;
+export const CTL_PWEN2: u32 = PwmCtl.PWEN2;
+export const CTL_USEF2: u32 = PwmCtl.USEF2;
+export const CTL_MSEN2: u32 = PwmCtl.MSEN2;
 
 // STA
-export const STA_FULL1: u32 = 1 << 0;
-export const STA_EMPT1: u32 = 1 << 1;
-export const STA_WERR1: u32 = 1 << 2;
-export const STA_RERR1: u32 = 1 << 3;
-export const STA_GAPO1: u32 = 1 << 4;
-export const STA_GAPO2: u32 = 1 << 5;
-export const STA_BERR: u32 = 1 << 8;
+export const STA_FULL1: u32 = PwmSta.FULL1;
+export const STA_EMPT1: u32 = PwmSta.EMPT1;
+export const STA_WERR1: u32 = PwmSta.WERR1;
+export const STA_RERR1: u32 = PwmSta.RERR1;
+export const STA_GAPO1: u32 = PwmSta.GAPO1;
+export const STA_GAPO2: u32 = PwmSta.GAPO2;
+export const STA_BERR: u32 = PwmSta.BERR;
 /** Every write-1-to-clear flag: WERR1, RERR1, GAPO1..4, BERR. */
-export const STA_ERRORS: u32 = 0x1fc;
+export const STA_ERRORS: u32 = PwmSta.W1C;
 export const STA_GAPS: u32 = STA_GAPO1 | STA_GAPO2;
 
 /** Stereo FIFO streaming, M/S mode on both channels. */
 export const CTL_STREAM: u32 = CTL_PWEN1 | CTL_USEF1 | CTL_MSEN1 | CTL_PWEN2 | CTL_USEF2 | CTL_MSEN2;
 
-export const FIFO_WORDS: u32 = 16;
+export const FIFO_WORDS: u32 = PwmFifo.WORDS;
 
 /** Largest usable range: the FIFO words are compared with RNG as 32-bit values, but the
  * sample conversion (s16 * range >> 16) needs range < 65536. */
@@ -98,7 +98,7 @@ export const PACTL_CS: u32 = PERIPHERAL_BASE + Block.PACTL + PactlReg.CS;
  */
 export function enableDma(dreq: u32, panic: u32): void {
   if (IS_PI4) write32(PACTL_CS, read32(PACTL_CS) | PactlCs.DREQ1_PWM1);
-  write32(PWM_DMAC, (1 << 31) | ((panic & 0xff) << 8) | (dreq & 0xff));
+  write32(PWM_DMAC, <u32>PwmDmac.ENAB | ((panic & PwmDmac.PANIC_MASK) << PwmDmac.PANIC_SHIFT) | ((dreq & PwmDmac.DREQ_MASK) << PwmDmac.DREQ_SHIFT));
 }
 
 export function disableDma(): void {

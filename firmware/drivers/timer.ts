@@ -4,10 +4,11 @@
  * Used for delays, timeouts and timestamps; the compare channels are unused.
  */
 import { SYSTEM_TIMER_BASE } from "../board";
+import { TimerReg } from "../../regs/timer";
 import { read32 } from "./mmio";
 
-const CLO: u32 = SYSTEM_TIMER_BASE + 0x04;
-const CHI: u32 = SYSTEM_TIMER_BASE + 0x08;
+const CLO: u32 = SYSTEM_TIMER_BASE + TimerReg.CLO;
+const CHI: u32 = SYSTEM_TIMER_BASE + TimerReg.CHI;
 
 /** Low 32 bits of the microsecond counter (wraps every ~71 minutes; use differences). */
 @inline export function micros(): u32 {

@@ -8,29 +8,31 @@
  * FR.TXFF is clear, and ../lib/log.ts queues the rest.
  */
 import { UART0_BASE, UART_CLOCK_HZ, UART_RX_PIN, UART_TX_PIN } from "../board";
+import { BoardCommon } from "../../regs/board";
+import { Pl011Cr, Pl011Dr, Pl011Field, Pl011Fr, Pl011Lcrh, Pl011Reg } from "../../regs/uart";
 import { FSEL_ALT0, setFunction, setPullNone } from "./gpio";
 import { read32, write32 } from "./mmio";
 import { micros } from "./timer";
 
-const DR: u32 = UART0_BASE + 0x00;
-const FR: u32 = UART0_BASE + 0x18;
-const IBRD: u32 = UART0_BASE + 0x24;
-const FBRD: u32 = UART0_BASE + 0x28;
-const LCRH: u32 = UART0_BASE + 0x2c;
-const CR: u32 = UART0_BASE + 0x30;
-const IMSC: u32 = UART0_BASE + 0x38;
-const ICR: u32 = UART0_BASE + 0x44;
+const DR: u32 = UART0_BASE + Pl011Reg.DR;
+const FR: u32 = UART0_BASE + Pl011Reg.FR;
+const IBRD: u32 = UART0_BASE + Pl011Reg.IBRD;
+const FBRD: u32 = UART0_BASE + Pl011Reg.FBRD;
+const LCRH: u32 = UART0_BASE + Pl011Reg.LCRH;
+const CR: u32 = UART0_BASE + Pl011Reg.CR;
+const IMSC: u32 = UART0_BASE + Pl011Reg.IMSC;
+const ICR: u32 = UART0_BASE + Pl011Reg.ICR;
 
-const FR_BUSY: u32 = 1 << 3;
-const FR_TXFF: u32 = 1 << 5;
-const FR_TXFE: u32 = 1 << 7;
-const LCRH_FEN: u32 = 1 << 4;
-const LCRH_WLEN8: u32 = 0b11 << 5;
-const CR_UARTEN: u32 = 1 << 0;
-const CR_TXE: u32 = 1 << 8;
-const CR_RXE: u32 = 1 << 9;
+const FR_BUSY: u32 = Pl011Fr.BUSY;
+const FR_TXFF: u32 = Pl011Fr.TXFF;
+const FR_TXFE: u32 = Pl011Fr.TXFE;
+const LCRH_FEN: u32 = Pl011Lcrh.FEN;
+const LCRH_WLEN8: u32 = Pl011Lcrh.WLEN8;
+const CR_UARTEN: u32 = Pl011Cr.UARTEN;
+const CR_TXE: u32 = Pl011Cr.TXE;
+const CR_RXE: u32 = Pl011Cr.RXE;
 
-export const BAUD: u32 = 115200;
+export const BAUD: u32 = BoardCommon.BAUD;
 
 /** Longest a drain of the whole TX FIFO can take at 115200 baud is ~3 ms; allow far more. */
 const DRAIN_TIMEOUT_US: u32 = 50000;
@@ -43,11 +45,11 @@ export function init(): void {
   setFunction(UART_RX_PIN, FSEL_ALT0);
   setPullNone(UART_TX_PIN);
   setPullNone(UART_RX_PIN);
-  write32(ICR, 0x7ff);
+  write32(ICR, Pl011Field.INT_ALL);
   // Baud divisor = UARTCLK / (16 * baud), as 16.6 fixed point: IBRD + FBRD/64.
   const div64 = (4 * UART_CLOCK_HZ + BAUD / 2) / BAUD;
-  write32(IBRD, div64 >> 6);
-  write32(FBRD, div64 & 63);
+  write32(IBRD, div64 / Pl011Field.FBRD_SCALE);
+  write32(FBRD, div64 % Pl011Field.FBRD_SCALE);
   write32(LCRH, LCRH_WLEN8 | LCRH_FEN);
   write32(IMSC, 0);
   write32(CR, CR_UARTEN | CR_TXE | CR_RXE);
@@ -56,7 +58,7 @@ export function init(): void {
 /** Write `c` if the TX FIFO has room. Returns false (nothing written) when it is full. */
 @inline export function tryPut(c: u32): bool {
   if (read32(FR) & FR_TXFF) return false;
-  write32(DR, c & 0xff);
+  write32(DR, c & Pl011Dr.DATA_MASK);
   return true;
 }
 

@@ -8,6 +8,8 @@
  * (host/sim/dma-service.ts). A refusal stops the firmware with halt code 4
  * and the line the bare-metal runtime would print.
  */
+import { Halt } from "../../regs/halt.js";
+import { HALT_NAMES } from "../../regs/halt-names.js";
 import { LinearMemory } from "../../regs/memory.js";
 import type { Bus } from "./bus.js";
 import { SandboxRefusal, SimFault, hex32 } from "./device.js";
@@ -31,19 +33,10 @@ export const ABI_IMPORTS = {
 } as const;
 export type AbiImport = keyof typeof ABI_IMPORTS;
 
-/** `halt` codes (firmware/abi.ts, boot/runtime.h). */
-export const HALT_CODES: Record<number, string> = {
-  0: "done",
-  1: "bad asset bundle",
-  2: "hardware did not respond",
-  3: "firmware abort",
-  4: "refused by the sandbox",
-  5: "wasm trap",
-  6: "CPU exception",
-  7: "runtime failure",
-};
-export const HALT_BAD_MMIO = 4;
-export const HALT_WASM_TRAP = 5;
+/** `halt` codes and their names (regs/halt.ts, regs/halt-names.ts). */
+export const HALT_CODES: Readonly<Record<number, string>> = HALT_NAMES;
+export const HALT_BAD_MMIO: number = Halt.REFUSED;
+export const HALT_WASM_TRAP: number = Halt.WASM_TRAP;
 
 /**
  * Where the simulator places linear memory in ARM physical RAM: a 64 KiB

@@ -50,7 +50,9 @@ export class Bus {
     this.write = trace ? this.writeTraced : this.writeUntraced;
   }
 
+  /** Put `device` on the bus at its address (`Device.placeAt`, or its own). Windows may not overlap. */
   map(device: Device): void {
+    if (Number.isNaN(device.base)) throw new Error(`${device.name} has no address: place it at the board's base + its block's offset first`);
     for (const d of this.devices) {
       if (device.base < d.base + d.size && d.base < device.base + device.size) {
         throw new Error(`${device.name} overlaps ${d.name}`);

@@ -15,30 +15,44 @@
  *
  * Only CM_PWMCTL/CM_PWMDIV are modelled; the rest of the window faults.
  */
+import { CmCtl, CmDiv, CmField, CmReg, CmSrc } from "../../regs/cm.js";
+import { CM_BLOCK } from "../../regs/tables/cm.js";
+import { type FieldDesc, fieldValue, register } from "../../regs/tables/describe.js";
 import type { Board } from "../boards.js";
-import { Device, type DeviceContext, flagNames, hex32 } from "./device.js";
+import { Device, type DeviceContext, hex32 } from "./device.js";
 import { PS_PER_NS, PS_PER_S } from "./time.js";
 
-export const CM_PASSWD = 0x5a000000;
-const SRC_NAMES = ["GND", "OSC", "TESTDEBUG0", "TESTDEBUG1", "PLLA", "PLLC", "PLLD", "HDMIAUX"];
-const CTL_FLAGS = { 4: "ENAB", 5: "KILL", 6: "GATE", 7: "BUSY", 8: "FLIP" };
+export const CM_PASSWD: number = CmField.PASSWD;
+/** The fields SRC, MASH and DIV may not change while BUSY (regs/cm.ts). */
+const CTL_GLITCH = CmCtl.SRC_MASK | (CmCtl.MASH_MASK << CmCtl.MASH_SHIFT);
+
+// The trace's names for the fields, from the block's table (regs/tables/cm.ts).
+const CTL_FIELDS = register(CM_BLOCK, "CM_PWMCTL").fields!;
+const DIV_FIELDS = register(CM_BLOCK, "CM_PWMDIV").fields!;
+const CTL_FLAGS = CTL_FIELDS.filter((f) => f.width === 1).sort((a, b) => a.lsb - b.lsb);
+const field = (fields: readonly FieldDesc[], name: string) => fields.find((f) => f.name === name)!;
+const MASH = field(CTL_FIELDS, "MASH");
+const SRC = field(CTL_FIELDS, "SRC");
+const DIVI = field(DIV_FIELDS, "DIVI");
+const DIVF = field(DIV_FIELDS, "DIVF");
 
 function passwd(v: number): string {
-  return v >>> 24 === 0x5a ? "PASSWD" : `NO-PASSWD(0x${(v >>> 24).toString(16).padStart(2, "0")})`;
+  const key = v >>> CmField.PASSWD_SHIFT;
+  return key === CmField.PASSWD_KEY ? "PASSWD" : `NO-PASSWD(0x${key.toString(16).padStart(2, "0")})`;
 }
 
 export function decodeCmCtl(v: number, write: boolean): string {
   const parts = write ? [passwd(v)] : [];
-  parts.push(...flagNames(v, CTL_FLAGS));
-  const mash = (v >>> 9) & 3;
-  if (mash) parts.push(`MASH=${mash}`);
-  parts.push(`SRC=${SRC_NAMES[v & 0xf] ?? "GND"}`);
+  for (const f of CTL_FLAGS) if (fieldValue(v, f)) parts.push(f.name);
+  const mash = fieldValue(v, MASH);
+  if (mash) parts.push(`${MASH.name}=${mash}`);
+  parts.push(`${SRC.name}=${SRC.values![fieldValue(v, SRC)] ?? "GND"}`);
   return parts.join(" ");
 }
 
 export function decodeCmDiv(v: number, write: boolean): string {
   const parts = write ? [passwd(v)] : [];
-  parts.push(`DIVI=${(v >>> 12) & 0xfff}`, `DIVF=${v & 0xfff}`);
+  parts.push(`${DIVI.name}=${fieldValue(v, DIVI)}`, `${DIVF.name}=${fieldValue(v, DIVF)}`);
   return parts.join(" ");
 }
 
@@ -60,9 +74,9 @@ export interface ClockListener {
 }
 
 export class ClockManager extends Device {
-  /** Reset value 0x200 (MASH 1, stopped), as QEMU 7.2 reads it (docs/hardware.md#clock-manager); the value a real Pi has after the GPU firmware is unconfirmed. */
-  private ctl = 0x200; // bits 23:0, no password
-  private div = 0;
+  /** Reset value (regs/cm.ts: MASH 1, stopped, as QEMU 7.2 reads it; the value a real Pi has after the GPU firmware is unconfirmed). Bits 23:0, no password. */
+  private ctl = this.resetValue("CM_PWMCTL");
+  private div = this.resetValue("CM_PWMDIV");
   private busy = false;
   /** Pending BUSY change: at `busyChangeAt`, busy becomes `busyTarget`. */
   private busyChangeAt = Infinity;
@@ -77,16 +91,7 @@ export class ClockManager extends Device {
     private readonly board: Board,
     ctx: DeviceContext,
   ) {
-    super(
-      "CM",
-      board.peripheralBase + 0x101000,
-      0x2000,
-      [
-        { offset: 0xa0, name: "CM_PWMCTL", decode: decodeCmCtl },
-        { offset: 0xa4, name: "CM_PWMDIV", decode: decodeCmDiv },
-      ],
-      ctx,
-    );
+    super(CM_BLOCK, ctx, { CM_PWMCTL: decodeCmCtl, CM_PWMDIV: decodeCmDiv });
   }
 
   listen(l: ClockListener): void {
@@ -100,20 +105,20 @@ export class ClockManager extends Device {
   }
 
   private sourceHz(): number {
-    const src = this.ctl & 0xf;
-    if (src === 1) return this.board.oscHz;
-    if (src === 6) return this.board.plldHz;
+    const src = this.ctl & CmCtl.SRC_MASK;
+    if (src === CmSrc.OSC) return this.board.oscHz;
+    if (src === CmSrc.PLLD) return this.board.plldHz;
     return 0;
   }
 
   private divisor(): number {
-    return (this.div >>> 12) & 0xfff;
+    return (this.div >>> CmDiv.DIVI_SHIFT) & CmDiv.DIVI_MASK;
   }
 
   private outputHz(): number {
     const divi = this.divisor();
-    const src = this.ctl & 0xf;
-    if (divi === 0 || (src === 6 && divi < 2)) return 0;
+    const src = this.ctl & CmCtl.SRC_MASK;
+    if (divi === 0 || (src === CmSrc.PLLD && divi < CmDiv.PLLD_MIN_DIVI)) return 0;
     return this.sourceHz() / divi;
   }
 
@@ -134,36 +139,36 @@ export class ClockManager extends Device {
 
   read(offset: number): number {
     this.settle();
-    if (offset === 0xa0) return (this.ctl | (this.busy || this.stuckBusy ? 0x80 : 0)) >>> 0;
-    if (offset === 0xa4) return this.div;
+    if (offset === CmReg.PWMCTL) return (this.ctl | (this.busy || this.stuckBusy ? CmCtl.BUSY : 0)) >>> 0;
+    if (offset === CmReg.PWMDIV) return this.div;
     return this.unmodelled(offset, false);
   }
 
   write(offset: number, value: number): void {
-    if (offset !== 0xa0 && offset !== 0xa4) this.unmodelled(offset, true);
-    const reg = offset === 0xa0 ? "CM_PWMCTL" : "CM_PWMDIV";
-    if (value >>> 24 !== 0x5a) {
+    if (offset !== CmReg.PWMCTL && offset !== CmReg.PWMDIV) this.unmodelled(offset, true);
+    const reg = this.registers.get(offset)!.name;
+    if (value >>> CmField.PASSWD_SHIFT !== CmField.PASSWD_KEY) {
       this.violation(`${reg} write ${hex32(value)} without the 0x5A password: ignored`);
       return;
     }
     const now = this.ctx.clock.now;
     this.settle();
     const busy = this.busy || this.stuckBusy;
-    this.writes.push({ reg: offset === 0xa0 ? "CTL" : "DIV", value, busy, timePs: now });
+    this.writes.push({ reg: offset === CmReg.PWMCTL ? "CTL" : "DIV", value, busy, timePs: now });
     for (const l of this.listeners) l.beforeClockChange(now);
-    if (offset === 0xa4) {
+    if (offset === CmReg.PWMDIV) {
       if (busy) this.violation(`CM_PWMDIV written (${hex32(value)}) while BUSY=1: the divider glitches`);
-      this.div = value & 0xffffff;
+      this.div = value & CmField.VALUE_MASK;
     } else {
-      const v = value & 0xffffff & ~0x80; // BUSY is read-only
-      const changed = (v ^ this.ctl) & (0xf | (3 << 9));
+      const v = value & CmField.VALUE_MASK & ~CmCtl.BUSY; // BUSY is read-only
+      const changed = (v ^ this.ctl) & CTL_GLITCH;
       if (busy && changed) this.violation(`CM_PWMCTL SRC/MASH changed (${hex32(value)}) while BUSY=1: the clock glitches`);
       this.ctl = v;
-      if (v & (1 << 5)) {
+      if (v & CmCtl.KILL) {
         // KILL: stop now.
         this.busy = false;
         this.busyChangeAt = Infinity;
-      } else if (v & (1 << 4)) {
+      } else if (v & CmCtl.ENAB) {
         if (!this.busy) {
           this.busyTarget = true;
           this.busyChangeAt = now + this.transitionPs();
@@ -179,12 +184,12 @@ export class ClockManager extends Device {
 
   private updateState(now: number): void {
     const hz = this.outputHz();
-    const enabled = (this.ctl & (1 << 4)) !== 0 && (this.ctl & (1 << 5)) === 0;
+    const enabled = (this.ctl & CmCtl.ENAB) !== 0 && (this.ctl & CmCtl.KILL) === 0;
     if (enabled && hz > 0) {
       const since = this.busy ? (this.pwm.running ? this.pwm.since : now) : this.busyChangeAt;
       this.pwm = { running: true, since, until: Infinity, hz };
     } else if (this.pwm.running) {
-      const until = this.busyChangeAt === Infinity || (this.ctl & (1 << 5)) ? now : this.busyChangeAt;
+      const until = this.busyChangeAt === Infinity || this.ctl & CmCtl.KILL ? now : this.busyChangeAt;
       this.pwm = { running: false, since: this.pwm.since, until, hz: this.pwm.hz };
     }
   }

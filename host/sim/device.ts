@@ -1,15 +1,27 @@
 /**
  * What every peripheral model has in common: a window on the bus, a table of
- * registers (name, offset, field decoder for the trace), and a way to fail
- * loudly when the firmware touches something the model does not implement.
+ * registers (name, offset, access rule, reset value, field decoder for the
+ * trace), and a way to fail loudly when the firmware touches something the
+ * model does not implement.
+ *
+ * A model built from its block's table (regs/tables/, QEMU/Renode style)
+ * does not know its address: the machine maps it at the board's base + the
+ * block's offset (`placeAt`, host/sim/machine.ts), so one
+ * model serves every board and every instance of a block.
  */
+import { type BlockDesc, type RegisterDesc, register } from "../../regs/tables/describe.js";
 import type { SimClock } from "./time.js";
+
+/** The trace's text for a value of a register (e.g. "PASSWD ENAB SRC=PLLD"). */
+export type Decoder = (value: number, write: boolean) => string;
 
 export interface RegisterDef {
   offset: number;
   name: string;
   /** Human-readable fields of a value, for the trace (e.g. "PASSWD ENAB SRC=PLLD"). */
-  decode?: (value: number, write: boolean) => string;
+  decode?: Decoder;
+  /** The register's description (regs/tables/), for a model built from its table. */
+  desc?: RegisterDesc;
 }
 
 /** A rule of the hardware that the firmware broke; real silicon would misbehave silently. */
@@ -61,19 +73,67 @@ export interface DeviceContext {
   violation(device: string, message: string): void;
 }
 
-export abstract class Device {
-  readonly registers: ReadonlyMap<number, RegisterDef>;
+/** How a model built from a table (regs/tables/) is made: its block, and the trace decoders by register name. */
+export type DeviceArgs =
+  | [block: BlockDesc, ctx: DeviceContext, decoders?: Readonly<Record<string, Decoder>>]
+  /** A model that knows its own address (name, base, size, registers, context). */
+  | [name: string, base: number, size: number, registers: RegisterDef[], ctx: DeviceContext];
 
-  constructor(
-    readonly name: string,
-    /** ARM physical address of the window. */
-    readonly base: number,
-    /** Window size in bytes. */
-    readonly size: number,
-    registers: RegisterDef[],
-    protected readonly ctx: DeviceContext,
-  ) {
-    this.registers = new Map(registers.map((r) => [r.offset, r]));
+export abstract class Device {
+  readonly name: string;
+  /** ARM physical address of the window: set when the machine places the model (`placeAt`). NaN until then. */
+  base: number;
+  /** Window size in bytes. */
+  readonly size: number;
+  readonly registers: ReadonlyMap<number, RegisterDef>;
+  /** The block's table, for a model built from one. */
+  readonly block: BlockDesc | undefined;
+  protected readonly ctx: DeviceContext;
+
+  constructor(...args: DeviceArgs) {
+    if (typeof args[0] === "string") {
+      const [name, base, size, registers, ctx] = args as [string, number, number, RegisterDef[], DeviceContext];
+      this.name = name;
+      this.base = base;
+      this.size = size;
+      this.registers = new Map(registers.map((r) => [r.offset, r]));
+      this.block = undefined;
+      this.ctx = ctx;
+    } else {
+      const [block, ctx, decoders = {}] = args as [BlockDesc, DeviceContext, Readonly<Record<string, Decoder>>?];
+      for (const n of Object.keys(decoders)) register(block, n); // a decoder for a register the table does not have is a bug
+      this.name = block.name;
+      this.base = NaN;
+      this.size = block.bytes;
+      this.registers = new Map(block.registers.map((r) => [r.offset, { offset: r.offset, name: r.name, decode: decoders[r.name], desc: r }]));
+      this.block = block;
+      this.ctx = ctx;
+    }
+  }
+
+  /** Give a model built from its table its address (ARM physical): the machine does, before mapping it. Once. */
+  placeAt(base: number): this {
+    if (!Number.isNaN(this.base)) throw new Error(`${this.name} is already at ${hex32(this.base)}`);
+    this.base = base >>> 0;
+    return this;
+  }
+
+  /** The reset value of register `name` (from the block's table). */
+  protected resetValue(name: string): number {
+    if (!this.block) throw new Error(`${this.name} has no register table`);
+    return register(this.block, name).reset >>> 0;
+  }
+
+  /**
+   * A write to a register whose table says it is read-only: ignored, and
+   * reported as the hardware would silently drop it. Returns true when it
+   * was one (the caller stops there).
+   */
+  protected refusedReadOnly(offset: number): boolean {
+    const r = this.registers.get(offset);
+    if (r?.desc?.access !== "ro") return false;
+    this.violation(`write to read-only ${r.name} ignored`);
+    return true;
   }
 
   abstract read(offset: number): number;

@@ -23,7 +23,7 @@
  */
 import type { Board } from "../boards.js";
 import { Block, PeripheralBase } from "../../regs/blocks.js";
-import { DmaCb, DmaReg } from "../../regs/dma.js";
+import { DmaCb, DmaDebug, DmaReg } from "../../regs/dma.js";
 import { LinearMemory } from "../../regs/memory.js";
 import { PwmReg } from "../../regs/pwm.js";
 import { Device, type DeviceContext, SimFault, flagNames, hex32 } from "./device.js";
@@ -247,7 +247,7 @@ export class Dma extends Device {
       return;
     }
     if (reg === 0x20) {
-      ch.debug &= ~(value & 0x7);
+      ch.debug &= ~(value & DmaDebug.ERRORS); // write-1-to-clear
       return;
     }
     // CS

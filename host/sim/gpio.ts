@@ -15,15 +15,23 @@
  * when the firmware next reads GPLEV, the only way it can see them.
  */
 import type { Board } from "../boards.js";
-import { Device, type DeviceContext, type RegisterDef } from "./device.js";
+import { GpioFsel, GpioPins, GpioPud, GpioPupPdn, GpioReg } from "../../regs/gpio.js";
+import { GPIO_FUNCTIONS, GPIO_PULLS_2711, GPIO_PULLS_2837, gpioBlock } from "../../regs/tables/gpio.js";
+import { Device, type Decoder, type DeviceContext } from "./device.js";
 import { PS_PER_NS } from "./time.js";
 
-export const PINS = 58;
+export const PINS: number = GpioPins.COUNT;
 export type Pull = "none" | "up" | "down";
-const FSEL_NAMES = ["IN", "OUT", "ALT5", "ALT4", "ALT0", "ALT1", "ALT2", "ALT3"];
-const PULL_NAMES: Pull[] = ["none", "up", "down", "none"];
+const FSEL_NAMES = GPIO_FUNCTIONS;
+/** A pull by its BCM2711 GPIO_PUP_PDN_CNTRL value (regs/gpio.ts GpioPupPdn: 0 none, 1 up, 2 down). */
+const PULL_NAMES: Pull[] = GPIO_PULLS_2711.map((n) => n.toLowerCase() as Pull);
+/** A pull by its BCM2837 GPPUD value (regs/gpio.ts GpioPud: 0 off, 1 down, 2 up). */
+const PUD_NAMES: Pull[] = GPIO_PULLS_2837.map((n) => n.toLowerCase() as Pull);
 /** 150 cycles of the 250 MHz core clock (BCM2835 datasheet GPPUD sequence). */
-const GPPUD_SETUP_PS = 600 * PS_PER_NS;
+const GPPUD_SETUP_PS = (GpioPins.PUD_SETUP_CYCLES * 4) * PS_PER_NS;
+const FSEL_LAST = GpioReg.GPFSEL5;
+const PULL_FIRST = GpioReg.PUP_PDN_CNTRL_REG0;
+const PULL_LAST = GpioReg.PUP_PDN_CNTRL_REG3;
 
 export interface GpioOptions {
   /** Reset values of GPFSEL0..5 (e.g. a non-zero GPFSEL4, as on a real Pi 4). */
@@ -33,8 +41,8 @@ export interface GpioOptions {
 function fselDecode(first: number) {
   return (v: number): string => {
     const parts: string[] = [];
-    for (let i = 0; i < 10 && first + i < PINS; i++) {
-      const f = (v >>> (i * 3)) & 7;
+    for (let i = 0; i < GpioFsel.PINS_PER_REG && first + i < PINS; i++) {
+      const f = (v >>> (i * GpioFsel.BITS)) & GpioFsel.MASK;
       if (f !== 0) parts.push(`GPIO${first + i}=${FSEL_NAMES[f]}`);
     }
     return parts.join(" ");
@@ -44,9 +52,9 @@ function fselDecode(first: number) {
 function pudDecode(first: number) {
   return (v: number): string => {
     const parts: string[] = [];
-    for (let i = 0; i < 16 && first + i < PINS; i++) {
-      const p = (v >>> (i * 2)) & 3;
-      if (p !== 0) parts.push(`GPIO${first + i}=${PULL_NAMES[p]!.toUpperCase()}`);
+    for (let i = 0; i < GpioPupPdn.PINS_PER_REG && first + i < PINS; i++) {
+      const p = (v >>> (i * GpioPupPdn.BITS)) & GpioPupPdn.MASK;
+      if (p !== 0) parts.push(`GPIO${first + i}=${GPIO_PULLS_2711[p]}`);
     }
     return parts.length ? parts.join(" ") : "all NONE";
   };
@@ -55,7 +63,7 @@ function pudDecode(first: number) {
 function bitsDecode(first: number) {
   return (v: number): string => {
     const pins: number[] = [];
-    for (let i = 0; i < 32; i++) if (v & (1 << i)) pins.push(first + i);
+    for (let i = 0; i < GpioPins.PER_BANK; i++) if (v & (1 << i)) pins.push(first + i);
     return pins.length ? "GPIO" + pins.join(",") : "";
   };
 }
@@ -75,22 +83,23 @@ export class Gpio extends Device {
   private readonly pi4: boolean;
 
   constructor(board: Board, ctx: DeviceContext, opts: GpioOptions = {}) {
-    const regs: RegisterDef[] = [];
-    for (let n = 0; n < 6; n++) regs.push({ offset: n * 4, name: `GPFSEL${n}`, decode: fselDecode(n * 10) });
-    regs.push({ offset: 0x1c, name: "GPSET0", decode: bitsDecode(0) }, { offset: 0x20, name: "GPSET1", decode: bitsDecode(32) });
-    regs.push({ offset: 0x28, name: "GPCLR0", decode: bitsDecode(0) }, { offset: 0x2c, name: "GPCLR1", decode: bitsDecode(32) });
-    regs.push({ offset: 0x34, name: "GPLEV0" }, { offset: 0x38, name: "GPLEV1" });
-    if (board.name === "pi4") {
-      for (let n = 0; n < 4; n++)
-        regs.push({ offset: 0xe4 + n * 4, name: `GPIO_PUP_PDN_CNTRL_REG${n}`, decode: pudDecode(n * 16) });
-    } else {
-      regs.push({ offset: 0x94, name: "GPPUD", decode: (v) => `PUD=${PULL_NAMES[v & 3]!.toUpperCase()}` });
-      regs.push({ offset: 0x98, name: "GPPUDCLK0", decode: bitsDecode(0) }, { offset: 0x9c, name: "GPPUDCLK1", decode: bitsDecode(32) });
+    const decoders: Record<string, Decoder> = {};
+    for (let n = 0; n < 6; n++) decoders[`GPFSEL${n}`] = fselDecode(n * GpioFsel.PINS_PER_REG);
+    for (const [bank, first] of [[0, 0], [1, GpioPins.PER_BANK]] as const) {
+      decoders[`GPSET${bank}`] = bitsDecode(first);
+      decoders[`GPCLR${bank}`] = bitsDecode(first);
     }
-    super("GPIO", board.peripheralBase + 0x200000, 0x100, regs, ctx);
+    if (board.name === "pi4") {
+      for (let n = 0; n < 4; n++) decoders[`GPIO_PUP_PDN_CNTRL_REG${n}`] = pudDecode(n * GpioPupPdn.PINS_PER_REG);
+    } else {
+      decoders["GPPUD"] = (v) => `PUD=${GPIO_PULLS_2837[v & GpioPud.MASK]}`;
+      decoders["GPPUDCLK0"] = bitsDecode(0);
+      decoders["GPPUDCLK1"] = bitsDecode(GpioPins.PER_BANK);
+    }
+    super(gpioBlock(board.name), ctx, decoders);
     this.pi4 = board.name === "pi4";
     // Reset pulls (BCM2835/2711 datasheets): GPIO0-8 pull up, the rest pull down.
-    for (let p = 0; p < PINS; p++) this.pulls.push(p <= 8 ? "up" : "down");
+    for (let p = 0; p < PINS; p++) this.pulls.push(p <= GpioPins.LAST_PULL_UP ? "up" : "down");
     opts.fsel?.forEach((v, i) => (this.fsel[i] = v >>> 0));
   }
 
@@ -118,69 +127,66 @@ export class Gpio extends Device {
 
   /** Function of `pin` as a name: IN, OUT, ALT0..ALT5. */
   functionOf(pin: number): string {
-    return FSEL_NAMES[(this.fsel[Math.floor(pin / 10)]! >>> ((pin % 10) * 3)) & 7]!;
+    return FSEL_NAMES[(this.fsel[Math.floor(pin / GpioFsel.PINS_PER_REG)]! >>> ((pin % GpioFsel.PINS_PER_REG) * GpioFsel.BITS)) & GpioFsel.MASK]!;
   }
 
   read(offset: number): number {
-    if (offset <= 0x14 && offset % 4 === 0) return this.fsel[offset / 4]!;
-    if (offset === 0x34 || offset === 0x38) {
+    if (offset <= FSEL_LAST && offset % 4 === 0) return this.fsel[offset / 4]!;
+    if (offset === GpioReg.GPLEV0 || offset === GpioReg.GPLEV1) {
       let v = 0;
-      const first = offset === 0x34 ? 0 : 32;
+      const first = offset === GpioReg.GPLEV0 ? 0 : GpioPins.PER_BANK;
       this.applyInputs(this.ctx.clock.now);
-      for (let i = 0; i < 32 && first + i < PINS; i++) if (this.levelOf(first + i)) v |= 1 << i;
+      for (let i = 0; i < GpioPins.PER_BANK && first + i < PINS; i++) if (this.levelOf(first + i)) v |= 1 << i;
       return v >>> 0;
     }
-    if (this.pi4 && offset >= 0xe4 && offset <= 0xf0) {
-      const first = ((offset - 0xe4) / 4) * 16;
+    if (this.pi4 && offset >= PULL_FIRST && offset <= PULL_LAST) {
+      const first = ((offset - PULL_FIRST) / 4) * GpioPupPdn.PINS_PER_REG;
       let v = 0;
-      for (let i = 0; i < 16 && first + i < PINS; i++) v |= PULL_NAMES.indexOf(this.pulls[first + i]!) << (i * 2);
+      for (let i = 0; i < GpioPupPdn.PINS_PER_REG && first + i < PINS; i++) v |= PULL_NAMES.indexOf(this.pulls[first + i]!) << (i * GpioPupPdn.BITS);
       return v >>> 0;
     }
-    if (!this.pi4 && offset === 0x94) return this.gppud;
-    if (!this.pi4 && (offset === 0x98 || offset === 0x9c)) return 0;
-    if (offset === 0x1c || offset === 0x20 || offset === 0x28 || offset === 0x2c) return 0; // write-only
+    if (!this.pi4 && offset === GpioReg.GPPUD) return this.gppud;
+    if (!this.pi4 && (offset === GpioReg.GPPUDCLK0 || offset === GpioReg.GPPUDCLK1)) return 0;
+    if (this.registers.get(offset)?.desc?.access === "wo") return 0; // GPSET, GPCLR
     return this.unmodelled(offset, false);
   }
 
   write(offset: number, value: number): void {
-    if (offset <= 0x14 && offset % 4 === 0) {
-      this.fsel[offset / 4] = value & 0x3fffffff;
+    if (offset <= FSEL_LAST && offset % 4 === 0) {
+      this.fsel[offset / 4] = value & GpioFsel.VALUE_MASK;
       return;
     }
-    if (offset === 0x1c || offset === 0x20 || offset === 0x28 || offset === 0x2c) {
-      const first = offset === 0x1c || offset === 0x28 ? 0 : 32;
-      const set = offset <= 0x20 ? 1 : 0;
-      for (let i = 0; i < 32 && first + i < PINS; i++) if (value & (1 << i)) this.levels[first + i] = set;
+    if (offset === GpioReg.GPSET0 || offset === GpioReg.GPSET1 || offset === GpioReg.GPCLR0 || offset === GpioReg.GPCLR1) {
+      const first = offset === GpioReg.GPSET0 || offset === GpioReg.GPCLR0 ? 0 : GpioPins.PER_BANK;
+      const set = offset <= GpioReg.GPSET1 ? 1 : 0;
+      for (let i = 0; i < GpioPins.PER_BANK && first + i < PINS; i++) if (value & (1 << i)) this.levels[first + i] = set;
       return;
     }
-    if (this.pi4 && offset >= 0xe4 && offset <= 0xf0) {
-      const first = ((offset - 0xe4) / 4) * 16;
-      for (let i = 0; i < 16 && first + i < PINS; i++) this.pulls[first + i] = PULL_NAMES[(value >>> (i * 2)) & 3]!;
+    if (this.pi4 && offset >= PULL_FIRST && offset <= PULL_LAST) {
+      const first = ((offset - PULL_FIRST) / 4) * GpioPupPdn.PINS_PER_REG;
+      for (let i = 0; i < GpioPupPdn.PINS_PER_REG && first + i < PINS; i++) this.pulls[first + i] = PULL_NAMES[(value >>> (i * GpioPupPdn.BITS)) & GpioPupPdn.MASK]!;
       return;
     }
-    if (!this.pi4 && offset === 0x94) {
-      this.gppud = value & 3;
+    if (!this.pi4 && offset === GpioReg.GPPUD) {
+      this.gppud = value & GpioPud.MASK;
       this.gppudWrittenAt = this.ctx.clock.now;
       return;
     }
-    if (!this.pi4 && (offset === 0x98 || offset === 0x9c)) {
+    if (!this.pi4 && (offset === GpioReg.GPPUDCLK0 || offset === GpioReg.GPPUDCLK1)) {
       if (value === 0) return;
       const since = this.ctx.clock.now - this.gppudWrittenAt;
       if (since < GPPUD_SETUP_PS) {
         this.violation(
-          `GPPUDCLK${offset === 0x98 ? 0 : 1} asserted ${(since / 1000).toFixed(0)} ns after GPPUD; ` +
+          `GPPUDCLK${offset === GpioReg.GPPUDCLK0 ? 0 : 1} asserted ${(since / 1000).toFixed(0)} ns after GPPUD; ` +
             `the control signal needs 150 core cycles (600 ns) to settle: pull not changed`,
         );
         return;
       }
-      const first = offset === 0x98 ? 0 : 32;
-      for (let i = 0; i < 32 && first + i < PINS; i++) if (value & (1 << i)) this.pulls[first + i] = PULL_NAMES[this.gppud]!;
+      const first = offset === GpioReg.GPPUDCLK0 ? 0 : GpioPins.PER_BANK;
+      for (let i = 0; i < GpioPins.PER_BANK && first + i < PINS; i++) if (value & (1 << i)) this.pulls[first + i] = PUD_NAMES[this.gppud]!;
       return;
     }
-    if (offset === 0x34 || offset === 0x38) {
-      this.violation(`write to read-only GPLEV${offset === 0x34 ? 0 : 1} ignored`);
-      return;
-    }
+    if (this.refusedReadOnly(offset)) return; // GPLEV0/1
     this.unmodelled(offset, true);
   }
 }

@@ -23,6 +23,7 @@ import { PS_PER_NS, PS_PER_S, SimClock } from "./time.js";
 import { SystemTimer } from "./timer.js";
 import { Trace, formatEntry } from "./trace.js";
 import { Uart } from "./uart.js";
+import { Block } from "../../regs/blocks.js";
 import { LinearMemory } from "../../regs/memory.js";
 import { memoryLimits } from "./memory-limits.js";
 
@@ -126,9 +127,9 @@ export class Machine implements DeviceContext {
     this.cm = new ClockManager(this.board, this);
     this.cm.stuckBusy = opts.cmStuckBusy ?? false;
     this.pwm = models.pwm ? models.pwm(this.board, this, this.cm) : new Pwm(this.board, this, this.cm);
-    this.timer = new SystemTimer(this.board, this);
+    this.timer = new SystemTimer(this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
-    this.pactl = this.board.name === "pi4" ? new Pactl(this.board, this) : undefined;
+    this.pactl = this.board.name === "pi4" ? new Pactl(this) : undefined;
     this.dma = new Dma(this.board, this, this.pwm, this.pactl);
     this.mailbox = new VideoCoreMailbox(this.board, opts.mailbox ?? "answer");
     // One view of linear memory, made again only when it is empty: before the
@@ -143,7 +144,16 @@ export class Machine implements DeviceContext {
     this.dmaService = new DmaService(this.board, this.bus, this.dma, () => this.dma.memory());
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
-    for (const d of [this.gpio, this.cm, pwmWindow, this.timer, this.uart, this.dma, ...(this.pactl ? [this.pactl] : [])]) this.bus.map(d);
+    // The models built from their tables (regs/tables/) do not know where they are: each goes at the
+    // board's peripheral base + its block's offset (regs/blocks.ts). The PWM and DMA models know theirs.
+    const base = this.board.peripheralBase;
+    this.bus.map(this.gpio.placeAt(base + Block.GPIO));
+    this.bus.map(this.cm.placeAt(base + Block.CM));
+    this.bus.map(pwmWindow);
+    this.bus.map(this.timer.placeAt(base + Block.TIMER));
+    this.bus.map(this.uart.placeAt(base + Block.UART0));
+    this.bus.map(this.dma);
+    if (this.pactl) this.bus.map(this.pactl.placeAt(base + Block.PACTL));
     this.bus.setSandbox(this.board.name);
     this.bus.setHot(pwmWindow);
   }

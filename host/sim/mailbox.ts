@@ -18,26 +18,22 @@
  * `behaviour` "silent" models a VideoCore that never answers (the call
  * returns MAILBOX_NO_ANSWER), "error" one that answers 0x80000001.
  */
+import { MailboxResult, MboxClock, MboxMessage, MboxTag } from "../../regs/mailbox.js";
+import { MAILBOX_TAG_RULES } from "../../regs/mailbox-tags.js";
 import type { Board } from "../boards.js";
 import { SimFault, hex32 } from "./device.js";
 
-/** The allow-list: tag id → smallest value buffer in bytes (boot/abi.c MBOX_TAGS). */
-export const MAILBOX_TAGS: ReadonlyMap<number, { minBytes: number; name: string }> = new Map([
-  [0x00000001, { minBytes: 4, name: "get firmware revision" }],
-  [0x00010002, { minBytes: 4, name: "get board revision" }],
-  [0x00030002, { minBytes: 8, name: "get clock rate" }],
-  [0x00030004, { minBytes: 8, name: "get max clock rate" }],
-  [0x00030007, { minBytes: 8, name: "get min clock rate" }],
-  [0x00030047, { minBytes: 8, name: "get measured clock rate" }],
-  [0x00038002, { minBytes: 12, name: "set clock rate" }],
-]);
-export const MAILBOX_MAX_BYTES = 256;
-export const MAILBOX_MAX_VALUE_BYTES = 64;
-export const TAG_SET_CLOCK_RATE = 0x00038002;
-export const CLOCK_ARM = 3;
-export const MAILBOX_OK = 0;
-export const MAILBOX_NO_ANSWER = 1;
-export const MAILBOX_ERROR = 2;
+/** The allow-list: tag id → smallest value buffer in bytes (regs/mailbox-tags.ts; the runtime's boot/regs.h MBOX_TAG_LIST). */
+export const MAILBOX_TAGS: ReadonlyMap<number, { minBytes: number; name: string }> = new Map(MAILBOX_TAG_RULES.map((t) => [t.id, { minBytes: t.minBytes, name: t.name }]));
+export const MAILBOX_MAX_BYTES: number = MboxMessage.MAX_BYTES;
+export const MAILBOX_MAX_VALUE_BYTES: number = MboxMessage.MAX_VALUE_BYTES;
+export const TAG_SET_CLOCK_RATE: number = MboxTag.SET_CLOCK_RATE;
+export const CLOCK_ARM: number = MboxClock.ARM;
+export const MAILBOX_OK: number = MailboxResult.OK;
+export const MAILBOX_NO_ANSWER: number = MailboxResult.NO_ANSWER;
+export const MAILBOX_ERROR: number = MailboxResult.ERROR;
+const CODE_SUCCESS = MboxMessage.CODE_SUCCESS >>> 0;
+const CODE_ERROR = MboxMessage.CODE_ERROR >>> 0;
 
 export type MailboxBehaviour = "answer" | "silent" | "error";
 
@@ -64,8 +60,8 @@ export class VideoCoreMailbox {
 
   private clockHz(id: number): number {
     if (id === CLOCK_ARM) return this.armHz;
-    if (id === 4) return this.board.name === "pi4" ? 500_000_000 : 250_000_000; // core
-    if (id === 2) return this.board.uartClockHz;
+    if (id === MboxClock.CORE) return this.board.name === "pi4" ? 500_000_000 : 250_000_000; // core
+    if (id === MboxClock.UART) return this.board.uartClockHz;
     return 0;
   }
 
@@ -77,7 +73,7 @@ export class VideoCoreMailbox {
     const w = (off: number) => msg.getUint32(off, true);
     if (len % 4 !== 0 || len < 12 || len > MAILBOX_MAX_BYTES) refuse("len must be a multiple of 4 from 12 to 256 bytes, not", len);
     if (w(0) !== len) refuse("word 0 (the message size) differs from len", w(0));
-    if (w(4) !== 0) refuse("request code is not 0:", w(4));
+    if (w(4) !== MboxMessage.CODE_REQUEST) refuse("request code is not 0:", w(4));
     for (let off = 8; ; ) {
       if (off + 4 > len) refuse("no end tag within len, at byte", off);
       const id = w(off);
@@ -109,7 +105,7 @@ export class VideoCoreMailbox {
     };
     if (this.behaviour === "silent") return done(MAILBOX_NO_ANSWER);
     if (this.behaviour === "error") {
-      new DataView(mem.buffer, mem.byteOffset + ptr, len).setUint32(4, 0x80000001, true);
+      new DataView(mem.buffer, mem.byteOffset + ptr, len).setUint32(4, CODE_ERROR, true);
       return done(MAILBOX_ERROR);
     }
     for (let off = 8; ; ) {
@@ -119,24 +115,24 @@ export class VideoCoreMailbox {
       const v = off + 12;
       const answer = (words: number[]) => {
         words.forEach((x, i) => msg.setUint32(v + 4 * i, x >>> 0, true));
-        msg.setUint32(off + 8, 0x80000000 | (4 * words.length), true);
+        msg.setUint32(off + 8, (MboxMessage.TAG_ANSWERED | (4 * words.length)) >>> 0, true);
       };
       const clock = msg.getUint32(v, true);
       switch (id) {
-        case 0x00000001:
+        case MboxTag.GET_FIRMWARE_REVISION:
           answer([0x5f0e3a10]); // a firmware build date, as the real one answers a timestamp
           break;
-        case 0x00010002:
+        case MboxTag.GET_BOARD_REVISION:
           answer([this.boardRevision]);
           break;
-        case 0x00030002:
-        case 0x00030047:
+        case MboxTag.GET_CLOCK_RATE:
+        case MboxTag.GET_MEASURED_CLOCK_RATE:
           answer([clock, this.clockHz(clock)]);
           break;
-        case 0x00030004:
+        case MboxTag.GET_MAX_CLOCK_RATE:
           answer([clock, clock === CLOCK_ARM ? this.armMaxHz : this.clockHz(clock)]);
           break;
-        case 0x00030007:
+        case MboxTag.GET_MIN_CLOCK_RATE:
           answer([clock, clock === CLOCK_ARM ? this.armMinHz : this.clockHz(clock)]);
           break;
         case TAG_SET_CLOCK_RATE: {
@@ -148,7 +144,7 @@ export class VideoCoreMailbox {
       }
       off += 12 + size;
     }
-    msg.setUint32(4, 0x80000000, true);
+    msg.setUint32(4, CODE_SUCCESS, true);
     mem.set(copy, ptr);
     return done(MAILBOX_OK);
   }

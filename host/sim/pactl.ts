@@ -6,16 +6,15 @@
  * DREQ from the PWM and its DMA never moves. The other bits are stored and
  * read back; nothing else is modelled.
  */
-import type { Board } from "../boards.js";
-import { Block } from "../../regs/blocks.js";
 import { PactlCs, PactlReg } from "../../regs/pactl.js";
+import { PACTL_BLOCK } from "../../regs/tables/pactl.js";
 import { Device, type DeviceContext } from "./device.js";
 
 export class Pactl extends Device {
-  private cs = 0;
+  private cs = this.resetValue("PACTL_CS");
 
-  constructor(board: Board, ctx: DeviceContext) {
-    super("PACTL", board.peripheralBase + Block.PACTL, 4, [{ offset: PactlReg.CS, name: "PACTL_CS", decode: (v) => (v & PactlCs.DREQ1_PWM1 ? "DREQ1=PWM1" : "DREQ1=DSI0") }], ctx);
+  constructor(ctx: DeviceContext) {
+    super(PACTL_BLOCK, ctx, { PACTL_CS: (v) => (v & PactlCs.DREQ1_PWM1 ? "DREQ1=PWM1" : "DREQ1=DSI0") });
   }
 
   /** DREQ 1 comes from PWM1. */

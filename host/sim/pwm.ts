@@ -30,25 +30,26 @@
  * running every period one by one gives, to the last bit: the reference
  * model in tests/reference/eager-pwm.ts and tests/sim-exact.test.ts check it.
  */
-import { PwmReg } from "../../regs/pwm.js";
+import { PwmCtl, PwmFifo, PwmReg, PwmSta } from "../../regs/pwm.js";
 import type { Board } from "../boards.js";
 import type { ClockListener, ClockManager, ClockState } from "./clock.js";
 import { Device, type DeviceContext, SimFault, flagNames } from "./device.js";
 import { Jack } from "./jack.js";
 import { PS_PER_S, type SimClock } from "./time.js";
 
-export const FIFO_WORDS = 16;
+export const FIFO_WORDS: number = PwmFifo.WORDS;
 export const FIF1_READ_VALUE = 0x70776d30;
 
+// Fields from regs/pwm.ts (the one description the firmware's driver reads too).
 export const CTL = {
-  PWEN1: 1 << 0, MODE1: 1 << 1, RPTL1: 1 << 2, SBIT1: 1 << 3, POLA1: 1 << 4, USEF1: 1 << 5, CLRF1: 1 << 6, MSEN1: 1 << 7,
-  PWEN2: 1 << 8, MODE2: 1 << 9, RPTL2: 1 << 10, SBIT2: 1 << 11, POLA2: 1 << 12, USEF2: 1 << 13, MSEN2: 1 << 15,
+  PWEN1: PwmCtl.PWEN1, MODE1: PwmCtl.MODE1, RPTL1: PwmCtl.RPTL1, SBIT1: PwmCtl.SBIT1, POLA1: PwmCtl.POLA1, USEF1: PwmCtl.USEF1, CLRF1: PwmCtl.CLRF1, MSEN1: PwmCtl.MSEN1,
+  PWEN2: PwmCtl.PWEN2, MODE2: PwmCtl.MODE2, RPTL2: PwmCtl.RPTL2, SBIT2: PwmCtl.SBIT2, POLA2: PwmCtl.POLA2, USEF2: PwmCtl.USEF2, MSEN2: PwmCtl.MSEN2,
 } as const;
 export const STA = {
-  FULL1: 1 << 0, EMPT1: 1 << 1, WERR1: 1 << 2, RERR1: 1 << 3, GAPO1: 1 << 4, GAPO2: 1 << 5, GAPO3: 1 << 6, GAPO4: 1 << 7,
-  BERR: 1 << 8, STA1: 1 << 9, STA2: 1 << 10, STA3: 1 << 11, STA4: 1 << 12,
+  FULL1: PwmSta.FULL1, EMPT1: PwmSta.EMPT1, WERR1: PwmSta.WERR1, RERR1: PwmSta.RERR1, GAPO1: PwmSta.GAPO1, GAPO2: PwmSta.GAPO2, GAPO3: PwmSta.GAPO3, GAPO4: PwmSta.GAPO4,
+  BERR: PwmSta.BERR, STA1: PwmSta.STA1, STA2: PwmSta.STA2, STA3: PwmSta.STA3, STA4: PwmSta.STA4,
 } as const;
-const STA_STICKY = 0x1fc;
+const STA_STICKY: number = PwmSta.W1C;
 
 const CTL_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CTL).map(([k, v]) => [Math.log2(v), k]));
 const STA_NAMES: Record<number, string> = Object.fromEntries(Object.entries(STA).map(([k, v]) => [Math.log2(v), k]));

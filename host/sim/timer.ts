@@ -4,31 +4,19 @@
  * The four compare registers and the match flags in CS are stored (CS is
  * write-1-to-clear) but raise no interrupts: the firmware polls.
  */
-import type { Board } from "../boards.js";
+import { TimerReg } from "../../regs/timer.js";
+import { TIMER_BLOCK, TIMER_CS_W1C } from "../../regs/tables/timer.js";
 import { Device, type DeviceContext } from "./device.js";
 import { PS_PER_US } from "./time.js";
 
+const dec = (v: number) => String(v >>> 0);
+
 export class SystemTimer extends Device {
   private readonly compare = new Uint32Array(4);
-  private cs = 0;
+  private cs = this.resetValue("ST_CS");
 
-  constructor(board: Board, ctx: DeviceContext) {
-    const dec = (v: number) => String(v >>> 0);
-    super(
-      "TIMER",
-      board.peripheralBase + 0x3000,
-      0x1c,
-      [
-        { offset: 0x00, name: "ST_CS" },
-        { offset: 0x04, name: "ST_CLO", decode: dec },
-        { offset: 0x08, name: "ST_CHI", decode: dec },
-        { offset: 0x0c, name: "ST_C0", decode: dec },
-        { offset: 0x10, name: "ST_C1", decode: dec },
-        { offset: 0x14, name: "ST_C2", decode: dec },
-        { offset: 0x18, name: "ST_C3", decode: dec },
-      ],
-      ctx,
-    );
+  constructor(ctx: DeviceContext) {
+    super(TIMER_BLOCK, ctx, { ST_CLO: dec, ST_CHI: dec, ST_C0: dec, ST_C1: dec, ST_C2: dec, ST_C3: dec });
   }
 
   /** Microseconds since reset. */
@@ -38,35 +26,32 @@ export class SystemTimer extends Device {
 
   read(offset: number): number {
     switch (offset) {
-      case 0x00:
+      case TimerReg.CS:
         return this.cs;
-      case 0x04:
+      case TimerReg.CLO:
         return this.micros() >>> 0;
-      case 0x08:
+      case TimerReg.CHI:
         return Math.floor(this.micros() / 0x100000000) >>> 0;
-      case 0x0c:
-      case 0x10:
-      case 0x14:
-      case 0x18:
-        return this.compare[(offset - 0x0c) / 4]!;
+      case TimerReg.C0:
+      case TimerReg.C1:
+      case TimerReg.C2:
+      case TimerReg.C3:
+        return this.compare[(offset - TimerReg.C0) / 4]!;
     }
     return this.unmodelled(offset, false);
   }
 
   write(offset: number, value: number): void {
+    if (this.refusedReadOnly(offset)) return; // CLO, CHI
     switch (offset) {
-      case 0x00:
-        this.cs &= ~value & 0xf;
+      case TimerReg.CS:
+        this.cs &= ~value & TIMER_CS_W1C;
         return;
-      case 0x0c:
-      case 0x10:
-      case 0x14:
-      case 0x18:
-        this.compare[(offset - 0x0c) / 4] = value;
-        return;
-      case 0x04:
-      case 0x08:
-        this.violation(`write to read-only ST_${offset === 0x04 ? "CLO" : "CHI"} ignored`);
+      case TimerReg.C0:
+      case TimerReg.C1:
+      case TimerReg.C2:
+      case TimerReg.C3:
+        this.compare[(offset - TimerReg.C0) / 4] = value;
         return;
     }
     this.unmodelled(offset, true);

@@ -25,35 +25,48 @@
  * and nothing it can observe changes before that moment.
  */
 import type { Board } from "../boards.js";
-import { Device, type DeviceContext, flagNames } from "./device.js";
+import { Pl011Cr, Pl011Dr, Pl011Field, Pl011Fr, Pl011Lcrh, Pl011Reg, Pl011Rsr } from "../../regs/uart.js";
+import { type RegisterDesc, register } from "../../regs/tables/describe.js";
+import { UART_BLOCK } from "../../regs/tables/uart.js";
+import { Device, type DeviceContext } from "./device.js";
 import { PS_PER_S } from "./time.js";
 
-export const FR = { BUSY: 1 << 3, RXFE: 1 << 4, TXFF: 1 << 5, RXFF: 1 << 6, TXFE: 1 << 7 } as const;
-const FR_NAMES = { 3: "BUSY", 4: "RXFE", 5: "TXFF", 6: "RXFF", 7: "TXFE" };
-const CR_NAMES = { 0: "UARTEN", 7: "LBE", 8: "TXE", 9: "RXE", 14: "RTSEN", 15: "CTSEN" };
+export const FR = { BUSY: Pl011Fr.BUSY, RXFE: Pl011Fr.RXFE, TXFF: Pl011Fr.TXFF, RXFF: Pl011Fr.RXFF, TXFE: Pl011Fr.TXFE } as const;
+
+/** The names of `r`'s one-bit fields that are set in `v`, in bit order (its table, regs/tables/uart.ts). */
+function flagsOf(r: RegisterDesc): (v: number) => string {
+  const flags = (r.fields ?? []).filter((f) => f.width === 1).sort((a, b) => a.lsb - b.lsb);
+  return (v) => flags.filter((f) => (v >>> f.lsb) & 1).map((f) => f.name).join(" ");
+}
 
 function decodeLcrh(v: number): string {
-  const parts = [`WLEN=${((v >>> 5) & 3) + 5}`];
-  if (v & 0x10) parts.push("FEN");
-  if (v & 0x08) parts.push("STP2");
-  if (v & 0x02) parts.push("PEN");
-  if (v & 0x01) parts.push("BRK");
+  const parts = [`WLEN=${((v >>> Pl011Lcrh.WLEN_SHIFT) & Pl011Lcrh.WLEN_MASK) + 5}`];
+  if (v & Pl011Lcrh.FEN) parts.push("FEN");
+  if (v & Pl011Lcrh.STP2) parts.push("STP2");
+  if (v & Pl011Lcrh.PEN) parts.push("PEN");
+  if (v & Pl011Lcrh.BRK) parts.push("BRK");
   return parts.join(" ");
 }
 
 function decodeDr(v: number, write: boolean): string {
   if (!write) return "";
-  const c = v & 0xff;
+  const c = v & Pl011Dr.DATA_MASK;
   return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : c === 10 ? "'\\n'" : "";
 }
 
+/** CR bits a byte needs to be sent, and received. */
+const TX_ON = Pl011Cr.UARTEN | Pl011Cr.TXE;
+const RX_ON = Pl011Cr.UARTEN | Pl011Cr.RXE;
+
 export class Uart extends Device {
-  private cr = 0x300; // reset: TXE | RXE, UART disabled
-  private lcrh = 0;
-  private ibrd = 0;
-  private fbrd = 0;
-  private imsc = 0;
-  private ifls = 0x12;
+  private cr = this.resetValue("UART_CR"); // TXE | RXE, UART disabled
+  private lcrh = this.resetValue("UART_LCRH");
+  private ibrd = this.resetValue("UART_IBRD");
+  private fbrd = this.resetValue("UART_FBRD");
+  private imsc = this.resetValue("UART_IMSC");
+  private ifls = this.resetValue("UART_IFLS");
+  /** Stored and read back; the model moves no data by DMA (nothing in piwave asks the UART for DREQs). */
+  private dmacr = this.resetValue("UART_DMACR");
   /** Bytes waiting or shifting; queue[qhead] is in the shift register. */
   private queue: number[] = [];
   private qhead = 0;
@@ -84,46 +97,34 @@ export class Uart extends Device {
     private readonly onByte: (b: number) => void,
   ) {
     const dec = (v: number) => String(v >>> 0);
-    super(
-      "UART0",
-      board.peripheralBase + 0x201000,
-      0x4c,
-      [
-        { offset: 0x00, name: "UART_DR", decode: decodeDr },
-        { offset: 0x04, name: "UART_RSRECR" },
-        { offset: 0x18, name: "UART_FR", decode: (v) => flagNames(v, FR_NAMES).join(" ") },
-        { offset: 0x24, name: "UART_IBRD", decode: dec },
-        { offset: 0x28, name: "UART_FBRD", decode: dec },
-        { offset: 0x2c, name: "UART_LCRH", decode: decodeLcrh },
-        { offset: 0x30, name: "UART_CR", decode: (v) => flagNames(v, CR_NAMES).join(" ") },
-        { offset: 0x34, name: "UART_IFLS" },
-        { offset: 0x38, name: "UART_IMSC" },
-        { offset: 0x3c, name: "UART_RIS" },
-        { offset: 0x40, name: "UART_MIS" },
-        { offset: 0x44, name: "UART_ICR" },
-        { offset: 0x48, name: "UART_DMACR" },
-      ],
-      ctx,
-    );
+    super(UART_BLOCK, ctx, {
+      UART_DR: decodeDr,
+      UART_FR: flagsOf(register(UART_BLOCK, "UART_FR")),
+      UART_IBRD: dec,
+      UART_FBRD: dec,
+      UART_LCRH: decodeLcrh,
+      UART_CR: flagsOf(register(UART_BLOCK, "UART_CR")),
+    });
     this.uartClockHz = board.uartClockHz;
   }
   private readonly uartClockHz: number;
 
   /** Baud rate from IBRD/FBRD (0 when the divisor is not set). */
   get baud(): number {
-    const div = this.ibrd + this.fbrd / 64;
+    const div = this.ibrd + this.fbrd / Pl011Field.FBRD_SCALE;
     return div > 0 ? this.uartClockHz / (16 * div) : 0;
   }
 
   private bytePs(): number {
     const baud = this.baud;
     if (baud === 0) return Infinity;
-    const bits = 1 + ((this.lcrh >>> 5) & 3) + 5 + (this.lcrh & 0x02 ? 1 : 0) + (this.lcrh & 0x08 ? 2 : 1);
+    const l = this.lcrh;
+    const bits = 1 + ((l >>> Pl011Lcrh.WLEN_SHIFT) & Pl011Lcrh.WLEN_MASK) + 5 + (l & Pl011Lcrh.PEN ? 1 : 0) + (l & Pl011Lcrh.STP2 ? 2 : 1);
     return (bits * PS_PER_S) / baud;
   }
 
   private depth(): number {
-    return this.lcrh & 0x10 ? 32 : 1;
+    return this.lcrh & Pl011Lcrh.FEN ? Pl011Field.FIFO_BYTES : 1;
   }
 
   private pending(): number {
@@ -168,7 +169,7 @@ export class Uart extends Device {
       if (end > now) return;
       this.rxNext++;
       this.rxLineFree = end;
-      if ((this.cr & 0x201) !== 0x201) {
+      if ((this.cr & RX_ON) !== RX_ON) {
         this.rxIgnored++;
       } else if (this.rxFifo.length >= this.depth()) {
         this.rxOverruns++;
@@ -193,16 +194,16 @@ export class Uart extends Device {
     this.sync(this.ctx.clock.now);
     if (this.rxNext < this.rxLine.length) this.syncRx(this.ctx.clock.now);
     switch (offset) {
-      case 0x00: {
+      case Pl011Reg.DR: {
         const b = this.rxFifo.shift();
         if (b === undefined) return 0;
-        const oe = this.rxOverrunDr ? 1 << 11 : 0;
+        const oe = this.rxOverrunDr ? Pl011Dr.OE : 0;
         this.rxOverrunDr = false;
         return b | oe;
       }
-      case 0x04:
-        return this.rxOverrun ? 1 << 3 : 0;
-      case 0x18: {
+      case Pl011Reg.RSRECR:
+        return this.rxOverrun ? Pl011Rsr.OE : 0;
+      case Pl011Reg.FR: {
         let v = this.rxFifo.length === 0 ? FR.RXFE : 0;
         if (this.rxFifo.length >= this.depth()) v |= FR.RXFF;
         const p = this.pending();
@@ -214,22 +215,25 @@ export class Uart extends Device {
         this.lastFr = v;
         return v;
       }
-      case 0x24:
+      case Pl011Reg.IBRD:
         return this.ibrd;
-      case 0x28:
+      case Pl011Reg.FBRD:
         return this.fbrd;
-      case 0x2c:
+      case Pl011Reg.LCRH:
         return this.lcrh;
-      case 0x30:
+      case Pl011Reg.CR:
         return this.cr;
-      case 0x34:
+      case Pl011Reg.IFLS:
         return this.ifls;
-      case 0x38:
+      case Pl011Reg.IMSC:
         return this.imsc;
-      case 0x3c:
-      case 0x40:
+      case Pl011Reg.DMACR:
+        return this.dmacr;
+      case Pl011Reg.RIS:
+      case Pl011Reg.MIS:
         return 0;
     }
+    if (this.registers.get(offset)?.desc?.access === "wo") return 0; // ICR
     return this.unmodelled(offset, false);
   }
 
@@ -239,8 +243,8 @@ export class Uart extends Device {
     this.lastFr = -1;
     if (this.rxNext < this.rxLine.length) this.syncRx(now);
     switch (offset) {
-      case 0x00: {
-        if ((this.cr & 0x101) !== 0x101) {
+      case Pl011Reg.DR: {
+        if ((this.cr & TX_ON) !== TX_ON) {
           this.lost++;
           this.violation(`UART_DR written while the UART or its transmitter is disabled (CR=0x${this.cr.toString(16)}): byte lost`);
           return;
@@ -251,41 +255,43 @@ export class Uart extends Device {
           return;
         }
         if (this.baud === 0) this.violation("UART_DR written before the baud rate divisor (IBRD/FBRD) was set");
-        this.queue.push(value & 0xff);
+        this.queue.push(value & Pl011Dr.DATA_MASK);
         if (this.pending() === 1) this.shiftEnd = now + this.bytePs();
         return;
       }
-      case 0x04:
+      case Pl011Reg.RSRECR:
         this.rxOverrun = false; // UARTECR: any write clears the errors
         return;
-      case 0x44:
+      case Pl011Reg.ICR:
         return; // clear interrupts
-      case 0x24:
-        this.ibrd = value & 0xffff;
+      case Pl011Reg.IBRD:
+        this.ibrd = value & Pl011Field.IBRD_MASK;
         return;
-      case 0x28:
-        this.fbrd = value & 0x3f;
+      case Pl011Reg.FBRD:
+        this.fbrd = value & Pl011Field.FBRD_MASK;
         return;
-      case 0x2c:
-        if (!(value & 0x10) && this.lcrh & 0x10) {
+      case Pl011Reg.LCRH:
+        if (!(value & Pl011Lcrh.FEN) && this.lcrh & Pl011Lcrh.FEN) {
           // Clearing FEN flushes the transmit FIFO (PL011 TRM).
           this.queue = this.queue.slice(this.qhead, this.qhead + 1);
           this.qhead = 0;
         }
-        this.lcrh = value & 0xff;
+        this.lcrh = value & Pl011Lcrh.VALUE_MASK;
         return;
-      case 0x30:
-        this.cr = value & 0xff87;
+      case Pl011Reg.CR:
+        this.cr = value & Pl011Cr.VALUE_MASK;
         return;
-      case 0x34:
-        this.ifls = value & 0x3f;
+      case Pl011Reg.IFLS:
+        this.ifls = value & Pl011Field.IFLS_MASK;
         return;
-      case 0x38:
-        this.imsc = value & 0x7ff;
+      case Pl011Reg.IMSC:
+        this.imsc = value & Pl011Field.INT_ALL;
         return;
-      case 0x48:
+      case Pl011Reg.DMACR:
+        this.dmacr = value & Pl011Field.DMACR_MASK;
         return;
     }
+    if (this.refusedReadOnly(offset)) return; // FR, RIS, MIS
     this.unmodelled(offset, true);
   }
 }

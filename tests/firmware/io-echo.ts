@@ -6,20 +6,25 @@
 @external("env", "mmio_write") declare function mmio_write(addr: u32, value: u32): void;
 @external("env", "halt") declare function halt(code: u32): void;
 
+// The register description piwave ships (regs/): addresses and fields by name.
+import { Block, PeripheralBase } from "../../regs/blocks";
+import { GpioFsel, GpioReg } from "../../regs/gpio";
+import { Pl011Cr, Pl011Fr, Pl011Lcrh, Pl011Reg } from "../../regs/uart";
+
 // @ts-ignore: BOARD comes from asc --use BOARD=n (piwave's settings).
-const BASE: u32 = <u32>BOARD == 4 ? 0xfe000000 : 0x3f000000;
-const GPFSEL1: u32 = BASE + 0x200004;
-const GPLEV0: u32 = BASE + 0x200034;
-const UART: u32 = BASE + 0x201000;
-const DR: u32 = UART + 0x00;
-const FR: u32 = UART + 0x18;
-const IBRD: u32 = UART + 0x24;
-const FBRD: u32 = UART + 0x28;
-const LCRH: u32 = UART + 0x2c;
-const CR: u32 = UART + 0x30;
-const FR_RXFE: u32 = 1 << 4;
-const FR_TXFF: u32 = 1 << 5;
-const FR_TXFE: u32 = 1 << 7;
+const BASE: u32 = <u32>BOARD == 4 ? <u32>PeripheralBase.PI4 : <u32>PeripheralBase.PI3;
+const GPFSEL1: u32 = BASE + Block.GPIO + GpioReg.GPFSEL1;
+const GPLEV0: u32 = BASE + Block.GPIO + GpioReg.GPLEV0;
+const UART: u32 = BASE + Block.UART0;
+const DR: u32 = UART + Pl011Reg.DR;
+const FR: u32 = UART + Pl011Reg.FR;
+const IBRD: u32 = UART + Pl011Reg.IBRD;
+const FBRD: u32 = UART + Pl011Reg.FBRD;
+const LCRH: u32 = UART + Pl011Reg.LCRH;
+const CR: u32 = UART + Pl011Reg.CR;
+const FR_RXFE: u32 = Pl011Fr.RXFE;
+const FR_TXFF: u32 = Pl011Fr.TXFF;
+const FR_TXFE: u32 = Pl011Fr.TXFE;
 
 function put(c: u32): void {
   while (mmio_read(FR) & FR_TXFF) {}
@@ -38,13 +43,13 @@ function drainAndHalt(code: u32): void {
 
 export function main(): void {
   // GPIO17 as an input: GPFSEL1 bits 23:21 = 000, other pins kept.
-  mmio_write(GPFSEL1, mmio_read(GPFSEL1) & ~(<u32>7 << 21));
+  mmio_write(GPFSEL1, mmio_read(GPFSEL1) & ~(<u32>GpioFsel.MASK << (7 * GpioFsel.BITS)));
   // UART0: 115200 8N1 from the 48 MHz UART clock (divisor 26.0417 = 26 + 3/64), FIFOs on.
   mmio_write(CR, 0);
   mmio_write(IBRD, 26);
   mmio_write(FBRD, 3);
-  mmio_write(LCRH, (3 << 5) | (1 << 4));
-  mmio_write(CR, 1 | (1 << 8) | (1 << 9));
+  mmio_write(LCRH, Pl011Lcrh.WLEN8 | Pl011Lcrh.FEN);
+  mmio_write(CR, Pl011Cr.UARTEN | Pl011Cr.TXE | Pl011Cr.RXE);
   say("ready");
   let level = mmio_read(GPLEV0) & (1 << 17);
   while (true) {

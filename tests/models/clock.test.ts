@@ -1,9 +1,10 @@
 // Clock manager model: password rule, BUSY timing, rules about changing a running generator.
 import { describe, expect, it } from "vitest";
 import { machine } from "./harness.js";
+import { CmReg } from "../../regs/cm.js";
 
-const CTL = 0xa0;
-const DIV = 0xa4;
+const CTL = CmReg.PWMCTL;
+const DIV = CmReg.PWMDIV;
 
 describe("clock manager model", () => {
   it("a write without the 0x5A password is ignored and reported", () => {

@@ -3,17 +3,19 @@
 import { describe, expect, it } from "vitest";
 import { PS_PER_US } from "../../host/sim/time.js";
 import { machine } from "./harness.js";
+import { GpioReg } from "../../regs/gpio.js";
+import { Pl011Fr, Pl011Reg, Pl011Rsr } from "../../regs/uart.js";
 
-const FR = 0x18;
-const RSRECR = 0x04;
-const RXFE = 0x10;
-const RXFF = 0x40;
+const FR = Pl011Reg.FR;
+const RSRECR = Pl011Reg.RSRECR;
+const RXFE = Pl011Fr.RXFE;
+const RXFF = Pl011Fr.RXFF;
 
 function uartUp(h: ReturnType<typeof machine>, cr = 0x301) {
-  h.write(h.uart + 0x24, 26);
-  h.write(h.uart + 0x28, 3);
-  h.write(h.uart + 0x2c, 0x70); // 8 bits, FIFOs
-  h.write(h.uart + 0x30, cr);
+  h.write(h.uart + Pl011Reg.IBRD, 26);
+  h.write(h.uart + Pl011Reg.FBRD, 3);
+  h.write(h.uart + Pl011Reg.LCRH, 0x70); // 8 bits, FIFOs
+  h.write(h.uart + Pl011Reg.CR, cr);
 }
 
 describe("PL011 receive path", () => {
@@ -40,10 +42,10 @@ describe("PL011 receive path", () => {
     h.wait(34 * 90);
     expect(h.read(h.uart + FR) & RXFF).toBe(RXFF);
     expect(h.m.uart.rxOverruns).toBe(2);
-    expect(h.read(h.uart + RSRECR) & 0x8).toBe(0x8); // OE
+    expect(h.read(h.uart + RSRECR) & Pl011Rsr.OE).toBe(Pl011Rsr.OE);
     expect(h.read(h.uart)).toBe(0 | (1 << 11)); // the first byte, with OE on this read
     expect(h.read(h.uart)).toBe(1); // ... only on the next read after the overrun
-    expect(h.read(h.uart + RSRECR) & 0x8).toBe(0x8); // still set in RSRECR
+    expect(h.read(h.uart + RSRECR) & Pl011Rsr.OE).toBe(Pl011Rsr.OE); // still set in RSRECR
     h.write(h.uart + RSRECR, 0);
     expect(h.read(h.uart + RSRECR)).toBe(0);
   });
@@ -51,7 +53,7 @@ describe("PL011 receive path", () => {
   it("without FIFOs the receiver holds one byte; with the receiver off nothing is received", () => {
     const one = machine("pi4");
     uartUp(one);
-    one.write(one.uart + 0x2c, 0x60); // FEN off
+    one.write(one.uart + Pl011Reg.LCRH, 0x60); // FEN off
     one.m.uart.receive(0, [1, 2]);
     one.wait(300);
     expect(one.read(one.uart + FR) & RXFF).toBe(RXFF);
@@ -71,18 +73,18 @@ describe("GPIO inputs", () => {
     h.m.gpio.drive(50 * PS_PER_US, 17, 1);
     h.m.gpio.drive(50 * PS_PER_US, 40, 1); // GPIO40 in GPLEV1, bit 8
     h.m.gpio.drive(80 * PS_PER_US, 17, null);
-    expect(h.read(h.gpio + 0x34) & (1 << 17)).toBe(0);
+    expect(h.read(h.gpio + GpioReg.GPLEV0) & (1 << 17)).toBe(0);
     h.wait(50);
-    expect(h.read(h.gpio + 0x34) & (1 << 17)).toBe(1 << 17);
-    expect(h.read(h.gpio + 0x38) & (1 << 8)).toBe(1 << 8);
-    h.write(h.gpio + 0x04, 1 << 21); // GPIO17 as an output (GPFSEL1 bits 23:21 = 001)
-    expect(h.read(h.gpio + 0x34) & (1 << 17)).toBe(0); // its latch, not the outside level
-    h.write(h.gpio + 0x1c, 1 << 17); // GPSET0
-    expect(h.read(h.gpio + 0x34) & (1 << 17)).toBe(1 << 17);
-    h.write(h.gpio + 0x04, 0); // input again
-    h.write(h.gpio + 0x28, 1 << 17); // GPCLR0
+    expect(h.read(h.gpio + GpioReg.GPLEV0) & (1 << 17)).toBe(1 << 17);
+    expect(h.read(h.gpio + GpioReg.GPLEV1) & (1 << 8)).toBe(1 << 8);
+    h.write(h.gpio + GpioReg.GPFSEL1, 1 << 21); // GPIO17 as an output (GPFSEL1 bits 23:21 = 001)
+    expect(h.read(h.gpio + GpioReg.GPLEV0) & (1 << 17)).toBe(0); // its latch, not the outside level
+    h.write(h.gpio + GpioReg.GPSET0, 1 << 17); // GPSET0
+    expect(h.read(h.gpio + GpioReg.GPLEV0) & (1 << 17)).toBe(1 << 17);
+    h.write(h.gpio + GpioReg.GPFSEL1, 0); // input again
+    h.write(h.gpio + GpioReg.GPCLR0, 1 << 17); // GPCLR0
     h.wait(40);
-    expect(h.read(h.gpio + 0x34) & (1 << 17)).toBe(0); // released at 80 µs: the latch (0)
+    expect(h.read(h.gpio + GpioReg.GPLEV0) & (1 << 17)).toBe(0); // released at 80 µs: the latch (0)
     expect(() => h.m.gpio.drive(0, 58, 1)).toThrow(/GPIO58 does not exist/);
   });
 });
