@@ -225,7 +225,7 @@ export function start(pwmRange: u32, noJack: bool = false): void {
     shapeR = new Shaper(<i32>range - 1);
     stageL = new LinearStage(shapeL!, <f64>range, xLow, xHigh);
     stageR = new LinearStage(shapeR!, <f64>range, xLow, xHigh);
-    interp.reset(xMid);
+    interp.reset(xMid, xScale);
     stageL!.reset(xMid);
     stageR!.reset(xMid);
     sub = 16;
@@ -310,8 +310,8 @@ function producePlain(): bool {
   return false;
 }
 
-/** All 16 PWM frames of one audio frame (l, r: levels) at dst, dst + 8, … (right, left: u32 each): linear-stage.ts. */
-@inline function shapedFrames(dst: usize, l: f64, r: f64): void {
+/** All 16 PWM frames of one audio frame (l, r: 16-bit samples) at dst, dst + 8, … (right, left: u32 each): linear-stage.ts. */
+@inline function shapedFrames(dst: usize, l: i32, r: i32): void {
   interp.push(l, r);
   stageR!.push(dst, interp.aR, interp.bR);
   stageL!.push(dst + 4, interp.aL, interp.bL);
@@ -333,12 +333,12 @@ function produceShaped(): bool {
   }
   if (phase == PLAY || phase == FLUSH) {
     if (sub == 16) {
-      let l: f64 = xMid;
-      let r: f64 = xMid;
+      let l: i32 = 0;
+      let r: i32 = 0;
       if (phase == PLAY) {
         if (source.next()) {
-          l += <f64>source.left * xScale;
-          r += <f64>source.right * xScale;
+          l = source.left;
+          r = source.right;
         } else {
           phase = FLUSH;
           flushLeft = 40; // let the interpolator's 36-sample delay line empty
@@ -400,7 +400,7 @@ export function produceInto(dst: usize, count: u32): u32 {
           flushLeft = 40;
           break;
         }
-        shapedFrames(p, xMid + <f64>source.left * xScale, xMid + <f64>source.right * xScale);
+        shapedFrames(p, source.left, source.right);
         p += 128;
         k++;
       }

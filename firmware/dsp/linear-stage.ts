@@ -81,7 +81,7 @@ export class LinearStage {
   }
 
   /** The 8 periods from p0 (excluded) to p1 (included); `next`: the slope of the segment after. */
-  private segment(dst: usize, p0: f64, p1: f64, next: f64): void {
+  @inline private segment(dst: usize, p0: f64, p1: f64, next: f64): void {
     const invR = this.invR;
     const d = (p1 - p0) * 0.125; // x′ on the line
     const h = d * invR;

@@ -95,7 +95,9 @@ export class Shaper {
 
   /** One period of the 3rd-order loop for a wanted duty x (fixed point) within [MARGIN, top − MARGIN]: no clamp needed. */
   frame(x: i32): u32 {
-    const t = x + HALF - 3 * (this.e1 - this.e2) - this.e3;
+    // With m = t mod 1 (the fraction round() drops, fixed point), e = ½ − m, so
+    // t = x + ½ − 3e₁ + 3e₂ − e₃ = x + 3(m₁ − m₂) + m₃: the same loop without the ½s.
+    const t = x + 3 * ((HALF - this.e1) - (HALF - this.e2)) + (HALF - this.e3);
     this.e3 = this.e2;
     this.e2 = this.e1;
     this.e1 = HALF - (t & MASK);
@@ -107,49 +109,50 @@ export class Shaper {
    * v0 + k·step + c_k (fixed point; c_k is c0 at k = 0, c6 at 6, c7 at 7,
    * else 0), all within [MARGIN, top − MARGIN], so no clamp is needed (see
    * the module doc). Writes y_k as a u32 at dst + 8k (one channel of the
-   * PWM frames). The errors stay in registers for the whole segment.
+   * PWM frames). Written out period by period (no loop, no index tests),
+   * the state in registers: with m = t mod 1 (the fraction that rounding
+   * drops, fixed point) the error is e = ½ − m, and
+   *     t = x + ½ − 3e₁ + 3e₂ − e₃ = x + 3(m₁ − m₂) + m₃,  y = ⌊t⌋
+   * The three m rotate through a, b, c instead of being moved.
    */
   @inline segment(dst: usize, v0: i32, step: i32, c0: i32, c6: i32, c7: i32): void {
-    // Written out period by period (no loop, no index tests); the three
-    // errors rotate through a, b, c instead of being moved.
-    let a = this.e1;
-    let b = this.e2;
-    let c = this.e3;
-    let v = v0 + HALF; // biased by ½ so that >> rounds to nearest
-    let t = v + c0 - 3 * (a - b) - c; // k = 0
+    let a = HALF - this.e1; // m₁
+    let b = HALF - this.e2; // m₂
+    let c = HALF - this.e3; // m₃
+    let v = v0;
+    let t = v + c0 + 3 * (a - b) + c; // k = 0
     store<u32>(dst, <u32>(t >> FRAC));
-    c = HALF - (t & MASK); // the new e1: y − (x − feedback), in (−½, ½]
+    c = t & MASK; // the new m₁
     v += step;
-    t = v - 3 * (c - a) - b; // k = 1
+    t = v + 3 * (c - a) + b; // k = 1
     store<u32>(dst, <u32>(t >> FRAC), 8);
-    b = HALF - (t & MASK);
+    b = t & MASK;
     v += step;
-    t = v - 3 * (b - c) - a; // k = 2
+    t = v + 3 * (b - c) + a; // k = 2
     store<u32>(dst, <u32>(t >> FRAC), 16);
-    a = HALF - (t & MASK);
+    a = t & MASK;
     v += step;
-    t = v - 3 * (a - b) - c; // k = 3
+    t = v + 3 * (a - b) + c; // k = 3
     store<u32>(dst, <u32>(t >> FRAC), 24);
-    c = HALF - (t & MASK);
+    c = t & MASK;
     v += step;
-    t = v - 3 * (c - a) - b; // k = 4
+    t = v + 3 * (c - a) + b; // k = 4
     store<u32>(dst, <u32>(t >> FRAC), 32);
-    b = HALF - (t & MASK);
+    b = t & MASK;
     v += step;
-    t = v - 3 * (b - c) - a; // k = 5
+    t = v + 3 * (b - c) + a; // k = 5
     store<u32>(dst, <u32>(t >> FRAC), 40);
-    a = HALF - (t & MASK);
+    a = t & MASK;
     v += step;
-    t = v + c6 - 3 * (a - b) - c; // k = 6
+    t = v + c6 + 3 * (a - b) + c; // k = 6
     store<u32>(dst, <u32>(t >> FRAC), 48);
-    c = HALF - (t & MASK);
+    c = t & MASK;
     v += step;
-    t = v + c7 - 3 * (c - a) - b; // k = 7
+    t = v + c7 + 3 * (c - a) + b; // k = 7
     store<u32>(dst, <u32>(t >> FRAC), 56);
-    b = HALF - (t & MASK);
-    this.e1 = b;
-    this.e2 = c;
-    this.e3 = a;
+    b = t & MASK;
+    this.e1 = HALF - b;
+    this.e2 = HALF - c;
+    this.e3 = HALF - a;
   }
-
 }
