@@ -40,10 +40,15 @@
  *   ((s + 32768)·range) >> 16; a PLAIN_EXACT build (config.ts) writes that
  *   for every sample (the round-trip tests).
  * Shaped (QUALITY 1), 16 PWM frames per audio frame:
- *   Interpolator ×16 → x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
- *   → Predistort (cancels M/S PWM's pulse-position distortion) → clamp to
- *   [MARGIN, range − 1 − MARGIN] → Shaper (3rd-order error feedback,
- *   no dither) → duty, never 0 nor range − 1 (shaper.ts).
+ *   Interpolator ×2 (half-band and droop equaliser, interpolator.ts), in
+ *   levels x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
+ *   → LinearStage ×8 with Predistort's pre-compensation (cancels M/S PWM's
+ *   pulse-position distortion), computed per 8-period segment
+ *   (linear-stage.ts) → clamp to [MARGIN, range − 1 − MARGIN] → Shaper
+ *   (3rd-order error feedback in fixed point, no dither) → duty, never 0
+ *   nor range − 1 (shaper.ts). An audio frame's 16 PWM frames are computed
+ *   at once; produceInto() writes them straight into a DMA buffer
+ *   (docs/cpu.md: ~87 M instructions per audio second, was ~600 M).
  *   HEADROOM (1.6, 4.1 dB) leaves room for the half-band's inter-sample
  *   overs of real signals; the clamp is for pathological ones.
  */
@@ -123,7 +128,8 @@ let plainMid: f64 = 0;
  * cancels both to third order. x′ is the 5-point derivative
  * (−x₊₂ + 8x₊₁ − 8x₋₁ + x₋₂)/12 (the 3-point one is 0.5 % off at 20 kHz,
  * which alone left −91 dB); D² the 3-point second difference. Two periods
- * of delay.
+ * of delay. (Plain mode; the shaped mode computes the same formula per
+ * 8-period segment: dsp/linear-stage.ts.)
  */
 class Predistort {
   private xm2: f64 = 0;

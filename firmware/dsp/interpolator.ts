@@ -57,8 +57,10 @@ export class Interpolator {
     this.aL = this.bL = this.aR = this.bR = mid;
   }
 
-  /** Take one stereo input frame (16-bit samples); then aL, bL, aR, bR are its four outputs. */
+  /** Take one stereo input frame (16-bit samples; beyond that range, clamped); then aL, bL, aR, bR are its four outputs. */
   push(l: i32, r: i32): void {
+    l = l < -32768 ? -32768 : l > 32767 ? 32767 : l; // the history holds 16 bits
+    r = r < -32768 ? -32768 : r > 32767 ? 32767 : r;
     const pos = this.pos == 0 ? TAPS - 1 : this.pos - 1;
     this.pos = pos;
     const h = changetype<usize>(this.hist) + <usize>(pos * ENTRY);
