@@ -1,59 +1,56 @@
 /**
- * piwave firmware entry point.
+ * The player: piwave's own firmware, what `piwave build SONG…` builds. It is
+ * a program on the public firmware library (./index, what users import as
+ * "piwave/firmware") and nothing else.
  *
  * `main()` is called once by the host (simulator or bare-metal runtime):
- * UART log up, asset bundle validated, PWM clock started, jack pins routed,
- * every track played, summary logged, then `halt(0)`. Any failure logs an
- * `E` line and halts with a specific code (see abi.ts); it never hangs.
+ * UART log up, ARM clock raised, asset bundle validated, then the bundle's
+ * tracks (a `BundleSource`) played through the `AudioOutput`, each track's
+ * start and end logged, the summary logged, then `halt(0)`. Any failure
+ * logs an `E` line and halts with a specific code (see abi.ts); it never
+ * hangs. host/log-line.ts and many tests parse these lines: keep them.
  */
-import { halt, HALT_BAD_BUNDLE, HALT_DONE, HALT_HARDWARE } from "./abi";
-import * as bundle from "./audio/bundle";
-import * as feed from "./audio/feed";
-import * as producer from "./audio/producer";
-import * as source from "./audio/source";
 import {
-  BOARD_ID,
-  BOARD_NAME,
-  JACK_LEFT_PIN,
-  JACK_RIGHT_PIN,
-  PERIPHERAL_BASE,
-  PLLD_HZ,
-  PWM_BASE,
-  PWM_CLOCK_DIVI,
-  PWM_CLOCK_HZ,
-  PWM_NAME,
-  SOC_NAME,
-} from "./board";
-import { DMA_FEED, FEED, OSR, QUALITY, SHAPED, TARGET_RATE_HZ } from "./config";
-import { HEADROOM, MARGIN } from "./dsp/shaper";
-import * as armClock from "./drivers/arm-clock";
-import * as clock from "./drivers/clock";
-import * as gpio from "./drivers/gpio";
-import * as pwm from "./drivers/pwm";
-import { micros64 } from "./drivers/timer";
-import * as uart from "./drivers/uart";
-import * as log from "./lib/log";
-import "./runtime/abort"; // the handler asc routes `abort` to (asconfig.json `use`)
+  AudioOutput,
+  board,
+  bundle,
+  BundleSource,
+  cpu,
+  EVENT_END,
+  EVENT_NONE,
+  EVENT_START,
+  FEED,
+  frameRateMilliHz,
+  halt,
+  HALT_BAD_BUNDLE,
+  HALT_DONE,
+  HALT_HARDWARE,
+  log,
+  OSR,
+  pwmRange,
+  QUALITY,
+  SHAPER_HEADROOM,
+  SHAPER_MARGIN,
+  uart,
+} from "./index";
 
 const FIRMWARE_VERSION: string = "0.2.0";
 
 /** PWM range (clocks per PWM period): nearest to clock / (44100 Hz × OSR) (Circle's formula for OSR 1, docs/hardware.md#clocks-and-rates). */
 export function pwm_range(): u32 {
-  const per = TARGET_RATE_HZ * OSR;
-  return (PWM_CLOCK_HZ + per / 2) / per;
+  return pwmRange();
 }
 /** The PWM clock in Hz. */
 export function pwm_clock_hz(): u32 {
-  return PWM_CLOCK_HZ;
+  return board.PWM_CLOCK_HZ;
 }
 /** Audio frame rate in mHz: clock / (range × OSR), rounded. Tracks must be converted to exactly this. */
 export function frame_rate_millihz(): u32 {
-  const d = <u64>pwm_range() * OSR;
-  return <u32>((<u64>PWM_CLOCK_HZ * 1000 + d / 2) / d);
+  return frameRateMilliHz();
 }
 /** 4 for a Pi 4 build, 3 for a Pi 3 build. */
 export function board_id(): u32 {
-  return BOARD_ID;
+  return board.BOARD_ID;
 }
 /** Asset bundle format version this firmware reads. */
 export function bundle_version(): u32 {
@@ -61,19 +58,19 @@ export function bundle_version(): u32 {
 }
 /** 0 plain, 1 shaped. */
 export function quality_mode(): u32 {
-  return QUALITY;
+  return <u32>QUALITY;
 }
 /** 0 FIFO polling, 1 DMA. */
 export function feed_mode(): u32 {
-  return FEED;
+  return <u32>FEED;
 }
 /** Levels the shaped mode keeps clear at each end of the range (host/quality/measure.ts relies on it). */
 export function shaper_margin(): f64 {
-  return MARGIN;
+  return SHAPER_MARGIN;
 }
 /** Scale-down of the shaped mode's signal for inter-sample overs (host/quality/measure.ts relies on it). */
 export function shaper_headroom(): f64 {
-  return HEADROOM;
+  return SHAPER_HEADROOM;
 }
 /** Oversampling ratio (PWM frames per audio frame). */
 export function oversampling(): u32 {
@@ -92,33 +89,36 @@ function logDuration(frames: u64): void {
   log.str(" s");
 }
 
-/** Between frames: the log keeps moving, and track starts/ends are reported. */
-function housekeeping(): void {
-  for (let e = source.takeEvent(); e != source.EVENT_NONE; e = source.takeEvent()) {
-    const i = source.eventTrackIndex();
-    const frames = <u64>bundle.frameCount(i);
-    log.begin("I", "track");
-    log.dec(i + 1);
-    log.byte(0x2f);
-    log.dec(bundle.trackCount());
-    if (e == source.EVENT_START) {
-      log.str(" start ");
-      bundle.logName(i);
-      log.str(", ");
-    } else {
-      log.str(" end, ");
+/** The bundle's tracks, with each start and end logged between frames. */
+class Tracks extends BundleSource {
+  idle(): void {
+    for (let e = this.takeEvent(); e != EVENT_NONE; e = this.takeEvent()) {
+      const i = this.eventTrackIndex();
+      const frames = <u64>bundle.frameCount(i);
+      log.begin("I", "track");
+      log.dec(i + 1);
+      log.byte(0x2f);
+      log.dec(bundle.trackCount());
+      if (e == EVENT_START) {
+        log.str(" start ");
+        bundle.logName(i);
+        log.str(", ");
+      } else {
+        log.str(" end, ");
+      }
+      log.dec(frames);
+      log.str(" frames, ");
+      logDuration(frames);
+      if (e == EVENT_END) {
+        log.str(", underruns ");
+        log.dec(output.underruns);
+      }
+      log.end();
     }
-    log.dec(frames);
-    log.str(" frames, ");
-    logDuration(frames);
-    if (e == source.EVENT_END) {
-      log.str(", underruns ");
-      log.dec(feed.underruns);
-    }
-    log.end();
   }
-  log.pump(feed.PUMP_BYTES);
 }
+
+let output: AudioOutput = changetype<AudioOutput>(0);
 
 export function main(): void {
   stopWith(play());
@@ -130,24 +130,23 @@ export function main(): void {
  * (firmware/selftest.ts) runs it after its measurements.
  */
 export function play(): u32 {
-  const t0 = micros64();
+  output = new AudioOutput(); // the summary's elapsed time counts from here
   uart.init();
-  const range = pwm_range();
-  rateMilliHz = frame_rate_millihz();
+  rateMilliHz = output.rateMilliHz;
 
   log.begin("I", "boot");
   log.str("piwave firmware ");
   log.str(FIRMWARE_VERSION);
   log.str(", board ");
-  log.str(BOARD_NAME);
+  log.str(board.BOARD_NAME);
   log.str(" (");
-  log.str(SOC_NAME);
+  log.str(board.SOC_NAME);
   log.str("), peripherals at ");
-  log.hex(PERIPHERAL_BASE);
+  log.hex(board.PERIPHERAL_BASE);
   log.end();
   log.flush();
 
-  armClock.raise();
+  cpu.raise();
   log.flush();
 
   if (!bundle.open(rateMilliHz)) return HALT_BAD_BUNDLE;
@@ -161,91 +160,10 @@ export function play(): u32 {
   log.end();
   log.flush();
 
-  if (clock.startPwmClock(clock.CM_SRC_PLLD, PWM_CLOCK_DIVI) != clock.ClockStatus.Ok) {
-    log.begin("E", "clock");
-    log.str("PWM clock generator stuck BUSY after KILL (CM_PWMCTL ");
-    log.hex(clock.pwmClockControl());
-    log.str("): cannot set the PWM clock");
-    log.end();
-    return HALT_HARDWARE;
-  }
-  log.begin("I", "clock");
-  log.str("PWM clock PLLD ");
-  log.dec(PLLD_HZ);
-  log.str(" Hz / ");
-  log.dec(PWM_CLOCK_DIVI);
-  log.str(" = ");
-  log.dec(PWM_CLOCK_HZ);
-  log.str(" Hz");
-  log.end();
-
-  gpio.setFunction(JACK_RIGHT_PIN, gpio.FSEL_ALT0);
-  gpio.setFunction(JACK_LEFT_PIN, gpio.FSEL_ALT0);
-  gpio.setPullNone(JACK_RIGHT_PIN);
-  gpio.setPullNone(JACK_LEFT_PIN);
-
-  pwm.init(range);
-  const plainRam = pwm.isPlainRam();
-  if (plainRam) {
-    log.begin("W", "pwm");
-    log.str("registers behave as plain RAM (CTL.CLRF1 reads back 1): no PWM hardware here, as under QEMU; pacing frames with the system timer, FIFO status ignored");
-    if (DMA_FEED) log.str(", DMA not used (QEMU's DMA ignores DREQ and hangs on circular control-block rings)");
-    log.end();
-  }
-  log.begin("I", "pwm");
-  log.str(PWM_NAME);
-  log.str(" at ");
-  log.hex(PWM_BASE);
-  log.str(", range ");
-  log.dec(range);
-  log.str(" (");
-  log.fixed(<u64>(Math.log2(<f64>range) * 100 + 0.5), 2);
-  log.str(" bits), sample rate ");
-  log.fixed(rateMilliHz, 3);
-  log.str(" Hz");
-  if (SHAPED) {
-    log.str(" x16 = ");
-    log.fixed(<u64>rateMilliHz * OSR, 3);
-    log.str(" Hz PWM frames, 3rd-order noise shaping");
-  }
-  log.str(", M/S mode, ");
-  log.str(plainRam ? "timer pacing" : DMA_FEED ? "DMA" : "FIFO polling");
-  log.end();
-  log.flush();
-
-  producer.start(range, plainRam); // no PWM, no jack, no thump: short ramps
-  feed.setHousekeeping(housekeeping);
-  let ok: bool;
-  if (plainRam) ok = feed.runTimer(rateMilliHz);
-  else if (DMA_FEED) ok = feed.runDma();
-  else ok = feed.runPoll();
-  housekeeping();
-  if (!ok) return HALT_HARDWARE;
-  const werr = plainRam ? 0 : pwm.status() & pwm.STA_WERR1;
-  clock.stopPwmClock();
-  log.flush();
-
-  const elapsed = micros64() - t0;
-  log.begin("I", "summary");
-  log.str("tracks=");
-  log.dec(bundle.trackCount());
-  log.str(" frames=");
-  log.dec(source.trackFrames);
-  log.str(" ramp_frames=");
-  log.dec(source.rampFrames * OSR + producer.rampFrames);
-  log.str(" underruns=");
-  log.dec(feed.underruns);
-  log.str(" fifo_empty=");
-  log.dec(feed.emptyEvents);
-  log.str(" late_refills=");
-  log.dec(feed.lateRefills);
-  log.str(" fifo_overflow=");
-  log.dec(werr ? 1 : 0);
-  log.str(" log_dropped=");
-  log.dec(log.droppedCount());
-  log.str(" elapsed=");
-  log.fixed(elapsed / 1000, 3);
-  log.str("s");
-  log.end();
+  if (!output.open()) return HALT_HARDWARE;
+  const tracks = new Tracks();
+  if (!output.play(tracks)) return HALT_HARDWARE;
+  output.close();
+  output.summary(tracks);
   return HALT_DONE;
 }

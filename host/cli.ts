@@ -17,6 +17,7 @@ const COMMANDS: Record<string, [string, () => Promise<Command>]> = {
   demo: ["the whole chain on the demo music, ending in the simulated jack (dist/demo)", async () => (await import("./commands/demo.js")).demoCommand],
   firmware: ["compile the firmware (AssemblyScript → WebAssembly)", async () => (await import("./commands/firmware.js")).firmwareCommand],
   bench: ["measure piwave's speed and the simulated sound quality", async () => (await import("./commands/bench.js")).benchCommand],
+  init: ["a new firmware project: your own AssemblyScript firmware, its test, the settings to build it", async () => (await import("./commands/init.js")).initCommand],
   selftest: ["a card that measures a real board and plays an announced test sequence", async () => (await import("./commands/selftest.js")).selftestCommand],
 };
 

@@ -1,7 +1,7 @@
 /**
  * Building the firmware: AssemblyScript → one .wasm per board, with the
  * compiler's own command (node …/assemblyscript/bin/asc.js, resolved the Node
- * way, same flags as asconfig.json) run as a child in its own process group,
+ * way, with the flags of asconfig.base.json) run as a child in its own process group,
  * so an interrupt stops it at once (the compiler is synchronous JavaScript:
  * in-process it would hold the event loop for its whole run). Outputs go to
  * <cache>/build/firmware/<board>.wasm (host/paths.ts; never inside the
@@ -30,11 +30,13 @@ export interface Variant {
   exact?: boolean;
 }
 
-function variantSuffix(v: Variant): string {
+/** The file-name suffix of a variant's build: "-shaped-dma-ramp50". */
+export function variantSuffix(v: Variant): string {
   return [v.quality === "shaped" ? "shaped" : "", v.feed === "dma" ? "dma" : "", v.rampMs !== undefined ? `ramp${v.rampMs}` : "", v.exact ? "exact" : ""].filter(Boolean).map((x) => "-" + x).join("");
 }
 
-function variantFlags(v: Variant): string[] {
+/** The `--use` flags of a variant (firmware/config.ts). */
+export function variantFlags(v: Variant): string[] {
   const f: string[] = [];
   if (v.quality === "shaped") f.push("--use", "QUALITY_MODE=1");
   if (v.feed === "dma") f.push("--use", "FEED_MODE=1");
@@ -62,32 +64,46 @@ function sourceFiles(dir: string): string[] {
 }
 
 interface AsConfig {
-  entries: string[];
-  options: { runtime?: string; noAssert?: boolean; initialMemory?: number; maximumMemory?: number };
-  targets: Record<string, { optimizeLevel?: number; shrinkLevel?: number; use?: string[] }>;
+  extends?: string;
+  entries?: string[];
+  options?: { runtime?: string; noAssert?: boolean; initialMemory?: number; maximumMemory?: number };
+  targets?: Record<string, { optimizeLevel?: number; shrinkLevel?: number; use?: string[] }>;
 }
 
-function readAsConfig(): AsConfig {
-  return JSON.parse(readFileSync(join(ROOT, "asconfig.json"), "utf8")) as AsConfig;
+/** The compiler settings every piwave firmware is built with, the ones users extend (`"extends": "piwave/asconfig.base.json"`). */
+export const BASE_ASCONFIG = "asconfig.base.json";
+
+/**
+ * The prefix under which the base configuration names piwave's own firmware
+ * files (`abort=~lib/piwave/firmware/runtime/abort/onAbort`): asc's name for
+ * a file of the package `piwave` found in node_modules.
+ */
+export const PACKAGE_LIB_PREFIX = "~lib/piwave/";
+
+function readAsConfig(file = "asconfig.json"): AsConfig {
+  return JSON.parse(readFileSync(join(ROOT, file), "utf8")) as AsConfig;
 }
 
 /**
- * Compiler flags for `board`, taken from asconfig.json (the one place they
- * are written down, so `npx asc --config asconfig.json --target pi4` builds
- * the same module by hand).
+ * Compiler flags for `board`, taken from asconfig.base.json, the one place
+ * they are written down: piwave's own asconfig.json and every project's
+ * (`piwave init`) extend it. The abort handler is named as the package's
+ * file (`~lib/piwave/…`), as users' programs see it; piwave's own build,
+ * whose base directory is the package, names it relative to that instead
+ * (`ownBuild`).
  */
-export function ascFlags(board: BoardName): string[] {
-  const cfg = readAsConfig();
-  const t = cfg.targets[board];
-  if (!t) throw new Error(`asconfig.json has no target "${board}"`);
-  const o = cfg.options;
+export function ascFlags(board: BoardName, opts: { ownBuild?: boolean } = {}): string[] {
+  const cfg = readAsConfig(BASE_ASCONFIG);
+  const t = cfg.targets?.[board];
+  if (!t) throw new Error(`${BASE_ASCONFIG} has no target "${board}"`);
+  const o = cfg.options ?? {};
   const flags = ["--optimizeLevel", String(t.optimizeLevel ?? 3), "--shrinkLevel", String(t.shrinkLevel ?? 0)];
   if (o.runtime) flags.push("--runtime", o.runtime);
   if (o.noAssert) flags.push("--noAssert");
   if (o.initialMemory) flags.push("--initialMemory", String(o.initialMemory));
   // The sandbox's limit (regs/memory.ts): the runtime and the simulator refuse a module without it.
   if (o.maximumMemory) flags.push("--maximumMemory", String(o.maximumMemory));
-  for (const u of t.use ?? []) flags.push("--use", u);
+  for (const u of t.use ?? []) flags.push("--use", opts.ownBuild ? u.replace(`=${PACKAGE_LIB_PREFIX}`, "=") : u);
   return flags;
 }
 
@@ -98,7 +114,7 @@ function sourceHash(board: BoardName, entry: string, extra: string[]): string {
   h.update(entry);
   const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
   h.update(ascPkg.version);
-  const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR), ...sourceFiles(join(ROOT, "regs"))];
+  const files = [join(ROOT, "asconfig.json"), join(ROOT, BASE_ASCONFIG), ...sourceFiles(FIRMWARE_DIR), ...sourceFiles(join(ROOT, "regs"))];
   if (!entry.startsWith(FIRMWARE_DIR)) files.push(entry);
   for (const f of files) {
     h.update(relative(ROOT, f));
@@ -134,7 +150,7 @@ export async function buildWasm(
   const tmpWasm = temporaryPathFor(out) + ".wasm";
   const tmpWat = temporaryPathFor(wat) + ".wat";
   const ascJs = join(resolvePackageDir("assemblyscript"), "bin", "asc.js");
-  const args = [ascJs, relative(ROOT, entry), ...ascFlags(board), ...extra, "--baseDir", ROOT, "--outFile", tmpWasm, "--textFile", tmpWat];
+  const args = [ascJs, relative(ROOT, entry), ...ascFlags(board, { ownBuild: true }), ...extra, "--baseDir", ROOT, "--outFile", tmpWasm, "--textFile", tmpWat];
   try {
     const r = await runChild(process.execPath, args, { cwd: ROOT, signal: opts.signal });
     if (r.code !== 0) throw new Error(`AssemblyScript build of ${relative(ROOT, entry)} for ${board} failed (exit ${r.code ?? r.signal}):\n${r.stderr || r.stdout}`);
@@ -150,7 +166,7 @@ export async function buildWasm(
 
 /** Compile the firmware (firmware/main.ts) for `board` into build/firmware/<board>[-variant].wasm. */
 export async function buildFirmware(board: BoardName, opts: { force?: boolean; variant?: Variant; signal?: AbortSignal } = {}): Promise<BuildResult> {
-  const entry = join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts");
+  const entry = join(ROOT, readAsConfig().entries?.[0] ?? "firmware/main.ts");
   const v = opts.variant ?? {};
   return buildWasm(entry, board, firmwarePath(board, v), { force: opts.force, extraFlags: variantFlags(v), signal: opts.signal });
 }

@@ -71,12 +71,14 @@ export interface SelftestKernelOptions extends SelftestSequence {
   cacheDir?: string;
   /** Exit QEMU through semihosting at the halt (QEMU runs only). */
   qemuExit?: boolean;
+  /** The user's firmware (a checked .wasm) instead of firmware/selftest.ts: it gets the test sequence as its music file. */
+  wasmPath?: string;
 }
 
 /** kernel8.img with the selftest firmware, and the test sequence as the music file's bytes. */
 export async function buildSelftestKernel(o: SelftestKernelOptions): Promise<KernelResult & { music: Uint8Array }> {
   const music = encodeBundle(selftestTracks(o.board, o));
-  const wasmPath = await buildSelftestWasm(o.board);
+  const wasmPath = o.wasmPath ?? (await buildSelftestWasm(o.board));
   const k = await buildKernel({ board: o.board, wasmPath, qemuExit: o.qemuExit, cacheDir: o.cacheDir ?? userCacheDir() });
   return { ...k, music };
 }

@@ -5,21 +5,23 @@
  * the module is checked when it is loaded (host/firmware-module.ts): one
  * that imports anything outside the ABI is refused, naming the import.
  *
- * Compiling an entry uses the flags of asconfig.json's target for the board
+ * Compiling an entry uses the flags of asconfig.base.json's target for the board
  * (host/firmware.ts `ascFlags`, the one place they are written) with the
  * entry's folder as asc's base directory and no asconfig.json of the user's
  * project read, so the build is the same from any project. The abort handler
- * named by `--use abort=…` is compiled in from piwave's own firmware/ folder
- * (wherever npm installed the package). The result is cached under
+ * named by `--use abort=…` is compiled in from the project's node_modules/piwave,
+ * or, without one, from the piwave that builds, under the name users' programs know it
+ * by (`~lib/piwave/firmware/runtime/abort`), so a program that imports
+ * piwave's library has the handler once. The result is cached under
  * <cache>/build/user/ and rebuilt only when a file the compiler read (the
  * entry, what it imports, piwave's runtime files), the flags or the compiler
  * version changed: asc's readFile hook records exactly which files those are.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { BoardName } from "./boards.js";
-import { ROOT, ascFlags } from "./firmware.js";
+import { ROOT, type Variant, ascFlags, variantFlags, variantSuffix } from "./firmware.js";
 import { FirmwareModuleError, checkFirmwareModule } from "./firmware-module.js";
 import { writeFileAtomicSync } from "./fs-atomic.js";
 import { buildCacheDir, resolvePackageDir } from "./paths.js";
@@ -58,6 +60,16 @@ export function chooseFirmwareSource(given: FirmwareSource, project?: FirmwareSo
   return undefined;
 }
 
+/**
+ * A package directory that exists only for asc's readFile hook below: asc
+ * looks for `piwave/…` there after the node_modules folders, and finds the
+ * piwave that runs this build.
+ */
+const PACKAGES_DIR = resolve(sep, "piwave-packages.virtual");
+/** The extra entry that puts piwave's abort handler into the program (the name asc is given; its text never touches the disk). */
+const RUNTIME_ENTRY = "piwave-runtime.virtual.ts";
+const RUNTIME_ENTRY_SOURCE = `import "piwave/firmware/runtime/abort";\n`;
+
 function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -85,31 +97,29 @@ function upToDate(depsFile: string, key: string): boolean {
   }
 }
 
-/** Where the build of `entry` for `board` is cached. */
-export function entryOutputPath(entry: string, board: BoardName): string {
-  return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}.wasm`);
+/** Where the build of `entry` for `board` (and the build-time options `variant`) is cached. */
+export function entryOutputPath(entry: string, board: BoardName, variant: Variant = {}): string {
+  return join(buildCacheDir(), "user", sha256(resolve(entry)).slice(0, 16), `${board}${variantSuffix(variant)}.wasm`);
 }
 
 /**
- * Compile the AssemblyScript `entry` for `board` with piwave's settings,
- * unless the cached build is up to date. Returns the .wasm path.
+ * Compile the AssemblyScript `entry` for `board` with piwave's settings
+ * and the build-time options of `variant` (quality, feed, ramp length:
+ * firmware/config.ts, for firmware on the library's AudioOutput), unless the
+ * cached build is up to date. Returns the .wasm path.
  */
-export async function compileEntry(entry: string, board: BoardName, opts: { out?: string; force?: boolean } = {}): Promise<{ path: string; rebuilt: boolean }> {
+export async function compileEntry(entry: string, board: BoardName, opts: { out?: string; force?: boolean; variant?: Variant } = {}): Promise<{ path: string; rebuilt: boolean }> {
   const abs = resolve(entry);
   if (!existsSync(abs)) throw new FirmwareModuleError(`the firmware entry ${entry} does not exist: give the AssemblyScript file that exports main()`);
-  const out = opts.out ?? entryOutputPath(abs, board);
+  const variant = opts.variant ?? {};
+  const out = opts.out ?? entryOutputPath(abs, board, variant);
   const depsFile = out + ".deps.json";
   const baseDir = dirname(abs);
-  // asconfig's `--use abort=<path>/<member>`: the path is relative to piwave's root; compile that file in, named from baseDir.
-  const flags = ascFlags(board);
-  const extraEntries: string[] = [];
-  for (let i = 0; i < flags.length - 1; i++) {
-    const m = flags[i] === "--use" ? flags[i + 1]!.match(/^abort=(.+)\/([^/]+)$/) : null;
-    if (!m) continue;
-    const file = relative(baseDir, join(ROOT, m[1]!));
-    flags[i + 1] = `abort=${file}/${m[2]}`;
-    extraEntries.push(file + ".ts");
-  }
+  // asconfig.base.json names piwave's abort handler as asc names a file of the package: ~lib/piwave/firmware/…
+  // A one-line entry of our own imports it, so it is in every program, whether the user's code imports piwave's library or only the ABI;
+  // it resolves to the project's node_modules/piwave when there is one, else (the extra package path) to the piwave running this build.
+  const flags = [...ascFlags(board), ...variantFlags(variant), "--path", PACKAGES_DIR];
+  const extraEntries: string[] = [RUNTIME_ENTRY];
   const key = sha256(JSON.stringify({ abs, board, flags, asc: ascVersion() }));
   if (!opts.force && existsSync(out) && upToDate(depsFile, key)) return { path: out, rebuilt: false };
 
@@ -121,7 +131,9 @@ export async function compileEntry(entry: string, board: BoardName, opts: { out?
   const { error } = await asc.main([basename(abs), ...extraEntries, ...flags, "--baseDir", baseDir, "--outFile", "out.wasm"], {
     readFile: (name: string, dir: string) => {
       if (name === "asconfig.json" && dir === baseDir) return null; // the user's asconfig.json is for their editor and asc runs; piwave's flags apply here
-      const p = isAbsolute(name) ? name : resolve(dir, name);
+      if (name === RUNTIME_ENTRY && dir === baseDir) return RUNTIME_ENTRY_SOURCE;
+      let p = isAbsolute(name) ? name : resolve(dir, name);
+      if (p.startsWith(PACKAGES_DIR + sep + "piwave" + sep)) p = join(ROOT, p.slice(PACKAGES_DIR.length + "piwave".length + 2));
       try {
         const text = readFileSync(p, "utf8");
         read.set(p, sha256(text));

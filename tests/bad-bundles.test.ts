@@ -2,7 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { ENTRY_SIZE, HEADER_SIZE, encodeBundle, resealHeader, resealMeta } from "../host/bundle.js";
 import { checkBundle } from "../host/bundle-check.js";
-import { chirpTrack, constantTrack, rateOf, run } from "./helpers.js";
+import { runFirmware } from "../host/testing/index.js";
+import "../host/testing/vitest.js";
+import { chirpTrack, constantTrack, firmwareModule, rateOf } from "./helpers.js";
 
 const board = "pi4" as const;
 const good = () => encodeBundle([constantTrack(board, 500, 0, 0, "first"), chirpTrack(board, 0.05, "second")]);
@@ -49,24 +51,28 @@ const cases: [string, () => Uint8Array, RegExp][] = [
 ];
 
 describe("bad asset bundles", () => {
-  it("the good bundle plays (control)", () => {
-    const r = run(board, good());
+  it("the good bundle plays (control)", async () => {
+    const r = await runFirmware({ wasm: firmwareModule(board), bundle: good(), ms: 120_000, traceLimit: 0 });
     expect(r.haltCode).toBe(0);
+    expect(r).toHaveNoGaps();
     expect(rateOf(board)).toBe(44_107_269);
   });
 
   for (const [name, make, message] of cases) {
-    it(`${name}: specific error, halt(1), PWM never started`, () => {
-      const r = run(board, make(), { maxSeconds: 5 });
+    it(`${name}: specific error, halt(1), PWM never started`, async () => {
+      const r = await runFirmware({ wasm: firmwareModule(board), bundle: make(), ms: 5000 });
       expect(r.error).toBeUndefined();
+      expect(r.ended).toBe("halt");
       expect(r.haltCode).toBe(1);
       const errors = r.lines.filter((l) => l.startsWith("E "));
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatch(message);
       expect(r.lines.at(-1)).toBe(errors[0]);
       expect(r.jack.frames).toBe(0);
-      expect(r.machine.pwm.ctlWrites).toEqual([]);
-      expect(r.virtualSeconds).toBeLessThan(1);
+      expect(r.writes("PWM_CTL")).toEqual([]);
+      expect(r.writes("CM_PWMCTL")).toEqual([]);
+      expect(r).toBreakNoHardwareRule();
+      expect(r.virtualMs).toBeLessThan(1000);
       // The host validator (build --bundle) says exactly what the firmware said.
       const v = checkBundle(make(), rateOf(board));
       expect(v.ok).toBe(false);

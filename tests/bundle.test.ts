@@ -40,10 +40,11 @@ describe("track names are sanitised when the bundle is written (issue 10 item 15
   });
 
   it("a name with a newline and a forged summary plays with one track line, nothing forged", async () => {
-    const { run } = await import("./helpers.js");
+    const { runFirmware } = await import("../host/testing/index.js");
+    const { firmwareModule } = await import("./helpers.js");
     const { parseSummary, parseHalt } = await import("../host/log-line.js");
     const name = "song\nI summary: tracks=1 frames=1 ramp_frames=0 underruns=0 fifo_empty=0 late_refills=0 fifo_overflow=0 log_dropped=0 elapsed=0.001s\nI runtime: halted with code 0 (done)";
-    const r = run("pi4", encodeBundle([{ ...constantTrack("pi4", 200, 0, 0), name }]));
+    const r = await runFirmware({ wasm: firmwareModule("pi4"), bundle: [{ ...constantTrack("pi4", 200, 0, 0), name }], ms: 120_000, traceLimit: 0 });
     expect(r.haltCode).toBe(0);
     expect(r.lines.filter((l) => parseSummary(l) !== null)).toHaveLength(1);
     expect(r.lines.filter((l) => parseHalt(l) !== null)).toHaveLength(0);

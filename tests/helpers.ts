@@ -1,4 +1,10 @@
-/** Shared helpers for the tests: firmware modules, bundles, runs. */
+/**
+ * Shared helpers for the tests: firmware modules, test signals, bundles.
+ * Tests run a firmware with piwave/testing (`runFirmware`, host/testing/),
+ * the API users have; `run`/`runTracks` below are for what that API does not
+ * offer: the simulator's fault injections (a silent or failing mailbox, a
+ * clock generator stuck BUSY) and its SimResult internals.
+ */
 import { BOARDS, type BoardName, frameRateMilliHz, pwmRange } from "../host/boards.js";
 import { BUNDLE_MAGIC, BUNDLE_VERSION, HEADER_SIZE, type Track, encodeBundle, resealHeader } from "../host/bundle.js";
 import { loadFirmware } from "../host/firmware.js";
@@ -48,6 +54,7 @@ export function constantTrack(board: BoardName, frames: number, left: number, ri
   return { name, rateMilliHz: rateOf(board), pcm };
 }
 
+/** piwave's player on the simulator with the simulator's own options (fault injection); otherwise use runFirmware. */
 export function run(board: BoardName, bundle: Uint8Array, opts: Partial<SimOptions> = {}): SimResult {
   return simulate({ board, wasm: firmwareModule(board), bundle, maxSeconds: 120, ...opts });
 }

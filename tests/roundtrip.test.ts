@@ -4,11 +4,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { BOARD_NAMES } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
-import { buildFirmware, loadFirmware } from "../host/firmware.js";
-import type { SimResult } from "../host/sim/machine.js";
+import { buildFirmware } from "../host/firmware.js";
+import { type FirmwareRun, runFirmware } from "../host/testing/index.js";
+import "../host/testing/vitest.js";
 import { dutyFromSample } from "../host/sim/jack.js";
 import { decodeWav, encodeWav } from "../host/wav.js";
-import { chirpTrack, duty, rangeOf, run } from "./helpers.js";
+import { chirpTrack, duty, rangeOf } from "./helpers.js";
 
 /** Index of the first jack frame where `expR/expL` (whole sequences) start. */
 function locate(right: Uint16Array, left: Uint16Array, expR: Uint16Array, expL: Uint16Array, from = 0): number {
@@ -30,20 +31,20 @@ for (const board of BOARD_NAMES) {
       expL[i] = duty(track.pcm[2 * i]!, range);
       expR[i] = duty(track.pcm[2 * i + 1]!, range);
     }
-    let r: SimResult;
+    let r: FirmwareRun;
     let right: Uint16Array;
     let left: Uint16Array;
     beforeAll(async () => {
-      await buildFirmware(board, { variant: { exact: true } });
-      r = run(board, encodeBundle([track]), { wasm: loadFirmware(board, { exact: true }) });
-      right = r.jack.right.view();
-      left = r.jack.left.view();
+      const exact = await buildFirmware(board, { variant: { exact: true } });
+      r = await runFirmware({ board, wasm: exact.path, bundle: encodeBundle([track]), ms: 120_000, traceLimit: 0 });
+      right = r.jack.right;
+      left = r.jack.left;
     }, 120_000);
 
     it("plays 10 s with no gap and no underrun", () => {
       expect(r.haltCode).toBe(0);
-      expect(r.violations).toEqual([]);
-      expect(r.jack.gaps).toEqual([0, 0]);
+      expect(r).toBreakNoHardwareRule();
+      expect(r).toHaveNoGaps();
       const summary = r.lines.find((l) => l.startsWith("I summary:"));
       expect(summary).toMatch(/ frames=\d+ /);
       expect(summary).toContain(` frames=${frames} `);

@@ -85,8 +85,8 @@ describe("checking a module against the ABI", () => {
 describe("the commands take the user's firmware", () => {
   const foo = join(dir, "imports-foo.wasm");
 
-  it("sim, build and qemu refuse a .wasm importing env.foo before doing anything (exit 1, one line)", async () => {
-    for (const args of [["sim", "--wasm", foo], ["build", "--wasm", foo, "--kernel-only"], ["qemu", "--wasm", foo]]) {
+  it("sim, build, qemu and selftest refuse a .wasm importing env.foo before doing anything (exit 1, one line)", async () => {
+    for (const args of [["sim", "--wasm", foo], ["build", "--wasm", foo, "--kernel-only"], ["qemu", "--wasm", foo], ["selftest", "--sim", "--wasm", foo]]) {
       const r = await piwave(args);
       expect(r.code, args.join(" ")).toBe(1);
       expect(r.stderr).toMatch(/imports-foo\.wasm imports env\.foo \(a function\), which is not in piwave's ABI/);
@@ -147,6 +147,22 @@ describe("the commands take the user's firmware", () => {
     const r = await piwave(["build", "--wasm", wasm, "--kernel-only", "--out-dir", out, "--json", "--quiet"]);
     expect(r.code).toBe(0);
     expect(readFileSync(join(out, "kernel8.img")).includes(Buffer.from("hello from the user's firmware", "utf16le"))).toBe(true); // AssemblyScript strings are UTF-16
+  }, 240_000);
+
+  it("selftest --sim --entry gives the user's firmware the announced test sequence as its music", async () => {
+    const r = await piwave(["selftest", "--sim", "--entry", join(ROOT, "firmware", "main.ts")]); // piwave's player, as a user's entry
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^I track: 1\/5 start "left channel only: 440 Hz tone, 3 s"/m);
+    expect(r.stdout).toMatch(/^I track: 5\/5 end, /m);
+    expect(r.stdout).not.toMatch(/I selftest:/); // not the selftest firmware
+  }, 240_000);
+
+  it("selftest without --entry is the selftest, whatever the project file names", async () => {
+    const project = join(dir, "with-entry");
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, "piwave.config.json"), JSON.stringify({ entry: "does-not-exist.ts" }));
+    const r = await piwave(["selftest", "--sim", "--board", "pi3"], project);
+    expect(r.stdout).toMatch(/I selftest: ---- piwave selftest 1: paste from here/);
   }, 240_000);
 
   it("an entry that does not compile names the file and asc's error", async () => {

@@ -58,7 +58,7 @@ export const CHANNELS: u32 = 2;
 export const FORMAT_S16: u32 = 1;
 export const FRAME_BYTES: u32 = 4;
 
-/** Staging buffer for streaming reads (also used by audio/source.ts). */
+/** Staging buffer for streaming reads (also used by audio/bundle-source.ts). */
 export const CHUNK_BYTES: u32 = 65536;
 export const chunk: usize = memory.data(<i32>CHUNK_BYTES, 16);
 

@@ -29,7 +29,8 @@ export let emptyEvents: u32 = 0;
 export let lateRefills: u32 = 0;
 let tick: u32 = 0;
 
-/** Called between frames: keep the log moving, report track events. */
+/** Called between frames (every 64 frames polling or timer-paced; with DMA every 256 PWM frames of a refill and
+ * continuously while waiting for the engine): the source's idle() and the log (audio/output.ts). */
 type Housekeeping = () => void;
 let housekeeping: Housekeeping = () => {};
 export function setHousekeeping(h: Housekeeping): void {
@@ -159,7 +160,7 @@ function waitLeave(buffer: u32): u32 {
       }
       return now;
     }
-    log.pump(PUMP_BYTES);
+    housekeeping(); // the source's idle() (UART input) and the log, while the engine plays the other buffer
     if (micros() - start >= STUCK_TIMEOUT_US) {
       stuck("DMA did not move for 100 ms", pwm.status());
       return buffer;

@@ -164,7 +164,7 @@ function usageError(e: Error & { code?: string }, opts: Options, usage: string):
  * the nearest real one, positionals refused unless the command takes songs,
  * and the project file's settings as defaults for the options not given.
  */
-export function parse<O extends Options>(args: string[], opts: O, usage: string, how: { songs?: boolean } = {}): Parsed<O> | undefined {
+export function parse<O extends Options>(args: string[], opts: O, usage: string, how: { songs?: boolean; project?: false } = {}): Parsed<O> | undefined {
   const options = { ...opts, ...COMMON_OPTIONS } as Options;
   let r: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
@@ -179,7 +179,7 @@ export function parse<O extends Options>(args: string[], opts: O, usage: string,
   if (!how.songs && r.positionals.length) {
     throw new UsageError(`unexpected argument "${r.positionals[0]}"; \`${commandName(usage)} --help\` says what it takes`);
   }
-  const cfg = projectConfig();
+  const cfg = how.project === false ? undefined : projectConfig(); // `init` makes a project: a broken one above must not stop it
   const values = { ...r.values };
   let positionals = r.positionals;
   if (cfg) {

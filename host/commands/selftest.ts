@@ -10,7 +10,7 @@ import { buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../selft
 import { encodeBundle } from "../bundle.js";
 import { simulate } from "../sim/machine.js";
 import { buildCacheDir, cacheDir as userCacheDir } from "../paths.js";
-import { UsageError, boardOption, color, colorLogLine, numberOption, parse, say, warn } from "./common.js";
+import { FIRMWARE_OPTIONS, UsageError, boardOption, color, colorLogLine, numberOption, parse, say, userFirmwareOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave selftest [--board pi4|pi3] [--out-dir DIR] [--firmware-dir DIR] [--offline]
        piwave selftest --sim [--board pi4|pi3]
@@ -33,6 +33,13 @@ INCOMPLETE (under QEMU, which has no PWM).
   --sim                run it on the simulated board instead and print the UART
   --qemu               boot the Pi 3 card under QEMU raspi3b instead
   --timeout S          QEMU's hard limit (default 120)
+  --entry FILE         your firmware instead of the selftest's: an AssemblyScript entry
+                       point, built with piwave's settings; it gets the test sequence
+                       as its music file (bundle_read), to play it on a real board
+  --wasm FILE          the same, from a prebuilt WebAssembly module; one that imports
+                       anything outside the ABI is refused
+(The project file's "entry" is not used here: without --entry/--wasm the card
+is the selftest, which measures the board.)
 `;
 
 export async function selftestCommand(args: string[]): Promise<number> {
@@ -47,6 +54,7 @@ export async function selftestCommand(args: string[]): Promise<number> {
       sim: { type: "boolean" },
       qemu: { type: "boolean" },
       timeout: { type: "string" },
+      ...FIRMWARE_OPTIONS,
     },
     USAGE,
   );
@@ -56,17 +64,18 @@ export async function selftestCommand(args: string[]): Promise<number> {
   if (v.qemu && v.board && v.board !== "pi3") throw new UsageError("--qemu boots the Pi 3 card (QEMU 7.2 has no Pi 4 machine): leave out --board");
   const board: BoardName = v.qemu ? "pi3" : boardOption(v.board);
   const cacheDir = userCacheDir(v["cache-dir"]);
+  const userFw = await userFirmwareOption(v, undefined, board); // explicit only: refused here if it imports outside the ABI
 
   if (v.sim) {
-    const wasm = await buildSelftestWasm(board);
-    const res = simulate({ board, wasm: new Uint8Array(readFileSync(wasm)), bundle: encodeBundle(selftestTracks(board)), maxSeconds: 120, onUartLine: (l) => say(colorLogLine(l) + "\n") });
+    const wasm = userFw?.bytes ?? new Uint8Array(readFileSync(await buildSelftestWasm(board)));
+    const res = simulate({ board, wasm, bundle: encodeBundle(selftestTracks(board)), maxSeconds: 120, onUartLine: (l) => say(colorLogLine(l) + "\n") });
     if (res.error) say(color.red(res.error) + "\n");
     return res.haltCode === 0 ? 0 : 1;
   }
 
   if (v.qemu) {
     const timeoutSec = numberOption("timeout", v.timeout, 120, 1);
-    const k = await buildSelftestKernel({ board, qemuExit: true, cacheDir });
+    const k = await buildSelftestKernel({ board, qemuExit: true, cacheDir, wasmPath: userFw?.path });
     const musicPath = join(buildCacheDir(v["cache-dir"]), "selftest", `music-${board}.pwb`);
     mkdirSync(join(buildCacheDir(v["cache-dir"]), "selftest"), { recursive: true });
     writeFileSync(musicPath, k.music);
@@ -75,7 +84,7 @@ export async function selftestCommand(args: string[]): Promise<number> {
   }
 
   const out = resolve(v["out-dir"] ?? r.outputs.root + "/selftest");
-  const k = await buildSelftestKernel({ board, cacheDir });
+  const k = await buildSelftestKernel({ board, cacheDir, wasmPath: userFw?.path });
   const files = new Map<string, Uint8Array>([
     ["kernel8.img", new Uint8Array(readFileSync(k.image))],
     ["config.txt", new TextEncoder().encode(configTxt(board))],

@@ -12,6 +12,7 @@
  */
 export { runFirmware } from "./run.js";
 export type { FirmwareRun, FirmwareRunOptions, GpioInput, JackCapture, RunEnd, StallInput, UartInput } from "./run.js";
+export type { Variant } from "../firmware.js";
 export { fieldsMatch, parseFields } from "./trace-events.js";
 export type { FieldValue, TraceEvent } from "./trace-events.js";
 export { clickCheck, measureTone } from "./audio.js";

@@ -13,6 +13,7 @@
  * the bound, so give the test runner a timeout.
  */
 import { type Board, type BoardName, getBoard } from "../boards.js";
+import type { Variant } from "../firmware.js";
 import { type Track, encodeBundle } from "../bundle.js";
 import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
 import type { Violation } from "../sim/device.js";
@@ -49,6 +50,12 @@ export interface FirmwareRunOptions {
   wasm?: string | Uint8Array | WebAssembly.Module;
   /** An AssemblyScript entry point, compiled with piwave's settings (cached). */
   entry?: string;
+  /**
+   * Build-time options for `entry` (firmware/config.ts, what the library's AudioOutput plays with):
+   * `quality` "plain" (default) or "shaped", `feed` "poll" (default) or "dma", `rampMs` short start/stop
+   * ramps instead of the thump-free 11-18 s ones.
+   */
+  variant?: Variant;
   /** The asset bundle the firmware reads through bundle_size/bundle_read: bytes, or tracks to encode. Default: empty. */
   bundle?: Uint8Array | readonly Track[];
   /** Run for at most this much virtual time, in milliseconds. */
@@ -140,7 +147,8 @@ function toBytes(data: UartInput["data"]): Uint8Array {
 
 async function firmwareModule(o: FirmwareRunOptions, board: BoardName): Promise<WebAssembly.Module> {
   if ((o.wasm === undefined) === (o.entry === undefined)) throw new TypeError("runFirmware: give exactly one of `wasm` and `entry`");
-  if (o.entry !== undefined) return loadWasmFile((await compileEntry(o.entry, board)).path, o.entry).module;
+  if (o.entry !== undefined) return loadWasmFile((await compileEntry(o.entry, board, { variant: o.variant })).path, o.entry).module;
+  if (o.variant !== undefined) throw new TypeError("runFirmware: `variant` applies to an `entry` (a prebuilt module is already built)");
   const w = o.wasm!;
   if (typeof w === "string") return loadWasmFile(w).module;
   if (w instanceof WebAssembly.Module) {
