@@ -33,7 +33,7 @@
  *     fault remains a crash report.
  * The runtime reaches linear memory through the same virtual addresses;
  * the DMA service asks mmu_phys() for the physical ones.
- * Without the checks the firmware runs ~1.9× fewer instructions
+ * Without the checks the firmware runs half the instructions
  * (docs/cpu.md); the sandbox probes (tests/sandbox-qemu.test.ts) check every
  * kind of out-of-bounds access still traps.
  */

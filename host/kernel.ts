@@ -250,7 +250,7 @@ interface CachedImage {
  * How wasm2c's code checks linear-memory accesses in kernel8.img: by the MMU
  * (boot/mmu.c maps linear memory before an unmapped 16 GiB range; a fault
  * there is the wasm trap, boot/exceptions.c), not by a compare before every
- * load and store: ~1.9× fewer instructions. The call depth is still counted
+ * load and store: half the instructions. The call depth is still counted
  * (no guard page under the stack). bench/cpu.ts compiles the firmware's C with
  * the same definitions (its host equivalent is an mmap and a SIGSEGV handler).
  */

@@ -48,7 +48,7 @@
  *   (3rd-order error feedback in fixed point, no dither) → duty, never 0
  *   nor range − 1 (shaper.ts). An audio frame's 16 PWM frames are computed
  *   at once; produceInto() writes them straight into a DMA buffer
- *   (docs/cpu.md: ~87 M instructions per audio second, was ~600 M).
+ *   (docs/cpu.md: ~89 M instructions per audio second, was ~600 M).
  *   HEADROOM (1.6, 4.1 dB) leaves room for the half-band's inter-sample
  *   overs of real signals; the clamp is for pathological ones.
  */
