@@ -31,9 +31,9 @@
  * not measure the ramps).
  *
  * Plain (QUALITY 0), one PWM frame per audio frame:
- *     x = (s + 32768)·range/65536, pre-compensated (Predistort, below) and
- *     rounded down: duty = ⌊x + s·x′ + range·D²[s³]/6⌋, clamped to 0 .. range − 1
- *   (2 frames of delay). M/S PWM's pulse-position distortion is 16 times
+ *     x = (s + 32768)·range/65536, pre-compensated (precompensate.ts: the
+ *     correction x′·s + range·D²[s³]/6 from the signal below 8 kHz) and
+ *     rounded down, clamped to 0 .. range − 1 (26 frames of delay). M/S PWM's pulse-position distortion is 16 times
  *   larger than in shaped mode (one period per sample): THD+N −30 dB at
  *   1 kHz −1 dBFS uncorrected, what Circle and Linux ship. A constant
  *   signal has no correction, so silence and DC are exactly
@@ -52,6 +52,7 @@ import { OSR, PLAIN_EXACT, RAMP_MS_SET, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
 import { HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
+import { PRECOMP_DELAY, PlainPrecompensation } from "./precompensate";
 import * as source from "./source";
 
 /** Ramp length when there is no jack (registers that are plain RAM, as under QEMU). */
@@ -155,6 +156,9 @@ class Predistort {
 }
 let predistortL = new Predistort(1);
 let predistortR = new Predistort(1);
+/** Plain mode's pre-compensation (precompensate.ts). */
+let plainPrecompL = new PlainPrecompensation(1, 44100);
+let plainPrecompR = new PlainPrecompensation(1, 44100);
 
 /**
  * The start/stop ramp's length in PWM periods for range `r` (see the module
@@ -227,6 +231,10 @@ export function start(pwmRange: u32, noJack: bool = false): void {
   plainMid = 32768.0 * plainScale;
   predistortL = new Predistort(<f64>range);
   predistortR = new Predistort(<f64>range);
+  if (!SHAPED && !PLAIN_EXACT) {
+    plainPrecompL = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
+    plainPrecompR = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
+  }
   source.start(sourceRampStep(range));
 }
 
@@ -262,9 +270,9 @@ function producePlain(): bool {
       return true;
     }
     phase = PLAY;
-    predistortL.reset(plainMid);
-    predistortR.reset(plainMid);
-    flushLeft = 2;
+    plainPrecompL.reset(plainMid);
+    plainPrecompR.reset(plainMid);
+    flushLeft = PRECOMP_DELAY;
   }
   if (phase == PLAY) {
     if (PLAIN_EXACT) {
@@ -275,12 +283,12 @@ function producePlain(): bool {
       }
     } else {
       const more = source.next();
-      // After the music, 2 more frames empty the pre-compensation's delay.
+      // After the music, PRECOMP_DELAY more frames empty the pre-compensation's delay.
       if (more || flushLeft-- > 0) {
         const l = more ? source.left : 0;
         const r = more ? source.right : 0;
-        outRight = toDuty(predistortR.next((<f64>r + 32768.0) * plainScale));
-        outLeft = toDuty(predistortL.next((<f64>l + 32768.0) * plainScale));
+        outRight = toDuty(plainPrecompR.next((<f64>r + 32768.0) * plainScale));
+        outLeft = toDuty(plainPrecompL.next((<f64>l + 32768.0) * plainScale));
         return true;
       }
     }
