@@ -59,6 +59,10 @@ import * as source from "./source";
 const NO_JACK_RAMP_MS: f64 = 20;
 /** Goal for the start/stop thump through a first-order 20 Hz high-pass, dB below a full-scale sine's peak (with 1.5 dB to spare: the staircase model is an estimate, tests/thump.test.ts measures). */
 const THUMP_DBFS: f64 = -61.5;
+/** The audio band's top: what the thump is measured in (host/quality/thump.ts). */
+const BAND_HZ: f64 = 20000;
+/** How far under the one-clock-pulse floor the shaped ramp's slope keeps the thump where that floor is above THUMP_DBFS. */
+const FLOOR_MARGIN_DB: f64 = 1.3;
 /** The AC coupling's time constant, 1 / (2π·20 Hz). */
 const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
 /** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
@@ -175,7 +179,12 @@ export function rampPeriods(r: u32): u64 {
     // Slope s (levels per period) with τ·s·frameRate/r ≤ limit · (a full-scale sine's peak at the pin);
     // the bottom RAMP_SLOW_BELOW levels go RAMP_SLOW times slower.
     const amp = (shapedScale(r, MARGIN) * 32767.0) / <f64>r;
-    const slope = (limit * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
+    // An isolated one-clock pulse band-limited to 20 kHz is 2·20 kHz/PWM clock of the pin's swing: the
+    // floor of any ramp from 0 V. Where it is above the goal (a Pi 4: −59.3 dBFS), the ramp's bottom sets
+    // the thump (measured −56.7), and the rest of the ramp need only stay FLOOR_MARGIN_DB under that floor.
+    const floor = (2.0 * BAND_HZ) / <f64>PWM_CLOCK_HZ / amp;
+    const target = Math.max(limit, floor * Math.pow(10.0, -FLOOR_MARGIN_DB / 20.0));
+    const slope = (target * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
     return <u64>Math.ceil((<f64>(r - 1) / 2.0 + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / slope);
   }
   // Half-level steps q = 1/(2r) against a full-scale peak of ½: q·(1.11 + e^(−Δ/τ)/(1 − e^(−Δ/τ))) ≤ limit · ½,
