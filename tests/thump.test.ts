@@ -7,6 +7,7 @@ import { type Variant, buildFirmware, loadFirmware } from "../host/firmware.js";
 import { fullScaleAmplitude } from "../host/quality/measure.js";
 import { BAND_HZ, COUPLING_HZ, thump } from "../host/quality/thump.js";
 import { simulate } from "../host/sim/machine.js";
+import { UsageError, variantOption } from "../host/commands/common.js";
 
 /** The worse channel's thump over a whole run (ramp up, 0.05 s of silence, ramp down) of `variant`. */
 async function runThump(board: BoardName, variant: Variant): Promise<{ peakDbfs: number; seconds: number; halt: number | null; first: number; last: number }> {
@@ -101,4 +102,25 @@ describe("start/stop thump of the firmware's ramps", () => {
     expect(t.last).toBe(0);
     expect(t.peakDbfs).toBeLessThanOrEqual(-56.5);
   }, 300_000);
+});
+
+describe("--ramp: a shorter start/stop ramp for who accepts a thump (README \"Start and stop\")", () => {
+  it("takes whole ms from 1 to 60000, or thump-free (the default); anything else is refused with what it takes", () => {
+    expect(variantOption({}).rampMs).toBeUndefined();
+    expect(variantOption({ ramp: "thump-free" }).rampMs).toBeUndefined();
+    expect(variantOption({ ramp: "1000", quality: "shaped" })).toEqual({ quality: "shaped", feed: "poll", rampMs: 1000 });
+    for (const bad of ["0", "-5", "1.5", "abc", "60001", ""]) {
+      expect(() => variantOption({ ramp: bad })).toThrow(UsageError);
+      expect(() => variantOption({ ramp: bad })).toThrow(/--ramp takes the start\/stop ramp's length in whole ms \(1 to 60000\) or thump-free/);
+    }
+  });
+
+  it("pi4 plain, --ramp 1000: the thump the README states, 20·log10(τ/1 s) = -41.9 dBFS within 1 dB, and the run still starts and ends at 0 V", async () => {
+    const t = await runThump("pi4", { feed: "dma", rampMs: 1000 });
+    expect(t.halt).toBe(0);
+    expect(t.first).toBe(0);
+    expect(t.last).toBe(0);
+    expect(t.seconds).toBeLessThan(2.2);
+    expect(Math.abs(t.peakDbfs - 20 * Math.log10(1 / (2 * Math.PI * 20)))).toBeLessThan(1);
+  }, 60_000);
 });

@@ -2,31 +2,32 @@
  * The PWM word stream: one duty value per channel per PWM period.
  *
  * Phases: ramp up from 0 (the idle level, 0 V) to mid-scale (silence), the
- * music (source.ts: tracks with their lead-in/lead-out ramps), ramp down to
- * 0, done. The ramps move the jack's DC level across its AC-coupling
- * capacitor, a high-pass around 20 Hz (docs/hardware.md#analog-output-and-pops): whatever the
- * ramp's shape, the high-pass output has an area of τ·ΔDC (τ = 1/(2π·20 Hz)
- * = 8 ms), so its peak is at least τ·ΔDC / duration. Keeping that thump
- * 60 dB below full scale takes seconds, not the milliseconds peers use:
+ * music (source.ts: tracks with their lead-in/lead-out ramps, and silence,
+ * never a ramp to 0 V, between them), ramp down to 0, done. The ramps move
+ * the jack's DC level across its AC-coupling capacitor, a high-pass around
+ * 20 Hz (docs/hardware.md#analog-output-and-pops). Through a first-order
+ * high-pass any ramp of ΔDC in D seconds thumps at least τ·ΔDC/D
+ * (τ = 1/(2π·20 Hz) = 8 ms): 60 dB below full scale takes seconds, not the
+ * milliseconds peers use (docs/pwm-ms-mode.md#the-start-stop-thump):
  *   plain:  a staircase of half-level steps, spaced Δ periods apart. A
  *           half level is the level below and the one above in turn,
  *           period by period: the difference is a tone at exactly half
- *           the frame rate (22.05 kHz, above the audio band, and the
- *           jack's RC low-pass takes most of it). A step of q decays
- *           through the high-pass as e^(−t/τ); steps every Δ pile up to a
- *           peak of q / (1 − e^(−Δ/τ)), plus the 11 % a band-limited step
- *           overshoots. Δ is the shortest for which that is THUMP_DBFS of
- *           a full-scale sine's peak (Pi 4: 11 s, Pi 3: 9.6 s: its range
- *           is twice as fine).
+ *           the frame rate (22.05 kHz, above the audio band). A step of q
+ *           decays through the high-pass as e^(−t/τ); steps every Δ pile up
+ *           to a peak of q / (1 − e^(−Δ/τ)), plus the 11 % a band-limited
+ *           step overshoots. Δ is the shortest for which that is THUMP_DBFS
+ *           of a full-scale sine's peak (Pi 4: 13 s, −60.2 dBFS measured;
+ *           Pi 3: 11 s, −60.9: its range is twice as fine).
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
- *           peak τ·slope, so duration = τ·mid / (THUMP_DBFS·full scale)
- *           (Pi 4: 18 s, Pi 3: 16.5 s; the bottom four levels go 4× slower). Its first level is the limit on a Pi 4: below
- *           one level the PWM can only send isolated one-clock pulses, and
- *           one such pulse band-limited to 20 kHz is 0.057 level high,
- *           −59 dBFS against a full scale of 52 levels (range 177 less
- *           HEADROOM): measured −56.5 dBFS there, −61 on the rest of the ramp.
- * tests/thump.test.ts measures it through the first-order 20 Hz model.
+ *           peak τ·slope (Pi 3: 16.5 s, −61.4 dBFS; the bottom four levels
+ *           go 4× slower). On a Pi 4 the bottom sets the thump: below one
+ *           level the PWM can only send isolated one-clock pulses, and one
+ *           such pulse band-limited to 20 kHz is −59.3 dBFS against a full
+ *           scale of 52 levels (range 177 less HEADROOM); the ramp measures
+ *           −56.7 there, so the rest of it is made only as slow as keeps
+ *           1.3 dB under that floor.
+ * tests/thump.test.ts measures the ramps (host/quality/thump.ts).
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
  *
