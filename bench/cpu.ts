@@ -12,6 +12,7 @@ import { encodeBundle } from "../host/bundle.js";
 import { ROOT, type Variant, buildFirmware } from "../host/firmware.js";
 import { requireTool } from "../host/tools.js";
 import { buildCacheDir } from "../host/paths.js";
+import { MEMORY_CHECK_DEFINES } from "../host/kernel.js";
 
 export interface CpuFigure {
   label: string;
@@ -65,12 +66,14 @@ export interface InstructionFigure {
 /**
  * Instructions per second of audio, counted by callgrind (deterministic,
  * unlike CPU time), on the firmware's wasm2c C compiled the way
- * kernel8.img compiles it: -O2, -fno-math-errno, and wasm2c's explicit
- * bounds checks (WASM_RT_MEMCHECK_SIGNAL_HANDLER=0; the timing benchmark
- * above lets the host use guard pages instead). Counted on this machine's
- * instruction set, not the Cortex-A72's: a figure to compare builds with.
- * The count covers start-up too: two runs (`seconds` and twice that) and
- * the difference per second keeps only the steady state.
+ * kernel8.img compiles it: -O2, -fno-math-errno, and memory checked by the
+ * MMU (host/kernel.ts MEMORY_CHECK_DEFINES: no compare per load or store;
+ * here the host's mmap stands in for boot/mmu.c). "explicit checks" is the
+ * same firmware with wasm2c's compare before every access, as kernel8.img
+ * had it before. Counted on this machine's instruction set, not the
+ * Cortex-A72's: a figure to compare builds with. The count covers start-up
+ * too: two runs (`seconds` and twice that) and the difference per second
+ * keeps only the steady state.
  */
 export async function benchInstructions(seconds = 0.5): Promise<InstructionFigure[]> {
   const clang = requireTool("clang");
@@ -80,11 +83,14 @@ export async function benchInstructions(seconds = 0.5): Promise<InstructionFigur
   const dir = join(ROOT, "build", "bench", "callgrind");
   mkdirSync(dir, { recursive: true });
   const out: InstructionFigure[] = [];
-  const modes: [string, Variant][] = [
-    ["plain, DMA", { feed: "dma" }],
-    ["shaped, DMA", { quality: "shaped", feed: "dma" }],
+  const kernelChecks = MEMORY_CHECK_DEFINES;
+  const explicitChecks = ["-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0"];
+  const modes: [string, Variant, string[]][] = [
+    ["plain, DMA", { feed: "dma" }, kernelChecks],
+    ["shaped, DMA", { quality: "shaped", feed: "dma" }, kernelChecks],
+    ["shaped, DMA, explicit checks", { quality: "shaped", feed: "dma" }, explicitChecks],
   ];
-  for (const [label, v] of modes) {
+  for (const [label, v, checks] of modes) {
     const q = v.quality ?? "plain";
     const rate = frameRateMilliHz(BOARDS.pi4, q);
     const wasm = (await buildFirmware("pi4", { variant: { ...v, rampMs: 1 } })).path;
@@ -95,7 +101,7 @@ export async function benchInstructions(seconds = 0.5): Promise<InstructionFigur
     const exe = join(work, "runner");
     execFileSync(
       clang,
-      ["-O2", "-fno-math-errno", "-fno-stack-protector", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-I/usr/src/wasm2c", `-I${work}`, "-o", exe, c, "/usr/src/wasm2c/wasm-rt-impl.c", join(ROOT, "bench", "native", "runner.c"), "-lm", "-w"],
+      ["-O2", "-fno-math-errno", "-fno-stack-protector", ...checks, "-I/usr/src/wasm2c", `-I${work}`, "-o", exe, c, "/usr/src/wasm2c/wasm-rt-impl.c", join(ROOT, "bench", "native", "runner.c"), "-lm", "-w"],
       { stdio: "pipe" },
     );
     const count = (s: number): number => {

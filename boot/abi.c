@@ -318,7 +318,7 @@ static u32 dma_reg(u32 channel, u32 reg) {
 }
 
 static u32 dma_bus(const void* p) {
-  return (u32)(uintptr_t)p | DMA_BUS_RAM_ALIAS;
+  return (u32)mmu_phys(p) | DMA_BUS_RAM_ALIAS; /* linear memory is mapped away from its physical pages (mmu.c) */
 }
 
 static void dma_refusal_begin(const char* call, u32 channel) {
@@ -431,7 +431,7 @@ void Z_envZ_dma_start(struct Z_env_instance_t* env, u32 channel, u32 dest, u32 b
     if ((uint64_t)off[i] + len[i] > size) dma_refuse_block(channel, i, off[i], len[i], "is outside linear memory", (u32)size);
     if ((off[i] & 3) || len[i] == 0 || (len[i] & 3)) dma_refuse_block(channel, i, off[i], len[i], "is not whole, aligned words", 0);
   }
-  if ((uintptr_t)mem->data + size > DMA_BUS_REACH || (uintptr_t)&dma_cbs[DMA_CHANNELS] > DMA_BUS_REACH) {
+  if (mmu_phys(mem->data) + size > DMA_BUS_REACH || (uintptr_t)&dma_cbs[DMA_CHANNELS] > DMA_BUS_REACH) {
     uart_puts("\nF dma: linear memory or the control blocks lie above 1 GiB, out of DMA reach\n");
     runtime_halt(HALT_RUNTIME);
   }

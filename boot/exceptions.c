@@ -3,11 +3,24 @@
  * lands here with ESR/ELR/FAR/SPSR, and this prints an `F exception:` line
  * with the exception class and, for aborts, the fault status decoded, then
  * halts.
+ *
+ * One exception is expected: the firmware's out-of-bounds load or store.
+ * wasm2c's code has no bounds checks of its own (mmu.c: guard pages); the
+ * access lands in the unmapped range after linear memory and faults. A
+ * synchronous data abort from EL1 whose fault address (valid: ISS.FnV
+ * clear) lies in that range and whose fault status is a translation fault
+ * becomes the wasm trap "out of bounds" (wasm_rt_trap: back to kmain's
+ * wasm_rt_impl_try, an `F trap:` line, halt 5), exactly what the explicit
+ * check did. Any other fault, there or elsewhere, is reported here.
  */
 #include <stdint.h>
 
 #include "runtime.h"
 #include "uart.h"
+#include "wasm-rt.h"
+
+#define EC_DATA_ABORT_SAME_EL 0x25
+#define ISS_FNV (1u << 10) /* FAR not valid */
 
 static const char* const KIND[4] = {"synchronous", "IRQ", "FIQ", "SError"};
 static const char* const FROM[4] = {"current EL with SP_EL0", "current EL with SP_ELx", "lower EL (AArch64)",
@@ -43,8 +56,16 @@ static const char* fsc_name(uint32_t fsc) {
   return "other fault";
 }
 
+static int is_translation_fault(uint32_t fsc) {
+  return fsc >= 0x04 && fsc <= 0x07;
+}
+
 _Noreturn void exception_report(uint64_t index, uint64_t esr, uint64_t elr, uint64_t far, uint64_t spsr) {
   uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
+  if ((index & 3) == 0 && ec == EC_DATA_ABORT_SAME_EL && !(esr & ISS_FNV) && is_translation_fault((uint32_t)esr & 0x3f) && mmu_in_linear_guard(far)) {
+    /* Same stack, same EL: longjmp back to the trap handler as the explicit check's trap did. */
+    wasm_rt_trap(WASM_RT_TRAP_OOB);
+  }
   uart_puts("\nF exception: ");
   uart_puts(KIND[index & 3]);
   uart_puts(" from ");

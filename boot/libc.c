@@ -131,6 +131,13 @@ size_t heap_used(void) {
   return heap_top ? heap_top - (uintptr_t)__heap_start : 0;
 }
 
+/* wasm2c's runtime reports a failed mmap()/mprotect() (mmu.c) this way, then calls abort(). */
+void perror(const char* msg) {
+  uart_puts("\nF runtime: ");
+  uart_puts(msg);
+  uart_puts("\n");
+}
+
 _Noreturn void abort(void) {
   uart_puts("\nF runtime: abort() called\n");
   runtime_halt(HALT_RUNTIME);

@@ -78,12 +78,14 @@ _Noreturn void runtime_halt(uint32_t code) {
  * linear memory starts on a LINEAR_MEMORY_ALIGN boundary (libc.c's malloc). */
 static void check_memory(const wasm_rt_memory_t* m) {
   uart_puts("I runtime: linear memory at ");
-  uart_hex((uintptr_t)m->data, 8);
+  uart_hex(mmu_phys(m->data), 8); /* physical; the firmware sees it at the guarded address (mmu.c) */
   uart_puts(", ");
   uart_dec(m->pages);
   uart_puts(" pages, at most ");
   uart_dec(m->max_pages);
-  uart_puts("\n");
+  uart_puts("\nI runtime: linear memory mapped at ");
+  uart_hex((uintptr_t)m->data, 9);
+  uart_puts(", bounds checked by the MMU (unmapped guard range after it)\n");
   if (m->max_pages > LINEAR_MEMORY_MAX_PAGES) {
     uart_puts("F runtime: the firmware declares ");
     if (m->max_pages >= 65536) uart_puts("no maximum memory");
@@ -99,7 +101,7 @@ static void check_memory(const wasm_rt_memory_t* m) {
     uart_puts(" or less)\n");
     runtime_halt(HALT_BAD_MMIO);
   }
-  if ((uintptr_t)m->data % LINEAR_MEMORY_ALIGN) {
+  if (mmu_phys(m->data) % LINEAR_MEMORY_ALIGN) {
     uart_puts("F runtime: linear memory is not 64 KiB aligned\n");
     runtime_halt(HALT_RUNTIME);
   }

@@ -14,6 +14,12 @@
  * semihosting exit with that code in the QEMU build). */
 _Noreturn void runtime_halt(uint32_t code);
 void mmu_init(void);
+/* Whether va lies in linear memory's guard range (mmu.c): a translation
+ * fault there is a wasm out-of-bounds access, not a runtime crash. */
+int mmu_in_linear_guard(uint64_t va);
+/* The physical address behind p: linear memory is mapped away from its
+ * physical pages (mmu.c); everything else is identity-mapped. */
+uintptr_t mmu_phys(const void* p);
 /* Stop every DMA chain the DMA service started (abi.c); runtime_halt calls it. */
 void dma_stop_all(void);
 #endif

@@ -15,6 +15,11 @@ export interface Probe {
   halt: (board: BoardName) => number;
   /** The runtime's report line (F …, or the probe's own I line), exactly. */
   line: (board: BoardName) => string;
+  /**
+   * kernel8.img's line where its words differ from the simulator's (a wasm
+   * trap's name: wasm2c's where the simulator has V8's); else `line`.
+   */
+  kernelLine?: (board: BoardName) => string;
 }
 
 const base = (b: BoardName) => (b === "pi4" ? 0xfe000000 : 0x3f000000);
@@ -52,6 +57,15 @@ export const PROBES: Probe[] = [
     line: () => "F runtime: the firmware declares no maximum memory; the sandbox allows at most 256 (build with --maximumMemory 256 or less)",
   },
   { name: "recursion", halt: () => 5, line: () => "F trap: wasm trap: call stack exhausted" },
+  // Out-of-bounds loads and stores: kernel8.img checks them with the MMU, not with compares (boot/mmu.c).
+  ...["oob-load-end", "oob-load-straddle", "oob-store-far", "oob-store-2gib", "oob-grown", "oob-fill"].map(
+    (name): Probe => ({
+      name,
+      halt: () => 5,
+      line: () => "F trap: wasm trap: memory access out of bounds",
+      kernelLine: () => "F trap: wasm trap: out-of-bounds access in linear memory or a table",
+    }),
+  ),
   { name: "pactl", halt: (b) => (b === "pi4" ? 0 : 4), line: (b) => (b === "pi4" ? "" : notAllowed(b, "read of", base(b) + 0x204e00)) },
 ];
 

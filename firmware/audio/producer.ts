@@ -41,16 +41,22 @@
  *   ((s + 32768)·range) >> 16; a PLAIN_EXACT build (config.ts) writes that
  *   for every sample (the round-trip tests).
  * Shaped (QUALITY 1), 16 PWM frames per audio frame:
- *   Interpolator ×16 → x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
- *   → Predistort (cancels M/S PWM's pulse-position distortion) → clamp to
- *   [MARGIN, range − 1 − MARGIN] → Shaper (3rd-order error feedback,
- *   no dither) → duty, never 0 nor range − 1 (shaper.ts).
+ *   Interpolator ×2 (half-band and droop equaliser, interpolator.ts), in
+ *   levels x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
+ *   → LinearStage ×8 with Predistort's pre-compensation (cancels M/S PWM's
+ *   pulse-position distortion), computed per 8-period segment
+ *   (linear-stage.ts) → clamp to [MARGIN, range − 1 − MARGIN] → Shaper
+ *   (3rd-order error feedback in fixed point, no dither) → duty, never 0
+ *   nor range − 1 (shaper.ts). An audio frame's 16 PWM frames are computed
+ *   at once; produceInto() writes them straight into a DMA buffer
+ *   (docs/cpu.md: ~87 M instructions per audio second, was ~600 M).
  *   HEADROOM (1.6, 4.1 dB) leaves room for the half-band's inter-sample
  *   overs of real signals; the clamp is for pathological ones.
  */
 import { PWM_CLOCK_HZ } from "../board";
 import { OSR, PLAIN_EXACT, RAMP_MS_SET, SHAPED } from "../config";
 import { Interpolator } from "../dsp/interpolator";
+import { LinearStage } from "../dsp/linear-stage";
 import { HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
 import { PRECOMP_DELAY, PlainPrecompensation } from "./precompensate";
@@ -94,10 +100,13 @@ export let outRight: u32 = 0;
 export let outLeft: u32 = 0;
 
 // Shaped-mode state.
-const interpL = new Interpolator();
-const interpR = new Interpolator();
+const interp = new Interpolator();
 let shapeL: Shaper | null = null;
 let shapeR: Shaper | null = null;
+let stageL: LinearStage | null = null;
+let stageR: LinearStage | null = null;
+/** The current audio frame's 16 PWM frames (right, left: u32 each), computed at once. */
+const shaped: usize = memory.data(16 * 8, 16);
 let sub: i32 = 16; // next output index 0..15 of the current audio frame
 let xMid: f64 = 0;
 let xScale: f64 = 0;
@@ -125,7 +134,8 @@ let plainMid: f64 = 0;
  * cancels both to third order. x′ is the 5-point derivative
  * (−x₊₂ + 8x₊₁ − 8x₋₁ + x₋₂)/12 (the 3-point one is 0.5 % off at 20 kHz,
  * which alone left −91 dB); D² the 3-point second difference. Two periods
- * of delay.
+ * of delay. (Plain mode; the shaped mode computes the same formula per
+ * 8-period segment: dsp/linear-stage.ts.)
  */
 class Predistort {
   private xm2: f64 = 0;
@@ -231,10 +241,13 @@ export function start(pwmRange: u32, noJack: bool = false): void {
     xHigh = <f64>(range - 1) - margin;
     xRamp = 0;
     xRampStep = (xMid + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / <f64>rampLen;
-    shapeL = new Shaper(<f64>(range - 1));
-    shapeR = new Shaper(<f64>(range - 1));
-    interpL.reset(0);
-    interpR.reset(0);
+    shapeL = new Shaper(<i32>range - 1);
+    shapeR = new Shaper(<i32>range - 1);
+    stageL = new LinearStage(shapeL!, <f64>range, xLow, xHigh);
+    stageR = new LinearStage(shapeR!, <f64>range, xLow, xHigh);
+    interp.reset(xMid, xScale);
+    stageL!.reset(xMid);
+    stageR!.reset(xMid);
     sub = 16;
   }
   plainScale = <f64>range / 65536.0;
@@ -321,9 +334,11 @@ function producePlain(): bool {
   return false;
 }
 
-/** x kept inside [xLow, xHigh]: only a pathological input (beyond HEADROOM's overs) reaches the clamp. */
-@inline function clampX(x: f64): f64 {
-  return x < xLow ? xLow : x > xHigh ? xHigh : x;
+/** All 16 PWM frames of one audio frame (l, r: 16-bit samples) at dst, dst + 8, … (right, left: u32 each): linear-stage.ts. */
+@inline function shapedFrames(dst: usize, l: i32, r: i32): void {
+  interp.push(l, r);
+  stageR!.push(dst, interp.aR, interp.bR);
+  stageL!.push(dst + 4, interp.aL, interp.bL);
 }
 
 function produceShaped(): bool {
@@ -334,8 +349,6 @@ function produceShaped(): bool {
     if (xRamp >= xMid) {
       xRamp = xMid;
       phase = PLAY;
-      predistortL.reset(xMid);
-      predistortR.reset(xMid);
     }
     outRight = sr.quantizeRamp(xRamp);
     outLeft = sl.quantizeRamp(xRamp);
@@ -344,12 +357,12 @@ function produceShaped(): bool {
   }
   if (phase == PLAY || phase == FLUSH) {
     if (sub == 16) {
-      let l: f64 = 0;
-      let r: f64 = 0;
+      let l: i32 = 0;
+      let r: i32 = 0;
       if (phase == PLAY) {
         if (source.next()) {
-          l = <f64>source.left;
-          r = <f64>source.right;
+          l = source.left;
+          r = source.right;
         } else {
           phase = FLUSH;
           flushLeft = 40; // let the interpolator's 36-sample delay line empty
@@ -358,17 +371,14 @@ function produceShaped(): bool {
       if (phase == FLUSH && flushLeft-- <= 0) {
         phase = DOWN;
         xRamp = xMid;
-        predistortL.reset(xMid);
-        predistortR.reset(xMid);
         return produceShaped();
       }
-      interpL.push(l);
-      interpR.push(r);
+      shapedFrames(shaped, l, r);
       sub = 0;
     }
-    const k = sub++;
-    outRight = sr.quantize(clampX(predistortR.next(xMid + interpR.at(k) * xScale)));
-    outLeft = sl.quantize(clampX(predistortL.next(xMid + interpL.at(k) * xScale)));
+    const p = shaped + <usize>(sub++ << 3);
+    outRight = load<u32>(p);
+    outLeft = load<u32>(p, 4);
     return true;
   }
   if (phase == DOWN) {
@@ -394,3 +404,38 @@ function produceShaped(): bool {
   return SHAPED ? produceShaped() : producePlain();
 }
 
+/**
+ * Up to `count` PWM frames at dst (right, left: u32 each, 8 bytes a frame):
+ * what `count` calls of produce() would give, written in place. Returns how
+ * many; fewer than `count` only when everything has been played. While the
+ * music plays in shaped mode, whole audio frames (16 PWM frames) go straight
+ * to dst, so filling a DMA buffer costs no call per PWM frame.
+ */
+export function produceInto(dst: usize, count: u32): u32 {
+  let n: u32 = 0;
+  while (n < count) {
+    if (SHAPED && phase == PLAY && sub == 16 && count - n >= 16) {
+      const whole = (count - n) >> 4;
+      let p = dst + <usize>(n << 3);
+      let k: u32 = 0;
+      while (k < whole) {
+        if (!source.next()) {
+          phase = FLUSH; // as produceShaped() does at the end of the music
+          flushLeft = 40;
+          break;
+        }
+        shapedFrames(p, source.left, source.right);
+        p += 128;
+        k++;
+      }
+      n += k << 4;
+      if (n == count) break;
+    }
+    if (!produce()) break;
+    const p = dst + <usize>(n << 3);
+    store<u32>(p, outRight);
+    store<u32>(p, outLeft, 4);
+    n++;
+  }
+  return n;
+}

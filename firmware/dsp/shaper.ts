@@ -42,34 +42,117 @@ export const MARGIN: f64 = 4.5;
  */
 export const HEADROOM: f64 = 1.6;
 
+/** Fixed point of the shaper's arithmetic: duty levels × 2^FRAC (quantisation 2^−16 of a level, ~150 dB below full scale). */
+export const FRAC: i32 = 16;
+export const ONE: f64 = <f64>(1 << FRAC);
+const HALF: i32 = 1 << (FRAC - 1);
+const MASK: i32 = (1 << FRAC) - 1;
+const ERROR_LIMIT: i32 = 2 << FRAC;
+/** 1.5·2^52: adding it to a real below 2^31 in magnitude leaves that real rounded to the nearest integer in the low 32 bits of the sum. */
+const ROUNDER: f64 = 6755399441055744.0;
+
+/**
+ * x (levels, |x| < 2^15) in fixed point, rounded to nearest: an add and a
+ * bit move, where a checked float-to-int conversion costs a handful of
+ * compares.
+ */
+@inline export function toFixed(x: f64): i32 {
+  return <i32>reinterpret<i64>(x * ONE + ROUNDER);
+}
+
 export class Shaper {
-  private e1: f64 = 0;
-  private e2: f64 = 0;
-  private e3: f64 = 0;
+  /** The last three errors, fixed point (FRAC). */
+  private e1: i32 = 0;
+  private e2: i32 = 0;
+  private e3: i32 = 0;
+  private readonly topFixed: i32;
 
-  constructor(private readonly top: f64) {}
+  constructor(private readonly top: i32) {
+    this.topFixed = top << FRAC;
+  }
 
-  @inline private finish(v: f64): u32 {
-    let y = Math.floor(v + 0.5);
-    if (y < 0) y = 0;
-    else if (y > this.top) y = this.top;
-    let e = y - v;
-    if (e > 2) e = 2;
-    else if (e < -2) e = -2;
+  /** y = round(v) kept in 0 .. top, e = y − v kept in ±2 (v fixed point). */
+  @inline private finish(v: i32): u32 {
+    let yf = (v + HALF) & ~MASK; // round(v), fixed point
+    if (yf < 0) yf = 0;
+    else if (yf > this.topFixed) yf = this.topFixed;
+    let e = yf - v;
+    if (e > ERROR_LIMIT) e = ERROR_LIMIT;
+    else if (e < -ERROR_LIMIT) e = -ERROR_LIMIT;
     this.e3 = this.e2;
     this.e2 = this.e1;
     this.e1 = e;
-    return <u32>y;
+    return <u32>(yf >> FRAC);
   }
 
-  @inline quantize(x: f64): u32 {
-    return this.finish(x - 3 * this.e1 + 3 * this.e2 - this.e3);
-  }
-
-  /** For the ramps from and to 0 V: lower order near the bottom rail (see the module doc). */
+  /** For the ramps from and to 0 V (x in levels, 0 .. top): lower order near the bottom rail (see the module doc). */
   quantizeRamp(x: f64): u32 {
-    if (x >= 3) return this.finish(x - 3 * this.e1 + 3 * this.e2 - this.e3);
-    if (x >= 1) return this.finish(x - 2 * this.e1 + this.e2);
-    return this.finish(x - this.e1);
+    const xf = <i32>(x * ONE + 0.5);
+    if (x >= 3) return this.finish(xf - 3 * this.e1 + 3 * this.e2 - this.e3);
+    if (x >= 1) return this.finish(xf - 2 * this.e1 + this.e2);
+    return this.finish(xf - this.e1);
+  }
+
+  /** One period of the 3rd-order loop for a wanted duty x (fixed point) within [MARGIN, top − MARGIN]: no clamp needed. */
+  frame(x: i32): u32 {
+    // With m = t mod 1 (the fraction round() drops, fixed point), e = ½ − m, so
+    // t = x + ½ − 3e₁ + 3e₂ − e₃ = x + 3(m₁ − m₂) + m₃: the same loop without the ½s.
+    const t = x + 3 * ((HALF - this.e1) - (HALF - this.e2)) + (HALF - this.e3);
+    this.e3 = this.e2;
+    this.e2 = this.e1;
+    this.e1 = HALF - (t & MASK);
+    return <u32>(t >> FRAC);
+  }
+
+  /**
+   * One segment of 8 PWM periods (linear-stage.ts): wanted duty x_k =
+   * v0 + k·step + c_k (fixed point; c_k is c0 at k = 0, c6 at 6, c7 at 7,
+   * else 0), all within [MARGIN, top − MARGIN], so no clamp is needed (see
+   * the module doc). Writes y_k as a u32 at dst + 8k (one channel of the
+   * PWM frames). Written out period by period (no loop, no index tests),
+   * the state in registers: with m = t mod 1 (the fraction that rounding
+   * drops, fixed point) the error is e = ½ − m, and
+   *     t = x + ½ − 3e₁ + 3e₂ − e₃ = x + 3(m₁ − m₂) + m₃,  y = ⌊t⌋
+   * The three m rotate through a, b, c instead of being moved.
+   */
+  @inline segment(dst: usize, v0: i32, step: i32, c0: i32, c6: i32, c7: i32): void {
+    let a = HALF - this.e1; // m₁
+    let b = HALF - this.e2; // m₂
+    let c = HALF - this.e3; // m₃
+    let v = v0;
+    let t = v + c0 + 3 * (a - b) + c; // k = 0
+    store<u32>(dst, <u32>(t >> FRAC));
+    c = t & MASK; // the new m₁
+    v += step;
+    t = v + 3 * (c - a) + b; // k = 1
+    store<u32>(dst, <u32>(t >> FRAC), 8);
+    b = t & MASK;
+    v += step;
+    t = v + 3 * (b - c) + a; // k = 2
+    store<u32>(dst, <u32>(t >> FRAC), 16);
+    a = t & MASK;
+    v += step;
+    t = v + 3 * (a - b) + c; // k = 3
+    store<u32>(dst, <u32>(t >> FRAC), 24);
+    c = t & MASK;
+    v += step;
+    t = v + 3 * (c - a) + b; // k = 4
+    store<u32>(dst, <u32>(t >> FRAC), 32);
+    b = t & MASK;
+    v += step;
+    t = v + 3 * (b - c) + a; // k = 5
+    store<u32>(dst, <u32>(t >> FRAC), 40);
+    a = t & MASK;
+    v += step;
+    t = v + c6 + 3 * (a - b) + c; // k = 6
+    store<u32>(dst, <u32>(t >> FRAC), 48);
+    c = t & MASK;
+    v += step;
+    t = v + c7 + 3 * (c - a) + b; // k = 7
+    store<u32>(dst, <u32>(t >> FRAC), 56);
+    b = t & MASK;
+    this.e1 = HALF - b;
+    this.e2 = HALF - c;
+    this.e3 = HALF - a;
   }
 }

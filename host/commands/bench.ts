@@ -139,7 +139,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     const cpu = await benchCpu(10);
     figures.cpu = cpu;
     for (const c of cpu) console.log(`  ${c.label.padEnd(22)} ${(c.fraction * 100).toFixed(2)} % of one core`);
-    console.log("\nfirmware instructions per second of audio (callgrind, wasm2c C built as kernel8.img builds it: -O2, explicit bounds checks; this machine's ISA; goal for shaped: <= 100 M)");
+    console.log("\nfirmware instructions per second of audio (callgrind, wasm2c C built as kernel8.img builds it: -O2, memory checked by the MMU; this machine's ISA; goal for shaped: <= 100 M)");
     const ins = await benchInstructions();
     figures.instructions = ins;
     for (const c of ins) console.log(`  ${c.label.padEnd(22)} ${c.millionsPerSecond.toFixed(1)} M`);

@@ -33,6 +33,14 @@ export function designHalfband(n: number, beta: number): number[] {
 }
 
 /** Magnitude response (dB) of `taps` at frequency f for sample rate fs. */
+/** The firmware multiplies by the taps in fixed point with this many fraction bits (interpolator.ts). */
+export const HALFBAND_FIXED_BITS = 30;
+
+/** The taps as the firmware has them: × 2^bits, rounded to integers. */
+export function quantizeHalfband(taps: readonly number[], bits: number): number[] {
+  return taps.map((t) => Math.round(t * 2 ** bits));
+}
+
 export function responseDb(taps: readonly number[], f: number, fs: number): number {
   let re = 0;
   let im = 0;

@@ -1,5 +1,5 @@
-/* sys/mman.h — wasm-rt-impl.c includes it for its (unused, guard-page) mmap
- * helpers; with WASM_RT_MEMCHECK_SIGNAL_HANDLER=0 nothing here is called. */
+/* sys/mman.h — what wasm-rt-impl.c's guard-page memory (WASM_RT_MEMCHECK_SIGNAL_HANDLER=1)
+ * calls: mmu.c implements it with the MMU (one reservation: the firmware's linear memory). */
 #ifndef PIWAVE_SYS_MMAN_H
 #define PIWAVE_SYS_MMAN_H
 #include <stddef.h>
