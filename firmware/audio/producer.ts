@@ -26,7 +26,7 @@
  *           such pulse band-limited to 20 kHz is −59.3 dBFS against a full
  *           scale of 52 levels (range 177 less HEADROOM); the ramp measures
  *           −56.7 there, so the rest of it is made only as slow as keeps
- *           1.3 dB under that floor.
+ *           it at that floor (14 s instead of 18).
  * tests/thump.test.ts measures the ramps (host/quality/thump.ts).
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
@@ -68,8 +68,6 @@ const NO_JACK_RAMP_MS: f64 = 20;
 const THUMP_DBFS: f64 = -61.5;
 /** The audio band's top: what the thump is measured in (host/quality/thump.ts). */
 const BAND_HZ: f64 = 20000;
-/** How far under the one-clock-pulse floor the shaped ramp's slope keeps the thump where that floor is above THUMP_DBFS. */
-const FLOOR_MARGIN_DB: f64 = 1.3;
 /** The AC coupling's time constant, 1 / (2π·20 Hz). */
 const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
 /** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
@@ -192,9 +190,9 @@ export function rampPeriods(r: u32): u64 {
     const amp = (shapedScale(r, MARGIN) * 32767.0) / <f64>r;
     // An isolated one-clock pulse band-limited to 20 kHz is 2·20 kHz/PWM clock of the pin's swing: the
     // floor of any ramp from 0 V. Where it is above the goal (a Pi 4: −59.3 dBFS), the ramp's bottom sets
-    // the thump (measured −56.7), and the rest of the ramp need only stay FLOOR_MARGIN_DB under that floor.
+    // the thump (measured −56.7), and the rest of the ramp is made no quieter than that floor.
     const floor = (2.0 * BAND_HZ) / <f64>PWM_CLOCK_HZ / amp;
-    const target = Math.max(limit, floor * Math.pow(10.0, -FLOOR_MARGIN_DB / 20.0));
+    const target = Math.max(limit, floor);
     const slope = (target * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
     return <u64>Math.ceil((<f64>(r - 1) / 2.0 + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / slope);
   }
