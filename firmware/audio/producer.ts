@@ -21,12 +21,12 @@
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
  *           peak τ·slope (Pi 3: 16.5 s, −61.4 dBFS; the bottom four levels
- *           go 4× slower). On a Pi 4 the bottom sets the thump: below one
+ *           go 5× slower). On a Pi 4 the bottom sets the thump: below one
  *           level the PWM can only send isolated one-clock pulses, and one
  *           such pulse band-limited to 20 kHz is −59.3 dBFS against a full
  *           scale of 52 levels (range 177 less HEADROOM); the ramp measures
  *           −56.7 there, so the rest of it is made only as slow as keeps
- *           it at that floor (14 s instead of 18).
+ *           it at that floor (14.6 s instead of 18).
  * tests/thump.test.ts measures the ramps (host/quality/thump.ts).
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
@@ -71,7 +71,7 @@ const BAND_HZ: f64 = 20000;
 /** The AC coupling's time constant, 1 / (2π·20 Hz). */
 const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
 /** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
-const RAMP_SLOW: f64 = 4;
+const RAMP_SLOW: f64 = 5;
 const RAMP_SLOW_BELOW: f64 = 4;
 /** How far a step, band-limited to 20 kHz (4th-order Butterworth), overshoots. */
 const STEP_OVERSHOOT: f64 = 0.11;
