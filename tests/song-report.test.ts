@@ -69,6 +69,7 @@ describe("piwave sim SONG --report", () => {
     const page = readFileSync(html, "utf8");
     expect(page).toContain("&#34;Sweep &#38; noise&#34;"); // the name, escaped
     expect(page).toContain("<svg");
+    expect(page).toContain(`<tr><td>20 Hz–20 kHz</td><td>${rep.sourceDbfs.toFixed(1)}</td>`);
     expect(page).toContain(`SINAD against the song: ${rep.sinadDb.toFixed(1)} dB`);
   }, 300_000);
 

@@ -218,7 +218,10 @@ export function songReportHtml(r: SongReport, what: string): string {
   };
   const grid = [-20, -40, -60, -80, -100, -120, -140].map((d) => `<line x1="50" x2="${W - 10}" y1="${y(d)}" y2="${y(d)}" stroke="#eee"/><text x="5" y="${y(d) + 4}" font-size="10">${d}</text>`).join("");
   const ticks = [20, 100, 1000, 10000, 20000].map((f) => `<text x="${x(f) - 10}" y="${H - 15}" font-size="10">${f >= 1000 ? f / 1000 + "k" : f}</text>`).join("");
-  const rows = songReportText(r, what).slice(2, -1).map((l) => `<tr>${l.trim().split(/\s{2,}|\s(?=[-\d])/).map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("\n");
+  const cell = (v: number) => `<td>${Number.isFinite(v) ? v.toFixed(1) : "−∞"}</td>`;
+  const rows = [...r.bands.map((b) => [`${b.loHz}–${b.hiHz} Hz`, b] as const), ["20 Hz–20 kHz", { sourceDbfs: r.sourceDbfs, jackDbfs: r.jackDbfs, addedDbfs: r.addedDbfs }] as const]
+    .map(([label, b]) => `<tr><td>${label}</td>${cell(b.sourceDbfs)}${cell(b.jackDbfs)}${cell(b.addedDbfs)}</tr>`)
+    .join("\n");
   return `<!doctype html><meta charset="utf-8"><title>piwave: ${esc(what)} through the simulated jack</title>
 <style>body{font-family:sans-serif;margin:2em}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}</style>
 <h1>${esc(what)} through the simulated jack</h1>
