@@ -20,7 +20,7 @@
  *           Pi 3: 11 s, −60.9: its range is twice as fine).
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
- *           peak τ·slope (Pi 3: 16.5 s, −61.4 dBFS; the bottom four levels
+ *           peak τ·slope (Pi 3: 17 s, −61.4 dBFS; the bottom four levels
  *           go 5× slower). On a Pi 4 the bottom sets the thump: below one
  *           level the PWM can only send isolated one-clock pulses, and one
  *           such pulse band-limited to 20 kHz is −59.3 dBFS against a full
