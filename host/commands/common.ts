@@ -277,7 +277,7 @@ export const VARIANT_OPTIONS = {
   ramp: { type: "string" },
 } as const;
 
-/** Longest --ramp: a minute (the thump-free default is 11-18 s). */
+/** Longest --ramp: a minute (the thump-free default is 11-17 s). */
 const RAMP_MAX_MS = 60_000;
 
 /** Why --dither is refused (issue 15, item 7; README "Noise shaping"). */

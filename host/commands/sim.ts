@@ -38,7 +38,7 @@ hardware rule.
   --json              print the summary as JSON
   --quality plain|shaped   firmware output mode (default plain)
   --feed poll|dma          how words reach the PWM (default poll)
-  --ramp MS|thump-free     start/stop ramp length (default thump-free, 11-18 s)
+  --ramp MS|thump-free     start/stop ramp length (default thump-free, 11-17 s)
   --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
   --seconds S              stop after S seconds of virtual time; a firmware still
                            running then is not a failure (default: 3600, a failure)
