@@ -3,8 +3,13 @@
  * measures what the simulator can only assume and prints it as a block for
  * a bug report, with a music bundle that is the announced test sequence:
  * each part is one track whose name says what to listen for — left only,
- * right only, both, a slow logarithmic sweep, silence. The firmware's track
- * lines announce them as they start.
+ * right only, both, the pulse-position check, a slow logarithmic sweep,
+ * silence. The firmware's track lines announce them as they start.
+ *
+ * The pulse-position check (docs/pwm-ms-mode.md): a 1 kHz tone at −1 dBFS on
+ * both channels. The plain mode's pre-compensation assumes the M/S pulse
+ * starts each period; then a sound card on the jack reads the 2 kHz harmonic
+ * far below −60 dBc, and were the pulse at the period's end about −24 dBc.
  */
 import { join } from "node:path";
 import { BOARDS, type BoardName, frameRateMilliHz } from "./boards.js";
@@ -18,6 +23,9 @@ export const SELFTEST_ENTRY = join(ROOT, "firmware", "selftest.ts");
 /** Amplitude of the test tones: -12 dBFS, loud enough to hear, far from clipping. */
 const LEVEL = 0.25 * 32767;
 const TONE_HZ = 440;
+/** The pulse-position check: a 1 kHz tone at −1 dBFS (docs/pwm-ms-mode.md#how-a-user-can-tell-for-the-selftest). */
+export const CHECK_HZ = 1000;
+const CHECK_LEVEL = 10 ** (-1 / 20) * 32767;
 
 export interface SelftestSequence {
   /** Seconds of each tone part and of the silence (default 3). */
@@ -52,6 +60,10 @@ export function selftestTracks(board: BoardName, o: SelftestSequence = {}): Trac
     make(`left channel only: ${TONE_HZ} Hz tone, ${secs(part)}`, part, (t) => [tone(t), 0]),
     make(`right channel only: ${TONE_HZ} Hz tone, ${secs(part)}`, part, (t) => [0, tone(t)]),
     make(`both channels: ${TONE_HZ} Hz tone, ${secs(part)}`, part, (t) => [tone(t), tone(t)]),
+    make(`pulse-position check, both channels: ${CHECK_HZ} Hz at -1 dBFS, ${secs(part)} (a sound card should read 2 kHz below -60 dBc; about -24 dBc means the PWM pulse sits at the end of its period)`, part, (t) => {
+      const v = CHECK_LEVEL * Math.sin(2 * Math.PI * CHECK_HZ * t);
+      return [v, v];
+    }),
     make(`slow sweep, both channels: 20 Hz to 20 kHz in ${secs(sweep)}`, sweep, (t) => {
       const v = LEVEL * Math.sin(((2 * Math.PI * f0 * sweep) / k) * (Math.exp((t / sweep) * k) - 1));
       return [v, v];

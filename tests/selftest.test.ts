@@ -8,7 +8,8 @@ import { encodeBundle } from "../host/bundle.js";
 import { ROOT } from "../host/firmware.js";
 import { parseHalt, parseSummary } from "../host/log-line.js";
 import { runQemu } from "../host/qemu.js";
-import { buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../host/selftest.js";
+import { CHECK_HZ, buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../host/selftest.js";
+import { pulseSpectrum } from "../host/quality/pulse.js";
 import { Machine, simulate } from "../host/sim/machine.js";
 import { tempDir } from "./temp.js";
 
@@ -24,7 +25,7 @@ const field = (lines: string[], key: string) => lines.find((l) => l.startsWith("
 
 describe("selftest on the simulator", () => {
   for (const [board, clockHz, armMax, revision] of [["pi4", 125_000_000, 1_500_000_000, "0x00c03111"], ["pi3", 250_000_000, 1_200_000_000, "0x00a02082"]] as const) {
-    it(`${board}: the block, the five announced parts in order, PASS`, () => {
+    it(`${board}: the block, the six announced parts in order, PASS`, () => {
       const r = simulate({ board, wasm: wasm[board]!, bundle: encodeBundle(selftestTracks(board, short)), maxSeconds: 30 });
       expect(r.error).toBeUndefined();
       expect(r.haltCode).toBe(0);
@@ -57,11 +58,37 @@ describe("selftest on the simulator", () => {
       expect(l[end]).toBe("I selftest: ---- end of the selftest block; now the test sequence, each part announced ----");
       expect(l[end + 1]).toMatch(/^I boot: /);
       const parts = l.filter((x) => / start "/.test(x)).map((x) => x.match(/start "([^:]+):/)![1]);
-      expect(parts).toEqual(["left channel only", "right channel only", "both channels", "slow sweep, both channels", "silence"]);
+      expect(parts).toEqual(["left channel only", "right channel only", "both channels", "pulse-position check, both channels", "slow sweep, both channels", "silence"]);
       expect(parseSummary(l.at(-2)!)).not.toBeNull();
-      expect(l.at(-1)).toMatch(/^I selftest: verdict: PASS: 5 parts played, underruns 0, ARM clock \d+ MHz$/);
+      expect(l.at(-1)).toMatch(/^I selftest: verdict: PASS: 6 parts played, underruns 0, ARM clock \d+ MHz$/);
     });
   }
+
+  it("the pulse-position check tells a period-start pulse from a period-end one: 2 kHz below -60 dBc as played, above -30 dBc the other way round (docs/pwm-ms-mode.md, issue 15 item 8)", () => {
+    const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", { partSeconds: 0.5, sweepSeconds: 0.4 })), maxSeconds: 40 });
+    expect(r.haltCode).toBe(0);
+    const range = r.jack.range;
+    const rate = r.jack.rateHz;
+    for (const duty of [r.jack.left.view(), r.jack.right.view()]) {
+      // The only part near full scale: the -1 dBFS check tone (the others are at -12 dBFS).
+      const first = duty.findIndex((d) => d - range / 2 > 0.85 * (range / 2));
+      expect(first).toBeGreaterThan(0);
+      const n = 8192;
+      const start = first + 2000;
+      const bin = (CHECK_HZ * n) / rate;
+      const h2Dbc = (align: "start" | "end") => {
+        const p = pulseSpectrum(duty, range, start, n, Math.ceil(3 * bin), align).power;
+        const around = (c: number) => {
+          let e = 0;
+          for (let k = Math.round(c) - 3; k <= Math.round(c) + 3; k++) e += p[k]!;
+          return e;
+        };
+        return 10 * Math.log10(around(2 * bin) / around(bin));
+      };
+      expect(h2Dbc("start")).toBeLessThan(-60);
+      expect(h2Dbc("end")).toBeGreaterThan(-30);
+    }
+  });
 
   it("the parts sound as announced: left only, right only, both, and silence at the end", () => {
     const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30 });
@@ -131,7 +158,7 @@ describe("selftest on the simulator", () => {
     b[b.length - 3]! ^= 0x10;
     const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: b, maxSeconds: 30 });
     expect(r.haltCode).toBe(1);
-    expect(r.lines.some((x) => /^E bundle: track 5 "silence: .*": audio data CRC mismatch/.test(x))).toBe(true);
+    expect(r.lines.some((x) => /^E bundle: track 6 "silence: .*": audio data CRC mismatch/.test(x))).toBe(true);
     expect(r.lines.some((x) => /^I selftest: music=music\.pwb loaded by the Pi firmware \(config\.txt initramfs\), \d+ bytes, refused \(see the E bundle line\)$/.test(x))).toBe(true);
     expect(r.lines.at(-1)).toBe("E selftest: verdict: FAIL: the player stopped with halt code 1");
     expect(r.jack.frames).toBeLessThan(20000); // only the silent measurement phase

@@ -63,6 +63,8 @@ export const CHUNK_BYTES: u32 = 65536;
 export const chunk: usize = memory.data(<i32>CHUNK_BYTES, 16);
 
 const header: usize = memory.data(<i32>HEADER_SIZE, 4);
+/** Track names for the log: their own buffer, as `chunk` holds the frames audio/source.ts is playing. */
+const nameBuffer: usize = memory.data(<i32>MAX_NAME_BYTES, 4);
 const directory: usize = memory.data(<i32>(MAX_TRACKS * ENTRY_SIZE), 4);
 let tracks: u32 = 0;
 
@@ -101,9 +103,9 @@ export function logName(i: u32): void {
   const e = entry(i);
   let len = load<u32>(e, 20);
   if (len > MAX_NAME_BYTES) len = MAX_NAME_BYTES;
-  const got = bundle_read(load<u32>(e, 16), <u32>chunk, len);
+  const got = bundle_read(load<u32>(e, 16), <u32>nameBuffer, len);
   log.byte(0x22);
-  text.logEscaped(chunk, got);
+  text.logEscaped(nameBuffer, got);
   log.byte(0x22);
 }
 

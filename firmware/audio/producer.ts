@@ -2,38 +2,39 @@
  * The PWM word stream: one duty value per channel per PWM period.
  *
  * Phases: ramp up from 0 (the idle level, 0 V) to mid-scale (silence), the
- * music (source.ts: tracks with their lead-in/lead-out ramps), ramp down to
- * 0, done. The ramps move the jack's DC level across its AC-coupling
- * capacitor, a high-pass around 20 Hz (docs/hardware.md#analog-output-and-pops): whatever the
- * ramp's shape, the high-pass output has an area of τ·ΔDC (τ = 1/(2π·20 Hz)
- * = 8 ms), so its peak is at least τ·ΔDC / duration. Keeping that thump
- * 60 dB below full scale takes seconds, not the milliseconds peers use:
+ * music (source.ts: tracks with their lead-in/lead-out ramps, and silence,
+ * never a ramp to 0 V, between them), ramp down to 0, done. The ramps move
+ * the jack's DC level across its AC-coupling capacitor, a high-pass around
+ * 20 Hz (docs/hardware.md#analog-output-and-pops). Through a first-order
+ * high-pass any ramp of ΔDC in D seconds thumps at least τ·ΔDC/D
+ * (τ = 1/(2π·20 Hz) = 8 ms): 60 dB below full scale takes seconds, not the
+ * milliseconds peers use (docs/pwm-ms-mode.md#the-start-stop-thump):
  *   plain:  a staircase of half-level steps, spaced Δ periods apart. A
  *           half level is the level below and the one above in turn,
  *           period by period: the difference is a tone at exactly half
- *           the frame rate (22.05 kHz, above the audio band, and the
- *           jack's RC low-pass takes most of it). A step of q decays
- *           through the high-pass as e^(−t/τ); steps every Δ pile up to a
- *           peak of q / (1 − e^(−Δ/τ)), plus the 11 % a band-limited step
- *           overshoots. Δ is the shortest for which that is THUMP_DBFS of
- *           a full-scale sine's peak (Pi 4: 11 s, Pi 3: 9.6 s: its range
- *           is twice as fine).
+ *           the frame rate (22.05 kHz, above the audio band). A step of q
+ *           decays through the high-pass as e^(−t/τ); steps every Δ pile up
+ *           to a peak of q / (1 − e^(−Δ/τ)), plus the 11 % a band-limited
+ *           step overshoots. Δ is the shortest for which that is THUMP_DBFS
+ *           of a full-scale sine's peak (Pi 4: 13 s, −60.2 dBFS measured;
+ *           Pi 3: 11 s, −60.9: its range is twice as fine).
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
- *           peak τ·slope, so duration = τ·mid / (THUMP_DBFS·full scale)
- *           (Pi 4: 18 s, Pi 3: 16.5 s; the bottom four levels go 4× slower). Its first level is the limit on a Pi 4: below
- *           one level the PWM can only send isolated one-clock pulses, and
- *           one such pulse band-limited to 20 kHz is 0.057 level high,
- *           −59 dBFS against a full scale of 52 levels (range 177 less
- *           HEADROOM): measured −56.5 dBFS there, −61 on the rest of the ramp.
- * tests/thump.test.ts measures it through the first-order 20 Hz model.
+ *           peak τ·slope (Pi 3: 17 s, −61.4 dBFS; the bottom four levels
+ *           go 5× slower). On a Pi 4 the bottom sets the thump: below one
+ *           level the PWM can only send isolated one-clock pulses, and one
+ *           such pulse band-limited to 20 kHz is −59.3 dBFS against a full
+ *           scale of 52 levels (range 177 less HEADROOM); the ramp measures
+ *           −56.7 there, so the rest of it is made only as slow as keeps
+ *           it at that floor (14.6 s instead of 18).
+ * tests/thump.test.ts measures the ramps (host/quality/thump.ts).
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
  *
  * Plain (QUALITY 0), one PWM frame per audio frame:
- *     x = (s + 32768)·range/65536, pre-compensated (Predistort, below) and
- *     rounded down: duty = ⌊x + s·x′ + range·D²[s³]/6⌋, clamped to 0 .. range − 1
- *   (2 frames of delay). M/S PWM's pulse-position distortion is 16 times
+ *     x = (s + 32768)·range/65536, pre-compensated (precompensate.ts: the
+ *     correction x′·s + range·D²[s³]/6 from the signal below 8 kHz) and
+ *     rounded down, clamped to 0 .. range − 1 (26 frames of delay). M/S PWM's pulse-position distortion is 16 times
  *   larger than in shaped mode (one period per sample): THD+N −30 dB at
  *   1 kHz −1 dBFS uncorrected, what Circle and Linux ship. A constant
  *   signal has no correction, so silence and DC are exactly
@@ -58,16 +59,19 @@ import { Interpolator } from "../dsp/interpolator";
 import { LinearStage } from "../dsp/linear-stage";
 import { HEADROOM, MARGIN, Shaper } from "../dsp/shaper";
 import { toward } from "../lib/ramp";
+import { PRECOMP_DELAY, PlainPrecompensation } from "./precompensate";
 import * as source from "./source";
 
 /** Ramp length when there is no jack (registers that are plain RAM, as under QEMU). */
 const NO_JACK_RAMP_MS: f64 = 20;
 /** Goal for the start/stop thump through a first-order 20 Hz high-pass, dB below a full-scale sine's peak (with 1.5 dB to spare: the staircase model is an estimate, tests/thump.test.ts measures). */
 const THUMP_DBFS: f64 = -61.5;
+/** The audio band's top: what the thump is measured in (host/quality/thump.ts). */
+const BAND_HZ: f64 = 20000;
 /** The AC coupling's time constant, 1 / (2π·20 Hz). */
 const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
 /** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
-const RAMP_SLOW: f64 = 4;
+const RAMP_SLOW: f64 = 5;
 const RAMP_SLOW_BELOW: f64 = 4;
 /** How far a step, band-limited to 20 kHz (4th-order Butterworth), overshoots. */
 const STEP_OVERSHOOT: f64 = 0.11;
@@ -165,6 +169,9 @@ class Predistort {
 }
 let predistortL = new Predistort(1);
 let predistortR = new Predistort(1);
+/** Plain mode's pre-compensation (precompensate.ts). */
+let plainPrecompL = new PlainPrecompensation(1, 44100);
+let plainPrecompR = new PlainPrecompensation(1, 44100);
 
 /**
  * The start/stop ramp's length in PWM periods for range `r` (see the module
@@ -181,7 +188,12 @@ export function rampPeriods(r: u32): u64 {
     // Slope s (levels per period) with τ·s·frameRate/r ≤ limit · (a full-scale sine's peak at the pin);
     // the bottom RAMP_SLOW_BELOW levels go RAMP_SLOW times slower.
     const amp = (shapedScale(r, MARGIN) * 32767.0) / <f64>r;
-    const slope = (limit * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
+    // An isolated one-clock pulse band-limited to 20 kHz is 2·20 kHz/PWM clock of the pin's swing: the
+    // floor of any ramp from 0 V. Where it is above the goal (a Pi 4: −59.3 dBFS), the ramp's bottom sets
+    // the thump (measured −56.7), and the rest of the ramp is made no quieter than that floor.
+    const floor = (2.0 * BAND_HZ) / <f64>PWM_CLOCK_HZ / amp;
+    const target = Math.max(limit, floor);
+    const slope = (target * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
     return <u64>Math.ceil((<f64>(r - 1) / 2.0 + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / slope);
   }
   // Half-level steps q = 1/(2r) against a full-scale peak of ½: q·(1.11 + e^(−Δ/τ)/(1 − e^(−Δ/τ))) ≤ limit · ½,
@@ -240,6 +252,10 @@ export function start(pwmRange: u32, noJack: bool = false): void {
   plainMid = 32768.0 * plainScale;
   predistortL = new Predistort(<f64>range);
   predistortR = new Predistort(<f64>range);
+  if (!SHAPED && !PLAIN_EXACT) {
+    plainPrecompL = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
+    plainPrecompR = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
+  }
   source.start(sourceRampStep(range));
 }
 
@@ -275,9 +291,9 @@ function producePlain(): bool {
       return true;
     }
     phase = PLAY;
-    predistortL.reset(plainMid);
-    predistortR.reset(plainMid);
-    flushLeft = 2;
+    plainPrecompL.reset(plainMid);
+    plainPrecompR.reset(plainMid);
+    flushLeft = PRECOMP_DELAY;
   }
   if (phase == PLAY) {
     if (PLAIN_EXACT) {
@@ -288,12 +304,12 @@ function producePlain(): bool {
       }
     } else {
       const more = source.next();
-      // After the music, 2 more frames empty the pre-compensation's delay.
+      // After the music, PRECOMP_DELAY more frames empty the pre-compensation's delay.
       if (more || flushLeft-- > 0) {
         const l = more ? source.left : 0;
         const r = more ? source.right : 0;
-        outRight = toDuty(predistortR.next((<f64>r + 32768.0) * plainScale));
-        outLeft = toDuty(predistortL.next((<f64>l + 32768.0) * plainScale));
+        outRight = toDuty(plainPrecompR.next((<f64>r + 32768.0) * plainScale));
+        outLeft = toDuty(plainPrecompL.next((<f64>l + 32768.0) * plainScale));
         return true;
       }
     }

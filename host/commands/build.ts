@@ -20,7 +20,7 @@ Converts the songs (anything ffmpeg decodes: mp3, flac, ogg/opus, wav, m4a,
 a video's sound) to the board's exact PWM sample rate, packs them into the
 music file and writes every file the SD card's boot partition needs into DIR
 (default dist/boot), and nothing else:
-  kernel8.img   the player (depends only on board, quality, feed, dither)
+  kernel8.img   the player (depends only on board, quality, feed, ramp)
   music.pwb     the music, loaded by the Pi's firmware at boot
   config.txt    the boot configuration for this board
   the Raspberry Pi firmware files
@@ -36,6 +36,10 @@ build leaves DIR as it was.
   --quality plain|shaped firmware output: plain (default) or x16 oversampled and
                          noise-shaped (~98 dB SNR instead of ~72 in simulation)
   --feed poll|dma        how words reach the PWM: CPU polling (default) or DMA
+  --ramp MS|thump-free   length of the ramp from 0 V to silence at power-up and
+                         back after the last song (never between songs). Default
+                         thump-free: 11-17 s each way, thump <= -60 dBFS (Pi 4
+                         shaped: -56.7, see README); 1000 thumps at about -42 dBFS
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)

@@ -274,7 +274,11 @@ export const VARIANT_OPTIONS = {
   quality: { type: "string" },
   feed: { type: "string" },
   dither: { type: "boolean" },
+  ramp: { type: "string" },
 } as const;
+
+/** Longest --ramp: a minute (the thump-free default is 11-17 s). */
+const RAMP_MAX_MS = 60_000;
 
 /** Why --dither is refused (issue 15, item 7; README "Noise shaping"). */
 export const DITHER_REMOVED =
@@ -283,11 +287,17 @@ export const DITHER_REMOVED =
   "(no idle tones: the largest idle spur is -130 dBFS). Leave the option out.";
 
 /** The firmware variant chosen with VARIANT_OPTIONS, checked. */
-export function variantOption(v: { quality?: string | boolean; feed?: string | boolean; dither?: string | boolean }): Variant & { quality: Quality; feed: "poll" | "dma" } {
+export function variantOption(v: { quality?: string | boolean; feed?: string | boolean; dither?: string | boolean; ramp?: string | boolean }): Variant & { quality: Quality; feed: "poll" | "dma" } {
   const quality = v.quality ?? "plain";
   const feed = v.feed ?? "poll";
   if (quality !== "plain" && quality !== "shaped") throw new UsageError(`--quality takes plain or shaped, not "${String(quality)}"`);
   if (feed !== "poll" && feed !== "dma") throw new UsageError(`--feed takes poll or dma, not "${String(feed)}"`);
   if (v.dither !== undefined && v.dither !== false) throw new UsageError(DITHER_REMOVED);
-  return { quality, feed };
+  if (v.ramp === undefined || v.ramp === "thump-free") return { quality, feed };
+  // --ramp MS: a shorter start/stop ramp than the thump-free one, accepting a thump (README "Start and stop").
+  const ms = typeof v.ramp === "string" && /^\d+$/.test(v.ramp) ? Number(v.ramp) : NaN;
+  if (!(ms >= 1 && ms <= RAMP_MAX_MS)) {
+    throw new UsageError(`--ramp takes the start/stop ramp's length in whole ms (1 to ${RAMP_MAX_MS}) or thump-free (the default), not "${String(v.ramp)}"`);
+  }
+  return { quality, feed, rampMs: ms };
 }

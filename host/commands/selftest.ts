@@ -21,7 +21,8 @@ UART (piwave monitor), a block to paste into a bug report (board revision,
 PACTL_CS as the boot firmware left it, the ARM clock before and after raising
 it, the PWM clock measured against the system timer, the PWM FIFO depth, the
 DMA pacing rate, the sample rate, the music file's size and CRCs), then plays an announced
-sequence (left only, right only, both, a slow sweep, silence) and ends with a
+sequence (left only, right only, both, a pulse-position check, a slow sweep,
+silence) and ends with a
 one-line verdict: PASS, CHECK (a measurement is off: see the block) or
 INCOMPLETE (under QEMU, which has no PWM).
 

@@ -11,6 +11,8 @@ import { formatDuration } from "./format.js";
 import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
 import { writeDemoBundle } from "./demo.js";
 import { writeReport } from "../quality/report.js";
+import { fullScaleAmplitude } from "../quality/measure.js";
+import { songReport, songReportHtml, songReportText } from "../quality/song.js";
 import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
@@ -36,12 +38,16 @@ hardware rule.
   --json              print the summary as JSON
   --quality plain|shaped   firmware output mode (default plain)
   --feed poll|dma          how words reach the PWM (default poll)
+  --ramp MS|thump-free     start/stop ramp length (default thump-free, 11-17 s)
   --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
   --seconds S              stop after S seconds of virtual time; a firmware still
                            running then is not a failure (default: 3600, a failure)
-  --report FILE            measure plain vs shaped (SNR, THD+N, idle noise) and
-                           write an HTML report with waveform and spectrum plots
-                           (ignores --bundle)
+  --report FILE            with songs or --bundle: the first song's spectrum
+                           through the jack beside the source's, band by band,
+                           and what the jack adds (noise, distortion), printed
+                           (with --json, in the JSON) and written as HTML.
+                           Without: measure plain vs shaped on test signals
+                           (SNR, THD+N, idle noise) and write an HTML report
 ${FIRMWARE_USAGE}${CONVERT_USAGE}`;
 
 export interface RunOptions {
@@ -61,6 +67,8 @@ export interface RunOptions {
   firmware?: UserFirmware;
   /** Stop after this much virtual time (--seconds); reaching it is then not a failure. */
   maxSeconds?: number;
+  /** --report FILE with music: the first song through the jack against its source (quality/song.ts), as HTML there. */
+  report?: string;
 }
 
 /** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
@@ -119,6 +127,26 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   for (const v of result.violations) {
     console.log(color.yellow(`violation   [${(v.timePs / 1e6).toFixed(3)} us] ${v.device}: ${v.message}`));
   }
+  let report: ReturnType<typeof songReport> | undefined;
+  if (o.report && ok && result.violations.length === 0) {
+    const tracks = decodeBundle(o.bundle, o.bundleName);
+    const t = tracks[0]!;
+    const quality = o.variant?.quality ?? "plain";
+    const what = `"${t.name}"${tracks.length > 1 ? ` (track 1 of ${tracks.length})` : ""} on the ${board.name}, ${quality}`;
+    report = songReport({
+      dutyLeft: jack.left.view(),
+      dutyRight: jack.right.view(),
+      range: jack.range,
+      osr: quality === "shaped" ? 16 : 1,
+      rate: t.rateMilliHz / 1000,
+      pcm: t.pcm,
+      fullScaleAmplitude: fullScaleAmplitude(jack.range, quality),
+    });
+    mkdirSync(dirname(o.report), { recursive: true });
+    writeFileAtomicSync(o.report, songReportHtml(report, what));
+    console.log("\n" + songReportText(report, what).join("\n"));
+    console.log(`report      ${relative(process.cwd(), o.report)}`);
+  }
   if (!ok) console.log(color.red(`FAILED: ${result.error ?? describeHalt(result.haltCode)}`));
   else if (result.violations.length > 0) console.log(color.red(`FAILED: the firmware broke ${result.violations.length} hardware rule(s)`));
   const code = !ok || result.violations.length > 0 ? EXIT.firmware : EXIT.ok;
@@ -136,6 +164,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
       violations: result.violations,
       wav: o.out ?? null,
       trace: o.trace ?? null,
+      report: report ? { file: o.report, ...report, plot: undefined } : null,
       ok: code === EXIT.ok,
     });
   }
@@ -192,7 +221,7 @@ export async function simCommand(args: string[]): Promise<number> {
     if (!m || Number(m[2]) <= Number(m[1])) throw new UsageError(`--stall takes MS/EVERY_MS with MS < EVERY_MS, e.g. 5/100, not "${v.stall}"`);
     stall = { forMs: Number(m[1]), everyMs: Number(m[2]) };
   }
-  if (v.report) {
+  if (v.report && !r.positionals.length && !v.bundle) {
     const board = boardOption(v.board);
     status(`measuring the plain and shaped output on the simulated ${board} (tones and silence through the analog model; about 20 s)`);
     const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma" } });
@@ -244,6 +273,7 @@ export async function simCommand(args: string[]): Promise<number> {
     stall,
     timeoutSec: numberOption("timeout", v.timeout, 600, 1),
     maxSeconds: v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001),
+    report: v.report,
   });
   return code;
 }
