@@ -13,8 +13,14 @@
  * [MARGIN, top − MARGIN] (it clamps it there, after scaling the 16-bit
  * signal to leave HEADROOM for the interpolator's overshoot), so
  * 1 ≤ y ≤ top − 1: no period is ever fully low or at the top duty, for any
- * input. Should y clip anyway (a wrong range), the error is
- * clamped so the loop recovers instead of running away.
+ * input. The ramps' quantizeRamp() still clips y and clamps the error (so
+ * a wrong range recovers instead of running away); the music's segment()
+ * needs neither, by the bound above.
+ *
+ * Fixed point: x, v and e are duty levels × 2^FRAC in i32 (2^−16 of a
+ * level is ~150 dB below full scale), so round() is a shift and the error
+ * a mask; segment() runs 8 periods with the state in registers
+ * (linear-stage.ts, docs/cpu.md).
  *
  * `quantizeRamp` is for the start/stop ramps, which begin at 0 V where a
  * 3rd-order loop has no room below: under x = 3 it uses 2nd order
