@@ -11,6 +11,7 @@ import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../host/
 import { encodeBundle } from "../host/bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../host/firmware.js";
 import type { Bus } from "../host/sim/bus.js";
+import type { Dma } from "../host/sim/dma.js";
 import { Machine, type SimOptions, type SimResult } from "../host/sim/machine.js";
 import type { Pwm } from "../host/sim/pwm.js";
 import type { Trace } from "../host/sim/trace.js";
@@ -22,6 +23,7 @@ import { PS_PER_US } from "../host/sim/time.js";
 import { chirpTrack } from "./helpers.js";
 import { EagerPwm } from "./reference/eager-pwm.js";
 import { PlainBus } from "./reference/plain-bus.js";
+import { WordDma } from "./reference/word-dma.js";
 
 // The firmware is built with short start/stop ramps (Variant.rampMs, the
 // RAMP_MS build option: the same ramp code, staircase or shaped line, over
@@ -47,6 +49,7 @@ function referenceMachine(opts: SimOptions): Machine {
     // product's classes have private fields, so TypeScript wants a cast.
     bus: (clock, trace) => new PlainBus(clock, trace) as unknown as Bus,
     pwm: (board, ctx, cm) => new EagerPwm(board, ctx, cm) as unknown as Pwm,
+    dma: (board, ctx, pwm, pactl) => new WordDma(board, ctx, pwm, pactl) as unknown as Dma,
   });
 }
 

@@ -88,6 +88,7 @@ export interface SimResult {
 export interface ModelOverrides {
   bus?: (clock: SimClock, trace: Trace | undefined) => Bus;
   pwm?: (board: Board, ctx: DeviceContext, cm: ClockManager) => Pwm;
+  dma?: (board: Board, ctx: DeviceContext, pwm: Pwm, pactl: Pactl | undefined) => Dma;
 }
 
 export class Machine implements DeviceContext {
@@ -129,7 +130,7 @@ export class Machine implements DeviceContext {
     this.timer = new SystemTimer(this.board, this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.pactl = this.board.name === "pi4" ? new Pactl(this.board, this) : undefined;
-    this.dma = new Dma(this.board, this, this.pwm, this.pactl);
+    this.dma = models.dma ? models.dma(this.board, this, this.pwm, this.pactl) : new Dma(this.board, this, this.pwm, this.pactl);
     this.mailbox = new VideoCoreMailbox(this.board, opts.mailbox ?? "answer");
     // One view of linear memory, made again only when it is empty: before the
     // instance exists, and after memory.grow (which detaches the old buffer,
