@@ -52,6 +52,11 @@ export const TI = { INTEN: 1 << 0, TDMODE: 1 << 1, WAIT_RESP: 1 << 3, DEST_INC: 
 const CS_NAMES = Object.fromEntries(Object.entries(CS).map(([k, v]) => [Math.log2(v >>> 0), k]));
 const TI_NAMES = Object.fromEntries(Object.entries(TI).map(([k, v]) => [Math.log2(v), k]));
 
+/** The little-endian 32-bit word at `at`. */
+function le32(mem: Uint8Array, at: number): number {
+  return (mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24)) >>> 0;
+}
+
 function decodeCs(v: number): string {
   const parts = flagNames(v, CS_NAMES);
   parts.push(`PRIORITY=${(v >>> 16) & 15}`, `PANIC_PRIORITY=${(v >>> 20) & 15}`);
@@ -91,8 +96,24 @@ export class Dma extends Device {
   bulkIndex = 0;
   private bulkChannel: Channel | undefined;
   private readonly fifoBus: number;
-  /** The firmware's linear memory (set by the machine once the module is instantiated). */
-  memory: () => Uint8Array = () => new Uint8Array(0);
+  /** Where the firmware's linear memory comes from (set by the machine: its instance's memory, once there is one). */
+  linearMemory: () => WebAssembly.Memory | undefined = () => undefined;
+  private view = new Uint8Array(0);
+
+  /**
+   * The firmware's linear memory: one view, made again only when it is
+   * empty (before the instance exists, and after memory.grow, which
+   * detaches the old buffer and leaves views on it with length 0). Asking
+   * the instance each time costs more than the DMA model itself. Model
+   * tests replace this method with their own memory.
+   */
+  memory(): Uint8Array {
+    if (this.view.length === 0) {
+      const m = this.linearMemory();
+      if (m !== undefined) this.view = new Uint8Array(m.buffer);
+    }
+    return this.view;
+  }
   /** The runtime's memory where the DMA service builds control blocks, at LinearMemory.SIM_RUNTIME_PHYS. */
   runtimeMemory: Uint8Array = new Uint8Array(0);
 
@@ -201,35 +222,45 @@ export class Dma extends Device {
   }
 
   /** A control block's 8 words: from the runtime's memory, or (model tests) linear memory. */
-  private cbView(c: number, addr: number): DataView {
+  /**
+   * Where a control block's 8 words are: in the runtime's memory, or (model
+   * tests) linear memory. Returns the bytes and leaves the offset in `cbAt`.
+   */
+  private cbBytes(c: number, addr: number): Uint8Array {
     const phys = addr & 0x3fffffff;
     const rt = phys - LinearMemory.SIM_RUNTIME_PHYS;
-    if (addr >>> 30 === 3 && rt >= 0 && rt + 32 <= this.runtimeMemory.length) return new DataView(this.runtimeMemory.buffer, this.runtimeMemory.byteOffset + rt, 32);
-    return new DataView(this.memory().buffer, this.offsetOf("control block", c, addr, 32), 32);
+    if (addr >>> 30 === 3 && rt >= 0 && rt + 32 <= this.runtimeMemory.length) {
+      this.cbAt = rt;
+      return this.runtimeMemory;
+    }
+    this.cbAt = this.offsetOf("control block", c, addr, 32);
+    return this.memory();
   }
+  private cbAt = 0;
 
   private loadCb(c: number, ch: Channel): void {
     const addr = ch.cb;
     if (addr & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} is not 32-byte aligned`, addr);
-    const dv = this.cbView(c, addr);
-    ch.ti = dv.getUint32(DmaCb.TI, true);
-    ch.src = dv.getUint32(DmaCb.SOURCE_AD, true);
-    ch.dst = dv.getUint32(DmaCb.DEST_AD, true);
-    ch.len = dv.getUint32(DmaCb.TXFR_LEN, true);
-    ch.stride = dv.getUint32(DmaCb.STRIDE, true);
-    ch.next = dv.getUint32(DmaCb.NEXTCONBK, true);
-    const where = `control block at ${hex32(addr)}`;
-    if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: ${where} uses 2D mode, which is not modelled`, addr);
+    const mem = this.cbBytes(c, addr);
+    const at = this.cbAt;
+    ch.ti = le32(mem, at + DmaCb.TI);
+    ch.src = le32(mem, at + DmaCb.SOURCE_AD);
+    ch.dst = le32(mem, at + DmaCb.DEST_AD);
+    ch.len = le32(mem, at + DmaCb.TXFR_LEN);
+    ch.stride = le32(mem, at + DmaCb.STRIDE);
+    ch.next = le32(mem, at + DmaCb.NEXTCONBK);
+    if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} uses 2D mode, which is not modelled`, addr);
     if (!(ch.ti & TI.DEST_DREQ) || ((ch.ti >>> 16) & 31) !== this.pwmDreq || ch.dst !== this.fifoBus) {
       throw new SimFault(
-        `DMA channel ${c}: ${where}: destination ${hex32(ch.dst)} (TI ${decodeTi(ch.ti)}) is not the PWM FIFO; ` +
+        `DMA channel ${c}: control block at ${hex32(addr)}: destination ${hex32(ch.dst)} (TI ${decodeTi(ch.ti)}) is not the PWM FIFO; ` +
           `only memory → PWM FIF1 (${hex32(this.fifoBus)}, DEST_DREQ, PERMAP=${this.pwmDreq}) transfers are modelled`,
         addr,
       );
     }
-    if (ch.len === 0 || ch.len & 3) throw new SimFault(`DMA channel ${c}: ${where}: TXFR_LEN ${ch.len} is not a whole number of words`, addr);
-    this.offsetOf(`${where}: source`, c, ch.src, ch.len);
-    if (ch.next !== 0 && ch.next & 31) throw new SimFault(`DMA channel ${c}: ${where}: NEXTCONBK ${hex32(ch.next)} is not 32-byte aligned`, addr);
+    if (ch.len === 0 || ch.len & 3) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)}: TXFR_LEN ${ch.len} is not a whole number of words`, addr);
+    const off = (ch.src & 0x3fffffff) - LinearMemory.SIM_PHYS;
+    if (ch.src >>> 30 !== 3 || off < 0 || off + ch.len > this.memory().length) this.offsetOf(`control block at ${hex32(addr)}: source`, c, ch.src, ch.len); // throws
+    if (ch.next !== 0 && ch.next & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)}: NEXTCONBK ${hex32(ch.next)} is not 32-byte aligned`, addr);
   }
 
   /** The PWM asked for data: move words while DREQ stays up. */

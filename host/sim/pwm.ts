@@ -76,6 +76,8 @@ const decimal = (v: number) => String(v >>> 0);
  * nothing else deciding, `bulkSource[bulkIndex...]`.
  */
 export interface DmaFeeder {
+  /** DREQ may have risen: move words while it stays up (what `onDreq`'s hook does). */
+  service(): void;
   idle(): boolean;
   bulkWords(): number;
   readonly bulkSource: Uint32Array;
@@ -262,7 +264,9 @@ export class Pwm extends Device implements ClockListener {
     if (this.dreqHook && !this.inDreq && this.dreq()) {
       this.inDreq = true;
       try {
-        this.dreqHook();
+        // The DMA model's own method when it is there: one call target for every machine.
+        if (this.dmaFeeder !== undefined) this.dmaFeeder.service();
+        else this.dreqHook();
       } finally {
         this.inDreq = false;
       }

@@ -1,7 +1,8 @@
 /**
  * Reference for the bit-exactness test (tests/sim-exact.test.ts): the DMA
  * model as it was before its bulk path (commit 5626d05, host/sim/dma.ts),
- * kept verbatim apart from imports and names. It moves every word one at a
+ * kept verbatim apart from imports, names and how it gets linear memory
+ * (`linearMemory`, as the machine now hands it over). It moves every word one at a
  * time, each when the PWM's DREQ asks for it, scanning the channels in
  * order, and waits for CONBLK_AD to move one PWM period at a time.
  * host/sim/dma.ts must give identical outputs.
@@ -53,8 +54,24 @@ export class WordDma extends Device {
   private readonly ch: Channel[] = Array.from({ length: 15 }, () => new Channel());
   private enable = 0x7fff;
   private readonly fifoBus: number;
-  /** The firmware's linear memory (set by the machine once the module is instantiated). */
-  memory: () => Uint8Array = () => new Uint8Array(0);
+  /** Where the firmware's linear memory comes from (set by the machine: its instance's memory, once there is one). */
+  linearMemory: () => WebAssembly.Memory | undefined = () => undefined;
+  private view = new Uint8Array(0);
+
+  /**
+   * The firmware's linear memory: one view, made again only when it is
+   * empty (before the instance exists, and after memory.grow, which
+   * detaches the old buffer and leaves views on it with length 0). Asking
+   * the instance each time costs more than the DMA model itself. Model
+   * tests replace this method with their own memory.
+   */
+  memory(): Uint8Array {
+    if (this.view.length === 0) {
+      const m = this.linearMemory();
+      if (m !== undefined) this.view = new Uint8Array(m.buffer);
+    }
+    return this.view;
+  }
   /** The runtime's memory where the DMA service builds control blocks, at LinearMemory.SIM_RUNTIME_PHYS. */
   runtimeMemory: Uint8Array = new Uint8Array(0);
 
