@@ -190,6 +190,49 @@ describe("the fast simulator gives exactly the reference models' outputs", () =>
       expect(summary(fast, "underruns")).toBeGreaterThan(0);
     });
 
+    // A trace limit the run goes past: the same entries kept, the same number dropped (DMA: the bulk path never touches the trace).
+    it(`${board} plain/dma with a trace limit it exceeds: the same entries and the same count dropped`, async () => {
+      const mode = MODES[1]!;
+      await buildFirmware(board, { variant: mode.variant });
+      const wasm = new WebAssembly.Module(loadFirmware(board, mode.variant));
+      const opts: SimOptions = { board, wasm, bundle: encodeBundle([chirpTrack(board, 0.2)]), maxSeconds: 60, trace: 400 };
+      const ref = referenceMachine(opts).run();
+      const fast = new Machine(opts).run();
+      expect(ref.haltCode, ref.error).toBe(0);
+      expectSameOutputs(fast, ref, false);
+      const ft = fast.machine.trace!;
+      const rt = ref.machine.trace!;
+      expect(rt.dropped).toBeGreaterThan(100);
+      expect([ft.length, ft.dropped]).toEqual([rt.length, rt.dropped]);
+      expect(firstTraceDifference(ft, rt)).toBe(-1);
+    });
+
+    // The sandbox's check is skipped for the hot device's allowed registers
+    // (the PWM: every access of a polling firmware) and made for everything
+    // else. On a Pi 4 (peripherals at 0xFE000000, a negative i32) the
+    // shortcut once never applied: every PWM access went through the
+    // allow-list lookup.
+    it(`${board}: the firmware's PWM accesses skip the allow-list lookup; others, and refused PWM offsets, do not`, () => {
+      const m = new Machine({ board, wasm: new Uint8Array(0), bundle: new Uint8Array(0) });
+      const b = BOARDS[board];
+      const pwm = b.peripheralBase + b.pwmOffset;
+      const bus = m.bus as unknown as { check(addr: number, write: boolean): void };
+      const check = bus.check.bind(bus);
+      const checked: number[] = [];
+      bus.check = (addr, write) => {
+        checked.push(addr);
+        check(addr, write);
+      };
+      m.bus.firmwareRead(pwm + 0x04); // STA
+      m.bus.firmwareWrite(pwm + 0x18, 100); // FIF1
+      m.bus.firmwareWrite(pwm + 0x10, 1250); // RNG1
+      expect(checked).toEqual([]);
+      m.bus.firmwareRead(b.peripheralBase + 0x3004); // the system timer's CLO
+      expect(checked).toEqual([(b.peripheralBase + 0x3004) >>> 0]);
+      expect(() => m.bus.firmwareWrite(pwm + 0x0c, 1)).toThrow(/refused/);
+      expect(checked.at(-1)).toBe((pwm + 0x0c) >>> 0);
+    });
+
     it(`${board} plain/poll on a slow bus (8 µs per access): gaps every frame`, async () => {
       await buildFirmware(board, { variant: MODES[0]!.variant });
       const wasm = new WebAssembly.Module(loadFirmware(board, MODES[0]!.variant));
