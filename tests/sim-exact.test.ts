@@ -16,7 +16,7 @@ import { Machine, type SimOptions, type SimResult } from "../host/sim/machine.js
 import type { Pwm } from "../host/sim/pwm.js";
 import type { Trace } from "../host/sim/trace.js";
 import { SIM_LINEAR_MEMORY_PHYS } from "../host/sim/abi.js";
-import { CTL } from "../host/sim/pwm.js";
+import { CTL, boundariesUpTo, boundaryAfter } from "../host/sim/pwm.js";
 import { Block } from "../regs/blocks.js";
 import { PactlCs, PactlReg } from "../regs/pactl.js";
 import { PS_PER_US } from "../host/sim/time.js";
@@ -715,4 +715,46 @@ describe("DMA register scripts: the bulk DMA path and the word-by-word reference
       });
     }
   }
+});
+
+// The PWM model counts period boundaries without a loop where whole
+// picoseconds make every addition exact; the times must be the repeated
+// additions' to the last bit, in both cases (fractional periods, times near
+// 2^53, `now` before the first boundary, on one, between two).
+describe("period boundaries: the closed forms give the repeated additions' times", () => {
+  const byAddition = (t: number, P: number, now: number) => {
+    let n = 0;
+    let u = t;
+    for (; u <= now; u += P) n++;
+    return n;
+  };
+  const after = (t: number, P: number, n: number) => {
+    for (let i = 0; i < n; i++) t += P;
+    return t;
+  };
+  let seed = 12345;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const cases: [number, number, number][] = [
+    [0, 22_672_000, 0],
+    [0, 22_672_000, 22_671_999],
+    [0, 22_672_000, 22_672_000],
+    [5, 22_672_000, 4],
+    [1e12 + 7, 1_417_000, 1e12 + 7 + 1_417_000 * 1000],
+    [1e12 + 7, 1_417_000, 1e12 + 7 + 1_417_000 * 1000 - 1],
+    [2 ** 53 - 5e9, 1_000_000, 2 ** 53 - 3e9],
+    [3.5, 22_672_000.25, 1e9],
+    [1e12, 1e12 / 44100, 1e12 + 2e9],
+  ];
+  for (let i = 0; i < 300; i++) {
+    const t = Math.floor(rnd() * 4e15);
+    const P = 1000 + Math.floor(rnd() * 3e7);
+    cases.push([t, P, t + Math.floor(rnd() * 3000 * P)]);
+  }
+  it("boundariesUpTo and boundaryAfter", () => {
+    for (const [t, P, now] of cases) {
+      const n = byAddition(t, P, now);
+      expect(boundariesUpTo(t, P, now), `${t} ${P} ${now}`).toBe(n);
+      expect(boundaryAfter(t, P, n), `${t} ${P} ${n}`).toBe(after(t, P, n));
+    }
+  });
 });

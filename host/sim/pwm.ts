@@ -105,6 +105,38 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
 }
 
 /**
+ * Period boundaries: t, t + P, t + P + P, … as repeated addition gives them
+ * (the stepwise walk's times, to the last bit). When t and P are whole
+ * picoseconds and every sum stays below 2^53, each addition is exact, so the
+ * i-th boundary is t + i·P and these take no loop; otherwise they add one
+ * period at a time.
+ */
+function exactSteps(t: number, P: number, end: number): boolean {
+  return Number.isInteger(t) && Number.isInteger(P) && P > 0 && end <= Number.MAX_SAFE_INTEGER;
+}
+
+/** How many boundaries from `t` on, `P` apart, start at or before `now`. */
+export function boundariesUpTo(t: number, P: number, now: number): number {
+  if (!(t <= now)) return 0;
+  if (Number.isInteger(now) && exactSteps(t, P, now + P)) {
+    let n = Math.floor((now - t) / P) + 1;
+    while (n > 0 && t + (n - 1) * P > now) n--;
+    while (t + n * P <= now) n++;
+    return n;
+  }
+  let n = 0;
+  for (let u = t; u <= now; u += P) n++;
+  return n;
+}
+
+/** The boundary `n` periods after `t`. */
+export function boundaryAfter(t: number, P: number, n: number): number {
+  if (exactSteps(t, P, t + n * P)) return t + n * P;
+  for (let i = 0; i < n; i++) t += P;
+  return t;
+}
+
+/**
  * What a channel outputs for a period given its word: the word clamped to
  * the range (a longer pulse than the period is the whole period), inverted
  * by POLA, recorded as 16 bits at most.
@@ -233,13 +265,10 @@ export class Pwm extends Device implements ClockListener {
    */
   skipPeriods(k: number, until: number): void {
     const P = this.period1;
-    let t = this.nextEvent;
-    let last = -1;
-    for (let i = 0; i < k && t <= until; i++) {
-      last = t;
-      t += P;
-    }
-    if (last < 0) return;
+    const t = this.nextEvent;
+    const n = Math.min(k, boundariesUpTo(t, P, until));
+    if (n === 0) return;
+    const last = boundaryAfter(t, P, n - 1);
     this.clock.advanceTo(last);
     this.sync(last);
   }
@@ -363,8 +392,7 @@ export class Pwm extends Device implements ClockListener {
     }
     const P = this.period1;
     let t = this.next1;
-    let n = 0;
-    for (let u = t; u <= now; u += P) n++;
+    const n = boundariesUpTo(t, P, now);
     const right = this.jack.right;
     const left = this.jack.left;
     const R = right.ensure(n);
@@ -424,7 +452,7 @@ export class Pwm extends Device implements ClockListener {
         this.last2 = w2;
         this.wordsWritten += 2 * m;
         feeder.consumeBulk(2 * m);
-        for (let i = 0; i < m; i++) t += P;
+        t = boundaryAfter(t, P, m);
         k += m;
         continue;
       }
@@ -453,19 +481,15 @@ export class Pwm extends Device implements ClockListener {
    * (With DMA on, the DMA model runs after each word taken, and may throw
    * on a bad control block: the periods then go one by one, so that every
    * period before the fault is recorded, as it would be.) The boundaries
-   * up to `now` are counted first (by the same additions the stepwise walk
-   * makes, so the times are identical to the last bit), then the words they
+   * up to `now` are counted first (`boundariesUpTo`: the stepwise walk's
+   * times, identical to the last bit), then the words they
    * take are moved in one pass and the periods that find the FIFO empty are
    * filled in bulk.
    */
   private advanceLockstep(now: number): void {
     const P = this.period1;
-    let t = this.next1;
-    let n = 0;
-    while (t <= now) {
-      n++;
-      t += P;
-    }
+    const n = boundariesUpTo(this.next1, P, now);
+    const t = boundaryAfter(this.next1, P, n);
     const right = this.jack.right;
     const left = this.jack.left;
     const R = right.ensure(n);
