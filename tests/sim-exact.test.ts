@@ -744,11 +744,17 @@ describe("period boundaries: the closed forms give the repeated additions' times
     [2 ** 53 - 5e9, 1_000_000, 2 ** 53 - 3e9],
     [3.5, 22_672_000.25, 1e9],
     [1e12, 1e12 / 44100, 1e12 + 2e9],
+    // Fractional times (an ARM-clock delay of 1666.67 ps per cycle), in one binade and across 2^35.
+    [26658235416.666756, 22672000, 31658935416.666756],
+    [2 ** 35 - 1e9 + 0.666756, 22672000, 2 ** 35 + 3e9],
+    [2 ** 35 - 1e9 + 0.5, 22672000, 2 ** 35 + 3e9],
   ];
   for (let i = 0; i < 300; i++) {
     const t = Math.floor(rnd() * 4e15);
     const P = 1000 + Math.floor(rnd() * 3e7);
     cases.push([t, P, t + Math.floor(rnd() * 3000 * P)]);
+    const f = rnd() * 2 ** (20 + Math.floor(rnd() * 20)); // fractional, from 1 µs to 1 s and more
+    cases.push([f, P, f + rnd() * 3000 * P]);
   }
   it("boundariesUpTo and boundaryAfter", () => {
     for (const [t, P, now] of cases) {

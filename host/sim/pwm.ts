@@ -107,18 +107,25 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
 /**
  * Period boundaries: t, t + P, t + P + P, … as repeated addition gives them
  * (the stepwise walk's times, to the last bit). When t and P are whole
- * picoseconds and every sum stays below 2^53, each addition is exact, so the
- * i-th boundary is t + i·P and these take no loop; otherwise they add one
- * period at a time.
+ * multiples of the spacing of doubles at the largest sum (`end`), every
+ * partial sum is a double and each addition exact, so the i-th boundary is
+ * t + i·P and these take no loop; otherwise they add one period at a time.
+ * (Whole picoseconds below 2^53 always qualify; the fractional times an
+ * ARM-clock-derived delay leaves qualify while the sums stay in t's binade.)
  */
 function exactSteps(t: number, P: number, end: number): boolean {
-  return Number.isInteger(t) && Number.isInteger(P) && P > 0 && end <= Number.MAX_SAFE_INTEGER;
+  if (!(t >= 0 && P > 0 && end < Infinity)) return false;
+  let e = Math.floor(Math.log2(end));
+  if (2 ** e > end) e--;
+  else if (2 ** (e + 1) <= end) e++;
+  const spacing = 2 ** (e - 52);
+  return t % spacing === 0 && P % spacing === 0;
 }
 
 /** How many boundaries from `t` on, `P` apart, start at or before `now`. */
 export function boundariesUpTo(t: number, P: number, now: number): number {
   if (!(t <= now)) return 0;
-  if (Number.isInteger(now) && exactSteps(t, P, now + P)) {
+  if (exactSteps(t, P, now + 2 * P)) {
     let n = Math.floor((now - t) / P) + 1;
     while (n > 0 && t + (n - 1) * P > now) n--;
     while (t + n * P <= now) n++;
