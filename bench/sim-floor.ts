@@ -3,13 +3,14 @@
  * JS engine, with trivial imports and no peripheral models. The hardware is
  * stubbed exactly as bench/native/runner.c stubs it for the native CPU
  * benchmark: the FIFO is never full, the clock never busy, no error flags;
- * the system timer's CLO advances by 1 µs per read; every poll of the DMA
- * channel's CONBLK_AD finds the engine on the other control block. What is
- * left is the firmware's own work plus one JS call per register access:
- * the fastest any simulator on top of this firmware could go.
+ * the system timer's CLO advances by 1 µs per read; every `dma_position`
+ * finds the engine on the other block; the mailbox answers as the
+ * simulator's model does (one call at start-up). What is left is the
+ * firmware's own work plus one JS call per register access: the fastest
+ * any simulator on top of this firmware could go.
  */
 import type { Board } from "../host/boards.js";
-import { SIM_LINEAR_MEMORY_PHYS } from "../host/sim/abi.js";
+import { VideoCoreMailbox } from "../host/sim/mailbox.js";
 
 class Halt {
   constructor(readonly code: number) {}
@@ -25,35 +26,37 @@ export interface FloorRun {
 export function runFloor(board: Board, module: WebAssembly.Module, bundle: Uint8Array): FloorRun {
   const timerClo = board.peripheralBase + 0x3004;
   const timerChi = board.peripheralBase + 0x3008;
-  const dmaConblk5 = board.peripheralBase + 0x7000 + 5 * 0x100 + 0x04;
   let clo = 0;
-  let cbWritten = 0;
-  let cbNext = 0;
-  let cbCurrent = 0;
+  let dmaBlocks = 0;
+  let dmaCurrent = 0;
   let accesses = 0;
   let memory: WebAssembly.Memory | undefined;
-  const mem32 = (busAddr: number, at: number): number =>
-    new DataView(memory!.buffer).getUint32((busAddr & 0x3fffffff) - SIM_LINEAR_MEMORY_PHYS + at, true);
+  const mailbox = new VideoCoreMailbox(board);
   const env = {
     mmio_read(addr: number): number {
       accesses++;
       addr >>>= 0;
       if (addr === timerClo) return (clo = (clo + 1) >>> 0);
       if (addr === timerChi) return 0;
-      if (addr === dmaConblk5) {
-        cbCurrent = cbCurrent === cbWritten ? cbNext : cbWritten;
-        return cbCurrent;
-      }
       return 0;
     },
-    mmio_write(addr: number, value: number): void {
+    mmio_write(): void {
       accesses++;
-      if (addr >>> 0 === dmaConblk5) {
-        cbWritten = cbCurrent = value >>> 0;
-        cbNext = mem32(cbWritten, 20); // NEXTCONBK
-      }
     },
-    bus_address: (ptr: number) => (0xc0000000 | (SIM_LINEAR_MEMORY_PHYS + (ptr >>> 0))) >>> 0,
+    // The DMA service (as bench/native/runner.c stubs it): the engine is always on the other block.
+    dma_start(_channel: number, _dest: number, _blocks: number, count: number): void {
+      dmaBlocks = count >>> 0;
+      dmaCurrent = 0;
+    },
+    dma_position(): number {
+      if (dmaBlocks === 0) return 0xffffffff;
+      dmaCurrent = (dmaCurrent + 1) % dmaBlocks;
+      return dmaCurrent;
+    },
+    dma_stop(): void {
+      dmaBlocks = 0;
+    },
+    mailbox_call: (ptr: number, len: number): number => mailbox.call(new Uint8Array(memory!.buffer), ptr >>> 0, len >>> 0),
     cache_clean: () => {},
     bundle_size: () => bundle.length,
     bundle_read(offset: number, dst: number, len: number): number {

@@ -74,15 +74,19 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** One mode on one board: `runs` simulator runs and `runs` floor runs, interleaved, after a warm-up of each. */
+/** One mode on one board: `runs` simulator runs and `runs` floor runs, interleaved, after warm-up runs of each. */
 export async function benchMode(board: BoardName, mode: Mode, seconds: number, runs: number): Promise<ModeSpeed> {
   await buildFirmware(board, { variant: mode.variant });
   const wasm = new WebAssembly.Module(loadFirmware(board, mode.variant));
   const rate = frameRateMilliHz(BOARDS[board], mode.quality);
   const bundle = encodeBundle([{ name: `bench ${seconds} s`, rateMilliHz: rate, pcm: benchTrack(seconds, rate) }]);
-  const warm = encodeBundle([{ name: "warm-up", rateMilliHz: rate, pcm: benchTrack(Math.min(seconds, 3), rate) }]);
-  simulate({ board, wasm, bundle: warm });
-  runFloor(BOARDS[board], wasm, warm);
+  // Warm-up: the JS engine reaches its steady code only after a few machines
+  // have run (each new machine's call sites start cold), the firmware's wasm
+  // after its first run: two runs of the measured track for the simulator,
+  // one for the floor, before anything is measured.
+  simulate({ board, wasm, bundle });
+  simulate({ board, wasm, bundle });
+  runFloor(BOARDS[board], wasm, bundle);
   const sim: number[] = [];
   const floor: number[] = [];
   const simCpu: number[] = [];

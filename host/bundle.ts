@@ -95,6 +95,9 @@ export function resealMeta(bytes: Uint8Array): void {
 }
 
 /** Parse and fully verify a bundle; throws with a specific message on any defect. */
+/** Typed arrays use the host's byte order; on a little-endian host the samples copy as they are. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export function decodeBundle(bytes: Uint8Array, what = "asset bundle"): BundleTrack[] {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < HEADER_SIZE) throw new Error(`${what}: truncated (${bytes.length} bytes, the header needs 32)`);
@@ -121,8 +124,11 @@ export function decodeBundle(bytes: Uint8Array, what = "asset bundle"): BundleTr
     const crc = dv.getUint32(e + 24, true);
     if (crcOf(raw) !== crc) throw new Error(`${what}: track ${i + 1} "${name}" data CRC mismatch`);
     const pcm = new Int16Array(frames * 2);
-    const rdv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let k = 0; k < pcm.length; k++) pcm[k] = rdv.getInt16(k * 2, true);
+    if (LITTLE_ENDIAN) new Uint8Array(pcm.buffer).set(raw); // the samples are little-endian: one copy
+    else {
+      const rdv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let k = 0; k < pcm.length; k++) pcm[k] = rdv.getInt16(k * 2, true);
+    }
     tracks.push({ name, rateMilliHz: dv.getUint32(e + 8, true), pcm, frames, dataOffset, crc });
   }
   return tracks;

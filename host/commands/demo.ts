@@ -1,9 +1,11 @@
 /** `piwave demo`: the whole chain on the demo music, ending in the simulated jack. */
-import { mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join, relative } from "node:path";
 import { demoTracks } from "../../assets/demo.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
-import { encodeBundle } from "../bundle.js";
+import { decodeBundle, encodeBundle } from "../bundle.js";
 import { build } from "../build.js";
 import { writeFileAtomicSync } from "../fs-atomic.js";
 import { cacheDir as userCacheDir } from "../paths.js";
@@ -24,14 +26,45 @@ an earlier \`piwave build\` stays as it was):
   DIR/trace-<board>.txt  the first 20000 register accesses, decoded
 `;
 
-/** Render the demo music for `board` into DIR/demo-<board>.pwb (skipped when it exists and is current). */
-/** Render the demo music for `board` into DIR/demo-<board>[-shaped].pwb; returns the path and the bytes. */
+/**
+ * Render the demo music for `board` into DIR/demo-<board>[-shaped].pwb;
+ * returns the path and the bytes. Rendering takes seconds, so the bundle is
+ * kept with a stamp of what made it (the frame rate and a hash of the demo's
+ * source): while the stamp matches and the file reads back intact, it is
+ * used as it is.
+ */
 export function demoBundle(board: BoardName, dir: string, quality: Quality = "plain"): { path: string; bundle: Uint8Array } {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `demo-${board}${quality === "shaped" ? "-shaped" : ""}.pwb`);
-  const bundle = encodeBundle(demoTracks(frameRateMilliHz(BOARDS[board], quality)));
+  const rate = frameRateMilliHz(BOARDS[board], quality);
+  const stampPath = `${path}.stamp`;
+  const hash = demoSourceHash();
+  const stamp = `${rate} ${hash}\n`;
+  try {
+    if (hash !== undefined && readFileSync(stampPath, "utf8") === stamp) {
+      const bundle = new Uint8Array(readFileSync(path));
+      decodeBundle(bundle, path); // throws when damaged: rendered again below
+      return { path, bundle };
+    }
+  } catch {
+    // No stamp, another one, or a damaged bundle: render it again.
+  }
+  const bundle = encodeBundle(demoTracks(rate));
   writeFileAtomicSync(path, bundle); // tests and users may run several at once
+  writeFileAtomicSync(stampPath, stamp);
   return { path, bundle };
+}
+
+/** SHA-256 of the demo music's source (assets/demo.js in the package, demo.ts in a checkout run from source); undefined when it cannot be read (then nothing is reused). */
+function demoSourceHash(): string | undefined {
+  for (const name of ["../../assets/demo.js", "../../assets/demo.ts"]) {
+    try {
+      return createHash("sha256").update(readFileSync(fileURLToPath(new URL(name, import.meta.url)))).digest("hex");
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
 }
 
 /** `demoBundle`, when only the file is wanted. */

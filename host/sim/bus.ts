@@ -206,18 +206,39 @@ export class Bus {
 
   /** mmio_read: the allow-list, then the bus. */
   firmwareRead = (address: number): number => {
-    const addr = address >>> 0;
-    const off = addr - this.hotBase;
-    if (!(off >= 0 && off < this.hotSize && (off & 3) === 0 && this.hotAccess[off >>> 2]! & 1)) this.check(addr, false);
-    return this.read(addr);
+    // The offset in the hot window in 32-bit arithmetic, as readUntraced computes it (hotBase is signed: a Pi 4's 0xFE000000 is negative).
+    const off = ((address | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0 && (this.hotAccess[off >>> 2]! & 1) !== 0) {
+      if (this.trace !== undefined) return this.read(address >>> 0);
+      // readUntraced for the hot device, inlined.
+      this.accesses++;
+      const c = this.clock;
+      if (c.now >= this.guard) this.chargeSlow();
+      else c.now += c.accessPs;
+      return this.hot!.read(off) >>> 0;
+    }
+    this.check(address >>> 0, false);
+    return this.read(address >>> 0);
   };
 
   /** mmio_write: the allow-list, then the bus. */
   firmwareWrite = (address: number, value: number): void => {
-    const addr = address >>> 0;
-    const off = addr - this.hotBase;
-    if (!(off >= 0 && off < this.hotSize && (off & 3) === 0 && this.hotAccess[off >>> 2]! & 2)) this.check(addr, true);
-    this.write(addr, value);
+    const off = ((address | 0) - this.hotBase) | 0;
+    if (off >= 0 && off < this.hotSize && (off & 3) === 0 && (this.hotAccess[off >>> 2]! & 2) !== 0) {
+      if (this.trace !== undefined) {
+        this.write(address >>> 0, value);
+        return;
+      }
+      // writeUntraced for the hot device, inlined.
+      this.accesses++;
+      const c = this.clock;
+      if (c.now >= this.guard) this.chargeSlow();
+      else c.now += c.accessPs;
+      this.hot!.write(off, value >>> 0);
+      return;
+    }
+    this.check(address >>> 0, true);
+    this.write(address >>> 0, value);
   };
 
   /** One MMIO read by the firmware: time charged, value returned (and traced when tracing). */

@@ -20,6 +20,17 @@
  * previous read of it returned (the firmware is waiting for the engine to
  * move on) returns when it changes, time advanced accordingly (at most 5 ms
  * per read, so a chain that never moves still lets the firmware time out).
+ *
+ * How it runs (speed, not behaviour): while one channel feeds the PWM and
+ * the FIFO is steady (each word a PWM channel takes is replaced at once by
+ * the next word of the control block), the PWM model moves a control
+ * block's words into its FIFO and the jack with typed-array loops
+ * (`bulkWords`/`consumeBulk`, host/sim/pwm.ts); the last word of each
+ * control block, and everything that is not that steady state, goes word
+ * by word through `service`, as the hardware does it. The CONBLK_AD wait
+ * jumps straight to the PWM period before the one where the control block
+ * ends. The result is the word-by-word model's to the last bit
+ * (tests/reference/word-dma.ts, tests/sim-exact.test.ts).
  */
 import type { Board } from "../boards.js";
 import { Block, PeripheralBase } from "../../regs/blocks.js";
@@ -33,10 +44,18 @@ import type { Pwm } from "./pwm.js";
 /** Longest virtual time one CONBLK_AD read may skip while the firmware waits (a wait that never ends still times out). */
 const MAX_SKIP_PS = 5e9;
 
+/** Typed arrays use the machine's byte order: the bulk path reads source words as Uint32 only where that is little-endian, as the Pi's memory is. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export const CS = { ACTIVE: 1 << 0, END: 1 << 1, INT: 1 << 2, DREQ: 1 << 3, PAUSED: 1 << 4, ERROR: 1 << 8, WAIT_FOR_OUTSTANDING_WRITES: 1 << 28, DISDEBUG: 1 << 29, ABORT: 1 << 30, RESET: 1 << 31 } as const;
 export const TI = { INTEN: 1 << 0, TDMODE: 1 << 1, WAIT_RESP: 1 << 3, DEST_INC: 1 << 4, DEST_WIDTH: 1 << 5, DEST_DREQ: 1 << 6, DEST_IGNORE: 1 << 7, SRC_INC: 1 << 8, SRC_WIDTH: 1 << 9, SRC_DREQ: 1 << 10, SRC_IGNORE: 1 << 11, NO_WIDE_BURSTS: 1 << 26 } as const;
 const CS_NAMES = Object.fromEntries(Object.entries(CS).map(([k, v]) => [Math.log2(v >>> 0), k]));
 const TI_NAMES = Object.fromEntries(Object.entries(TI).map(([k, v]) => [Math.log2(v), k]));
+
+/** The little-endian 32-bit word at `at`. */
+function le32(mem: Uint8Array, at: number): number {
+  return (mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24)) >>> 0;
+}
 
 function decodeCs(v: number): string {
   const parts = flagNames(v, CS_NAMES);
@@ -67,9 +86,34 @@ class Channel {
 export class Dma extends Device {
   private readonly ch: Channel[] = Array.from({ length: 15 }, () => new Channel());
   private enable = 0x7fff;
+  /** Bit c set while channel c is ACTIVE (kept by `updateRunning` wherever CS.ACTIVE changes). */
+  private running = 0;
+  /** Linear memory as 32-bit words (null when it cannot be: big-endian host, unaligned view), and the byte view it was made from. */
+  private words32: Uint32Array | null = null;
+  private words32Of: Uint8Array | undefined;
+  /** Set by `bulkWords`: the source words, the index of the next one, and the channel they belong to. */
+  bulkSource: Uint32Array = new Uint32Array(0);
+  bulkIndex = 0;
+  private bulkChannel: Channel | undefined;
   private readonly fifoBus: number;
-  /** The firmware's linear memory (set by the machine once the module is instantiated). */
-  memory: () => Uint8Array = () => new Uint8Array(0);
+  /** Where the firmware's linear memory comes from (set by the machine: its instance's memory, once there is one). */
+  linearMemory: () => WebAssembly.Memory | undefined = () => undefined;
+  private view = new Uint8Array(0);
+
+  /**
+   * The firmware's linear memory: one view, made again only when it is
+   * empty (before the instance exists, and after memory.grow, which
+   * detaches the old buffer and leaves views on it with length 0). Asking
+   * the instance each time costs more than the DMA model itself. Model
+   * tests replace this method with their own memory.
+   */
+  memory(): Uint8Array {
+    if (this.view.length === 0) {
+      const m = this.linearMemory();
+      if (m !== undefined) this.view = new Uint8Array(m.buffer);
+    }
+    return this.view;
+  }
   /** The runtime's memory where the DMA service builds control blocks, at LinearMemory.SIM_RUNTIME_PHYS. */
   runtimeMemory: Uint8Array = new Uint8Array(0);
 
@@ -100,6 +144,57 @@ export class Dma extends Device {
     super("DMA", board.peripheralBase + Block.DMA, 0x1000, regs, ctx);
     this.fifoBus = PeripheralBase.BUS + board.pwmOffset + PwmReg.FIF1;
     pwm.onDreq(() => this.service());
+    pwm.dmaFeeder = this;
+  }
+
+  private updateRunning(): void {
+    let m = 0;
+    for (let c = 0; c < 15; c++) if (this.ch[c]!.active) m |= 1 << c;
+    this.running = m;
+  }
+
+  /**
+   * No channel can answer the PWM's DREQ (none both active and enabled, or on
+   * a BCM2711 DREQ 1 routed elsewhere): a DREQ moves nothing.
+   */
+  idle(): boolean {
+    return (this.running & this.enable) === 0 || (this.pactl !== undefined && !this.pactl.dreq1IsPwm1);
+  }
+
+  /**
+   * For the PWM model's bulk path, while its FIFO is steady (host/sim/pwm.ts):
+   * how many words the engine will now move one per DREQ with nothing else
+   * deciding — the current control block's words but its last one (which
+   * loads the next block, and may fault), of the only channel that answers
+   * DREQ, when its source increments and is word-aligned. They are
+   * `bulkSource[bulkIndex...]`. 0: take the word-by-word path.
+   */
+  bulkWords(): number {
+    const mask = this.running & this.enable;
+    if (mask === 0 || (mask & (mask - 1)) !== 0 || (this.pactl !== undefined && !this.pactl.dreq1IsPwm1)) return 0;
+    const ch = this.ch[31 - Math.clz32(mask)]!;
+    const words = ch.len >>> 2;
+    if (words < 2 || !(ch.ti & TI.SRC_INC) || !LITTLE_ENDIAN) return 0;
+    const off = (ch.src & 0x3fffffff) - LinearMemory.SIM_PHYS; // inside linear memory: loadCb checked the whole block
+    if (off & 3) return 0;
+    const mem = this.memory();
+    if (mem !== this.words32Of) {
+      this.words32Of = mem;
+      this.words32 = mem.byteOffset & 3 ? null : new Uint32Array(mem.buffer, mem.byteOffset, mem.length >>> 2);
+    }
+    if (this.words32 === null) return 0;
+    this.bulkSource = this.words32;
+    this.bulkIndex = off >>> 2;
+    this.bulkChannel = ch;
+    return words - 1;
+  }
+
+  /** The PWM model moved `n` of the words `bulkWords` offered (fewer than it offered). */
+  consumeBulk(n: number): void {
+    const ch = this.bulkChannel!;
+    ch.words += n;
+    ch.src = (ch.src + 4 * n) >>> 0;
+    ch.len -= 4 * n;
   }
 
   /** Words channel `c` has moved. */
@@ -114,57 +209,72 @@ export class Dma extends Device {
   }
 
   private offsetOf(what: string, c: number, bus: number, len: number): number {
-    const fail = (why: string): never => {
-      throw new SimFault(`DMA channel ${c}: ${what} ${hex32(bus)} ${why}`, bus);
-    };
-    if (bus >>> 30 !== 3) fail("is not a RAM bus address (the legacy DMA engines see RAM at 0xC0000000 | phys, docs/hardware.md#addresses)");
+    if (bus >>> 30 !== 3) this.badAddress(what, c, bus, "is not a RAM bus address (the legacy DMA engines see RAM at 0xC0000000 | phys, docs/hardware.md#addresses)");
     const phys = bus & 0x3fffffff;
     const off = phys - LinearMemory.SIM_PHYS;
     const size = this.memory().length;
-    if (off < 0 || off + len > size) fail(`(phys ${hex32(phys)}) is outside the firmware's memory`);
+    if (off < 0 || off + len > size) this.badAddress(what, c, bus, `(phys ${hex32(phys)}) is outside the firmware's memory`);
     return off;
   }
 
+  private badAddress(what: string, c: number, bus: number, why: string): never {
+    throw new SimFault(`DMA channel ${c}: ${what} ${hex32(bus)} ${why}`, bus);
+  }
+
   /** A control block's 8 words: from the runtime's memory, or (model tests) linear memory. */
-  private cbView(c: number, addr: number): DataView {
+  /**
+   * Where a control block's 8 words are: in the runtime's memory, or (model
+   * tests) linear memory. Returns the bytes and leaves the offset in `cbAt`.
+   */
+  private cbBytes(c: number, addr: number): Uint8Array {
     const phys = addr & 0x3fffffff;
     const rt = phys - LinearMemory.SIM_RUNTIME_PHYS;
-    if (addr >>> 30 === 3 && rt >= 0 && rt + 32 <= this.runtimeMemory.length) return new DataView(this.runtimeMemory.buffer, this.runtimeMemory.byteOffset + rt, 32);
-    return new DataView(this.memory().buffer, this.offsetOf("control block", c, addr, 32), 32);
+    if (addr >>> 30 === 3 && rt >= 0 && rt + 32 <= this.runtimeMemory.length) {
+      this.cbAt = rt;
+      return this.runtimeMemory;
+    }
+    this.cbAt = this.offsetOf("control block", c, addr, 32);
+    return this.memory();
   }
+  private cbAt = 0;
 
   private loadCb(c: number, ch: Channel): void {
     const addr = ch.cb;
     if (addr & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} is not 32-byte aligned`, addr);
-    const dv = this.cbView(c, addr);
-    ch.ti = dv.getUint32(DmaCb.TI, true);
-    ch.src = dv.getUint32(DmaCb.SOURCE_AD, true);
-    ch.dst = dv.getUint32(DmaCb.DEST_AD, true);
-    ch.len = dv.getUint32(DmaCb.TXFR_LEN, true);
-    ch.stride = dv.getUint32(DmaCb.STRIDE, true);
-    ch.next = dv.getUint32(DmaCb.NEXTCONBK, true);
-    const where = `control block at ${hex32(addr)}`;
-    if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: ${where} uses 2D mode, which is not modelled`, addr);
+    const mem = this.cbBytes(c, addr);
+    const at = this.cbAt;
+    ch.ti = le32(mem, at + DmaCb.TI);
+    ch.src = le32(mem, at + DmaCb.SOURCE_AD);
+    ch.dst = le32(mem, at + DmaCb.DEST_AD);
+    ch.len = le32(mem, at + DmaCb.TXFR_LEN);
+    ch.stride = le32(mem, at + DmaCb.STRIDE);
+    ch.next = le32(mem, at + DmaCb.NEXTCONBK);
+    if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} uses 2D mode, which is not modelled`, addr);
     if (!(ch.ti & TI.DEST_DREQ) || ((ch.ti >>> 16) & 31) !== this.pwmDreq || ch.dst !== this.fifoBus) {
       throw new SimFault(
-        `DMA channel ${c}: ${where}: destination ${hex32(ch.dst)} (TI ${decodeTi(ch.ti)}) is not the PWM FIFO; ` +
+        `DMA channel ${c}: control block at ${hex32(addr)}: destination ${hex32(ch.dst)} (TI ${decodeTi(ch.ti)}) is not the PWM FIFO; ` +
           `only memory → PWM FIF1 (${hex32(this.fifoBus)}, DEST_DREQ, PERMAP=${this.pwmDreq}) transfers are modelled`,
         addr,
       );
     }
-    if (ch.len === 0 || ch.len & 3) throw new SimFault(`DMA channel ${c}: ${where}: TXFR_LEN ${ch.len} is not a whole number of words`, addr);
-    this.offsetOf(`${where}: source`, c, ch.src, ch.len);
-    if (ch.next !== 0 && ch.next & 31) throw new SimFault(`DMA channel ${c}: ${where}: NEXTCONBK ${hex32(ch.next)} is not 32-byte aligned`, addr);
+    if (ch.len === 0 || ch.len & 3) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)}: TXFR_LEN ${ch.len} is not a whole number of words`, addr);
+    const off = (ch.src & 0x3fffffff) - LinearMemory.SIM_PHYS;
+    if (ch.src >>> 30 !== 3 || off < 0 || off + ch.len > this.memory().length) this.offsetOf(`control block at ${hex32(addr)}: source`, c, ch.src, ch.len); // throws
+    if (ch.next !== 0 && ch.next & 31) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)}: NEXTCONBK ${hex32(ch.next)} is not 32-byte aligned`, addr);
   }
 
   /** The PWM asked for data: move words while DREQ stays up. */
   service(): void {
-    for (let c = 0; c < 15; c++) {
+    let mask = this.running & this.enable;
+    if (mask === 0) return;
+    const mem = this.memory();
+    const size = mem.length;
+    for (let c = 0; mask !== 0; c++, mask >>>= 1) {
+      if (!(mask & 1)) continue;
       const ch = this.ch[c]!;
-      if (!ch.active || !(this.enable & (1 << c))) continue;
-      const mem = this.memory();
       while (ch.active && this.dreq()) {
-        const off = this.offsetOf("source", c, ch.src, 4);
+        const off = (ch.src & 0x3fffffff) - LinearMemory.SIM_PHYS;
+        if (ch.src >>> 30 !== 3 || off < 0 || off + 4 > size) this.offsetOf("source", c, ch.src, 4); // throws
         this.pwm.pushFromDma(mem[off]! | (mem[off + 1]! << 8) | (mem[off + 2]! << 16) | (mem[off + 3]! << 24));
         ch.words++;
         if (ch.ti & TI.SRC_INC) ch.src = (ch.src + 4) >>> 0;
@@ -179,6 +289,7 @@ export class Dma extends Device {
     ch.cb = ch.next;
     if (ch.cb === 0) {
       ch.cs = (ch.cs & ~CS.ACTIVE) | CS.END;
+      this.updateRunning();
       return;
     }
     this.loadCb(c, ch);
@@ -200,6 +311,13 @@ export class Dma extends Device {
           // The firmware polls for the engine to move on: jump there.
           const start = ch.cb;
           const until = this.ctx.clock.now + MAX_SKIP_PS;
+          // The only channel feeding a steady FIFO moves one word per word
+          // taken, two per period: its block ends in period ceil(words / 2)
+          // from now. Every period before that in one go; the rest one by one.
+          if ((this.running & this.enable) === 1 << c && !this.idle() && this.pwm.dmaSteady()) {
+            const periods = ((ch.len >>> 2) + 1) >>> 1;
+            if (periods > 1) this.pwm.skipPeriods(periods - 1, until);
+          }
           while (ch.active && ch.cb === start && this.pwm.nextEventTime() <= until) {
             this.ctx.clock.advanceTo(this.pwm.nextEventTime());
             this.pwm.sync(this.ctx.clock.now);
@@ -253,6 +371,7 @@ export class Dma extends Device {
     // CS
     if (value & CS.RESET) {
       this.ch[c] = new Channel();
+      this.updateRunning();
       return;
     }
     if (value & CS.ABORT && ch.active) {
@@ -273,11 +392,13 @@ export class Dma extends Device {
       }
       this.loadCb(c, ch);
       ch.cs |= CS.ACTIVE;
+      this.updateRunning();
       ch.lastCbRead = -1;
       this.service();
     } else if (!(value & CS.ACTIVE) && ch.active) {
       ch.cs |= CS.PAUSED;
       ch.cs &= ~CS.ACTIVE;
+      this.updateRunning();
     }
   }
 }

@@ -89,6 +89,7 @@ export interface SimResult {
 export interface ModelOverrides {
   bus?: (clock: SimClock, trace: Trace | undefined) => Bus;
   pwm?: (board: Board, ctx: DeviceContext, cm: ClockManager) => Pwm;
+  dma?: (board: Board, ctx: DeviceContext, pwm: Pwm, pactl: Pactl | undefined) => Dma;
 }
 
 export class Machine implements DeviceContext {
@@ -130,17 +131,9 @@ export class Machine implements DeviceContext {
     this.timer = new SystemTimer(this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.pactl = this.board.name === "pi4" ? new Pactl(this) : undefined;
-    this.dma = new Dma(this.board, this, this.pwm, this.pactl);
+    this.dma = models.dma ? models.dma(this.board, this, this.pwm, this.pactl) : new Dma(this.board, this, this.pwm, this.pactl);
     this.mailbox = new VideoCoreMailbox(this.board, opts.mailbox ?? "answer");
-    // One view of linear memory, made again only when it is empty: before the
-    // instance exists, and after memory.grow (which detaches the old buffer,
-    // leaving views on it with length 0). Asking the instance each time costs
-    // more than the DMA model itself.
-    let view = new Uint8Array(0);
-    this.dma.memory = () => {
-      if (view.length === 0 && this.instance) view = new Uint8Array((this.instance.exports.memory as WebAssembly.Memory).buffer);
-      return view;
-    };
+    this.dma.linearMemory = () => this.instance?.exports.memory as WebAssembly.Memory | undefined;
     this.dmaService = new DmaService(this.board, this.bus, this.dma, () => this.dma.memory());
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
     const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;

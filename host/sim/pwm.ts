@@ -25,10 +25,16 @@
  * started since the last one. In the usual set-up (both channels on one
  * period, in phase) the boundaries are counted and the FIFO words moved in
  * one pass, periods that find the FIFO empty are filled in bulk, and the
- * outputs go straight into the jack's preallocated arrays. Otherwise the
+ * outputs go straight into the jack's preallocated arrays. With DMA
+ * feeding the FIFO in that set-up, while the FIFO is steady (each word
+ * taken is replaced at once by the next word of the DMA's control block),
+ * the words move from the control block's source through the FIFO to the
+ * jack in typed-array loops (`advanceLockstepDma`); each control block's
+ * last word, and every other state, period by period. Otherwise the
  * periods run one at a time in time order. Either way the result is what
  * running every period one by one gives, to the last bit: the reference
- * model in tests/reference/eager-pwm.ts and tests/sim-exact.test.ts check it.
+ * models in tests/reference/ (eager-pwm.ts, word-dma.ts) and
+ * tests/sim-exact.test.ts check it.
  */
 import { PwmCtl, PwmFifo, PwmReg, PwmSta } from "../../regs/pwm.js";
 import type { Board } from "../boards.js";
@@ -65,6 +71,21 @@ function decodeDmac(v: number): string {
 }
 const decimal = (v: number) => String(v >>> 0);
 
+/**
+ * The DMA engine as the PWM's fast path sees it (host/sim/dma.ts): whether a
+ * DREQ moves anything at all, and the words it will move one per DREQ with
+ * nothing else deciding, `bulkSource[bulkIndex...]`.
+ */
+export interface DmaFeeder {
+  /** DREQ may have risen: move words while it stays up (what `onDreq`'s hook does). */
+  service(): void;
+  idle(): boolean;
+  bulkWords(): number;
+  readonly bulkSource: Uint32Array;
+  readonly bulkIndex: number;
+  consumeBulk(n: number): void;
+}
+
 /** High/low pattern of one period of `n` high clocks out of `m` (true = high). */
 export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] {
   const out: boolean[] = [];
@@ -82,6 +103,46 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
     }
   }
   return out;
+}
+
+/**
+ * Period boundaries: t, t + P, t + P + P, … as repeated addition gives them
+ * (the stepwise walk's times, to the last bit). When t and P are whole
+ * multiples of the spacing of doubles at the largest sum (`end`), every
+ * partial sum is a double and each addition exact, so the i-th boundary is
+ * t + i·P and these take no loop; otherwise they add one period at a time.
+ * (Whole picoseconds below 2^53 always qualify; the fractional times an
+ * ARM-clock-derived delay leaves qualify while the sums stay in t's binade.)
+ */
+function exactSteps(t: number, P: number, end: number): boolean {
+  if (!(t >= 0 && P > 0 && end < Infinity)) return false;
+  let e = Math.floor(Math.log2(end));
+  if (2 ** e > end) e--;
+  else if (2 ** (e + 1) <= end) e++;
+  const spacing = 2 ** (e - 52);
+  // Dividing by a power of two is exact (and far cheaper than %).
+  return Number.isInteger(t / spacing) && Number.isInteger(P / spacing);
+}
+
+/** How many boundaries from `t` on, `P` apart, start at or before `now`. */
+export function boundariesUpTo(t: number, P: number, now: number): number {
+  if (!(t <= now)) return 0;
+  if (exactSteps(t, P, now + 2 * P)) {
+    let n = Math.floor((now - t) / P) + 1;
+    while (n > 0 && t + (n - 1) * P > now) n--;
+    while (t + n * P <= now) n++;
+    return n;
+  }
+  let n = 0;
+  for (let u = t; u <= now; u += P) n++;
+  return n;
+}
+
+/** The boundary `n` periods after `t`. */
+export function boundaryAfter(t: number, P: number, n: number): number {
+  if (exactSteps(t, P, t + n * P)) return t + n * P;
+  for (let i = 0; i < n; i++) t += P;
+  return t;
 }
 
 /**
@@ -133,6 +194,8 @@ export class Pwm extends Device implements ClockListener {
   /** Words accepted into the FIFO. */
   wordsWritten = 0;
   private dreqHook: (() => void) | undefined;
+  /** The DMA model behind `dreqHook`, for the bulk path (set by the DMA model; without it DMA runs period by period). */
+  dmaFeeder: DmaFeeder | undefined;
   private inDreq = false;
   /** The virtual clock (ctx.clock, one load nearer for the hot paths). */
   private readonly clock: SimClock;
@@ -184,6 +247,41 @@ export class Pwm extends Device implements ClockListener {
     return this.nextEvent;
   }
 
+  /**
+   * Both channels take their words from the FIFO, on one shared period, in
+   * phase, with the clock running (the set-up the lockstep paths run).
+   */
+  private lockstep(): boolean {
+    const both = CTL.USEF1 | CTL.USEF2;
+    return this.next1 === this.next2 && this.next1 !== Infinity && this.period1 === this.period2 && this.clk.running && (this.ctl & both) === both;
+  }
+
+  /**
+   * The FIFO is steady under DMA: the lockstep set-up with DREQ enabled and
+   * the FIFO at the level where each word taken makes DREQ ask for exactly
+   * one more (DMAC.DREQ + 1, at most full). The DMA model then knows when its
+   * control block ends (`Dma.read` of CONBLK_AD).
+   */
+  dmaSteady(): boolean {
+    return (this.dmac & 0x80000000) !== 0 && this.count === Math.min((this.dmac & 0xff) + 1, FIFO_WORDS) && this.lockstep();
+  }
+
+  /**
+   * Run up to `k` period boundaries in one go, the last no later than
+   * `until`, and move the clock to the last one run: what `k` steps of
+   * "advance the clock to the next period, sync" give (the times by the
+   * same additions). Only in the lockstep set-up.
+   */
+  skipPeriods(k: number, until: number): void {
+    const P = this.period1;
+    const t = this.nextEvent;
+    const n = Math.min(k, boundariesUpTo(t, P, until));
+    if (n === 0) return;
+    const last = boundaryAfter(t, P, n - 1);
+    this.clock.advanceTo(last);
+    this.sync(last);
+  }
+
   /** A word from the DMA engine (no sync: called from inside the period loop). */
   pushFromDma(value: number): void {
     this.enqueue(value >>> 0);
@@ -204,7 +302,9 @@ export class Pwm extends Device implements ClockListener {
     if (this.dreqHook && !this.inDreq && this.dreq()) {
       this.inDreq = true;
       try {
-        this.dreqHook();
+        // The DMA model's own method when it is there: one call target for every machine.
+        if (this.dmaFeeder !== undefined) this.dmaFeeder.service();
+        else this.dreqHook();
       } finally {
         this.inDreq = false;
       }
@@ -271,11 +371,117 @@ export class Pwm extends Device implements ClockListener {
   private advance(now: number): void {
     if (this.streaming && this.count >= 2 && this.next1 + this.period1 > now) {
       this.oneBoundary();
-    } else if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running && (this.dmac & 0x80000000) === 0) {
-      this.advanceLockstep(now);
+    } else if (this.next1 === this.next2 && this.period1 === this.period2 && this.clk.running) {
+      if ((this.dmac & 0x80000000) === 0) this.advanceLockstep(now);
+      else if (this.dmaFeeder !== undefined && this.lockstep()) this.advanceLockstepDma(now, this.dmaFeeder);
+      else this.advanceStepwise(now);
     } else {
       this.advanceStepwise(now);
     }
+  }
+
+  /**
+   * The lockstep set-up with DREQ enabled (`lockstep()`). While the FIFO is
+   * steady at S words (DMAC.DREQ + 1, at most 16) each word a channel takes
+   * makes DREQ ask for one word, which the DMA engine moves at once: the
+   * jack gets the S words in the FIFO and then the control block's words in
+   * order, and the FIFO keeps the S words after the last one taken. Those
+   * spans (`DmaFeeder.bulkWords`: never a control block's last word) move
+   * in typed-array loops. Every other boundary runs as the stepwise walk
+   * runs it, channel 1 then channel 2, each through `periodValue` (the DMA
+   * model moves words word by word, loads control blocks and may fault),
+   * with the schedule and the jack's lengths as that walk leaves them at
+   * each step, so that a fault leaves the model where it would. When no
+   * DMA channel can answer, DREQ moves nothing and `advanceLockstep` runs.
+   */
+  private advanceLockstepDma(now: number, feeder: DmaFeeder): void {
+    if (feeder.idle()) {
+      this.advanceLockstep(now);
+      return;
+    }
+    const P = this.period1;
+    let t = this.next1;
+    const n = boundariesUpTo(t, P, now);
+    const right = this.jack.right;
+    const left = this.jack.left;
+    const R = right.ensure(n);
+    const L = left.ensure(n);
+    let ri = right.length;
+    let li = left.length;
+    const steady = Math.min((this.dmac & 0xff) + 1, FIFO_WORDS);
+    const rng1 = this.rng1;
+    const rng2 = this.rng2;
+    const pola1 = (this.ctl & CTL.POLA1) !== 0;
+    const pola2 = (this.ctl & CTL.POLA2) !== 0;
+    const plain = !pola1 && !pola2 && rng1 <= 0xffff && rng2 <= 0xffff;
+    const fifo = this.fifo;
+    let k = 0;
+    while (k < n) {
+      const m = this.count === steady ? Math.min(n - k, feeder.bulkWords() >>> 1) : 0;
+      if (m > 0) {
+        // 2m words: the stream is the FIFO's S words, then src[at...].
+        const src = feeder.bulkSource;
+        const at = feeder.bulkIndex - steady; // src[at + q] is stream word q, for q >= S
+        const head = this.head;
+        let q = 0;
+        let w1 = 0;
+        let w2 = 0;
+        // Boundaries that take a word from the FIFO as it was.
+        while (q < steady && q < 2 * m) {
+          w1 = q < steady ? fifo[(head + q) & (FIFO_WORDS - 1)]! : src[at + q]!;
+          w2 = q + 1 < steady ? fifo[(head + q + 1) & (FIFO_WORDS - 1)]! : src[at + q + 1]!;
+          R[ri++] = outputValue(w1, rng1, pola1);
+          L[li++] = outputValue(w2, rng2, pola2);
+          q += 2;
+        }
+        // The rest come straight from the control block's source.
+        const end = at + 2 * m;
+        let p = at + q;
+        if (p < end) {
+          if (plain) {
+            for (; p < end; p += 2) {
+              w1 = src[p]!;
+              w2 = src[p + 1]!;
+              R[ri++] = w1 > rng1 ? rng1 : w1;
+              L[li++] = w2 > rng2 ? rng2 : w2;
+            }
+          } else {
+            for (; p < end; p += 2) {
+              w1 = src[p]!;
+              w2 = src[p + 1]!;
+              R[ri++] = outputValue(w1, rng1, pola1);
+              L[li++] = outputValue(w2, rng2, pola2);
+            }
+          }
+        }
+        // The FIFO keeps stream words 2m .. 2m + S - 1 (those before S are in place already).
+        for (let r = Math.max(2 * m, steady); r < 2 * m + steady; r++) fifo[(head + r) & (FIFO_WORDS - 1)] = src[at + r]!;
+        this.head = (head + 2 * m) & (FIFO_WORDS - 1);
+        this.last1 = w1;
+        this.last2 = w2;
+        this.wordsWritten += 2 * m;
+        feeder.consumeBulk(2 * m);
+        t = boundaryAfter(t, P, m);
+        k += m;
+        continue;
+      }
+      // One boundary, as advanceStepwise runs it.
+      this.next1 = this.next2 = this.nextEvent = t;
+      right.length = ri;
+      left.length = li;
+      R[ri] = this.periodValue(0, ri);
+      right.length = ++ri;
+      this.next1 = t + P;
+      L[li] = this.periodValue(1, li);
+      left.length = ++li;
+      t += P;
+      this.next2 = this.nextEvent = t;
+      k++;
+    }
+    right.length = ri;
+    left.length = li;
+    this.next1 = this.next2 = this.nextEvent = t;
+    this.retune();
   }
 
   /**
@@ -284,19 +490,15 @@ export class Pwm extends Device implements ClockListener {
    * (With DMA on, the DMA model runs after each word taken, and may throw
    * on a bad control block: the periods then go one by one, so that every
    * period before the fault is recorded, as it would be.) The boundaries
-   * up to `now` are counted first (by the same additions the stepwise walk
-   * makes, so the times are identical to the last bit), then the words they
+   * up to `now` are counted first (`boundariesUpTo`: the stepwise walk's
+   * times, identical to the last bit), then the words they
    * take are moved in one pass and the periods that find the FIFO empty are
    * filled in bulk.
    */
   private advanceLockstep(now: number): void {
     const P = this.period1;
-    let t = this.next1;
-    let n = 0;
-    while (t <= now) {
-      n++;
-      t += P;
-    }
+    const n = boundariesUpTo(this.next1, P, now);
+    const t = boundaryAfter(this.next1, P, n);
     const right = this.jack.right;
     const left = this.jack.left;
     const R = right.ensure(n);
