@@ -18,6 +18,7 @@ import type { BoardName, Quality } from "./boards.js";
 import { runChild } from "./child-process.js";
 import { temporaryPathFor, writeFileAtomicSync } from "./fs-atomic.js";
 import { buildCacheDir, packageRoot, resolvePackageDir } from "./paths.js";
+import { prebuiltWasm } from "./prebuilt.js";
 import { status } from "./status.js";
 
 /** A firmware build: board plus the build-time options of firmware/config.ts. */
@@ -95,7 +96,7 @@ function sourceHash(board: BoardName, entry: string, extra: string[]): string {
   const h = createHash("sha256");
   h.update(board);
   h.update(extra.join(" "));
-  h.update(entry);
+  h.update(entry.startsWith(ROOT + "/") ? relative(ROOT, entry) : entry); // the package's own entry: wherever it is installed
   const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
   h.update(ascPkg.version);
   const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR), ...sourceFiles(join(ROOT, "regs"))];
@@ -128,6 +129,13 @@ export async function buildWasm(
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
   }
   mkdirSync(dirname(out), { recursive: true });
+  // Exactly these sources were compiled when the package was made (host/prebuilt.ts): no compiler needed.
+  const pre = opts.force ? undefined : prebuiltWasm(hash);
+  if (pre) {
+    writeFileAtomicSync(out, pre);
+    writeFileAtomicSync(hashFile, hash);
+    return { path: out, rebuilt: false, ms: performance.now() - t0 };
+  }
   status(`compiling ${relative(ROOT, entry)} for ${board} (AssemblyScript; a first build takes 10-20 s)`);
   const wat = out.replace(/\.wasm$/, ".wat");
   // Temporary names that keep the extensions asc goes by.

@@ -65,7 +65,7 @@ function mb(n: number): string {
 
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
-  const how = k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : "";
+  const how = k.prebuilt ? ", piwave's player as the package ships it (no compiler started)" : k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : "";
   say(`kernel8.img ${formatSize(k.imageBytes)}${how}\n`);
   const parts = [
     ["  firmware (translated to C)", formatSize(s.firmware)],
