@@ -407,15 +407,16 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     }
 
     // Pass 2: round to 16 bits with that gain.
-    let pcm: Int16Array = new Int16Array(frames * 2);
+    const rounded = new Int16Array(frames * 2); // a const the loop below can keep in a register
     const scale = gain * 32768;
     forEachFloatChunk(scratch, (s, first) => {
       const at = first * 2;
       for (let i = 0; i < s.length; i++) {
         const v = Math.round(s[i]! * scale);
-        pcm[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        rounded[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       }
     });
+    let pcm: Int16Array = rounded;
     rmSync(scratch, { force: true });
 
     if (o.trimSilence) pcm = trimSilence(pcm);
