@@ -26,7 +26,7 @@
  *   - An AbortSignal (the process's interrupt) stops every step promptly,
  *     kills child processes, and writes nothing.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { demoTracks } from "../assets/demo.js";
@@ -35,7 +35,7 @@ import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } fr
 import { encodeBundle } from "./bundle.js";
 import { configTxt } from "./config-txt.js";
 import type { Variant } from "./firmware.js";
-import { OutputError, explainWriteError, freeBytes, isTemporaryName, temporaryPathFor } from "./fs-atomic.js";
+import { OutputError, explainWriteError, freeBytes, removeAbandoned, temporaryOwner, temporaryPathFor } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
 import { type KernelResult, buildKernel } from "./kernel.js";
 import { checkBundleFile } from "./bundle-check.js";
@@ -172,18 +172,9 @@ function sameBytes(path: string, data: Uint8Array): boolean {
   }
 }
 
-/** Temporary files of a piwave that was killed outright (its process is gone) while writing into `dir`. */
+/** Temporary files of a piwave that was killed outright (its process is gone) while writing boot files into `dir`. */
 function removeAbandonedTemporaries(dir: string): void {
-  for (const name of readdirSync(dir)) {
-    if (!isTemporaryName(name)) continue;
-    const pid = Number(name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
-    if (!MANAGED_FILES.some((f) => name.startsWith(`.${f}.`)) || !pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(dir, name), { force: true });
-    }
-  }
+  removeAbandoned(dir, (name) => (MANAGED_FILES.some((f) => name.startsWith(`.${f}.`)) ? temporaryOwner(name) : undefined));
 }
 
 /** Flush the directory itself, so the renames survive a power cut (where the filesystem supports it). */

@@ -12,7 +12,7 @@
  * one, and a leftover is recognisable (and ignored by every reader).
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statfsSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 
@@ -25,6 +25,41 @@ export function temporaryPathFor(path: string): string {
 /** Whether a file name is one of this module's temporaries (readers skip them). */
 export function isTemporaryName(name: string): boolean {
   return /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/.test(name);
+}
+
+/** The process that made temporary file `name` (its pid), or undefined when it is not one of this module's temporaries. */
+export function temporaryOwner(name: string): number | undefined {
+  if (!isTemporaryName(name)) return undefined;
+  return Number(name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]) || undefined;
+}
+
+/** Does process `pid` still run? (EPERM: it does, as another user.) */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove from `dir` what piwave processes that no longer run left behind
+ * (killed outright, a power cut): every entry for which `ownerOf` names a pid
+ * that is gone — by default this module's temporary files — files or whole
+ * directories. An unreadable or missing `dir` is left alone.
+ */
+export function removeAbandoned(dir: string, ownerOf: (name: string) => number | undefined = temporaryOwner): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = ownerOf(name);
+    if (pid && pid !== process.pid && !processRuns(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 /** A write that failed, with a message that says which directory and what to do. */

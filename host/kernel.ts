@@ -26,7 +26,7 @@ import { delimiter, dirname, join, relative } from "node:path";
 import type { BoardName } from "./boards.js";
 import { runChild } from "./child-process.js";
 import { ROOT, type Variant, buildFirmware } from "./firmware.js";
-import { writeFileAtomicSync } from "./fs-atomic.js";
+import { removeAbandoned, writeFileAtomicSync } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
 import { prebuiltKernel } from "./prebuilt.js";
 import { MUSIC_FILE, clangDefines, linkerDefines, memoryMap } from "./memory-map.js";
@@ -216,17 +216,9 @@ function sizesFromMap(map: string): Map<string, number> {
   return per;
 }
 
-/** Remove the work directories of builds that were killed outright (their process is gone). */
+/** Remove the work directories (`.work-<pid>-…`) of builds that were killed outright (their process is gone). */
 function removeAbandonedWork(cacheRoot: string): void {
-  for (const name of readdirSync(cacheRoot)) {
-    const m = name.match(/^\.work-(\d+)-/);
-    if (!m) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(cacheRoot, name), { recursive: true, force: true });
-    }
-  }
+  removeAbandoned(cacheRoot, (name) => Number(name.match(/^\.work-(\d+)-/)?.[1]) || undefined);
 }
 
 /** Move a finished directory into the cache under `final`; a concurrent build may have put an identical one there first. */

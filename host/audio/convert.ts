@@ -30,10 +30,10 @@
  * temporary file; a clean-up removes it should piwave exit first.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, pwmRange } from "../boards.js";
-import { explainWriteError, isTemporaryName, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
+import { explainWriteError, removeAbandoned, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
 import { InterruptedError, onCleanup } from "../interrupt.js";
 import { formatDuration } from "./duration.js";
 import { cacheDir as userCacheDir } from "../paths.js";
@@ -184,31 +184,6 @@ interface RunResult {
   decodeErrors: string[];
 }
 
-/** Is this process alive? (A temporary file of a dead one is a leftover.) */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Remove temporary files that piwave processes which no longer run left in `dir` (killed with SIGKILL, power cut). */
-function sweepLeftovers(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    if (!isTemporaryName(n)) continue;
-    const pid = Number(n.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(dir, n), { force: true });
-  }
-}
-
 function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, outputName: string, bytesNeeded: number | undefined): Promise<RunResult> {
   const ff = findFfmpeg();
   return new Promise((resolve, reject) => {
@@ -353,7 +328,7 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   const b = Number(filter.match(/aresample=(\d+)(?!.*aresample)/)![1]);
   const ratio = b / rateHz;
 
-  sweepLeftovers(pcmDir);
+  removeAbandoned(pcmDir); // temporaries of conversions killed outright (SIGKILL, a power cut)
   const scratch = temporaryPathFor(join(pcmDir, `${key}.f32`));
   const unregister = onCleanup(() => rmSync(scratch, { force: true }));
   try {
