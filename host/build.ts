@@ -39,6 +39,7 @@ import { OutputError, explainWriteError, freeBytes, removeAbandoned, temporaryOw
 import { onCleanup } from "./interrupt.js";
 import { type KernelResult, buildKernel } from "./kernel.js";
 import { checkBundleFile } from "./bundle-check.js";
+import { formatSize } from "./size.js";
 import { MUSIC_FILE, musicBudgetBytes } from "./memory-map.js";
 import { FIRMWARE_FILES, FirmwareError, type FirmwareSource, resolveFirmware } from "./raspi-firmware.js";
 
@@ -98,10 +99,6 @@ export interface BuildResult {
 /** Every file name a piwave build may put into a boot directory, for any board. */
 export const MANAGED_FILES: readonly string[] = ["kernel8.img", "config.txt", MUSIC_FILE, ...new Set(Object.values(FIRMWARE_FILES).flat())];
 
-function mb(n: number): string {
-  return `${(n / 1e6).toFixed(1)} MB`;
-}
-
 /** Refuse music larger than the board's memory map leaves for it, saying by how much. */
 export function checkBudget(b: BoardName | Board, bundleBytes: number, quality: Quality = "plain"): void {
   const board = typeof b === "string" ? b : b.name;
@@ -110,8 +107,8 @@ export function checkBudget(b: BoardName | Board, bundleBytes: number, quality: 
     const over = bundleBytes - budget;
     const perMin = (frameRateMilliHz(BOARDS[board], quality) / 1000) * 4 * 60;
     throw new InputError(
-      `the music takes ${mb(bundleBytes)}, more than the ${board} memory budget of ${mb(budget)} ` +
-        `(${(budget / 1024 / 1024).toFixed(0)} MiB) by ${mb(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
+      `the music takes ${formatSize(bundleBytes)}, more than the ${board} memory budget of ${formatSize(budget)} ` +
+        `by ${formatSize(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
     );
   }
 }
@@ -209,11 +206,10 @@ export async function writeBootFiles(dir: string, files: Map<string, Uint8Array>
   const changed = [...files].filter(([name, data]) => !sameBytes(join(dir, name), data));
   const need = changed.reduce((n, [, d]) => n + d.length, 0);
   const free = freeBytes(dir);
-  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
   const noSpace = () =>
     new OutputError(
-      `no space left in ${resolve(dir)}: the boot files need ${mib(need)} (${changed.map(([n]) => n).join(", ")})` +
-        `${free === undefined ? "" : `, ${mib(free)} free`}. Free some space there or choose another --out-dir; the previous boot files are unchanged.`,
+      `no space left in ${resolve(dir)}: the boot files need ${formatSize(need)} (${changed.map(([n]) => n).join(", ")})` +
+        `${free === undefined ? "" : `, ${formatSize(free)} free`}. Free some space there or choose another --out-dir; the previous boot files are unchanged.`,
       resolve(dir),
       "ENOSPC",
     );

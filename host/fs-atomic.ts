@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { formatSize } from "./size.js";
 
 /** The temporary sibling of `path` that an atomic write goes through. */
 export function temporaryPathFor(path: string): string {
@@ -74,10 +75,6 @@ export class OutputError extends Error {
   }
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
 /** Free bytes for an unprivileged writer in `dir`, or undefined when it cannot be asked. */
 export function freeBytes(dir: string): number | undefined {
   try {
@@ -104,8 +101,8 @@ export function explainWriteError(err: unknown, path: string, bytesNeeded?: numb
     case "ENOSPC":
     case "EDQUOT": {
       const free = freeBytes(dir);
-      const need = bytesNeeded === undefined ? "" : ` ${basename(abs)} needs ${mib(bytesNeeded)}`;
-      const have = free === undefined ? "" : `${need ? "," : ""} ${mib(free)} free`;
+      const need = bytesNeeded === undefined ? "" : ` ${basename(abs)} needs ${formatSize(bytesNeeded)}`;
+      const have = free === undefined ? "" : `${need ? "," : ""} ${formatSize(free)} free`;
       msg = `no space left in ${dir}:${need}${have}. Free some space there or choose another directory; nothing was changed.`;
       break;
     }

@@ -36,6 +36,7 @@ import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, p
 import { explainWriteError, removeAbandoned, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
 import { InterruptedError, onCleanup } from "../interrupt.js";
 import { formatDuration } from "./duration.js";
+import { formatSize } from "../size.js";
 import { cacheDir as userCacheDir } from "../paths.js";
 import { type FfmpegBuild, InputError, type Probe, fileArg, findFfmpeg, fluentCommand, knownBuild, probe } from "./ffmpeg.js";
 import { forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
@@ -156,19 +157,15 @@ function fade(pcm: Int16Array, frames: number): void {
   }
 }
 
-function mb(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
 /** Why a song does not fit: its length, what it takes, what is left and by how much it is over. */
 function budgetMessage(board: Board, rateHz: number, frames: number, maxBytes: number, measured: "long" | "at least"): string {
   const need = frames * 4;
   const over = need - maxBytes;
   const full = maxBytes >= board.bundleBudgetBytes;
   return (
-    `${measured === "long" ? "is" : "is at least"} ${formatDuration(frames / rateHz)} long, which takes ${mb(need)} at the ${board.name}'s ` +
-    `${(rateHz / 1000).toFixed(3)} kHz: more than ${full ? `the ${board.name} memory budget of ${mb(board.bundleBudgetBytes)}` : `the ${mb(maxBytes)} left of the ${board.name} memory budget`} ` +
-    `by ${mb(over)} (about ${formatDuration(over / 4 / rateHz)} of audio); leave it out, or cut it shorter`
+    `${measured === "long" ? "is" : "is at least"} ${formatDuration(frames / rateHz)} long, which takes ${formatSize(need)} at the ${board.name}'s ` +
+    `${(rateHz / 1000).toFixed(3)} kHz: more than ${full ? `the ${board.name} memory budget of ${formatSize(board.bundleBudgetBytes)}` : `the ${formatSize(maxBytes)} left of the ${board.name} memory budget`} ` +
+    `by ${formatSize(over)} (about ${formatDuration(over / 4 / rateHz)} of audio); leave it out, or cut it shorter`
   );
 }
 
@@ -338,7 +335,7 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     try {
       // ffmpeg's float output plus the 16-bit entry made from it.
       const needed = p.duration === undefined ? undefined : Math.round(p.duration * rateHz) * 12;
-      // Named after the song in the message: "no space left in …/pcm: converted song.flac needs 12.1 MiB, …".
+      // Named after the song in the message: "no space left in …/pcm: converted song.flac needs 12.7 MB, …".
       const what = join(pcmDir, `converted ${basename(file)}`);
       run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, what, needed);
     } catch (e) {

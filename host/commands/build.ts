@@ -55,14 +55,6 @@ are honoured. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template
 with {commit} and {file}; the same SHA-256 values apply.
 `;
 
-export function kb(n: number): string {
-  return `${(n / 1024).toFixed(1)} KiB`;
-}
-
-function mb(n: number): string {
-  return `${(n / 1e6).toFixed(1)} MB`;
-}
-
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
   const how = k.prebuilt ? ", piwave's player as the package ships it (no compiler started)" : k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : "";
@@ -100,9 +92,9 @@ function songBars(enabled: boolean) {
 
 /** The song table after converting, then any warning (a song lowered so that it does not clip). */
 function printSongs(converted: Converted[], rate: number): void {
-  const rows = converted.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
+  const rows = converted.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), formatSize(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
   const total = converted.reduce((n, c) => n + c.pcm.length / 2, 0);
-  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), mb(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
+  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), formatSize(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
   for (const l of lines) say(l.trimEnd() + "\n");
   for (const c of converted) for (const w of c.warnings) warn(`${c.file}: ${w}`);
 }
