@@ -30,7 +30,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { demoTracks } from "../assets/demo.js";
-import { type Converted, InputError, convertFile } from "./audio/convert.js";
+import { type ConvertOptions, type Converted, InputError, convertFile } from "./audio/convert.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "./boards.js";
 import { encodeBundle } from "./bundle.js";
 import { configTxt } from "./config-txt.js";
@@ -113,6 +113,32 @@ export function checkBudget(b: BoardName | Board, bundleBytes: number, quality: 
   }
 }
 
+/** How {@link convertSongs} converts: {@link convertFile}'s options less the per-song ones, plus progress per song. */
+export type ConvertSongsOptions = Omit<ConvertOptions, "maxBytes" | "onProgress"> & {
+  onSongProgress?: (index: number, song: string, fraction: number | undefined) => void;
+  onSongDone?: (index: number, c: Converted) => void;
+};
+
+/**
+ * Convert songs in order for one card (build, and sim/qemu with songs): each
+ * song may take what the songs before it left of the board's memory budget,
+ * so an over-long one is refused before it is converted.
+ */
+export async function convertSongs(songs: readonly string[], o: ConvertSongsOptions): Promise<Converted[]> {
+  const tracks: Converted[] = [];
+  let left = musicBudgetBytes(o.board.name);
+  for (const [i, song] of songs.entries()) {
+    o.signal?.throwIfAborted();
+    const c = await convertFile(song, { ...o, maxBytes: left, onProgress: (f) => o.onSongProgress?.(i, song, f) });
+    left -= c.pcm.length * 2;
+    // A conversion that ignored the interrupt (hashing, probing) must not go on.
+    o.signal?.throwIfAborted();
+    tracks.push(c);
+    o.onSongDone?.(i, c);
+  }
+  return tracks;
+}
+
 async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks: Converted[] | undefined }> {
   const m = o.music;
   if (m.kind === "bundle") {
@@ -123,28 +149,17 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
     return { bytes, tracks: undefined };
   }
   if (m.kind === "demo") return { bytes: encodeBundle(demoTracks(frameRateMilliHz(BOARDS[o.board], o.variant.quality))), tracks: undefined };
-  const tracks: Converted[] = [];
-  // Each song may take what the songs before it left of the board's budget: an over-long one is refused before it is converted.
-  let left = musicBudgetBytes(o.board);
-  for (const [i, song] of m.songs.entries()) {
-    o.signal?.throwIfAborted();
-    const c = await convertFile(song, {
-      board: BOARDS[o.board],
-      quality: o.variant.quality,
-      normalize: m.normalize,
-      trimSilence: m.trimSilence,
-      fadeSeconds: m.fadeSeconds,
-      cacheDir: o.cacheDir,
-      maxBytes: left,
-      signal: o.signal,
-      onProgress: (f) => o.onSongProgress?.(i, song, f),
-    });
-    left -= c.pcm.length * 2;
-    // A conversion that ignored the interrupt (hashing, probing) must not go on.
-    o.signal?.throwIfAborted();
-    tracks.push(c);
-    o.onSongDone?.(i, c);
-  }
+  const tracks = await convertSongs(m.songs, {
+    board: BOARDS[o.board],
+    quality: o.variant.quality,
+    normalize: m.normalize,
+    trimSilence: m.trimSilence,
+    fadeSeconds: m.fadeSeconds,
+    cacheDir: o.cacheDir,
+    signal: o.signal,
+    onSongProgress: o.onSongProgress,
+    onSongDone: o.onSongDone,
+  });
   return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm }))), tracks };
 }
 

@@ -1,10 +1,10 @@
 /** `piwave build`: parse the options, run host/build.ts, print what happened. */
 import { relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { type Converted, InputError, convertFile } from "../audio/convert.js";
+import { type Converted, InputError } from "../audio/convert.js";
 import { FfmpegMissingError, describeFfmpeg, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
-import { type MusicSource, build } from "../build.js";
+import { type MusicSource, build, convertSongs } from "../build.js";
 import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
 import type { KernelResult } from "../kernel.js";
 import { cacheDir as userCacheDir } from "../paths.js";
@@ -113,25 +113,10 @@ export interface ConvertAllOptions {
 /** Convert every song with a progress bar each, print the summary table (for `sim` and `qemu` with songs). */
 export async function convertAll(songs: string[], o: ConvertAllOptions): Promise<Converted[]> {
   const bars = songBars(o.progress);
-  const out: Converted[] = [];
-  let left = o.board.bundleBudgetBytes;
+  let out: Converted[];
   try {
-    for (const [i, song] of songs.entries()) {
-      const c = await convertFile(song, {
-        board: o.board,
-        quality: o.quality,
-        normalize: o.normalize,
-        trimSilence: o.trimSilence,
-        fadeSeconds: o.fadeSeconds,
-        cacheDir: o.cacheDir,
-        maxBytes: left,
-        signal: o.signal,
-        onProgress: (f) => bars.progress(i, song, f),
-      });
-      bars.done(i, c);
-      out.push(c);
-      left -= c.pcm.length * 2;
-    }
+    const { progress: _, ...convert } = o;
+    out = await convertSongs(songs, { ...convert, onSongProgress: bars.progress, onSongDone: bars.done });
   } finally {
     bars.stop();
   }
