@@ -92,13 +92,16 @@ export function ascFlags(board: BoardName): string[] {
   return flags;
 }
 
-function sourceHash(board: BoardName, entry: string, extra: string[]): string {
+/** The build's key: board, flags, entry and every source, and (unless `withCompiler` is false: the prebuilt set's key) asc's version. */
+function sourceHash(board: BoardName, entry: string, extra: string[], withCompiler = true): string {
   const h = createHash("sha256");
   h.update(board);
   h.update(extra.join(" "));
   h.update(entry.startsWith(ROOT + "/") ? relative(ROOT, entry) : entry); // the package's own entry: wherever it is installed
-  const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
-  h.update(ascPkg.version);
+  if (withCompiler) {
+    const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
+    h.update(ascPkg.version);
+  }
   const files = [join(ROOT, "asconfig.json"), ...sourceFiles(FIRMWARE_DIR), ...sourceFiles(join(ROOT, "regs"))];
   if (!entry.startsWith(FIRMWARE_DIR)) files.push(entry);
   for (const f of files) {
@@ -130,7 +133,8 @@ export async function buildWasm(
   }
   mkdirSync(dirname(out), { recursive: true });
   // Exactly these sources were compiled when the package was made (host/prebuilt.ts): no compiler needed.
-  const pre = opts.force ? undefined : prebuiltWasm(hash);
+  // (Keyed without asc's version: the module is complete whichever asc the user has installed.)
+  const pre = opts.force ? undefined : prebuiltWasm(sourceHash(board, entry, extra, false));
   if (pre) {
     writeFileAtomicSync(out, pre);
     writeFileAtomicSync(hashFile, hash);
@@ -161,6 +165,11 @@ export async function buildFirmware(board: BoardName, opts: { force?: boolean; v
   const entry = join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts");
   const v = opts.variant ?? {};
   return buildWasm(entry, board, firmwarePath(board, v), { force: opts.force, extraFlags: variantFlags(v), signal: opts.signal });
+}
+
+/** The key under which the package's prebuilt set (host/prebuilt.ts) keeps the firmware for `board` and `v`. */
+export function prebuiltFirmwareKey(board: BoardName, v: Variant = {}): string {
+  return sourceHash(board, join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts"), variantFlags(v), false);
 }
 
 export function loadFirmware(board: BoardName, v: Variant = {}): Uint8Array<ArrayBuffer> {

@@ -9,8 +9,9 @@
  * {@link makePrebuilt}); never committed, and removed again by `postpack`, so
  * a checkout always builds from its sources. Layout, content-addressed:
  *   prebuilt/firmware/<source hash>.wasm   the hash host/firmware.ts computes
- *       over board, flags, compiler version and every firmware source, so a
- *       prebuilt module is used only for exactly the sources it was made from;
+ *       over board, flags and every firmware source (not asc's version: the
+ *       module is complete), so a prebuilt module is used only for exactly
+ *       the sources it was made from;
  *   prebuilt/kernel/<key>/kernel8.img + sizes.json   the key covers the
  *       firmware's bytes, every file of boot/, the compiler and linker flags
  *       (not the packer's tools: the image is complete, it needs none of the
@@ -86,7 +87,7 @@ export async function makePrebuilt(
   process.env.PIWAVE_CACHE_DIR = join(work, "cache");
   process.env.PIWAVE_PREBUILT_DIR = join(work, "none"); // never build from an older prebuilt set
   try {
-    const { buildFirmware } = await import("./firmware.js");
+    const { buildFirmware, prebuiltFirmwareKey } = await import("./firmware.js");
     const { buildKernel, portableKernelKey } = await import("./kernel.js");
     const staged = join(work, "prebuilt");
     mkdirSync(join(staged, "firmware"), { recursive: true });
@@ -95,7 +96,7 @@ export async function makePrebuilt(
       const variant = { quality: v.quality, feed: v.feed };
       const t0 = performance.now();
       const fw = await buildFirmware(v.board, { variant });
-      const hash = readFileSync(fw.path + ".hash", "utf8").trim();
+      const hash = prebuiltFirmwareKey(v.board, variant);
       const wasm = readFileSync(fw.path);
       writeFileAtomicSync(join(staged, "firmware", `${hash}.wasm`), wasm);
       const k = await buildKernel({ board: v.board, variant, wasmPath: fw.path, cacheDir: join(work, "cache") });
