@@ -39,7 +39,7 @@ import { formatDuration } from "./duration.js";
 import { formatSize } from "../size.js";
 import { cacheDir as userCacheDir } from "../paths.js";
 import { type FfmpegBuild, InputError, type Probe, fileArg, findFfmpeg, fluentCommand, knownBuild, probe } from "./ffmpeg.js";
-import { forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
+import { followFloatFile, forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
 import { TruePeakMeter, toDb } from "./true-peak.js";
 
 export { InputError } from "./ffmpeg.js";
@@ -331,6 +331,16 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   try {
     // f32 stereo is 8 bytes a frame against the 4 kept: stop ffmpeg once the song is past the budget.
     const maxFloatBytes = 2 * maxBytes + 8;
+    // Pass 1 (how loud it really is) follows ffmpeg's output while ffmpeg still writes it: two cores, both busy.
+    const meter = new TruePeakMeter();
+    const follow = followFloatFile(scratch, (s) => meter.push(s));
+    const following = setInterval(() => {
+      try {
+        follow.poll();
+      } catch {
+        /* read again, and any error reported, by follow.finish() below */
+      }
+    }, 25);
     let run: RunResult;
     try {
       // ffmpeg's float output plus the 16-bit entry made from it.
@@ -341,6 +351,9 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     } catch (e) {
       if (e instanceof InputError) fail(e.message);
       throw e;
+    } finally {
+      clearInterval(following);
+      follow.close();
     }
     const frames = Math.floor(statSync(scratch).size / 8);
     if (frames * 4 > maxBytes) fail(budgetMessage(o.board, rateHz, frames, maxBytes, "at least"));
@@ -362,9 +375,8 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     }
     if (errors) fail(`corrupt audio stream: ${errors}; re-encode or replace the file`);
 
-    // Pass 1: how loud it really is.
-    const meter = new TruePeakMeter();
-    forEachFloatChunk(scratch, (s) => meter.push(s));
+    // Pass 1, the rest of it.
+    follow.finish();
     meter.finish();
     const peakDb = Math.max(-200, toDb(meter.truePeak)); // -200: silence
     let gain = 1;
