@@ -22,8 +22,10 @@
  * conversion. See ffmpeg.ts.
  *
  * Where the bytes go: ffmpeg writes its float output to a hidden temporary
- * file in the cache directory (never $TMPDIR), which is read back in chunks
- * twice (measure, then round); the result goes into the cache atomically. The
+ * file in the cache directory (never $TMPDIR), which is read in chunks twice:
+ * measured while ffmpeg still writes it (the meter follows the file, so on
+ * two cores neither waits for the other), then rounded; the result goes into
+ * the cache atomically. The
  * song's length is checked against the memory budget from the probed duration
  * before converting, and ffmpeg is stopped (-fs) if the output grows past it
  * anyway. An abort (Ctrl-C) kills ffmpeg's process group and removes the
