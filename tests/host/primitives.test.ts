@@ -79,7 +79,7 @@ describe("atomic output", () => {
     const err = await writeFileAtomic(p, big).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutputError);
     expect((err as OutputError).message).toContain(`no space left in ${mnt}`);
-    expect((err as OutputError).message).toContain("kernel8.img needs 1.0 MiB");
+    expect((err as OutputError).message).toContain("kernel8.img needs 1.0 MB");
     expect(readFileSync(p, "utf8")).toBe("the previous working kernel");
     expect(readdirSync(mnt)).toEqual(["kernel8.img"]);
     expect(() => writeFileAtomicSync(p, big)).toThrow(OutputError);
