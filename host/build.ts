@@ -26,19 +26,20 @@
  *   - An AbortSignal (the process's interrupt) stops every step promptly,
  *     kills child processes, and writes nothing.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { demoTracks } from "../assets/demo.js";
-import { type Converted, InputError, convertFile } from "./audio/convert.js";
+import { type ConvertOptions, type Converted, InputError, convertFile } from "./audio/convert.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "./boards.js";
 import { encodeBundle } from "./bundle.js";
 import { configTxt } from "./config-txt.js";
 import type { Variant } from "./firmware.js";
-import { OutputError, explainWriteError, freeBytes, isTemporaryName, temporaryPathFor } from "./fs-atomic.js";
+import { OutputError, explainWriteError, freeBytes, removeAbandoned, temporaryOwner, temporaryPathFor } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
 import { type KernelResult, buildKernel } from "./kernel.js";
 import { checkBundleFile } from "./bundle-check.js";
+import { formatSize } from "./size.js";
 import { MUSIC_FILE, musicBudgetBytes } from "./memory-map.js";
 import { FIRMWARE_FILES, FirmwareError, type FirmwareSource, resolveFirmware } from "./raspi-firmware.js";
 
@@ -98,10 +99,6 @@ export interface BuildResult {
 /** Every file name a piwave build may put into a boot directory, for any board. */
 export const MANAGED_FILES: readonly string[] = ["kernel8.img", "config.txt", MUSIC_FILE, ...new Set(Object.values(FIRMWARE_FILES).flat())];
 
-function mb(n: number): string {
-  return `${(n / 1e6).toFixed(1)} MB`;
-}
-
 /** Refuse music larger than the board's memory map leaves for it, saying by how much. */
 export function checkBudget(b: BoardName | Board, bundleBytes: number, quality: Quality = "plain"): void {
   const board = typeof b === "string" ? b : b.name;
@@ -110,10 +107,36 @@ export function checkBudget(b: BoardName | Board, bundleBytes: number, quality: 
     const over = bundleBytes - budget;
     const perMin = (frameRateMilliHz(BOARDS[board], quality) / 1000) * 4 * 60;
     throw new InputError(
-      `the music takes ${mb(bundleBytes)}, more than the ${board} memory budget of ${mb(budget)} ` +
-        `(${(budget / 1024 / 1024).toFixed(0)} MiB) by ${mb(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
+      `the music takes ${formatSize(bundleBytes)}, more than the ${board} memory budget of ${formatSize(budget)} ` +
+        `by ${formatSize(over)} (about ${(over / perMin).toFixed(1)} minutes of audio): leave some songs out`,
     );
   }
+}
+
+/** How {@link convertSongs} converts: {@link convertFile}'s options less the per-song ones, plus progress per song. */
+export type ConvertSongsOptions = Omit<ConvertOptions, "maxBytes" | "onProgress"> & {
+  onSongProgress?: (index: number, song: string, fraction: number | undefined) => void;
+  onSongDone?: (index: number, c: Converted) => void;
+};
+
+/**
+ * Convert songs in order for one card (build, and sim/qemu with songs): each
+ * song may take what the songs before it left of the board's memory budget,
+ * so an over-long one is refused before it is converted.
+ */
+export async function convertSongs(songs: readonly string[], o: ConvertSongsOptions): Promise<Converted[]> {
+  const tracks: Converted[] = [];
+  let left = musicBudgetBytes(o.board.name);
+  for (const [i, song] of songs.entries()) {
+    o.signal?.throwIfAborted();
+    const c = await convertFile(song, { ...o, maxBytes: left, onProgress: (f) => o.onSongProgress?.(i, song, f) });
+    left -= c.pcm.length * 2;
+    // A conversion that ignored the interrupt (hashing, probing) must not go on.
+    o.signal?.throwIfAborted();
+    tracks.push(c);
+    o.onSongDone?.(i, c);
+  }
+  return tracks;
 }
 
 async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks: Converted[] | undefined }> {
@@ -126,28 +149,17 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
     return { bytes, tracks: undefined };
   }
   if (m.kind === "demo") return { bytes: encodeBundle(demoTracks(frameRateMilliHz(BOARDS[o.board], o.variant.quality))), tracks: undefined };
-  const tracks: Converted[] = [];
-  // Each song may take what the songs before it left of the board's budget: an over-long one is refused before it is converted.
-  let left = musicBudgetBytes(o.board);
-  for (const [i, song] of m.songs.entries()) {
-    o.signal?.throwIfAborted();
-    const c = await convertFile(song, {
-      board: BOARDS[o.board],
-      quality: o.variant.quality,
-      normalize: m.normalize,
-      trimSilence: m.trimSilence,
-      fadeSeconds: m.fadeSeconds,
-      cacheDir: o.cacheDir,
-      maxBytes: left,
-      signal: o.signal,
-      onProgress: (f) => o.onSongProgress?.(i, song, f),
-    });
-    left -= c.pcm.length * 2;
-    // A conversion that ignored the interrupt (hashing, probing) must not go on.
-    o.signal?.throwIfAborted();
-    tracks.push(c);
-    o.onSongDone?.(i, c);
-  }
+  const tracks = await convertSongs(m.songs, {
+    board: BOARDS[o.board],
+    quality: o.variant.quality,
+    normalize: m.normalize,
+    trimSilence: m.trimSilence,
+    fadeSeconds: m.fadeSeconds,
+    cacheDir: o.cacheDir,
+    signal: o.signal,
+    onSongProgress: o.onSongProgress,
+    onSongDone: o.onSongDone,
+  });
   return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm }))), tracks };
 }
 
@@ -172,18 +184,9 @@ function sameBytes(path: string, data: Uint8Array): boolean {
   }
 }
 
-/** Temporary files of a piwave that was killed outright (its process is gone) while writing into `dir`. */
+/** Temporary files of a piwave that was killed outright (its process is gone) while writing boot files into `dir`. */
 function removeAbandonedTemporaries(dir: string): void {
-  for (const name of readdirSync(dir)) {
-    if (!isTemporaryName(name)) continue;
-    const pid = Number(name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
-    if (!MANAGED_FILES.some((f) => name.startsWith(`.${f}.`)) || !pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(dir, name), { force: true });
-    }
-  }
+  removeAbandoned(dir, (name) => (MANAGED_FILES.some((f) => name.startsWith(`.${f}.`)) ? temporaryOwner(name) : undefined));
 }
 
 /** Flush the directory itself, so the renames survive a power cut (where the filesystem supports it). */
@@ -218,11 +221,10 @@ export async function writeBootFiles(dir: string, files: Map<string, Uint8Array>
   const changed = [...files].filter(([name, data]) => !sameBytes(join(dir, name), data));
   const need = changed.reduce((n, [, d]) => n + d.length, 0);
   const free = freeBytes(dir);
-  const mib = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
   const noSpace = () =>
     new OutputError(
-      `no space left in ${resolve(dir)}: the boot files need ${mib(need)} (${changed.map(([n]) => n).join(", ")})` +
-        `${free === undefined ? "" : `, ${mib(free)} free`}. Free some space there or choose another --out-dir; the previous boot files are unchanged.`,
+      `no space left in ${resolve(dir)}: the boot files need ${formatSize(need)} (${changed.map(([n]) => n).join(", ")})` +
+        `${free === undefined ? "" : `, ${formatSize(free)} free`}. Free some space there or choose another --out-dir; the previous boot files are unchanged.`,
       resolve(dir),
       "ENOSPC",
     );

@@ -4,6 +4,7 @@
  * this file produces and checks exactly that layout.
  */
 import { crc32 } from "node:zlib";
+import { leBytes } from "./audio/pcm-file.js";
 import { sanitizeTrackName } from "./text.js";
 
 export const BUNDLE_MAGIC = 0x56415750; // "PWAV" little-endian
@@ -48,16 +49,17 @@ export function encodeBundle(tracks: readonly Track[]): Uint8Array {
     total += t.pcm.length * 2;
     total = (total + 3) & ~3;
   }
-  const out = new Uint8Array(total);
+  // Not zero-filled (a music file is tens of MB): every byte is written below, the gaps explicitly.
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(total).buffer, 0, total);
+  out.fill(0, 0, dataStart); // header, table, names and their padding (reserved bytes are zero)
   const dv = new DataView(out.buffer);
   let nameAt = HEADER_SIZE + tracks.length * ENTRY_SIZE;
   tracks.forEach((t, i) => {
     const e = HEADER_SIZE + i * ENTRY_SIZE;
-    const data = new Uint8Array(t.pcm.buffer, t.pcm.byteOffset, t.pcm.byteLength);
-    const le = new Uint8Array(data.length);
-    const ledv = new DataView(le.buffer);
-    for (let k = 0; k < t.pcm.length; k++) ledv.setInt16(k * 2, t.pcm[k]!, true);
-    out.set(le, offsets[i]!);
+    // The samples go straight into place, little-endian (a plain copy on a little-endian host).
+    out.set(leBytes(t.pcm), offsets[i]!);
+    out.fill(0, offsets[i]! + t.pcm.byteLength, i + 1 < tracks.length ? offsets[i + 1]! : total);
+    const le = out.subarray(offsets[i]!, offsets[i]! + t.pcm.byteLength);
     dv.setUint32(e + 0, offsets[i]!, true);
     dv.setUint32(e + 4, t.pcm.length / 2, true);
     dv.setUint32(e + 8, t.rateMilliHz, true);

@@ -21,6 +21,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, statfsSync } fro
 import { open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { writeFileAtomicSync } from "./fs-atomic.js";
+import { formatSize } from "./size.js";
 import { isFat, listMounts, type Mount, mountOf } from "./mounts.js";
 
 /** The manifest piwave keeps on the card. */
@@ -170,14 +171,13 @@ export interface CopyReport {
   backup?: string;
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 /** Refuse a plan the card has no room for (where its file system reports its free space). */
 export function checkRoom(plan: CopyPlan): void {
   const free = cardFree(plan.target);
   if (free !== undefined && free < plan.bytesToWrite) {
     throw new CardRefusedError(
-      `the card's boot partition ${plan.target} has ${mb(free)} free; the new files need ${mb(plan.bytesToWrite)} (until they replace the old ones). ` +
+      `the card's boot partition ${plan.target} has ${formatSize(free)} free; the new files need ${formatSize(plan.bytesToWrite)} (until they replace the old ones). ` +
         "Make room on it, or write a fresh image with `piwave image` and `piwave flash --device`. Nothing on the card was changed",
     );
   }
@@ -224,12 +224,12 @@ export async function applyCopy(plan: CopyPlan, opts: { signal?: AbortSignal; on
     for (const t of temps.values()) rmSync(t, { force: true });
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOSPC") {
-      throw new CardRefusedError(`the card's boot partition ${target} is full: the new files need ${mb(plan.bytesToWrite)}. Nothing on the card was changed`);
+      throw new CardRefusedError(`the card's boot partition ${target} is full: the new files need ${formatSize(plan.bytesToWrite)}. Nothing on the card was changed`);
     }
     if (typeof code === "string" && code.startsWith("E") && code !== "ABORT_ERR") {
       // Some FAT drivers (FUSE's fusefat) report a full card as EPERM or EIO rather than ENOSPC.
       throw new CardRefusedError(
-        `could not write to the card's boot partition ${target} (${code}: ${(e as Error).message}); is it full? The new files need ${mb(plan.bytesToWrite)}. Nothing on the card was changed`,
+        `could not write to the card's boot partition ${target} (${code}: ${(e as Error).message}); is it full? The new files need ${formatSize(plan.bytesToWrite)}. Nothing on the card was changed`,
       );
     }
     throw e;

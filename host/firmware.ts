@@ -18,6 +18,7 @@ import type { BoardName, Quality } from "./boards.js";
 import { runChild } from "./child-process.js";
 import { temporaryPathFor, writeFileAtomicSync } from "./fs-atomic.js";
 import { buildCacheDir, packageRoot, resolvePackageDir } from "./paths.js";
+import { prebuiltWasm } from "./prebuilt.js";
 import { status } from "./status.js";
 
 /** A firmware build: board plus the build-time options of firmware/config.ts. */
@@ -107,13 +108,16 @@ export function ascFlags(board: BoardName, opts: { ownBuild?: boolean } = {}): s
   return flags;
 }
 
-function sourceHash(board: BoardName, entry: string, extra: string[]): string {
+/** The build's key: board, flags, entry and every source, and (unless `withCompiler` is false: the prebuilt set's key) asc's version. */
+function sourceHash(board: BoardName, entry: string, extra: string[], withCompiler = true): string {
   const h = createHash("sha256");
   h.update(board);
   h.update(extra.join(" "));
-  h.update(entry);
-  const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
-  h.update(ascPkg.version);
+  h.update(entry.startsWith(ROOT + "/") ? relative(ROOT, entry) : entry); // the package's own entry: wherever it is installed
+  if (withCompiler) {
+    const ascPkg = JSON.parse(readFileSync(join(resolvePackageDir("assemblyscript"), "package.json"), "utf8")) as { version: string };
+    h.update(ascPkg.version);
+  }
   const files = [join(ROOT, "asconfig.json"), join(ROOT, BASE_ASCONFIG), ...sourceFiles(FIRMWARE_DIR), ...sourceFiles(join(ROOT, "regs"))];
   if (!entry.startsWith(FIRMWARE_DIR)) files.push(entry);
   for (const f of files) {
@@ -144,6 +148,14 @@ export async function buildWasm(
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
   }
   mkdirSync(dirname(out), { recursive: true });
+  // Exactly these sources were compiled when the package was made (host/prebuilt.ts): no compiler needed.
+  // (Keyed without asc's version: the module is complete whichever asc the user has installed.)
+  const pre = opts.force ? undefined : prebuiltWasm(sourceHash(board, entry, extra, false));
+  if (pre) {
+    writeFileAtomicSync(out, pre);
+    writeFileAtomicSync(hashFile, hash);
+    return { path: out, rebuilt: false, ms: performance.now() - t0 };
+  }
   status(`compiling ${relative(ROOT, entry)} for ${board} (AssemblyScript; a first build takes 10-20 s)`);
   const wat = out.replace(/\.wasm$/, ".wat");
   // Temporary names that keep the extensions asc goes by.
@@ -169,6 +181,11 @@ export async function buildFirmware(board: BoardName, opts: { force?: boolean; v
   const entry = join(ROOT, readAsConfig().entries?.[0] ?? "firmware/main.ts");
   const v = opts.variant ?? {};
   return buildWasm(entry, board, firmwarePath(board, v), { force: opts.force, extraFlags: variantFlags(v), signal: opts.signal });
+}
+
+/** The key under which the package's prebuilt set (host/prebuilt.ts) keeps the firmware for `board` and `v`. */
+export function prebuiltFirmwareKey(board: BoardName, v: Variant = {}): string {
+  return sourceHash(board, join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts"), variantFlags(v), false);
 }
 
 export function loadFirmware(board: BoardName, v: Variant = {}): Uint8Array<ArrayBuffer> {

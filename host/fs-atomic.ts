@@ -12,9 +12,10 @@
  * one, and a leftover is recognisable (and ignored by every reader).
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statfsSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { formatSize } from "./size.js";
 
 /** The temporary sibling of `path` that an atomic write goes through. */
 export function temporaryPathFor(path: string): string {
@@ -27,6 +28,41 @@ export function isTemporaryName(name: string): boolean {
   return /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/.test(name);
 }
 
+/** The process that made temporary file `name` (its pid), or undefined when it is not one of this module's temporaries. */
+export function temporaryOwner(name: string): number | undefined {
+  if (!isTemporaryName(name)) return undefined;
+  return Number(name.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]) || undefined;
+}
+
+/** Does process `pid` still run? (EPERM: it does, as another user.) */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove from `dir` what piwave processes that no longer run left behind
+ * (killed outright, a power cut): every entry for which `ownerOf` names a pid
+ * that is gone — by default this module's temporary files — files or whole
+ * directories. An unreadable or missing `dir` is left alone.
+ */
+export function removeAbandoned(dir: string, ownerOf: (name: string) => number | undefined = temporaryOwner): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = ownerOf(name);
+    if (pid && pid !== process.pid && !processRuns(pid)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /** A write that failed, with a message that says which directory and what to do. */
 export class OutputError extends Error {
   override readonly name = "OutputError";
@@ -37,10 +73,6 @@ export class OutputError extends Error {
   ) {
     super(message);
   }
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 /** Free bytes for an unprivileged writer in `dir`, or undefined when it cannot be asked. */
@@ -69,8 +101,8 @@ export function explainWriteError(err: unknown, path: string, bytesNeeded?: numb
     case "ENOSPC":
     case "EDQUOT": {
       const free = freeBytes(dir);
-      const need = bytesNeeded === undefined ? "" : ` ${basename(abs)} needs ${mib(bytesNeeded)}`;
-      const have = free === undefined ? "" : `${need ? "," : ""} ${mib(free)} free`;
+      const need = bytesNeeded === undefined ? "" : ` ${basename(abs)} needs ${formatSize(bytesNeeded)}`;
+      const have = free === undefined ? "" : `${need ? "," : ""} ${formatSize(free)} free`;
       msg = `no space left in ${dir}:${need}${have}. Free some space there or choose another directory; nothing was changed.`;
       break;
     }

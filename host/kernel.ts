@@ -26,8 +26,9 @@ import { delimiter, dirname, join, relative } from "node:path";
 import type { BoardName } from "./boards.js";
 import { runChild } from "./child-process.js";
 import { ROOT, type Variant, buildFirmware } from "./firmware.js";
-import { writeFileAtomicSync } from "./fs-atomic.js";
+import { removeAbandoned, writeFileAtomicSync } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
+import { prebuiltKernel } from "./prebuilt.js";
 import { MUSIC_FILE, clangDefines, linkerDefines, memoryMap } from "./memory-map.js";
 import { TOOLS, requireTool } from "./tools.js";
 
@@ -75,8 +76,10 @@ export interface KernelResult {
   sizes: SizeSplit;
   /** Wall time of each step in ms (of the build that made the image, plus this one's lookups). */
   steps: Record<string, number>;
-  /** The image came from the cache: no program was started. */
+  /** The image came from the cache or the package's prebuilt set: no program was started. */
   fromCache: boolean;
+  /** It is the package's prebuilt image (host/prebuilt.ts). */
+  prebuilt?: boolean;
   /** How many objects were compiled now (the rest came from the cache). */
   compiled: number;
   /** The image's cache key. */
@@ -213,17 +216,9 @@ function sizesFromMap(map: string): Map<string, number> {
   return per;
 }
 
-/** Remove the work directories of builds that were killed outright (their process is gone). */
+/** Remove the work directories (`.work-<pid>-…`) of builds that were killed outright (their process is gone). */
 function removeAbandonedWork(cacheRoot: string): void {
-  for (const name of readdirSync(cacheRoot)) {
-    const m = name.match(/^\.work-(\d+)-/);
-    if (!m) continue;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(cacheRoot, name), { recursive: true, force: true });
-    }
-  }
+  removeAbandoned(cacheRoot, (name) => Number(name.match(/^\.work-(\d+)-/)?.[1]) || undefined);
 }
 
 /** Move a finished directory into the cache under `final`; a concurrent build may have put an identical one there first. */
@@ -289,12 +284,27 @@ export function compilerFlags(o: Pick<KernelOptions, "board" | "qemuExit" | "mmi
   return flags;
 }
 
+/**
+ * The key of a prebuilt kernel8.img (host/prebuilt.ts): the firmware's bytes,
+ * every file of boot/ and the flags, not the tools (the image needs none).
+ */
+export function portableKernelKey(o: Pick<KernelOptions, "board" | "qemuExit" | "mmioTrace" | "selftestException">, wasmBytes: Uint8Array): string {
+  // Where the package is installed does not matter: its path is taken out of the flags.
+  const flags = compilerFlags(o, "<work>").map((f) => f.split(ROOT).join("<package>"));
+  return sha256(`piwave prebuilt kernel ${CACHE_FORMAT}`, flags.join(" "), linkerDefines(memoryMap(o.board)).join(" "), directoryDigest(BOOT_DIR), wasmBytes);
+}
+
 export async function buildKernel(o: KernelOptions): Promise<KernelResult> {
   const steps: Record<string, number> = {};
   const signal = o.signal;
   const wasm = o.wasmPath ?? (await timed(steps, "asc (firmware → wasm)", () => buildFirmware(o.board, { variant: o.variant, signal }))).path;
   signal?.throwIfAborted();
   const wasmBytes = readFileSync(wasm);
+
+  // piwave's own player, exactly as the package was made: its prebuilt image (no tool needed at all).
+  const portable = portableKernelKey(o, wasmBytes);
+  const pre = prebuiltKernel(portable);
+  if (pre) return { image: pre.image, imageBytes: pre.info.imageBytes, sizes: pre.info.sizes, steps, fromCache: true, prebuilt: true, compiled: 0, key: portable };
 
   // Identified without starting anything, so a cache hit starts no process at all.
   const ids = toolIdentities();

@@ -208,7 +208,7 @@ export async function resolveFirmware(o: ResolveOptions): Promise<FirmwareSource
   const unpinned = names.filter((n) => !lock.files[n]?.sha256);
   if (unpinned.length) {
     throw new FirmwareError(
-      `no pinned SHA-256 for ${unpinned.join(", ")} in raspi-firmware.lock.json, so piwave will not download them. ` +
+      `this piwave has no checksum (SHA-256) for ${unpinned.join(", ")}, so it will not download them. ` +
         `Give the files with --firmware-dir DIR (from the boot/ folder of ${lock.repository} or a Raspberry Pi OS boot partition), ` +
         `or install Debian's raspi-firmware package`,
     );

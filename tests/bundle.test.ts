@@ -26,6 +26,23 @@ describe("asset bundle v1", () => {
   });
 });
 
+describe("encodeBundle writes every byte (issue 12 item 16: its buffer is no longer zero-filled first)", () => {
+  it("reserved fields and padding are zero, and the same tracks always give the same bytes", () => {
+    // Garbage in freed memory the next large allocation may reuse.
+    for (let i = 0; i < 8; i++) Buffer.allocUnsafeSlow(1 << 20).fill(0xa5);
+    const tracks = [{ ...constantTrack("pi4", 3, 100, -100), name: "a" }, { ...constantTrack("pi4", 5, 7, 7), name: "bcd" }];
+    const a = encodeBundle(tracks);
+    const b = encodeBundle(tracks);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
+    expect(dv.getUint32(24, true)).toBe(0); // header: reserved
+    for (let i = 0; i < 2; i++) expect(dv.getUint32(32 + i * 32 + 28, true)).toBe(0); // entries: reserved
+    const namesEnd = 32 + 2 * 32 + 4;
+    const dataStart = dv.getUint32(32, true);
+    expect([...a.subarray(namesEnd, dataStart)].every((x) => x === 0)).toBe(true); // padding before the samples
+  });
+});
+
 describe("track names are sanitised when the bundle is written (issue 10 item 15)", () => {
   it("replaces control, separator and direction characters, trims, caps at 255 bytes", async () => {
     const { sanitizeTrackName } = await import("../host/text.js");

@@ -22,23 +22,26 @@
  * conversion. See ffmpeg.ts.
  *
  * Where the bytes go: ffmpeg writes its float output to a hidden temporary
- * file in the cache directory (never $TMPDIR), which is read back in chunks
- * twice (measure, then round); the result goes into the cache atomically. The
+ * file in the cache directory (never $TMPDIR), which is read in chunks twice:
+ * measured while ffmpeg still writes it (the meter follows the file, so on
+ * two cores neither waits for the other), then rounded; the result goes into
+ * the cache atomically. The
  * song's length is checked against the memory budget from the probed duration
  * before converting, and ffmpeg is stopped (-fs) if the output grows past it
  * anyway. An abort (Ctrl-C) kills ffmpeg's process group and removes the
  * temporary file; a clean-up removes it should piwave exit first.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { type Board, type Quality, frameRateMilliHz, oversampling, pwmClockHz, pwmRange } from "../boards.js";
-import { explainWriteError, isTemporaryName, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
+import { explainWriteError, removeAbandoned, temporaryPathFor, writeFileAtomic } from "../fs-atomic.js";
 import { InterruptedError, onCleanup } from "../interrupt.js";
 import { formatDuration } from "./duration.js";
+import { formatSize } from "../size.js";
 import { cacheDir as userCacheDir } from "../paths.js";
 import { type FfmpegBuild, InputError, type Probe, fileArg, findFfmpeg, fluentCommand, knownBuild, probe } from "./ffmpeg.js";
-import { forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
+import { followFloatFile, forEachFloatChunk, leBytes, readPcm } from "./pcm-file.js";
 import { TruePeakMeter, toDb } from "./true-peak.js";
 
 export { InputError } from "./ffmpeg.js";
@@ -156,19 +159,15 @@ function fade(pcm: Int16Array, frames: number): void {
   }
 }
 
-function mb(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
 /** Why a song does not fit: its length, what it takes, what is left and by how much it is over. */
 function budgetMessage(board: Board, rateHz: number, frames: number, maxBytes: number, measured: "long" | "at least"): string {
   const need = frames * 4;
   const over = need - maxBytes;
   const full = maxBytes >= board.bundleBudgetBytes;
   return (
-    `${measured === "long" ? "is" : "is at least"} ${formatDuration(frames / rateHz)} long, which takes ${mb(need)} at the ${board.name}'s ` +
-    `${(rateHz / 1000).toFixed(3)} kHz: more than ${full ? `the ${board.name} memory budget of ${mb(board.bundleBudgetBytes)}` : `the ${mb(maxBytes)} left of the ${board.name} memory budget`} ` +
-    `by ${mb(over)} (about ${formatDuration(over / 4 / rateHz)} of audio); leave it out, or cut it shorter`
+    `${measured === "long" ? "is" : "is at least"} ${formatDuration(frames / rateHz)} long, which takes ${formatSize(need)} at the ${board.name}'s ` +
+    `${(rateHz / 1000).toFixed(3)} kHz: more than ${full ? `the ${board.name} memory budget of ${formatSize(board.bundleBudgetBytes)}` : `the ${formatSize(maxBytes)} left of the ${board.name} memory budget`} ` +
+    `by ${formatSize(over)} (about ${formatDuration(over / 4 / rateHz)} of audio); leave it out, or cut it shorter`
   );
 }
 
@@ -182,31 +181,6 @@ function abortError(signal: AbortSignal): Error {
 
 interface RunResult {
   decodeErrors: string[];
-}
-
-/** Is this process alive? (A temporary file of a dead one is a leftover.) */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Remove temporary files that piwave processes which no longer run left in `dir` (killed with SIGKILL, power cut). */
-function sweepLeftovers(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    if (!isTemporaryName(n)) continue;
-    const pid = Number(n.match(/\.(\d+)\.[0-9a-f]{8}\.tmp$/)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(dir, n), { force: true });
-  }
 }
 
 function runFfmpeg(file: string, out: string, filter: string, maxOutBytes: number, p: Probe, ratio: number, o: ConvertOptions, outputName: string, bytesNeeded: number | undefined): Promise<RunResult> {
@@ -353,22 +327,35 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
   const b = Number(filter.match(/aresample=(\d+)(?!.*aresample)/)![1]);
   const ratio = b / rateHz;
 
-  sweepLeftovers(pcmDir);
+  removeAbandoned(pcmDir); // temporaries of conversions killed outright (SIGKILL, a power cut)
   const scratch = temporaryPathFor(join(pcmDir, `${key}.f32`));
   const unregister = onCleanup(() => rmSync(scratch, { force: true }));
   try {
     // f32 stereo is 8 bytes a frame against the 4 kept: stop ffmpeg once the song is past the budget.
     const maxFloatBytes = 2 * maxBytes + 8;
+    // Pass 1 (how loud it really is) follows ffmpeg's output while ffmpeg still writes it: two cores, both busy.
+    const meter = new TruePeakMeter();
+    const follow = followFloatFile(scratch, (s) => meter.push(s));
+    const following = setInterval(() => {
+      try {
+        follow.poll();
+      } catch {
+        /* read again, and any error reported, by follow.finish() below */
+      }
+    }, 25);
     let run: RunResult;
     try {
       // ffmpeg's float output plus the 16-bit entry made from it.
       const needed = p.duration === undefined ? undefined : Math.round(p.duration * rateHz) * 12;
-      // Named after the song in the message: "no space left in …/pcm: converted song.flac needs 12.1 MiB, …".
+      // Named after the song in the message: "no space left in …/pcm: converted song.flac needs 12.7 MB, …".
       const what = join(pcmDir, `converted ${basename(file)}`);
       run = await runFfmpeg(file, scratch, filter, maxFloatBytes, p, ratio, o, what, needed);
     } catch (e) {
       if (e instanceof InputError) fail(e.message);
       throw e;
+    } finally {
+      clearInterval(following);
+      follow.close();
     }
     const frames = Math.floor(statSync(scratch).size / 8);
     if (frames * 4 > maxBytes) fail(budgetMessage(o.board, rateHz, frames, maxBytes, "at least"));
@@ -390,9 +377,8 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     }
     if (errors) fail(`corrupt audio stream: ${errors}; re-encode or replace the file`);
 
-    // Pass 1: how loud it really is.
-    const meter = new TruePeakMeter();
-    forEachFloatChunk(scratch, (s) => meter.push(s));
+    // Pass 1, the rest of it.
+    follow.finish();
     meter.finish();
     const peakDb = Math.max(-200, toDb(meter.truePeak)); // -200: silence
     let gain = 1;
@@ -407,15 +393,16 @@ export async function convertFile(file: string, o: ConvertOptions): Promise<Conv
     }
 
     // Pass 2: round to 16 bits with that gain.
-    let pcm: Int16Array = new Int16Array(frames * 2);
+    const rounded = new Int16Array(frames * 2); // a const the loop below can keep in a register
     const scale = gain * 32768;
     forEachFloatChunk(scratch, (s, first) => {
       const at = first * 2;
       for (let i = 0; i < s.length; i++) {
         const v = Math.round(s[i]! * scale);
-        pcm[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+        rounded[at + i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       }
     });
+    let pcm: Int16Array = rounded;
     rmSync(scratch, { force: true });
 
     if (o.trimSilence) pcm = trimSilence(pcm);

@@ -4,7 +4,7 @@
  * first; s16 goes straight into the Int16Array that is returned, f32 passes
  * through one 64 Ki-frame buffer. Little-endian on disk whatever the host.
  */
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { endianness } from "node:os";
 
 const LITTLE_ENDIAN = endianness() === "LE";
@@ -65,4 +65,57 @@ export function forEachFloatChunk(path: string, each: (samples: Float32Array, fi
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Follow an f32le file that another process is still writing (ffmpeg's
+ * output): each `poll()` hands `each` the whole frames written since the last
+ * one, in order; `finish()` (once the writer has ended) hands over the rest.
+ * The frames arrive exactly as {@link forEachFloatChunk} would give them, only
+ * in other chunk sizes, so a streaming consumer can work while the writer runs.
+ */
+export function followFloatFile(path: string, each: (samples: Float32Array, firstFrame: number) => void): { poll(): void; finish(): void; close(): void } {
+  const buf = new Float32Array(CHUNK_FRAMES * 2);
+  const view = new Uint8Array(buf.buffer);
+  const dv = new DataView(buf.buffer);
+  let fd: number | undefined;
+  let pos = 0;
+  const poll = () => {
+    if (fd === undefined) {
+      try {
+        fd = openSync(path, "r");
+      } catch {
+        return; // not created yet
+      }
+    }
+    const size = fstatSync(fd).size;
+    while (size - pos >= 8) {
+      const want = Math.min(view.length, Math.floor((size - pos) / 8) * 8);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(fd, view, got, want - got, pos + got);
+        if (n === 0) throw new Error(`${path}: shorter than it was a moment ago`);
+        got += n;
+      }
+      const frames = got / 8;
+      if (!LITTLE_ENDIAN) for (let i = 0; i < frames * 2; i++) buf[i] = dv.getFloat32(i * 4, true);
+      each(buf.subarray(0, frames * 2), pos / 8);
+      pos += got;
+    }
+  };
+  const close = () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    poll,
+    finish: () => {
+      try {
+        poll();
+      } finally {
+        close();
+      }
+    },
+    close,
+  };
 }

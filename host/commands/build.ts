@@ -1,10 +1,10 @@
 /** `piwave build`: parse the options, run host/build.ts, print what happened. */
 import { relative, resolve } from "node:path";
 import cliProgress from "cli-progress";
-import { type Converted, InputError, convertFile } from "../audio/convert.js";
+import { type Converted, InputError } from "../audio/convert.js";
 import { FfmpegMissingError, describeFfmpeg, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
-import { type MusicSource, build } from "../build.js";
+import { type MusicSource, build, convertSongs } from "../build.js";
 import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
 import type { KernelResult } from "../kernel.js";
 import { cacheDir as userCacheDir } from "../paths.js";
@@ -59,17 +59,9 @@ are honoured. PIWAVE_FIRMWARE_URL names a mirror instead, as a URL template
 with {commit} and {file}; the same SHA-256 values apply.
 `;
 
-export function kb(n: number): string {
-  return `${(n / 1024).toFixed(1)} KiB`;
-}
-
-function mb(n: number): string {
-  return `${(n / 1e6).toFixed(1)} MB`;
-}
-
 export function printKernelReport(k: KernelResult): void {
   const s = k.sizes;
-  const how = k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : "";
+  const how = k.prebuilt ? ", piwave's player as the package ships it (no compiler started)" : k.fromCache ? ", unchanged firmware and runtime: from the cache" : k.compiled ? `, ${k.compiled} files compiled` : "";
   say(`kernel8.img ${formatSize(k.imageBytes)}${how}\n`);
   const parts = [
     ["  firmware (translated to C)", formatSize(s.firmware)],
@@ -104,9 +96,9 @@ function songBars(enabled: boolean) {
 
 /** The song table after converting, then any warning (a song lowered so that it does not clip). */
 function printSongs(converted: Converted[], rate: number): void {
-  const rows = converted.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), mb(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
+  const rows = converted.map((c, i) => [String(i + 1), c.name, formatDuration(c.pcm.length / 2 / rate), formatSize(c.pcm.length * 2), c.fromCache ? "cache" : "ffmpeg", `${c.truePeakDb.toFixed(1)} dBTP`]);
   const total = converted.reduce((n, c) => n + c.pcm.length / 2, 0);
-  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), mb(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
+  const lines = table([["#", "track", "duration", "size", "from", "peak"], ...rows, ["", "total", formatDuration(total / rate), formatSize(total * 4), "", ""]], new Set([0, 2, 3, 4, 5]));
   for (const l of lines) say(l.trimEnd() + "\n");
   for (const c of converted) for (const w of c.warnings) warn(`${c.file}: ${w}`);
 }
@@ -125,25 +117,10 @@ export interface ConvertAllOptions {
 /** Convert every song with a progress bar each, print the summary table (for `sim` and `qemu` with songs). */
 export async function convertAll(songs: string[], o: ConvertAllOptions): Promise<Converted[]> {
   const bars = songBars(o.progress);
-  const out: Converted[] = [];
-  let left = o.board.bundleBudgetBytes;
+  let out: Converted[];
   try {
-    for (const [i, song] of songs.entries()) {
-      const c = await convertFile(song, {
-        board: o.board,
-        quality: o.quality,
-        normalize: o.normalize,
-        trimSilence: o.trimSilence,
-        fadeSeconds: o.fadeSeconds,
-        cacheDir: o.cacheDir,
-        maxBytes: left,
-        signal: o.signal,
-        onProgress: (f) => bars.progress(i, song, f),
-      });
-      bars.done(i, c);
-      out.push(c);
-      left -= c.pcm.length * 2;
-    }
+    const { progress: _, ...convert } = o;
+    out = await convertSongs(songs, { ...convert, onSongProgress: bars.progress, onSongDone: bars.done });
   } finally {
     bars.stop();
   }

@@ -45,7 +45,7 @@ export async function imageCommand(args: string[]): Promise<number> {
   }
   const missing = describeMissing(names);
   if (missing) throw new UsageError(`${bootDir} ${missing}. Run \`piwave build\` first`);
-  const files: ImageFile[] = names.filter((n) => n !== MANIFEST).map((name) => ({ name, data: new Uint8Array(readFileSync(join(bootDir, name))) }));
+  const files: ImageFile[] = names.filter((n) => n !== MANIFEST).map((name) => ({ name, data: readFileSync(join(bootDir, name)) }));
   // The card's record of what piwave wrote, so a later \`flash --to\` updates these files without asking.
   files.push(manifestFor(files));
   const t0 = performance.now();

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runChild, spawnGroup } from "../../host/child-process.js";
-import { OutputError, isTemporaryName, temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from "../../host/fs-atomic.js";
+import { OutputError, isTemporaryName, removeAbandoned, temporaryPathFor, writeFileAtomic, writeFileAtomicSync } from "../../host/fs-atomic.js";
 import { tempDir } from "../temp.js";
 
 const made: string[] = [];
@@ -79,11 +79,48 @@ describe("atomic output", () => {
     const err = await writeFileAtomic(p, big).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutputError);
     expect((err as OutputError).message).toContain(`no space left in ${mnt}`);
-    expect((err as OutputError).message).toContain("kernel8.img needs 1.0 MiB");
+    expect((err as OutputError).message).toContain("kernel8.img needs 1.0 MB");
     expect(readFileSync(p, "utf8")).toBe("the previous working kernel");
     expect(readdirSync(mnt)).toEqual(["kernel8.img"]);
     expect(() => writeFileAtomicSync(p, big)).toThrow(OutputError);
     expect(readdirSync(mnt)).toEqual(["kernel8.img"]);
+  });
+});
+
+describe("leftovers of processes that are gone (one sweeper for boot files, kernel work directories and conversions)", () => {
+  it("removes temporaries and owned entries of dead processes only, directories whole, and leaves everything else", async () => {
+    const d = scratch();
+    const gone = await new Promise<number>((resolve) => {
+      const c = spawn(process.execPath, ["-e", ""]);
+      c.on("exit", () => resolve(c.pid!));
+    });
+    const sleeper = spawn("sleep", ["30"]);
+    try {
+      const live = sleeper.pid!;
+      const names = {
+        deadTmp: `.music.pwb.${gone}.0123abcd.tmp`,
+        liveTmp: `.music.pwb.${live}.0123abcd.tmp`,
+        ownTmp: `.music.pwb.${process.pid}.0123abcd.tmp`,
+        userFile: `notes.${gone}.0123abcd.tmp`, // not hidden: not one of ours
+        plain: "kernel8.img",
+      };
+      for (const n of Object.values(names)) writeFileSync(join(d, n), "x");
+      removeAbandoned(d);
+      expect(readdirSync(d).sort()).toEqual(Object.values(names).filter((n) => n !== names.deadTmp).sort());
+
+      // With an owner rule: whole work directories of a dead build go, a live one's stay.
+      mkdirSync(join(d, `.work-${gone}-aa`, "deep"), { recursive: true });
+      writeFileSync(join(d, `.work-${gone}-aa`, "deep", "app.o"), "x");
+      mkdirSync(join(d, `.work-${live}-bb`));
+      removeAbandoned(d, (n) => Number(n.match(/^\.work-(\d+)-/)?.[1]) || undefined);
+      expect(existsSync(join(d, `.work-${gone}-aa`))).toBe(false);
+      expect(existsSync(join(d, `.work-${live}-bb`))).toBe(true);
+      expect(existsSync(join(d, names.liveTmp))).toBe(true);
+      // A folder that is not there is no error.
+      expect(() => removeAbandoned(join(d, "missing"))).not.toThrow();
+    } finally {
+      sleeper.kill();
+    }
   });
 });
 

@@ -42,8 +42,9 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stderr.split("\n").filter((l) => l && !l.startsWith("… "))).toEqual([]); // only status lines (what a long step is doing)
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ffmpeg \S+ \(ffmpeg, from PATH/m);
-    expect(r.stdout).toMatch(/1 +Première chanson +0:02\.\d +0\.\d MB +ffmpeg/);
-    expect(r.stdout).toMatch(/2 +other +0:01\.0 +0\.2 MB +ffmpeg/);
+    // Sizes in the one SI style of every output (formatSize): 1 s at 44.107 kHz is 176.4 kB.
+    expect(r.stdout).toMatch(/1 +Première chanson +0:02\.\d +\d{3}\.\d kB +ffmpeg/);
+    expect(r.stdout).toMatch(/2 +other +0:01\.0 +176\.4 kB +ffmpeg/);
     expect(readdirSync(boot).sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "music.pwb", "start4.elf"]);
     expect(readFileSync(join(boot, "config.txt"), "utf8")).toMatch(/^arm_64bit=1$/m);
     // Again: the songs come from the cache.

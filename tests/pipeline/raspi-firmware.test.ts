@@ -271,7 +271,9 @@ describe("Raspberry Pi firmware files", () => {
     l.files["fixup4.dat"] = { sha256: null };
     hits = [];
     const cacheDir = tempDir("pw-");
-    await expect(resolveFirmware({ board: "pi4", cacheDir, lock: l, debianDir: nowhere })).rejects.toThrow(/no pinned SHA-256 for fixup4\.dat .* so piwave will not download them/);
+    await expect(resolveFirmware({ board: "pi4", cacheDir, lock: l, debianDir: nowhere })).rejects.toThrow(/^this piwave has no checksum \(SHA-256\) for fixup4\.dat, so it will not download them\. Give the files with --firmware-dir/);
+    // No internal file names in what the user reads (issue 12 item 17).
+    await expect(resolveFirmware({ board: "pi4", cacheDir, lock: l, debianDir: nowhere })).rejects.not.toThrow(/lock\.json|host\//);
     expect(hits).toEqual([]);
     expect(readdirSync(cacheDir)).toEqual([]);
   });

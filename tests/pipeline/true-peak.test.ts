@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CEILING_DBTP, convertFile, exactRateFilter } from "../../host/audio/convert.js";
-import { TruePeakMeter, toDb } from "../../host/audio/true-peak.js";
+import { TRUE_PEAK_WEIGHTS, TruePeakMeter, toDb } from "../../host/audio/true-peak.js";
 import { BOARDS } from "../../host/boards.js";
 import { ff } from "./media.js";
 import { tempDir } from "../temp.js";
@@ -62,6 +62,49 @@ describe("the true-peak meter", () => {
     m.finish();
     expect(toDb(m.samplePeak)).toBeCloseTo(-3.01, 1);
     expect(toDb(m.truePeak)).toBeCloseTo(0, 1);
+  });
+});
+
+/** Every interpolated point of one channel evaluated, none skipped, in the meter's own arithmetic (silence before and after). */
+function exhaustiveTruePeak(x: Float32Array): number {
+  const half = TRUE_PEAK_WEIGHTS[0]!.length / 2;
+  const buf = new Float32Array(x.length + 4 * half);
+  buf.set(x, 2 * half);
+  let peak = 0;
+  for (const v of x) peak = Math.max(peak, Math.abs(v));
+  for (let i = half - 1; i + half < buf.length; i++) {
+    for (const h of TRUE_PEAK_WEIGHTS) {
+      let y = 0;
+      for (let m = 0; m < h.length; m++) y += h[m]! * buf[i - half + 1 + m]!;
+      peak = Math.max(peak, Math.abs(y));
+    }
+  }
+  return peak;
+}
+
+describe("the true-peak meter's shortcuts (issue 12 item 16: a faster meter, the same reading)", () => {
+  it("reads exactly what evaluating every point gives, for slow and fast tones, swells, clicks and noise, fed in odd-sized chunks", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const n = 30_000;
+    const signals: Record<string, (i: number) => number> = {
+      "slow sine": (i) => 0.12 * Math.sin(2 * Math.PI * 0.01 * i + 0.3),
+      "swelling chord": (i) => (0.2 + 0.7 * (i / n)) * (0.5 * Math.sin(0.013 * i) + 0.3 * Math.sin(0.071 * i + 1) + 0.2 * Math.sin(0.9 * i)),
+      "near fs/2": (i) => 0.9 * Math.sin(2 * Math.PI * 0.47 * i + 0.1),
+      clicks: (i) => (i % 997 === 0 ? (i % 2 ? 0.95 : -0.95) : 0.001 * Math.sin(0.05 * i)),
+      noise: () => 0.7 * rnd(),
+      "tone with a little noise": (i) => 0.6 * Math.sin(0.02 * i) + 0.01 * rnd(),
+    };
+    for (const [name, f] of Object.entries(signals)) {
+      const left = Float32Array.from({ length: n }, (_, i) => f(i));
+      const right = Float32Array.from({ length: n }, (_, i) => 0.5 * f(n - 1 - i));
+      const inter = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) [inter[2 * i], inter[2 * i + 1]] = [left[i]!, right[i]!];
+      const m = new TruePeakMeter();
+      for (let o = 0, k = 1; o < inter.length; o += 2 * (97 * k++)) m.push(inter.subarray(o, o + 2 * 97 * k));
+      m.finish();
+      expect(m.truePeak, name).toBe(Math.max(exhaustiveTruePeak(left), exhaustiveTruePeak(right)));
+    }
   });
 });
 
