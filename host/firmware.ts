@@ -185,7 +185,7 @@ export async function buildFirmware(board: BoardName, opts: { force?: boolean; v
 
 /** The key under which the package's prebuilt set (host/prebuilt.ts) keeps the firmware for `board` and `v`. */
 export function prebuiltFirmwareKey(board: BoardName, v: Variant = {}): string {
-  return sourceHash(board, join(ROOT, readAsConfig().entries[0] ?? "firmware/main.ts"), variantFlags(v), false);
+  return sourceHash(board, join(ROOT, readAsConfig().entries?.[0] ?? "firmware/main.ts"), variantFlags(v), false);
 }
 
 export function loadFirmware(board: BoardName, v: Variant = {}): Uint8Array<ArrayBuffer> {
