@@ -192,8 +192,8 @@ describe("selftest under QEMU raspi3b", () => {
     expect(at).toBeGreaterThan(0);
     expect(l[at + 1]).toBe(`I selftest: music=music.pwb loaded by QEMU (-device loader), ${k.music.length} bytes, CRCs ok`);
     expect(l.some((x) => x.startsWith("I selftest: arm_clock_before=700000000 arm_clock_after=700000000"))).toBe(true);
-    expect(l.filter((x) => / start "/.test(x))).toHaveLength(5);
-    expect(l.find((x) => x.startsWith("I selftest: verdict:"))).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock, DMA pacing and sound were not checked; 5 parts played/);
+    expect(l.filter((x) => / start "/.test(x))).toHaveLength(6);
+    expect(l.find((x) => x.startsWith("I selftest: verdict:"))).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock, DMA pacing and sound were not checked; 6 parts played/);
   }, 240_000);
 });
 
@@ -220,7 +220,7 @@ describe("piwave selftest (the command)", () => {
   it("--sim --board pi3 runs the full sequence and exits 0", async () => {
     const r = await promisify(execFile)(process.execPath, [join(ROOT, "bin", "piwave.mjs"), "selftest", "--sim", "--board", "pi3"], { env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
     expect(r.stdout).toMatch(/I selftest: fifo_depth=16 words/);
-    expect(r.stdout).toMatch(/I track: 4\/5 start "slow sweep, both channels: 20 Hz to 20 kHz in 10 s"/);
+    expect(r.stdout).toMatch(/I track: 5\/6 start "slow sweep, both channels: 20 Hz to 20 kHz in 10 s"/);
     expect(r.stdout).toMatch(/I selftest: verdict: PASS/);
   }, 180_000);
 });

@@ -152,8 +152,8 @@ describe("the commands take the user's firmware", () => {
   it("selftest --sim --entry gives the user's firmware the announced test sequence as its music", async () => {
     const r = await piwave(["selftest", "--sim", "--entry", join(ROOT, "firmware", "main.ts")]); // piwave's player, as a user's entry
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^I track: 1\/5 start "left channel only: 440 Hz tone, 3 s"/m);
-    expect(r.stdout).toMatch(/^I track: 5\/5 end, /m);
+    expect(r.stdout).toMatch(/^I track: 1\/6 start "left channel only: 440 Hz tone, 3 s"/m);
+    expect(r.stdout).toMatch(/^I track: 6\/6 end, /m);
     expect(r.stdout).not.toMatch(/I selftest:/); // not the selftest firmware
   }, 240_000);
 
