@@ -11,6 +11,8 @@ import { runFirmware } from "../host/testing/index.js";
 import "../host/testing/vitest.js";
 import { compileEntry } from "../host/user-firmware.js";
 import { tempDir } from "./temp.js";
+import { Block, PeripheralBase } from "../regs/blocks.js";
+import { CmReg } from "../regs/cm.js";
 
 const project = tempDir("piwave-lib-");
 mkdirSync(join(project, "node_modules"));
@@ -110,7 +112,7 @@ describe("Pin and ClockGenerator", () => {
   it("a clock outside the sandbox (GP0) is refused: the access does not happen, halt 4", async () => {
     const run = await runFirmware({ entry: src("pins"), ms: 40, uart: [{ atMs: 2, data: "gp0\n" }] });
     expect(run.haltCode).toBe(4);
-    expect(run.writes().some((e) => e.address === 0x7e101070 || e.register === "CM_GP0CTL")).toBe(false);
+    expect(run.writes().some((e) => e.address === PeripheralBase.BUS + Block.CM + CmReg.GP0CTL || e.register === "CM_GP0CTL")).toBe(false);
   });
 
   it("on a Pi 3 the pull goes through GPPUD and GPPUDCLK0, and the pin still follows", async () => {

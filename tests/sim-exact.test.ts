@@ -649,7 +649,7 @@ describe("DMA register scripts: the bulk DMA path and the word-by-word reference
             board,
             bus: (off) => (0xc0000000 | (SIM_LINEAR_MEMORY_PHYS + off)) >>> 0,
             ti: (inc = true) => (b.pwmDreq << 16) | (1 << 6) | (inc ? 1 << 8 : 0) | (1 << 3),
-            fif1: 0x7e000000 + b.pwmOffset + 0x18,
+            fif1: PeripheralBase.BUS + b.pwmOffset + PwmReg.FIF1,
             cb: (at, ti, src, len, next) => [ti, src, d.fif1, len, 0, next, 0, 0].forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true)),
             data: (at, words) => words.forEach((v, i) => dv.setUint32(at + i * 4, v >>> 0, true)),
             pwm: (off, v) => io(pwm + off, v),
