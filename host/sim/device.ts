@@ -96,7 +96,7 @@ export interface DeviceContext {
 /** How a model built from a table (regs/tables/) is made: its block, the trace decoders by register name, and the instance's name when it is not the block's (PWM0, PWM1). */
 export type DeviceArgs =
   | [block: BlockDesc, ctx: DeviceContext, decoders?: Readonly<Record<string, Decoder>>, instance?: string]
-  /** A model that knows its own address (name, base, size, registers, context). */
+  /** A model that knows its own address (name, base, size, registers, context): the reference models of tests/reference/, and PlainRam, which takes another model's window. */
   | [name: string, base: number, size: number, registers: RegisterDef[], ctx: DeviceContext];
 
 export abstract class Device {
