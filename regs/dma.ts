@@ -32,6 +32,14 @@ export const enum DmaReg {
   INT_STATUS = 0xfe0,
   /** Controller-wide: one enable bit per channel (0–14). */
   ENABLE = 0xff0,
+  /** Size of the controller's register window: channels 0–14 and the controller-wide registers. */
+  BLOCK_BYTES = 0x1000,
+}
+
+/** ENABLE: one bit per channel 0–14; all set at reset (as the model has it). */
+export const enum DmaEnable {
+  MASK = 0x7fff,
+  RESET = 0x7fff,
 }
 
 /** CS fields. END and INT are write-1-to-clear; RESET and ABORT are one-shots that read back 0. */

@@ -77,6 +77,8 @@ export const enum PwmDmac {
 
 export const enum PwmFifo {
   WORDS = 16,
+  /** What a CPU read of the write-only FIF1 returns on a Pi ("pwm0" in ASCII), as measured. */
+  CPU_READ = 0x70776d30,
 }
 
 /** DMA DREQ line (the TI.PERMAP value) of each PWM block: BCM2711 PWM1 is 1, BCM2837 PWM is 5 (Circle bcm2835dma.h DREQSourcePWM1/DREQSourcePWM). */

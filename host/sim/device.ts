@@ -9,11 +9,31 @@
  * block's offset (`placeAt`, host/sim/machine.ts), so one
  * model serves every board and every instance of a block.
  */
-import { type BlockDesc, type RegisterDesc, register } from "../../regs/tables/describe.js";
+import { type BlockDesc, type RegisterDesc, fieldValue, register } from "../../regs/tables/describe.js";
 import type { SimClock } from "./time.js";
 
 /** The trace's text for a value of a register (e.g. "PASSWD ENAB SRC=PLLD"). */
 export type Decoder = (value: number, write: boolean) => string;
+
+/**
+ * The trace's decoder for a register, from its fields in its table
+ * (regs/tables/): in table order, a one-bit field by name when set, a wider
+ * one as NAME=value (the value's name when the field names its values);
+ * `none` when nothing is printed.
+ */
+export function fieldsDecoder(r: RegisterDesc, none = ""): (value: number) => string {
+  const fields = r.fields ?? [];
+  return (value: number) => {
+    const parts: string[] = [];
+    for (const f of fields) {
+      const v = fieldValue(value, f);
+      if (f.width === 1) {
+        if (v) parts.push(f.name);
+      } else parts.push(`${f.name}=${f.values?.[v] ?? v}`);
+    }
+    return parts.join(" ") || none;
+  };
+}
 
 export interface RegisterDef {
   offset: number;
@@ -73,10 +93,10 @@ export interface DeviceContext {
   violation(device: string, message: string): void;
 }
 
-/** How a model built from a table (regs/tables/) is made: its block, and the trace decoders by register name. */
+/** How a model built from a table (regs/tables/) is made: its block, the trace decoders by register name, and the instance's name when it is not the block's (PWM0, PWM1). */
 export type DeviceArgs =
-  | [block: BlockDesc, ctx: DeviceContext, decoders?: Readonly<Record<string, Decoder>>]
-  /** A model that knows its own address (name, base, size, registers, context). */
+  | [block: BlockDesc, ctx: DeviceContext, decoders?: Readonly<Record<string, Decoder>>, instance?: string]
+  /** A model that knows its own address (name, base, size, registers, context): the reference models of tests/reference/, and PlainRam, which takes another model's window. */
   | [name: string, base: number, size: number, registers: RegisterDef[], ctx: DeviceContext];
 
 export abstract class Device {
@@ -100,9 +120,9 @@ export abstract class Device {
       this.block = undefined;
       this.ctx = ctx;
     } else {
-      const [block, ctx, decoders = {}] = args as [BlockDesc, DeviceContext, Readonly<Record<string, Decoder>>?];
+      const [block, ctx, decoders = {}, instance] = args as [BlockDesc, DeviceContext, Readonly<Record<string, Decoder>>?, string?];
       for (const n of Object.keys(decoders)) register(block, n); // a decoder for a register the table does not have is a bug
-      this.name = block.name;
+      this.name = instance ?? block.name;
       this.base = NaN;
       this.size = block.bytes;
       this.registers = new Map(block.registers.map((r) => [r.offset, { offset: r.offset, name: r.name, decode: decoders[r.name], desc: r }]));

@@ -21,6 +21,12 @@
  * move on) returns when it changes, time advanced accordingly (at most 5 ms
  * per read, so a chain that never moves still lets the firmware time out).
  *
+ * Names, offsets, reset values, access rules (TI … NEXTCONBK and
+ * INT_STATUS read-only, CS.END/INT and the DEBUG errors write-1-to-clear)
+ * and the trace's field names come from the block's table
+ * (regs/tables/dma.ts). The model has no address of its own: the machine
+ * places it at the board's base + Block.DMA.
+ *
  * How it runs (speed, not behaviour): while one channel feeds the PWM and
  * the FIFO is steady (each word a PWM channel takes is replaced at once by
  * the next word of the control block), the PWM model moves a control
@@ -33,11 +39,13 @@
  * (tests/reference/word-dma.ts, tests/sim-exact.test.ts).
  */
 import type { Board } from "../boards.js";
-import { Block, PeripheralBase } from "../../regs/blocks.js";
-import { DmaCb, DmaDebug, DmaReg } from "../../regs/dma.js";
+import { PeripheralBase } from "../../regs/blocks.js";
+import { DmaCb, DmaChannels, DmaCs, DmaEnable, DmaReg, DmaTi } from "../../regs/dma.js";
 import { LinearMemory } from "../../regs/memory.js";
 import { PwmReg } from "../../regs/pwm.js";
-import { Device, type DeviceContext, SimFault, flagNames, hex32 } from "./device.js";
+import { DMA_BLOCK } from "../../regs/tables/dma.js";
+import { fieldMask, fieldValue, register, w1cMask } from "../../regs/tables/describe.js";
+import { Device, type Decoder, type DeviceContext, SimFault, fieldsDecoder, hex32 } from "./device.js";
 import type { Pactl } from "./pactl.js";
 import type { Pwm } from "./pwm.js";
 
@@ -47,35 +55,65 @@ const MAX_SKIP_PS = 5e9;
 /** Typed arrays use the machine's byte order: the bulk path reads source words as Uint32 only where that is little-endian, as the Pi's memory is. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-export const CS = { ACTIVE: 1 << 0, END: 1 << 1, INT: 1 << 2, DREQ: 1 << 3, PAUSED: 1 << 4, ERROR: 1 << 8, WAIT_FOR_OUTSTANDING_WRITES: 1 << 28, DISDEBUG: 1 << 29, ABORT: 1 << 30, RESET: 1 << 31 } as const;
-export const TI = { INTEN: 1 << 0, TDMODE: 1 << 1, WAIT_RESP: 1 << 3, DEST_INC: 1 << 4, DEST_WIDTH: 1 << 5, DEST_DREQ: 1 << 6, DEST_IGNORE: 1 << 7, SRC_INC: 1 << 8, SRC_WIDTH: 1 << 9, SRC_DREQ: 1 << 10, SRC_IGNORE: 1 << 11, NO_WIDE_BURSTS: 1 << 26 } as const;
-const CS_NAMES = Object.fromEntries(Object.entries(CS).map(([k, v]) => [Math.log2(v >>> 0), k]));
-const TI_NAMES = Object.fromEntries(Object.entries(TI).map(([k, v]) => [Math.log2(v), k]));
+// Fields from regs/dma.ts (the one description the runtime's DMA service reads too).
+export const CS = {
+  ACTIVE: DmaCs.ACTIVE, END: DmaCs.END, INT: DmaCs.INT, DREQ: DmaCs.DREQ, PAUSED: DmaCs.PAUSED, ERROR: DmaCs.ERROR,
+  WAIT_FOR_OUTSTANDING_WRITES: DmaCs.WAIT_FOR_OUTSTANDING_WRITES, DISDEBUG: DmaCs.DISDEBUG, ABORT: DmaCs.ABORT, RESET: DmaCs.RESET,
+} as const;
+export const TI = {
+  INTEN: DmaTi.INTEN, TDMODE: DmaTi.TDMODE, WAIT_RESP: DmaTi.WAIT_RESP, DEST_INC: DmaTi.DEST_INC, DEST_WIDTH: DmaTi.DEST_WIDTH, DEST_DREQ: DmaTi.DEST_DREQ,
+  DEST_IGNORE: DmaTi.DEST_IGNORE, SRC_INC: DmaTi.SRC_INC, SRC_WIDTH: DmaTi.SRC_WIDTH, SRC_DREQ: DmaTi.SRC_DREQ, SRC_IGNORE: DmaTi.SRC_IGNORE, NO_WIDE_BURSTS: DmaTi.NO_WIDE_BURSTS,
+} as const;
+
+// Every channel's registers are channel 0's, one CHANNEL_STRIDE further on (regs/tables/dma.ts).
+const CS_DESC = register(DMA_BLOCK, "DMA0_CS");
+/** CS bits a write clears (END, INT). */
+const CS_W1C: number = w1cMask(CS_DESC);
+/** CS bits a write stores as they are: the plain read-write fields but ACTIVE, which starts and pauses (the priorities, WAIT_FOR_OUTSTANDING_WRITES, DISDEBUG). */
+const CS_STORED: number = (CS_DESC.fields ?? []).reduce((m, f) => (f.access === undefined && f.name !== "ACTIVE" ? m | fieldMask(f) : m), 0);
+/** DEBUG's write-1-to-clear error flags. */
+const DEBUG_W1C: number = w1cMask(register(DMA_BLOCK, "DMA0_DEBUG"));
+
+// The trace's decoders: the fields of the table's registers.
+const decodeCs = fieldsDecoder(CS_DESC);
+const decodeTi = fieldsDecoder(register(DMA_BLOCK, "DMA0_TI"));
+const decimal = (v: number) => String(v >>> 0);
+/** TI.PERMAP: the DREQ line that paces the transfer. */
+const TI_PERMAP = register(DMA_BLOCK, "DMA0_TI").fields!.find((f) => f.name === "PERMAP")!;
+const DECODERS: Record<string, Decoder> = {};
+for (let c = 0; c < DmaChannels.COUNT; c++) {
+  DECODERS[`DMA${c}_CS`] = decodeCs;
+  DECODERS[`DMA${c}_TI`] = decodeTi;
+  DECODERS[`DMA${c}_TXFR_LEN`] = decimal;
+}
+/** A channel's registers after reset (channel 0's in the table; all channels are alike). */
+const CHANNEL_RESET = {
+  cs: register(DMA_BLOCK, "DMA0_CS").reset >>> 0,
+  cb: register(DMA_BLOCK, "DMA0_CONBLK_AD").reset >>> 0,
+  ti: register(DMA_BLOCK, "DMA0_TI").reset >>> 0,
+  src: register(DMA_BLOCK, "DMA0_SOURCE_AD").reset >>> 0,
+  dst: register(DMA_BLOCK, "DMA0_DEST_AD").reset >>> 0,
+  len: register(DMA_BLOCK, "DMA0_TXFR_LEN").reset >>> 0,
+  stride: register(DMA_BLOCK, "DMA0_STRIDE").reset >>> 0,
+  next: register(DMA_BLOCK, "DMA0_NEXTCONBK").reset >>> 0,
+  debug: register(DMA_BLOCK, "DMA0_DEBUG").reset >>> 0,
+} as const;
 
 /** The little-endian 32-bit word at `at`. */
 function le32(mem: Uint8Array, at: number): number {
   return (mem[at]! | (mem[at + 1]! << 8) | (mem[at + 2]! << 16) | (mem[at + 3]! << 24)) >>> 0;
 }
 
-function decodeCs(v: number): string {
-  const parts = flagNames(v, CS_NAMES);
-  parts.push(`PRIORITY=${(v >>> 16) & 15}`, `PANIC_PRIORITY=${(v >>> 20) & 15}`);
-  return parts.join(" ");
-}
-function decodeTi(v: number): string {
-  return [...flagNames(v, TI_NAMES), `PERMAP=${(v >>> 16) & 31}`].join(" ");
-}
-
 class Channel {
-  cs = 0;
-  cb = 0;
-  ti = 0;
-  src = 0;
-  dst = 0;
-  len = 0;
-  stride = 0;
-  next = 0;
-  debug = 0;
+  cs = CHANNEL_RESET.cs;
+  cb = CHANNEL_RESET.cb;
+  ti = CHANNEL_RESET.ti;
+  src = CHANNEL_RESET.src;
+  dst = CHANNEL_RESET.dst;
+  len = CHANNEL_RESET.len;
+  stride = CHANNEL_RESET.stride;
+  next = CHANNEL_RESET.next;
+  debug = CHANNEL_RESET.debug;
   lastCbRead = -1;
   words = 0;
   get active(): boolean {
@@ -84,8 +122,8 @@ class Channel {
 }
 
 export class Dma extends Device {
-  private readonly ch: Channel[] = Array.from({ length: 15 }, () => new Channel());
-  private enable = 0x7fff;
+  private readonly ch: Channel[] = Array.from({ length: DmaChannels.COUNT }, () => new Channel());
+  private enable = this.resetValue("DMA_ENABLE");
   /** Bit c set while channel c is ACTIVE (kept by `updateRunning` wherever CS.ACTIVE changes). */
   private running = 0;
   /** Linear memory as 32-bit words (null when it cannot be: big-endian host, unaligned view), and the byte view it was made from. */
@@ -124,24 +162,7 @@ export class Dma extends Device {
     private readonly pactl?: Pactl,
     private readonly pwmDreq = board.pwmDreq,
   ) {
-    const regs = [];
-    for (let c = 0; c < 15; c++) {
-      const b = c * DmaReg.CHANNEL_STRIDE;
-      const n = `DMA${c}_`;
-      regs.push(
-        { offset: b + DmaReg.CS, name: n + "CS", decode: decodeCs },
-        { offset: b + DmaReg.CONBLK_AD, name: n + "CONBLK_AD" },
-        { offset: b + DmaReg.TI, name: n + "TI", decode: decodeTi },
-        { offset: b + DmaReg.SOURCE_AD, name: n + "SOURCE_AD" },
-        { offset: b + DmaReg.DEST_AD, name: n + "DEST_AD" },
-        { offset: b + DmaReg.TXFR_LEN, name: n + "TXFR_LEN", decode: (v: number) => String(v) },
-        { offset: b + DmaReg.STRIDE, name: n + "STRIDE" },
-        { offset: b + DmaReg.NEXTCONBK, name: n + "NEXTCONBK" },
-        { offset: b + DmaReg.DEBUG, name: n + "DEBUG" },
-      );
-    }
-    regs.push({ offset: DmaReg.INT_STATUS, name: "DMA_INT_STATUS" }, { offset: DmaReg.ENABLE, name: "DMA_ENABLE" });
-    super("DMA", board.peripheralBase + Block.DMA, 0x1000, regs, ctx);
+    super(DMA_BLOCK, ctx, DECODERS);
     this.fifoBus = PeripheralBase.BUS + board.pwmOffset + PwmReg.FIF1;
     pwm.onDreq(() => this.service());
     pwm.dmaFeeder = this;
@@ -149,7 +170,7 @@ export class Dma extends Device {
 
   private updateRunning(): void {
     let m = 0;
-    for (let c = 0; c < 15; c++) if (this.ch[c]!.active) m |= 1 << c;
+    for (let c = 0; c < DmaChannels.COUNT; c++) if (this.ch[c]!.active) m |= 1 << c;
     this.running = m;
   }
 
@@ -250,7 +271,7 @@ export class Dma extends Device {
     ch.stride = le32(mem, at + DmaCb.STRIDE);
     ch.next = le32(mem, at + DmaCb.NEXTCONBK);
     if (ch.ti & TI.TDMODE) throw new SimFault(`DMA channel ${c}: control block at ${hex32(addr)} uses 2D mode, which is not modelled`, addr);
-    if (!(ch.ti & TI.DEST_DREQ) || ((ch.ti >>> 16) & 31) !== this.pwmDreq || ch.dst !== this.fifoBus) {
+    if (!(ch.ti & TI.DEST_DREQ) || fieldValue(ch.ti, TI_PERMAP) !== this.pwmDreq || ch.dst !== this.fifoBus) {
       throw new SimFault(
         `DMA channel ${c}: control block at ${hex32(addr)}: destination ${hex32(ch.dst)} (TI ${decodeTi(ch.ti)}) is not the PWM FIFO; ` +
           `only memory → PWM FIF1 (${hex32(this.fifoBus)}, DEST_DREQ, PERMAP=${this.pwmDreq}) transfers are modelled`,
@@ -301,12 +322,12 @@ export class Dma extends Device {
     const c = offset >>> 8;
     const ch = this.ch[c];
     const reg = offset & 0xff;
-    if (!ch || reg > 0x20) return this.unmodelled(offset, false);
+    if (!ch || reg > DmaReg.DEBUG) return this.unmodelled(offset, false);
     this.pwm.sync(this.ctx.clock.now);
     switch (reg) {
-      case 0x00:
+      case DmaReg.CS:
         return (ch.cs | (this.dreq() ? CS.DREQ : 0)) >>> 0;
-      case 0x04: {
+      case DmaReg.CONBLK_AD: {
         if (ch.active && ch.cb === ch.lastCbRead) {
           // The firmware polls for the engine to move on: jump there.
           const start = ch.cb;
@@ -326,19 +347,19 @@ export class Dma extends Device {
         ch.lastCbRead = ch.cb;
         return ch.cb >>> 0;
       }
-      case 0x08:
+      case DmaReg.TI:
         return ch.ti >>> 0;
-      case 0x0c:
+      case DmaReg.SOURCE_AD:
         return ch.src >>> 0;
-      case 0x10:
+      case DmaReg.DEST_AD:
         return ch.dst >>> 0;
-      case 0x14:
+      case DmaReg.TXFR_LEN:
         return ch.len >>> 0;
-      case 0x18:
+      case DmaReg.STRIDE:
         return ch.stride >>> 0;
-      case 0x1c:
+      case DmaReg.NEXTCONBK:
         return ch.next >>> 0;
-      case 0x20:
+      case DmaReg.DEBUG:
         return ch.debug >>> 0;
     }
     return this.unmodelled(offset, false);
@@ -346,26 +367,26 @@ export class Dma extends Device {
 
   write(offset: number, value: number): void {
     if (offset === DmaReg.ENABLE) {
-      this.enable = value & 0x7fff;
+      this.enable = value & DmaEnable.MASK;
       return;
     }
+    if (this.refusedReadOnly(offset)) return; // TI … NEXTCONBK (loaded from the control block), INT_STATUS
     const c = offset >>> 8;
     const ch = this.ch[c];
     const reg = offset & 0xff;
-    if (!ch || (reg !== 0x00 && reg !== 0x04 && reg !== 0x20)) {
-      if (ch && reg <= 0x1c) this.violation(`DMA${c} register +0x${reg.toString(16)} is loaded from the control block; the write is ignored`);
-      else this.unmodelled(offset, true);
+    if (!ch || (reg !== DmaReg.CS && reg !== DmaReg.CONBLK_AD && reg !== DmaReg.DEBUG)) {
+      this.unmodelled(offset, true);
       return;
     }
     this.pwm.sync(this.ctx.clock.now);
-    if (reg === 0x04) {
+    if (reg === DmaReg.CONBLK_AD) {
       if (ch.active) this.violation(`DMA${c}_CONBLK_AD written while the channel is active`);
       ch.cb = value >>> 0;
       ch.lastCbRead = -1;
       return;
     }
-    if (reg === 0x20) {
-      ch.debug &= ~(value & DmaDebug.ERRORS); // write-1-to-clear
+    if (reg === DmaReg.DEBUG) {
+      ch.debug &= ~(value & DEBUG_W1C);
       return;
     }
     // CS
@@ -378,9 +399,8 @@ export class Dma extends Device {
       ch.len = 0;
       this.nextCb(c, ch);
     }
-    ch.cs &= ~(value & (CS.END | CS.INT)); // write 1 to clear
-    const keep = 0x00ff0000 | CS.WAIT_FOR_OUTSTANDING_WRITES | CS.DISDEBUG;
-    ch.cs = (ch.cs & ~keep) | (value & keep);
+    ch.cs &= ~(value & CS_W1C);
+    ch.cs = (ch.cs & ~CS_STORED) | (value & CS_STORED);
     if (value & CS.ACTIVE && !ch.active) {
       if (!(this.enable & (1 << c))) {
         this.violation(`DMA${c} activated while its bit in DMA_ENABLE is clear: it does not run`);

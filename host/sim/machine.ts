@@ -10,7 +10,7 @@ import { type Board, type BoardName, getBoard } from "../boards.js";
 import { HALT_BAD_MMIO, HALT_CODES, HALT_WASM_TRAP, HaltSignal, createImports } from "./abi.js";
 import { Bus } from "./bus.js";
 import { ClockManager } from "./clock.js";
-import { type DeviceContext, SandboxRefusal, SimFault, type Violation } from "./device.js";
+import { type Device, type DeviceContext, SandboxRefusal, SimFault, type Violation, hex32 } from "./device.js";
 import { Dma } from "./dma.js";
 import { DmaService } from "./dma-service.js";
 import { Gpio } from "./gpio.js";
@@ -136,16 +136,17 @@ export class Machine implements DeviceContext {
     this.dma.linearMemory = () => this.instance?.exports.memory as WebAssembly.Memory | undefined;
     this.dmaService = new DmaService(this.board, this.bus, this.dma, () => this.dma.memory());
     if (opts.stall) this.bus.setStalls(opts.stall.everyMs * 1e9, opts.stall.forMs * 1e9);
-    const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
     // The models built from their tables (regs/tables/) do not know where they are: each goes at the
-    // board's peripheral base + its block's offset (regs/blocks.ts). The PWM and DMA models know theirs.
+    // board's peripheral base + its block's offset (regs/blocks.ts; the jack's PWM block per board).
     const base = this.board.peripheralBase;
+    place(this.pwm, base + this.board.pwmOffset);
+    const pwmWindow = opts.pwmModel === "ram" ? new PlainRam(this.pwm, this) : this.pwm;
     this.bus.map(this.gpio.placeAt(base + Block.GPIO));
     this.bus.map(this.cm.placeAt(base + Block.CM));
     this.bus.map(pwmWindow);
     this.bus.map(this.timer.placeAt(base + Block.TIMER));
     this.bus.map(this.uart.placeAt(base + Block.UART0));
-    this.bus.map(this.dma);
+    this.bus.map(place(this.dma, base + Block.DMA));
     if (this.pactl) this.bus.map(this.pactl.placeAt(base + Block.PACTL));
     this.bus.setSandbox(this.board.name);
     this.bus.setHot(pwmWindow);
@@ -262,6 +263,17 @@ export class Machine implements DeviceContext {
       machine: this,
     };
   }
+}
+
+/**
+ * Give `device` its address: a model built from its table is placed there;
+ * one that knows its own (the reference models of tests/reference/) must
+ * already be there.
+ */
+function place<D extends Device>(device: D, base: number): D {
+  if (Number.isNaN(device.base)) return device.placeAt(base);
+  if (device.base !== base >>> 0) throw new Error(`${device.name} is at ${hex32(device.base)}, not at ${hex32(base)}`);
+  return device;
 }
 
 /** Build a machine and run the firmware once. */

@@ -20,6 +20,12 @@
  * - Nothing happens while the PWM clock is stopped.
  * - DMAC is stored; DREQ pacing belongs to the DMA model.
  *
+ * Names, offsets, reset values, STA's write-1-to-clear mask, FIF1's read
+ * value and the trace's field names come from the block's table
+ * (regs/tables/pwm.ts). The model has no address of its own: the machine
+ * places it at the board's base + its PWM block's offset (PWM1 on a Pi 4,
+ * PWM0 on a Pi 3) and names it after that block.
+ *
  * How it runs (speed, not behaviour): the model is lazy. Nothing happens
  * between register accesses; an access first runs every period that has
  * started since the last one. In the usual set-up (both channels on one
@@ -37,14 +43,17 @@
  * tests/sim-exact.test.ts check it.
  */
 import { PwmCtl, PwmFifo, PwmReg, PwmSta } from "../../regs/pwm.js";
+import { fieldMask, register, w1cMask } from "../../regs/tables/describe.js";
+import { PWM_BLOCK } from "../../regs/tables/pwm.js";
 import type { Board } from "../boards.js";
 import type { ClockListener, ClockManager, ClockState } from "./clock.js";
-import { Device, type DeviceContext, SimFault, flagNames } from "./device.js";
+import { Device, type DeviceContext, SimFault, fieldsDecoder } from "./device.js";
 import { Jack } from "./jack.js";
 import { PS_PER_S, type SimClock } from "./time.js";
 
 export const FIFO_WORDS: number = PwmFifo.WORDS;
-export const FIF1_READ_VALUE = 0x70776d30;
+/** What a CPU read of the write-only FIF1 returns (the table's `readsAs`). */
+export const FIF1_READ_VALUE: number = register(PWM_BLOCK, "PWM_FIF1").readsAs! >>> 0;
 
 // Fields from regs/pwm.ts (the one description the firmware's driver reads too).
 export const CTL = {
@@ -55,20 +64,16 @@ export const STA = {
   FULL1: PwmSta.FULL1, EMPT1: PwmSta.EMPT1, WERR1: PwmSta.WERR1, RERR1: PwmSta.RERR1, GAPO1: PwmSta.GAPO1, GAPO2: PwmSta.GAPO2, GAPO3: PwmSta.GAPO3, GAPO4: PwmSta.GAPO4,
   BERR: PwmSta.BERR, STA1: PwmSta.STA1, STA2: PwmSta.STA2, STA3: PwmSta.STA3, STA4: PwmSta.STA4,
 } as const;
-const STA_STICKY: number = PwmSta.W1C;
+/** The CTL bits a write stores: every field of the table but the one-shot CLRF1 (0xBFBF). */
+const CTL_STORED: number = (register(PWM_BLOCK, "PWM_CTL").fields ?? []).reduce((m, f) => (f.access === "oneshot" ? m : m | fieldMask(f)), 0);
+/** STA's write-1-to-clear flags, from the table (WERR1, RERR1, GAPO1–4, BERR). */
+const STA_STICKY: number = w1cMask(register(PWM_BLOCK, "PWM_STA"));
 
-const CTL_NAMES: Record<number, string> = Object.fromEntries(Object.entries(CTL).map(([k, v]) => [Math.log2(v), k]));
-const STA_NAMES: Record<number, string> = Object.fromEntries(Object.entries(STA).map(([k, v]) => [Math.log2(v), k]));
-
-export function decodeCtl(v: number): string {
-  return flagNames(v, CTL_NAMES).join(" ") || "all off";
-}
-export function decodeSta(v: number): string {
-  return flagNames(v, STA_NAMES).join(" ");
-}
-function decodeDmac(v: number): string {
-  return `${v & 0x80000000 ? "ENAB " : ""}PANIC=${(v >>> 8) & 0xff} DREQ=${v & 0xff}`;
-}
+// The trace's decoders: the fields of the table's registers.
+/** CTL's set flags by name ("all off" when none). */
+export const decodeCtl: (v: number) => string = fieldsDecoder(register(PWM_BLOCK, "PWM_CTL"), "all off");
+/** STA's set flags by name. */
+export const decodeSta: (v: number) => string = fieldsDecoder(register(PWM_BLOCK, "PWM_STA"));
 const decimal = (v: number) => String(v >>> 0);
 
 /**
@@ -157,13 +162,14 @@ function outputValue(word: number, rng: number, pola: boolean): number {
 }
 
 export class Pwm extends Device implements ClockListener {
-  private ctl = 0;
-  private sticky = 0;
-  private dmac = 0x0707; // reset: PANIC 7, DREQ 7
-  private rng1 = 0x20;
-  private rng2 = 0x20;
-  private dat1 = 0;
-  private dat2 = 0;
+  private ctl = this.resetValue("PWM_CTL");
+  /** STA's sticky flags (its reset value's other bits are the live FIFO state, `status`). */
+  private sticky = this.resetValue("PWM_STA") & STA_STICKY;
+  private dmac = this.resetValue("PWM_DMAC");
+  private rng1 = this.resetValue("PWM_RNG1");
+  private rng2 = this.resetValue("PWM_RNG2");
+  private dat1 = this.resetValue("PWM_DAT1");
+  private dat2 = this.resetValue("PWM_DAT2");
   private readonly fifo = new Uint32Array(FIFO_WORDS);
   private head = 0;
   private count = 0;
@@ -205,22 +211,20 @@ export class Pwm extends Device implements ClockListener {
     ctx: DeviceContext,
     private readonly cm: ClockManager,
   ) {
-    const pre = "PWM_";
     super(
-      board.pwmName,
-      board.peripheralBase + board.pwmOffset,
-      PwmReg.BLOCK_BYTES,
-      [
-        { offset: PwmReg.CTL, name: pre + "CTL", decode: decodeCtl },
-        { offset: PwmReg.STA, name: pre + "STA", decode: decodeSta },
-        { offset: PwmReg.DMAC, name: pre + "DMAC", decode: decodeDmac },
-        { offset: PwmReg.RNG1, name: pre + "RNG1", decode: decimal },
-        { offset: PwmReg.DAT1, name: pre + "DAT1", decode: decimal },
-        { offset: PwmReg.FIF1, name: pre + "FIF1", decode: decimal },
-        { offset: PwmReg.RNG2, name: pre + "RNG2", decode: decimal },
-        { offset: PwmReg.DAT2, name: pre + "DAT2", decode: decimal },
-      ],
+      PWM_BLOCK,
       ctx,
+      {
+        PWM_CTL: decodeCtl,
+        PWM_STA: decodeSta,
+        PWM_DMAC: fieldsDecoder(register(PWM_BLOCK, "PWM_DMAC")),
+        PWM_RNG1: decimal,
+        PWM_DAT1: decimal,
+        PWM_FIF1: decimal,
+        PWM_RNG2: decimal,
+        PWM_DAT2: decimal,
+      },
+      board.pwmName,
     );
     this.clock = ctx.clock;
     cm.listen(this);
@@ -666,6 +670,7 @@ export class Pwm extends Device implements ClockListener {
   // streams, first, in methods small enough for the JS engine to inline
   // into the bus; every other register after.
 
+  // (0x04 and 0x18 are PwmReg.STA and PwmReg.FIF1, as literals: the bus's hot window calls these for every word.)
   read(offset: number): number {
     return offset === 0x04 ? this.readStatus() : this.readOther(offset);
   }
@@ -699,19 +704,19 @@ export class Pwm extends Device implements ClockListener {
     const now = this.clock.now;
     if (now >= this.nextEvent) this.advance(now);
     switch (offset) {
-      case 0x00:
+      case PwmReg.CTL:
         return this.ctl;
-      case 0x08:
+      case PwmReg.DMAC:
         return this.dmac;
-      case 0x10:
+      case PwmReg.RNG1:
         return this.rng1;
-      case 0x14:
+      case PwmReg.DAT1:
         return this.dat1;
-      case 0x18:
+      case PwmReg.FIF1:
         return FIF1_READ_VALUE;
-      case 0x20:
+      case PwmReg.RNG2:
         return this.rng2;
-      case 0x24:
+      case PwmReg.DAT2:
         return this.dat2;
     }
     return this.unmodelled(offset, false);
@@ -721,7 +726,7 @@ export class Pwm extends Device implements ClockListener {
     const now = this.clock.now;
     if (now >= this.nextEvent) this.advance(now);
     switch (offset) {
-      case 0x00: {
+      case PwmReg.CTL: {
         const hz = this.clk.hz;
         if (hz > 0 && now - this.lastCtlWrite < (2 * PS_PER_S) / hz) this.sticky |= STA.BERR;
         this.lastCtlWrite = now;
@@ -734,34 +739,34 @@ export class Pwm extends Device implements ClockListener {
           throw new SimFault(`${this.name}: serialiser mode (CTL.MODE1/MODE2) is not modelled; piwave uses PWM mode`, this.base);
         }
         const was = this.ctl;
-        this.ctl = value & ~CTL.CLRF1 & 0xbfbf;
+        this.ctl = value & CTL_STORED;
         // A channel switched off forgets its phase; switched on, it starts a period now.
         if (was & CTL.PWEN1 && !(this.ctl & CTL.PWEN1)) this.next1 = Infinity;
         if (was & CTL.PWEN2 && !(this.ctl & CTL.PWEN2)) this.next2 = Infinity;
         this.reschedule(now);
         return;
       }
-      case 0x04:
+      case PwmReg.STA:
         this.sticky &= ~(value & STA_STICKY);
         return;
-      case 0x08:
+      case PwmReg.DMAC:
         this.dmac = value >>> 0;
         this.retune();
         this.raiseDreq();
         return;
-      case 0x10:
-      case 0x20:
-        if (offset === 0x10) this.rng1 = value >>> 0;
+      case PwmReg.RNG1:
+      case PwmReg.RNG2:
+        if (offset === PwmReg.RNG1) this.rng1 = value >>> 0;
         else this.rng2 = value >>> 0;
-        if (value === 0) this.violation(`RNG${offset === 0x10 ? 1 : 2} set to 0: the channel cannot output`);
+        if (value === 0) this.violation(`RNG${offset === PwmReg.RNG1 ? 1 : 2} set to 0: the channel cannot output`);
         this.reschedule(now);
         return;
-      case 0x14:
-      case 0x24:
-        if (offset === 0x14) this.dat1 = value >>> 0;
+      case PwmReg.DAT1:
+      case PwmReg.DAT2:
+        if (offset === PwmReg.DAT1) this.dat1 = value >>> 0;
         else this.dat2 = value >>> 0;
         return;
-      case 0x18:
+      case PwmReg.FIF1:
         this.enqueue(value >>> 0);
         return;
     }

@@ -42,6 +42,8 @@ export interface RegisterDesc {
   access: RegisterAccess;
   /** Value after reset (as far as the model knows it; see the block's file in regs/). */
   reset: number;
+  /** What a read returns when it is not the register's value: a write-only register reads this (default 0). */
+  readsAs?: number;
   /** A write is ignored unless bits 31:24 hold this key (the clock manager's 0x5A). */
   password?: number;
   fields?: readonly FieldDesc[];

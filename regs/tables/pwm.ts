@@ -1,5 +1,5 @@
 /** The PWM controller as a register table (regs/pwm.ts has the rules and sources). */
-import { PwmCtl, PwmDmac, PwmReg, PwmSta } from "../pwm.js";
+import { PwmCtl, PwmDmac, PwmFifo, PwmReg, PwmSta } from "../pwm.js";
 import { type BlockDesc, flag } from "./describe.js";
 
 export const PWM_BLOCK: BlockDesc = {
@@ -55,11 +55,12 @@ export const PWM_BLOCK: BlockDesc = {
       offset: PwmReg.DMAC,
       access: "rw",
       reset: PwmDmac.RESET,
-      fields: [{ name: "DREQ", lsb: PwmDmac.DREQ_SHIFT, width: 8 }, { name: "PANIC", lsb: PwmDmac.PANIC_SHIFT, width: 8 }, flag("ENAB", PwmDmac.ENAB)],
+      // In the order the trace prints them.
+      fields: [flag("ENAB", PwmDmac.ENAB), { name: "PANIC", lsb: PwmDmac.PANIC_SHIFT, width: 8 }, { name: "DREQ", lsb: PwmDmac.DREQ_SHIFT, width: 8 }],
     },
     { name: "PWM_RNG1", offset: PwmReg.RNG1, access: "rw", reset: 0x20 },
     { name: "PWM_DAT1", offset: PwmReg.DAT1, access: "rw", reset: 0 },
-    { name: "PWM_FIF1", offset: PwmReg.FIF1, access: "wo", reset: 0 },
+    { name: "PWM_FIF1", offset: PwmReg.FIF1, access: "wo", reset: 0, readsAs: PwmFifo.CPU_READ },
     { name: "PWM_RNG2", offset: PwmReg.RNG2, access: "rw", reset: 0x20 },
     { name: "PWM_DAT2", offset: PwmReg.DAT2, access: "rw", reset: 0 },
   ],
