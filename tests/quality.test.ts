@@ -140,7 +140,7 @@ describe("1 kHz −1 dBFS, 20 Hz–20 kHz, Pi 4", () => {
     expect(f.snrDb).toBeGreaterThanOrEqual(96);
     expect(f.snrDb - figures(p).snrDb).toBeGreaterThan(20);
     expect(f.thdnDb).toBeLessThan(figures(p).thdnDb - 15);
-    // M/S PWM's own 2nd-harmonic distortion is pre-compensated (firmware/audio/producer.ts Predistort).
+    // M/S PWM's own 2nd-harmonic distortion is pre-compensated (firmware/dsp/linear-stage.ts).
     expect(f.thdnDb).toBeLessThan(-80);
   });
 

@@ -43,7 +43,7 @@
  * Shaped (QUALITY 1), 16 PWM frames per audio frame:
  *   Interpolator ×2 (half-band and droop equaliser, interpolator.ts), in
  *   levels x = (range − 1)/2 + s·(range − 1 − 2·MARGIN)/65536/HEADROOM
- *   → LinearStage ×8 with Predistort's pre-compensation (cancels M/S PWM's
+ *   → LinearStage ×8 with the pre-compensation below (cancels M/S PWM's
  *   pulse-position distortion), computed per 8-period segment
  *   (linear-stage.ts) → clamp to [MARGIN, range − 1 − MARGIN] → Shaper
  *   (3rd-order error feedback in fixed point, no dither) → duty, never 0
@@ -118,7 +118,7 @@ let flushLeft: i32 = 0;
 let plainScale: f64 = 0;
 let plainMid: f64 = 0;
 
-/**
+/*
  * Pre-compensation of M/S PWM's own distortion. A period with duty u
  * (0..1) is a pulse from the period's start (docs/pwm-ms-mode.md), whose
  * spectrum is (1 − e^(−jθu))/(jθ) = u − jθu²/2 − θ²u³/6 + … (θ: radians
@@ -132,43 +132,11 @@ let plainMid: f64 = 0;
  * cancels both to third order. x′ is the 5-point derivative
  * (−x₊₂ + 8x₊₁ − 8x₋₁ + x₋₂)/12 (the 3-point one is 0.5 % off at 20 kHz,
  * which alone left −91 dB); D² the 3-point second difference. Two periods
- * of delay. (Plain mode; the shaped mode computes the same formula per
- * 8-period segment: dsp/linear-stage.ts.)
+ * of delay. The shaped mode computes this formula per 8-period segment
+ * (dsp/linear-stage.ts); plain mode corrects from the content below 8 kHz
+ * (precompensate.ts).
  */
-class Predistort {
-  private xm2: f64 = 0;
-  private xm1: f64 = 0;
-  private x0: f64 = 0;
-  private x1: f64 = 0;
-  private gm1: f64 = 0;
-  private g0: f64 = 0;
-  private readonly inv: f64;
-  constructor(private readonly range: f64) {
-    this.inv = 1.0 / range;
-  }
-  reset(x: f64): void {
-    this.xm2 = this.xm1 = this.x0 = this.x1 = x;
-    const s = x * this.inv - 0.5;
-    this.gm1 = this.g0 = s * s * s;
-  }
-  @inline next(x2: f64): f64 {
-    const x0 = this.x0;
-    const s0 = x0 * this.inv - 0.5;
-    const s1 = this.x1 * this.inv - 0.5;
-    const g1 = s1 * s1 * s1;
-    const slope = (8.0 * (this.x1 - this.xm1) - (x2 - this.xm2)) * (1.0 / 12.0);
-    const out = x0 + s0 * slope + this.range * (g1 - 2.0 * this.g0 + this.gm1) * (1.0 / 6.0);
-    this.xm2 = this.xm1;
-    this.xm1 = x0;
-    this.x0 = this.x1;
-    this.x1 = x2;
-    this.gm1 = this.g0;
-    this.g0 = g1;
-    return out;
-  }
-}
-let predistortL = new Predistort(1);
-let predistortR = new Predistort(1);
+
 /** Plain mode's pre-compensation (precompensate.ts). */
 let plainPrecompL = new PlainPrecompensation(1, 44100);
 let plainPrecompR = new PlainPrecompensation(1, 44100);
@@ -250,8 +218,6 @@ export function start(pwmRange: u32, noJack: bool = false): void {
   }
   plainScale = <f64>range / 65536.0;
   plainMid = 32768.0 * plainScale;
-  predistortL = new Predistort(<f64>range);
-  predistortR = new Predistort(<f64>range);
   if (!SHAPED && !PLAIN_EXACT) {
     plainPrecompL = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
     plainPrecompR = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
