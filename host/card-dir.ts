@@ -51,6 +51,11 @@ export function manifestFor(files: readonly { name: string; data: Uint8Array }[]
   return { name: MANIFEST, data: manifestData(files.map((f) => ({ name: f.name, sha256: sha256(f.data) }))) };
 }
 
+/** The manifest's bytes for files whose SHA-256 (hex) is known; its size depends only on the names. */
+export function manifestFromDigests(files: readonly { name: string; sha256: string }[]): Uint8Array {
+  return manifestData(files);
+}
+
 function readManifest(target: string): Map<string, string> {
   try {
     const m = JSON.parse(readFileSync(join(target, MANIFEST), "utf8")) as Manifest;

@@ -1,128 +1,80 @@
 /**
  * The SD card image, in pure JS (works on Linux, macOS and Windows): an MBR
  * with one bootable FAT32 partition (type 0x0C, starting at 4 MiB) holding
- * the boot files, sub-directories (`overlays/`) included. FAT32 is formatted
- * and written by FatFs (js-fatfs); the MBR, the BPB's hidden-sector count and
- * the volume label are written here.
+ * the boot files, sub-directories (`overlays/`) included, labelled PIWAVE.
  *
- * Size: the partition is as small as FAT32 allows for the content. FAT32 is
- * defined by its cluster count: a volume with fewer than 65525 data clusters
- * *is* FAT16, whatever its boot sector says (Microsoft's FAT specification,
- * "FAT type determination"; FatFs refuses to format one as FAT32). With
- * 512-byte clusters that minimum is about 34 MB, so a card with a few MB of
- * boot files is a ~38 MB image (4 MiB before the partition), and larger
- * content grows it cluster by cluster. FAT16 would be smaller still for tiny
- * content, but FAT32 is what the Raspberry Pi's own images use and what
- * every Pi boot ROM and bootloader reads, so piwave keeps to it.
+ * The FAT32 volume is laid out directly (`fat32.ts`): its metadata (boot
+ * sectors, FATs, directories) is one small block, and every file's bytes
+ * are contiguous at a known offset. `writeSdImage` therefore writes the image
+ * file in a few large sequential writes: each boot file is read once, in
+ * 1 MiB pieces, and written straight to its place (its SHA-256 computed on
+ * the way, for the card's manifest and the disk's identity) while the next
+ * piece is read. What is never written — the 4 MiB before the partition and
+ * the free clusters — is left as a hole of the (sparse) file, which reads as
+ * zeros. The image goes to a temporary file, is flushed (fsync) and renamed.
  *
- * `readSdImage` reads an image back (MBR, first FAT partition, every file),
- * so `flash --device` can check that what it is about to write boots.
+ * Size: the partition is as small as FAT32 allows for the content plus 1 MiB
+ * of free space (`fat32.ts` says why FAT32 has a minimum of about 34 MB),
+ * rounded up to whole MiB.
+ *
+ * Identity: the MBR's disk signature and the volume's serial number are taken
+ * from the SHA-256 of the files' names and contents, so the same files give
+ * the same image.
+ *
+ * `readSdImage` reads an image back (MBR, first FAT partition, every file)
+ * through FatFs (js-fatfs), an implementation independent of the writer, so
+ * `flash --device` can check that what it is about to write boots.
  */
-import { crc32 } from "node:zlib";
-import * as FatFs from "js-fatfs";
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+import type * as FatFsModule from "js-fatfs";
+import { FAT32_MAX_FILE, Fat32Error, type Fat32File, type Fat32Plan, SECTOR, fat32Metadata, planFat32 } from "./fat32.js";
+import { withAtomicFile } from "./fs-atomic.js";
 
-export const SECTOR = 512;
+export { SECTOR };
 /** First partition sector: 4 MiB, aligned for SD erase blocks. */
 export const PARTITION_START = 8192;
 /** The volume label piwave gives the boot partition (what a file manager shows). */
 export const VOLUME_LABEL = "PIWAVE";
-/** Fewer data clusters than this makes a volume FAT16 by definition. */
-const FAT32_MIN_CLUSTERS = 65525;
-/** Clusters above the minimum: FatFs sizes its FAT from an over-estimate, which costs a few clusters. */
-const FAT32_MIN_MARGIN = 64;
-/** FatFs's reserved-sector count for FAT32 (boot sector, FSInfo, backup boot sector at 6). */
-const FAT32_RESERVED_SECTORS = 32;
 /** Free space left in the partition beyond the content. */
 const SLACK_BYTES = 1024 * 1024;
-/** FAT32 stores a file's size in 32 bits. */
-const FAT32_MAX_FILE = 0xffff_ffff;
-const MIB = 1024 * 1024;
+const MIB_SECTORS = (1024 * 1024) / SECTOR;
+/** How much of a file is read and written at a time. */
+const PIECE = 1024 * 1024;
 /** MBR partition types that are FAT (the Pi boots the first FAT partition). */
 const FAT_PARTITION_TYPES: Record<number, string> = { 0x01: "FAT12", 0x04: "FAT16", 0x06: "FAT16", 0x0b: "FAT32 (CHS)", 0x0c: "FAT32 (LBA)", 0x0e: "FAT16 (LBA)" };
+
+/** MBR fields, by byte offset. */
+const Mbr = { DiskSignature: 0x1b8, FirstPartition: 0x1be, Signature: 510 } as const;
+/** Fields of a 16-byte MBR partition entry, by offset in the entry. */
+const PartEntry = { Status: 0, ChsFirst: 1, Type: 4, ChsLast: 5, LbaFirst: 8, Sectors: 12 } as const;
+const MBR_BOOTABLE = 0x80;
+const MBR_TYPE_FAT32_LBA = 0x0c;
 
 /** One file of the boot partition. `name` is its path from the partition's root, `/`-separated ("overlays/x.dtbo"). */
 export interface ImageFile {
   name: string;
   data: Uint8Array;
+  mtime?: Date;
+}
+
+/** A file to put in an image written by `writeSdImage`: bytes from a file on disk, bytes in memory, or bytes made from the other files' SHA-256 (a manifest). */
+export type ImageSource = { name: string; mtime?: Date } & (
+  | { path: string; size: number }
+  | { data: Uint8Array }
+  | { size: number; derive: (sha256: ReadonlyMap<string, string>) => Uint8Array }
+);
+
+/** What `writeSdImage` wrote. */
+export interface WrittenImage {
+  /** The image's size in bytes. */
+  bytes: number;
+  /** Every file on the card, in the order given, with its size and SHA-256. */
+  files: { name: string; bytes: number; sha256: string }[];
+  clusterBytes: number;
 }
 
 export class ImageError extends Error {}
-
-class PartitionDisk implements FatFs.DiskIO {
-  constructor(
-    private readonly image: Uint8Array,
-    private readonly offset: number,
-    private readonly sectors: number,
-    private readonly readOnly = false,
-  ) {}
-  initialize(): number {
-    return 0;
-  }
-  status(): number {
-    return this.readOnly ? FatFs.STA_PROTECT : 0;
-  }
-  read(ff: FatFs.FatFs, _pdrv: number, buff: number, sector: number, count: number): number {
-    if (sector + count > this.sectors) return FatFs.RES_PARERR;
-    const at = this.offset + sector * SECTOR;
-    ff.HEAPU8.set(this.image.subarray(at, at + count * SECTOR), buff);
-    return FatFs.RES_OK;
-  }
-  write(ff: FatFs.FatFs, _pdrv: number, buff: number, sector: number, count: number): number {
-    if (this.readOnly) return FatFs.RES_WRPRT;
-    if (sector + count > this.sectors) return FatFs.RES_PARERR;
-    this.image.set(ff.HEAPU8.subarray(buff, buff + count * SECTOR), this.offset + sector * SECTOR);
-    return FatFs.RES_OK;
-  }
-  ioctl(ff: FatFs.FatFs, _pdrv: number, cmd: number, buff: number): number {
-    if (cmd === FatFs.CTRL_SYNC) return FatFs.RES_OK;
-    if (cmd === FatFs.GET_SECTOR_COUNT) {
-      ff.setValue(buff, this.sectors, "i32");
-      return FatFs.RES_OK;
-    }
-    if (cmd === FatFs.GET_SECTOR_SIZE) {
-      ff.setValue(buff, SECTOR, "i16");
-      return FatFs.RES_OK;
-    }
-    if (cmd === FatFs.GET_BLOCK_SIZE) {
-      ff.setValue(buff, 1, "i32");
-      return FatFs.RES_OK;
-    }
-    return FatFs.RES_ERROR;
-  }
-}
-
-function check(what: string, r: number): void {
-  if (r === FatFs.FR_INVALID_NAME) throw new ImageError(`FAT cannot hold the name of ${what}: rename it (no \\ : * ? " < > | or control characters)`);
-  if (r !== FatFs.FR_OK) throw new ImageError(`FAT32 image: ${what} failed (FatFs error ${r})`);
-}
-
-/** The directories `files` need, parents first ("a", "a/b"). */
-function directoriesOf(files: readonly ImageFile[]): string[] {
-  const dirs = new Set<string>();
-  for (const f of files) {
-    const parts = f.name.split("/");
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
-  }
-  return [...dirs].sort((a, b) => a.split("/").length - b.split("/").length || (a < b ? -1 : 1));
-}
-
-/** Directory entries (32 bytes each) a name takes: the short entry plus one long-name entry per 13 UTF-16 units. */
-const entriesFor = (name: string) => 1 + Math.ceil(name.length / 13);
-
-/** Clusters the content takes with `au`-byte clusters: file data plus every directory's entries. */
-function contentClusters(files: readonly ImageFile[], au: number): number {
-  let n = 0;
-  for (const f of files) n += Math.ceil(f.data.length / au);
-  const entries = new Map<string, number>([["", 1 /* volume label */]]);
-  for (const d of directoriesOf(files)) entries.set(d, 2 /* . and .. */);
-  for (const p of [...files.map((f) => f.name), ...directoriesOf(files)]) {
-    const cut = p.lastIndexOf("/");
-    const parent = cut < 0 ? "" : p.slice(0, cut);
-    entries.set(parent, (entries.get(parent) ?? 0) + entriesFor(p.slice(cut + 1)));
-  }
-  for (const e of entries.values()) n += Math.max(1, Math.ceil((e * 32) / au));
-  return n;
-}
 
 export interface Geometry {
   /** Bytes per cluster. */
@@ -131,21 +83,21 @@ export interface Geometry {
   sectors: number;
 }
 
-/**
- * The smallest FAT32 partition that holds `files` with SLACK_BYTES to spare:
- * each cluster size from 512 B to 32 KiB is tried and the smallest volume wins.
- */
-export function geometry(files: readonly ImageFile[]): Geometry {
-  let best: Geometry | undefined;
-  for (let au = SECTOR; au <= 32768; au *= 2) {
-    const spc = au / SECTOR;
-    const clusters = Math.max(contentClusters(files, au) + Math.ceil(SLACK_BYTES / au), FAT32_MIN_CLUSTERS + FAT32_MIN_MARGIN);
-    const fatSectors = Math.ceil(((clusters + 2) * 4) / SECTOR);
-    const raw = FAT32_RESERVED_SECTORS + 2 * fatSectors + clusters * spc;
-    const sectors = Math.ceil(raw / (MIB / SECTOR)) * (MIB / SECTOR);
-    if (!best || sectors < best.sectors) best = { clusterBytes: au, sectors };
+function plan(files: readonly Fat32File[], label: string): Fat32Plan {
+  try {
+    return planFat32(files, { label, hiddenSectors: PARTITION_START, freeBytes: SLACK_BYTES, roundSectors: MIB_SECTORS });
+  } catch (e) {
+    if (e instanceof Fat32Error) throw new ImageError(e.message);
+    throw e;
   }
-  return best!;
+}
+
+const sizeOf = (f: ImageFile | ImageSource): number => ("data" in f ? f.data.length : f.size);
+
+/** The smallest FAT32 partition that holds `files` with 1 MiB to spare (see fat32.ts). */
+export function geometry(files: readonly ImageFile[]): Geometry {
+  const p = plan(files.map((f) => ({ name: f.name, size: f.data.length })), VOLUME_LABEL);
+  return { clusterBytes: p.clusterBytes, sectors: p.sectors };
 }
 
 /** Partition size in bytes for `files` (see `geometry`). */
@@ -153,102 +105,180 @@ export function partitionBytes(files: readonly ImageFile[]): number {
   return geometry(files).sectors * SECTOR;
 }
 
-function writeMbr(image: Uint8Array, startLba: number, sectors: number, files: readonly ImageFile[]): void {
-  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  // Disk signature: derived from the contents, so the same inputs give the same image. CRC-32 (zlib's,
-  // a few ms for tens of MB): 32 bits are all it keeps, and it has no need to resist anyone.
-  let sig = 0;
-  for (const f of files) sig = crc32(f.data, crc32(`${f.name}\0${f.data.length}\0`, sig));
-  dv.setUint32(0x1b8, sig >>> 0, true);
-  const e = 0x1be;
-  image[e] = 0x80; // bootable
-  image.set([0xfe, 0xff, 0xff], e + 1); // CHS: use LBA
-  image[e + 4] = 0x0c; // FAT32 with LBA
-  image.set([0xfe, 0xff, 0xff], e + 5);
-  dv.setUint32(e + 8, startLba, true);
-  dv.setUint32(e + 12, sectors, true);
-  image[510] = 0x55;
-  image[511] = 0xaa;
+/** The disk signature and volume serial number for files with these names and SHA-256s. */
+function identity(files: readonly { name: string; sha256: string }[]): { diskSignature: number; volumeId: number } {
+  const h = createHash("sha256");
+  for (const f of files) h.update(`${f.name}\0${f.sha256}\n`);
+  const d = h.digest();
+  return { diskSignature: d.readUInt32LE(0), volumeId: d.readUInt32LE(4) };
 }
 
-/** FAT32 boot-sector (BPB) fields piwave reads or patches, by byte offset. */
-const Bpb = {
-  SecPerClus: 13,
-  RsvdSecCnt: 14,
-  NumFATs: 16,
-  HiddSec: 28,
-  FATSz32: 36,
-  RootClus: 44,
-  VolLab: 71,
-} as const;
-const BACKUP_BOOT_SECTOR = 6;
-const ATTR_VOLUME_ID = 0x08;
-
-/**
- * Name the volume: BS_VolLab in the boot sector and its backup, and the
- * volume-label entry in the root directory (what Linux, macOS and Windows
- * show). Written right after formatting, into the root directory's first
- * entry, which FatFs then leaves alone.
- */
-function writeLabel(part: Uint8Array, label: string): void {
-  const name = Buffer.alloc(11, 0x20);
-  name.write(label.toUpperCase().slice(0, 11), "latin1");
-  const dv = new DataView(part.buffer, part.byteOffset, part.byteLength);
-  for (const s of [0, BACKUP_BOOT_SECTOR]) part.set(name, s * SECTOR + Bpb.VolLab);
-  const spc = part[Bpb.SecPerClus]!;
-  const dataStart = dv.getUint16(Bpb.RsvdSecCnt, true) + part[Bpb.NumFATs]! * dv.getUint32(Bpb.FATSz32, true);
-  const root = (dataStart + (dv.getUint32(Bpb.RootClus, true) - 2) * spc) * SECTOR;
-  if (part[root] !== 0) throw new ImageError("FAT32 image: the root directory is not empty after formatting");
-  part.set(name, root);
-  part[root + 11] = ATTR_VOLUME_ID;
+/** The MBR sector: one bootable FAT32 (LBA) partition. */
+function mbr(startLba: number, sectors: number, diskSignature: number): Uint8Array {
+  const b = new Uint8Array(SECTOR);
+  const dv = new DataView(b.buffer);
+  dv.setUint32(Mbr.DiskSignature, diskSignature >>> 0, true);
+  const e = Mbr.FirstPartition;
+  b[e + PartEntry.Status] = MBR_BOOTABLE;
+  b.set([0xfe, 0xff, 0xff], e + PartEntry.ChsFirst); // CHS: beyond its range, use the LBA fields
+  b[e + PartEntry.Type] = MBR_TYPE_FAT32_LBA;
+  b.set([0xfe, 0xff, 0xff], e + PartEntry.ChsLast);
+  dv.setUint32(e + PartEntry.LbaFirst, startLba, true);
+  dv.setUint32(e + PartEntry.Sectors, sectors, true);
+  dv.setUint16(Mbr.Signature, 0xaa55, true);
+  return b;
 }
 
-/** Build the whole disk image in memory. */
-export async function buildSdImage(files: readonly ImageFile[], label = VOLUME_LABEL): Promise<Uint8Array> {
+function checkFiles(files: readonly (ImageFile | ImageSource)[]): void {
   for (const f of files) {
-    if (f.data.length > FAT32_MAX_FILE) throw new ImageError(`${f.name} is ${f.data.length} bytes; FAT32 holds files up to 4 GiB - 1`);
+    if (sizeOf(f) > FAT32_MAX_FILE) throw new ImageError(`${f.name} is ${sizeOf(f)} bytes; FAT32 holds files up to 4 GiB - 1`);
     if (!f.name || f.name.startsWith("/") || f.name.split("/").some((p) => p === "" || p === "." || p === "..")) {
       throw new ImageError(`"${f.name}" is not a path inside the boot partition`);
     }
   }
-  const g = geometry(files);
-  const partBytes = g.sectors * SECTOR;
-  const image = new Uint8Array(PARTITION_START * SECTOR + partBytes);
+}
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+/** Build the whole disk image in memory. */
+export async function buildSdImage(files: readonly ImageFile[], label = VOLUME_LABEL): Promise<Uint8Array> {
+  checkFiles(files);
+  const p = plan(
+    files.map((f) => ({ name: f.name, size: f.data.length, mtime: f.mtime })),
+    label,
+  );
+  const image = new Uint8Array((PARTITION_START + p.sectors) * SECTOR);
   const offset = PARTITION_START * SECTOR;
-  const ff = await FatFs.create({ diskio: new PartitionDisk(image, offset, g.sectors) });
-  const work = ff.malloc(FatFs.FF_MAX_SS * 64);
-  check("format", ff.f_mkfs("", { fmt: FatFs.FM_FAT32 | FatFs.FM_SFD, n_fat: 2, align: 0, n_root: 0, au_size: g.clusterBytes }, work, FatFs.FF_MAX_SS * 64));
-  ff.free(work);
-  const part = image.subarray(offset);
-  writeLabel(part, label);
-  const fs = ff.malloc(FatFs.sizeof_FATFS);
-  check("mount", ff.f_mount(fs, "", 1));
-  for (const d of directoriesOf(files)) check(`directory ${d}`, ff.f_mkdir(`/${d}`));
-  const fp = ff.malloc(FatFs.sizeof_FIL);
-  const chunk = 1 << 20;
-  const buf = ff.malloc(chunk);
-  const written = ff.malloc(4);
-  for (const f of files) {
-    check(f.name, ff.f_open(fp, `/${f.name}`, FatFs.FA_WRITE | FatFs.FA_CREATE_ALWAYS));
-    for (let at = 0; at < f.data.length; at += chunk) {
-      const piece = f.data.subarray(at, at + chunk);
-      ff.HEAPU8.set(piece, buf);
-      check(`write ${f.name}`, ff.f_write(fp, buf, piece.length, written));
-      if (ff.getValue(written, "i32") !== piece.length) throw new ImageError(`FAT32 image: ${f.name} did not fit (the partition was sized too small)`);
-    }
-    check(`close ${f.name}`, ff.f_close(fp));
-  }
-  ff.free(buf);
-  ff.free(written);
-  ff.free(fp);
-  check("unmount", ff.f_unmount(""));
-  ff.free(fs);
-  // FatFs formatted the partition as a stand-alone volume: record where it starts on the disk
-  // (BPB_HiddSec) in the boot sector and its FAT32 backup copy.
-  const dv = new DataView(image.buffer);
-  for (const s of [0, BACKUP_BOOT_SECTOR]) dv.setUint32(offset + s * SECTOR + Bpb.HiddSec, PARTITION_START, true);
-  writeMbr(image, PARTITION_START, g.sectors, files);
+  const id = identity(files.map((f) => ({ name: f.name, sha256: sha256(f.data) })));
+  image.set(mbr(PARTITION_START, p.sectors, id.diskSignature), 0);
+  image.set(fat32Metadata(p, id.volumeId), offset);
+  files.forEach((f, i) => image.set(f.data, offset + p.files[i]!.offset));
   return image;
+}
+
+/**
+ * Write the disk image for `sources` to `out`: through a temporary file,
+ * flushed and renamed, so `out` is the previous file or the whole new image,
+ * never a part. Each source file is read once; one that changes size while
+ * it is read is an ImageError naming it.
+ */
+export async function writeSdImage(out: string, sources: readonly ImageSource[], label = VOLUME_LABEL): Promise<WrittenImage> {
+  checkFiles(sources);
+  const p = plan(
+    sources.map((s) => ({ name: s.name, size: sizeOf(s), mtime: s.mtime })),
+    label,
+  );
+  const bytes = (PARTITION_START + p.sectors) * SECTOR;
+  const partition = PARTITION_START * SECTOR;
+  const digests = new Map<string, string>();
+  await withAtomicFile(
+    out,
+    async (tmp) => {
+      const fh = await open(tmp, "wx", 0o644);
+      try {
+        await fh.truncate(bytes);
+        const pieces = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)] as const;
+        const writeAll = async (buf: Uint8Array, at: number) => {
+          for (let done = 0; done < buf.length; ) done += (await fh.write(buf, done, buf.length - done, at + done)).bytesWritten;
+        };
+        const late: number[] = [];
+        for (let i = 0; i < sources.length; i++) {
+          const s = sources[i]!;
+          const at = partition + p.files[i]!.offset;
+          if ("path" in s) digests.set(s.name, await copyInto(s.path, s.size, (buf, pos) => writeAll(buf, at + pos), pieces));
+          else if ("data" in s) {
+            const w = writeAll(s.data, at);
+            digests.set(s.name, sha256(s.data));
+            await w;
+          } else late.push(i);
+        }
+        // Files made from the others' digests (the manifest) come last.
+        for (const i of late) {
+          const s = sources[i]! as { name: string; size: number; derive: (sha256: ReadonlyMap<string, string>) => Uint8Array };
+          const data = s.derive(digests);
+          if (data.length !== s.size) throw new Error(`${s.name} came out ${data.length} bytes, not the ${s.size} planned`);
+          await writeAll(data, partition + p.files[i]!.offset);
+          digests.set(s.name, sha256(data));
+        }
+        const id = identity(sources.map((s) => ({ name: s.name, sha256: digests.get(s.name)! })));
+        await writeAll(fat32Metadata(p, id.volumeId), partition);
+        await writeAll(mbr(PARTITION_START, p.sectors, id.diskSignature), 0);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    },
+    bytes,
+  );
+  return { bytes, files: sources.map((s) => ({ name: s.name, bytes: sizeOf(s), sha256: digests.get(s.name)! })), clusterBytes: p.clusterBytes };
+}
+
+/**
+ * Copy the `size` bytes of the file at `path` through `write(piece, position)`,
+ * reading the next piece while the previous one is written and hashed.
+ * Resolves to the file's SHA-256 (hex).
+ */
+async function copyInto(
+  path: string,
+  size: number,
+  write: (piece: Uint8Array, position: number) => Promise<void>,
+  pieces: readonly [Buffer, Buffer],
+): Promise<string> {
+  const src = await open(path, "r");
+  try {
+    const hash = createHash("sha256");
+    const changed = () => new ImageError(`${path} changed while the image was written (it was ${size} bytes); run \`piwave image\` again once it is complete`);
+    const readPiece = (k: number, pos: number) => src.read(pieces[k]!, 0, Math.min(PIECE, size - pos), pos).then((r) => r.bytesRead);
+    let k = 0;
+    let pending: Promise<number> | undefined = size > 0 ? readPiece(0, 0) : undefined;
+    for (let pos = 0; pos < size; ) {
+      const n = await pending!;
+      if (n === 0) throw changed();
+      const piece = pieces[k]!.subarray(0, n);
+      const written = write(piece, pos);
+      pos += n;
+      k ^= 1;
+      pending = pos < size ? readPiece(k, pos) : undefined;
+      hash.update(piece);
+      await written;
+    }
+    // Nothing beyond the size it had when the image was planned.
+    if ((await src.read(pieces[0], 0, 1, size)).bytesRead !== 0) throw changed();
+    return hash.digest("hex");
+  } finally {
+    await src.close();
+  }
+}
+
+/** A FAT partition inside an image in memory, as FatFs's disk (read-only). */
+function partitionDisk(F: typeof FatFsModule, image: Uint8Array, offset: number, sectors: number): FatFsModule.DiskIO {
+  return {
+    initialize: () => 0,
+    status: () => F.STA_PROTECT,
+    read(ff, _pdrv, buff, sector, count) {
+      if (sector + count > sectors) return F.RES_PARERR;
+      const at = offset + sector * SECTOR;
+      ff.HEAPU8.set(image.subarray(at, at + count * SECTOR), buff);
+      return F.RES_OK;
+    },
+    write: () => F.RES_WRPRT,
+    ioctl(ff, _pdrv, cmd, buff) {
+      if (cmd === F.CTRL_SYNC) return F.RES_OK;
+      if (cmd === F.GET_SECTOR_COUNT) {
+        ff.setValue(buff, sectors, "i32");
+        return F.RES_OK;
+      }
+      if (cmd === F.GET_SECTOR_SIZE) {
+        ff.setValue(buff, SECTOR, "i16");
+        return F.RES_OK;
+      }
+      if (cmd === F.GET_BLOCK_SIZE) {
+        ff.setValue(buff, 1, "i32");
+        return F.RES_OK;
+      }
+      return F.RES_ERROR;
+    },
+  };
 }
 
 export interface SdImageInfo {
@@ -295,7 +325,9 @@ export async function readSdImage(image: Uint8Array): Promise<SdImageInfo> {
   if (!start || !sectors || (start + sectors) * SECTOR > image.length) {
     throw new ImageError(`its FAT partition (sectors ${start}..${start + sectors}) does not lie inside the ${image.length}-byte image: truncated?`);
   }
-  const ff = await FatFs.create({ diskio: new PartitionDisk(image, start * SECTOR, sectors, true) });
+  // FatFs (a WebAssembly build) is loaded only here: writing an image does not need it.
+  const FatFs = await import("js-fatfs");
+  const ff = await FatFs.create({ diskio: partitionDisk(FatFs, image, start * SECTOR, sectors) });
   const fs = ff.malloc(FatFs.sizeof_FATFS);
   const r = ff.f_mount(fs, "", 1);
   if (r !== FatFs.FR_OK) {

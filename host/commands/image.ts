@@ -1,10 +1,11 @@
 /** `piwave image`: dist/boot → dist/piwave.img, an MBR + FAT32 SD card image. */
 import { mkdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
-import { BootDirError, describeMissing, listBootFiles } from "../boot-files.js";
-import { MANIFEST, manifestFor } from "../card-dir.js";
-import { writeFileAtomic } from "../fs-atomic.js";
-import { ImageError, type ImageFile, VOLUME_LABEL, buildSdImage } from "../image.js";
+import { dirname, join, relative, resolve } from "node:path";
+import { BootDirError, describeMissing, listBootFiles, missingForBoot } from "../boot-files.js";
+import { MANIFEST, manifestFromDigests } from "../card-dir.js";
+import { ImageError, type ImageSource, VOLUME_LABEL, writeSdImage } from "../image.js";
+import { FIRMWARE_FILES } from "../raspi-firmware.js";
+import { formatSize } from "../size.js";
 import { UsageError, parse } from "./common.js";
 
 const USAGE = `Usage: piwave image [--boot-dir DIR] [--out FILE]
@@ -28,6 +29,12 @@ export function refuseOutput(out: string): string | undefined {
   return `${out} is not a regular file (a ${st.isCharacterDevice() ? "character device" : st.isFIFO() ? "FIFO" : st.isSocket() ? "socket" : "special file"}); give an image file's name`;
 }
 
+/** "6 files: config.txt, …, piwave-files.json (…)": every file written, by name, the one piwave adds explained. */
+export function describeFiles(names: readonly string[]): string {
+  const shown = names.map((n) => (n === MANIFEST ? `${n} (piwave's record of the files it wrote, for \`flash --to\`)` : n));
+  return `${names.length} file${names.length === 1 ? "" : "s"}: ${shown.join(", ")}`;
+}
+
 export async function imageCommand(args: string[]): Promise<number> {
   const r = parse(args, { "boot-dir": { type: "string" }, out: { type: "string" } }, USAGE);
   if (!r) return 0;
@@ -35,32 +42,58 @@ export async function imageCommand(args: string[]): Promise<number> {
   const out = r.values.out ?? r.outputs.image;
   const refused = refuseOutput(out);
   if (refused) throw new UsageError(refused);
-  if (!statSync(bootDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${bootDir} is not a directory: run \`piwave build\` first`);
+  if (!statSync(bootDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`${bootDir} is not a directory: run \`piwave build\` first (it writes the boot files there), or give the boot files' folder with --boot-dir`);
+  }
   let names: string[];
   try {
-    names = listBootFiles(bootDir);
+    names = listBootFiles(bootDir).filter((n) => n !== MANIFEST);
   } catch (e) {
-    if (e instanceof BootDirError) throw new UsageError(e.message);
+    if (e instanceof BootDirError) throw new Error(e.message);
     throw e;
   }
-  const missing = describeMissing(names);
-  if (missing) throw new UsageError(`${bootDir} ${missing}. Run \`piwave build\` first`);
-  const files: ImageFile[] = names.filter((n) => n !== MANIFEST).map((name) => ({ name, data: readFileSync(join(bootDir, name)) }));
-  // The card's record of what piwave wrote, so a later \`flash --to\` updates these files without asking.
-  files.push(manifestFor(files));
+  const missing = missingForBoot(names);
+  if (missing.length) throw new Error(`${bootDir} ${describeMissing(names)}. ${whatToDo(bootDir, names)}`);
   const t0 = performance.now();
-  let image: Uint8Array;
+  const sources: ImageSource[] = names.map((name) => {
+    const path = join(bootDir, name);
+    const st = statSync(path);
+    return { name, path, size: st.size, mtime: st.mtime };
+  });
+  // The card's record of what piwave wrote, so a later \`flash --to\` updates these files without asking;
+  // made from the files' SHA-256, computed while they are copied into the image.
+  const manifestSize = manifestFromDigests(names.map((name) => ({ name, sha256: "0".repeat(64) }))).length;
+  sources.push({ name: MANIFEST, size: manifestSize, derive: (sha) => manifestFromDigests(names.map((name) => ({ name, sha256: sha.get(name)! }))) });
+  let image;
   try {
-    image = await buildSdImage(files);
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    image = await writeSdImage(out, sources);
   } catch (e) {
-    if (e instanceof ImageError) throw new UsageError(e.message);
+    if (e instanceof ImageError) throw new Error(e.message);
     throw e;
   }
-  mkdirSync(dirname(out), { recursive: true });
-  await writeFileAtomic(out, image);
   const shown = relative(process.cwd(), out).startsWith("..") ? out : relative(process.cwd(), out);
   console.log(
-    `${shown}: ${(image.length / 1e6).toFixed(1)} MB, FAT32 partition ${VOLUME_LABEL} with ${names.length} boot files (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
+    `${shown}: ${formatSize(image.bytes)}, FAT32 partition ${VOLUME_LABEL} with ${describeFiles(image.files.map((f) => f.name))} (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
   );
   return 0;
+}
+
+/** What to do about a boot directory that lacks files a Pi needs to boot. */
+function whatToDo(bootDir: string, names: readonly string[]): string {
+  const have = new Set(names.map((n) => n.toLowerCase()));
+  const built = have.has("kernel8.img") && have.has("config.txt");
+  if (!built) return "Run `piwave build` first: it writes all of them";
+  // kernel8.img and config.txt are there, so build ran (with --kernel-only): only the Raspberry Pi firmware is missing.
+  let board: "pi3" | "pi4" = "pi4";
+  try {
+    if (/^# piwave: Raspberry Pi 3\b/.test(readFileSync(join(bootDir, "config.txt"), "utf8"))) board = "pi3";
+  } catch {
+    /* unreadable config.txt: name the Pi 4's files */
+  }
+  return (
+    `\`piwave build\` ran without them (--kernel-only?). Run it again without --kernel-only: it downloads them once (checked by SHA-256, then cached), ` +
+    `or takes them from --firmware-dir DIR (the boot partition of Raspberry Pi OS, e.g. ${FIRMWARE_FILES[board].join(", ")}) or Debian's raspi-firmware package; ` +
+    "or copy them into the boot directory yourself"
+  );
 }
