@@ -143,7 +143,7 @@ export interface Fat32Options {
   freeBytes: number;
   /** Round the volume's size up to a multiple of this many sectors (the partition's alignment). */
   roundSectors: number;
-  /** The time directories and the label carry (default: now). */
+  /** The time of files given without one (default: now). Directories and the label take their newest file's time, so the same files make the same volume. */
   now?: Date;
 }
 
@@ -192,8 +192,8 @@ export interface Fat32Plan {
   files: Fat32Placement[];
   label: string;
   hiddenSectors: number;
-  /** The time directories and the label carry. */
-  now: Date;
+  /** The label's time: the newest file's. */
+  labelTime: Date;
 }
 
 interface Tree {
@@ -380,6 +380,11 @@ function tree(files: readonly Fat32File[], now: Date): Tree {
       parent = node;
     }
   }
+  // A directory's time is its newest content's (deepest directories first, so parents see their children's).
+  for (const d of [...dirs].reverse()) {
+    const newest = d.children.reduce((m, c) => (c.mtime.getTime() > m ? c.mtime.getTime() : m), -Infinity);
+    if (Number.isFinite(newest)) d.mtime = new Date(newest);
+  }
   for (const d of dirs) {
     nameChildren(d);
     const n = dirEntries(d, d === root);
@@ -466,7 +471,7 @@ export function planFat32(files: readonly Fat32File[], o: Fat32Options): Fat32Pl
     files: placements,
     label,
     hiddenSectors: o.hiddenSectors,
-    now,
+    labelTime: root.mtime,
   };
   trees.set(plan, { root, dirs, leaves });
   return plan;
@@ -608,7 +613,7 @@ export function fat32Metadata(plan: Fat32Plan, volumeId: number): Uint8Array {
   for (const d of dirs) {
     let at = dataStart + (d.firstCluster - 2) * plan.clusterBytes;
     if (d === root) {
-      shortEntry(dv, at, label, Attr.VOLUME_ID, 0, 0, plan.now);
+      shortEntry(dv, at, label, Attr.VOLUME_ID, 0, 0, plan.labelTime);
       at += DIR_ENTRY;
     } else {
       shortEntry(dv, at, DOT, Attr.DIRECTORY, d.firstCluster, 0, d.mtime);

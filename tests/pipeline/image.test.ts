@@ -1,11 +1,11 @@
 // The SD card image, checked with the real dosfstools and mtools.
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARTITION_START, SECTOR, VOLUME_LABEL, buildSdImage, geometry, readSdImage } from "../../host/image.js";
-import { canUseLoop, cleanup, loopDevice, tempDir } from "./disks.js";
+import { canMountFat, canUseLoop, cleanup, loopDevice, mountFat, tempDir } from "./disks.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
@@ -92,6 +92,28 @@ describe("SD card image", () => {
     expect(clusters(bigPath)).toBeGreaterThanOrEqual(65525);
   });
 
+  it.skipIf(!canMountFat)("another FAT driver (fusefat over a loop device) reads every file and can write to the card; fsck.fat stays clean", () => {
+    const copy = join(dir, "mounted.img");
+    writeFileSync(copy, image);
+    // The partition as its own loop device (no udev here to make partition nodes).
+    const dev = execFileSync("losetup", ["-f", "--show", "-o", String(PARTITION_START * SECTOR), copy], { encoding: "utf8" }).trim();
+    try {
+      const mnt = mountFat(dev);
+      for (const f of files) expect(Buffer.compare(readFileSync(join(mnt, f.name)), Buffer.from(f.data)), f.name).toBe(0);
+      writeFileSync(join(mnt, "added later.txt"), "the free-cluster hints were right\n");
+      execFileSync("fusermount", ["-u", mnt]);
+      // fusefat finishes writing after the unmount returns: wait for it to let go of the device.
+      spawnSync("sh", ["-c", `for i in $(seq 100); do pgrep -f "^fusefat .* ${dev} " >/dev/null || exit 0; sleep 0.05; done`]);
+    } finally {
+      spawnSync("losetup", ["-d", dev]);
+    }
+    const part = join(dir, "mounted-part.img");
+    writeFileSync(part, readFileSync(copy).subarray(PARTITION_START * SECTOR));
+    const r = spawnSync("fsck.fat", ["-n", part], { encoding: "utf8" });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(execFileSync("mtype", ["-i", `${copy}${at}`, "::/added later.txt"], { encoding: "utf8" })).toBe("the free-cluster hints were right\n");
+  });
+
   it("is reproducible: the same files give the same MBR signature", async () => {
     const again = await buildSdImage(files);
     expect(Buffer.from(again.subarray(0x1b8, 0x1bc)).equals(Buffer.from(image.subarray(0x1b8, 0x1bc)))).toBe(true);
@@ -127,7 +149,12 @@ describe("piwave image", () => {
     const r = await run(["--boot-dir", bootDir, "--out", out]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/cli\.img: 3\d\.\d MB, FAT32 partition PIWAVE with 5 boot files/);
+    // Every file written is counted and named, the manifest piwave adds included (it once said "5 boot files" for 6).
+    expect(r.stdout).toMatch(
+      /cli\.img: 3\d\.\d MB, FAT32 partition PIWAVE with 6 files: config\.txt, fixup4\.dat, kernel8\.img, overlays\/disable-bt\.dtbo, start4\.elf, piwave-files\.json \(piwave's record of the files it wrote, for `flash --to`\)/,
+    );
+    const listing = execFileSync("mdir", ["-/", "-b", "-i", `${out}${at}`, "::/"], { encoding: "utf8" }).trim().split("\n").filter((l) => !l.endsWith("/"));
+    expect(listing.length).toBe(6);
     const back = join(dir, "back.dtbo");
     execFileSync("mcopy", ["-n", "-i", `${out}${at}`, "::/overlays/disable-bt.dtbo", back]);
     expect(readFileSync(back)).toEqual(Buffer.from(files[4]!.data));
@@ -149,12 +176,34 @@ describe("piwave image", () => {
     expect(spawnSync("test", ["-b", dev]).status).toBe(0); // still a device node, not replaced by a file
   });
 
-  it("a boot directory without config.txt and the Pi firmware is refused, naming what is missing", async () => {
+  it("a boot directory without config.txt and the Pi firmware is an error (exit 1, not a usage error), naming what is missing and pointing at build", async () => {
     const thin = join(dir, "thin");
     mkdirSync(thin);
     writeFileSync(join(thin, "kernel8.img"), "k");
     const r = await run(["--boot-dir", thin, "--out", join(dir, "thin.img")]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/thin lacks config\.txt, the Raspberry Pi firmware \(Pi 4: start4\.elf, fixup4\.dat; .*\); a card without them does not boot/);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^piwave image: error: .*thin lacks config\.txt, the Raspberry Pi firmware \(Pi 4: start4\.elf, fixup4\.dat; .*\); a card without them does not boot\. Run `piwave build` first/);
+    expect(existsSync(join(dir, "thin.img"))).toBe(false);
+  });
+
+  it("a built boot directory without the Pi firmware (build --kernel-only) points at --firmware-dir and the download, not at running build again", async () => {
+    const kernelOnly = join(dir, "kernel-only");
+    mkdirSync(kernelOnly);
+    writeFileSync(join(kernelOnly, "kernel8.img"), "k");
+    writeFileSync(join(kernelOnly, "config.txt"), "# piwave: Raspberry Pi 3 (BCM2837) boot configuration for the bare-metal player.\n");
+    writeFileSync(join(kernelOnly, "music.pwb"), "m");
+    const r = await run(["--boot-dir", kernelOnly, "--out", join(dir, "kernel-only.img")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^piwave image: error: .*kernel-only lacks the Raspberry Pi firmware \(.*\); a card without it does not boot\./);
+    expect(r.stderr).toMatch(/--kernel-only/);
+    expect(r.stderr).toMatch(/downloads them once/);
+    expect(r.stderr).toMatch(/--firmware-dir DIR \(the boot partition of Raspberry Pi OS, e\.g\. bootcode\.bin, start\.elf, fixup\.dat\)/);
+    expect(r.stderr).not.toMatch(/Run `piwave build` first/);
+  });
+
+  it("a missing boot directory is an error with the error: prefix, pointing at build and --boot-dir", async () => {
+    const r = await run(["--boot-dir", join(dir, "nowhere"), "--out", join(dir, "nowhere.img")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^piwave image: error: .*nowhere is not a directory: run `piwave build` first .*--boot-dir/);
   });
 });
