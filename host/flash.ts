@@ -12,9 +12,12 @@
  *    a mounted partition (`unmountPartitions` unmounts them, with consent),
  *    read-only disks and disks too small for the image. After writing:
  *    fsync, drop the device's cached pages, read back, compare.
+ *  - `writeAccessProblem`: a user who may not write the device (disk nodes
+ *    belong to root, often group `disk`) is told so before being asked to
+ *    confirm, with the ways to get access, not a bare EACCES.
  */
 import { execFileSync } from "node:child_process";
-import { constants } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { describeMissing } from "./boot-files.js";
 import { runChild } from "./child-process.js";
@@ -111,6 +114,60 @@ export function mountedPartitions(d: BlockDevice): { path: string; mount: string
 }
 
 export class RefusedError extends Error {}
+
+/** The current user may not write the device: what to do about it is in the message (exit 1, not a refusal). */
+export class DeviceAccessError extends Error {
+  override readonly name = "DeviceAccessError";
+}
+
+/** The name of user or group `id` from /etc/passwd or /etc/group, or the number. */
+function nameOf(file: "/etc/passwd" | "/etc/group", id: number): string {
+  try {
+    const line = readFileSync(file, "utf8").split("\n").find((l) => l.split(":")[2] === String(id));
+    if (line) return line.split(":")[0]!;
+  } catch {
+    /* no such file (macOS keeps them elsewhere): the number will do */
+  }
+  return String(id);
+}
+
+/** The file behind loop device `path`, when the kernel says (Linux sysfs). */
+function loopBackingFile(path: string): string | undefined {
+  const name = path.replace(/^\/dev\//, "");
+  try {
+    return readFileSync(`/sys/block/${name}/loop/backing_file`, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why this user cannot open `device` for writing, with the ways to get
+ * access; undefined when they can (root always can). A loop device also gets
+ * udisks' way: `udisksctl loop-setup` makes one owned by the user.
+ */
+export function writeAccessProblem(device: string, type: string): string | undefined {
+  try {
+    accessSync(device, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EPERM") return undefined; // anything else is reported when it is opened
+  }
+  const st = statSync(device);
+  const owner = nameOf("/etc/passwd", st.uid);
+  const group = nameOf("/etc/group", st.gid);
+  const mode = (st.mode & 0o777).toString(8).padStart(3, "0");
+  const ways = [`run piwave as root (\`sudo piwave flash --device ${device} …\`)`];
+  if (st.mode & 0o020 && group !== "root") {
+    ways.push(`add your user to the group ${group} (\`sudo usermod -aG ${group} $USER\`, then log in again; that group may write every disk)`);
+  }
+  if (type === "loop") {
+    const file = loopBackingFile(device);
+    ways.push(`for an image file, let udisks make a loop device you own: \`udisksctl loop-setup -f ${file ?? "FILE"}\`, then flash that one`);
+  }
+  return `cannot write ${device}: permission denied (it belongs to ${owner}:${group}, mode ${mode}, and you are not root). Ways to get access: ${ways.join("; or ")}. Nothing was written`;
+}
 /** The only refusal `--unmount` can lift. */
 export class MountedError extends RefusedError {}
 
@@ -198,7 +255,15 @@ export async function writeImage(image: Uint8Array, device: string, opts: { onPr
   const chunk = 4 * 1024 * 1024;
   const { onProgress, signal } = opts;
   // O_EXCL on a block device fails if the kernel has it in use (e.g. mounted).
-  const fh = await open(device, constants.O_WRONLY | constants.O_EXCL);
+  let fh;
+  try {
+    fh = await open(device, constants.O_WRONLY | constants.O_EXCL);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") throw new DeviceAccessError(writeAccessProblem(device, "disk") ?? `cannot write ${device}: permission denied; run piwave as root. Nothing was written`);
+    if (code === "EBUSY") throw new DeviceAccessError(`cannot write ${device}: the kernel has it in use (mounted, or open in another program); unmount it or close that program, then try again. Nothing was written`);
+    throw e;
+  }
   try {
     for (let at = 0; at < image.length; at += chunk) {
       if (signal?.aborted) throw signal.reason;

@@ -6,6 +6,7 @@ import { BootDirError, describeMissing, listBootFiles } from "../boot-files.js";
 import { BACKUP_DIR, CardRefusedError, MANIFEST, applyCopy, checkCardDir, checkRoom, planCopy } from "../card-dir.js";
 import {
   type BlockDevice,
+  DeviceAccessError,
   MountedError,
   type Phase,
   RefusedError,
@@ -17,6 +18,7 @@ import {
   listBlockDevices,
   mountedPartitions,
   unmountPartitions,
+  writeAccessProblem,
   writeImage,
 } from "../flash.js";
 import { exitCodeFor, interruptSignal, interruptedBy } from "../interrupt.js";
@@ -41,7 +43,9 @@ const USAGE = `Usage: piwave flash [--device /dev/sdX] [--unmount] [--yes] | --t
   --list          show the removable disks piwave would write to
   --boot-dir DIR  boot files to copy (default dist/boot)
   --image FILE    image to write (default dist/piwave.img)
-  --allow-loop    accept a loop device (for testing with an image file)
+  --allow-loop    accept a loop device (for testing with an image file;
+                  \`losetup -f --show FILE\` as root, or \`udisksctl loop-setup -f
+                  FILE\` as yourself)
   --json          with --list: the disks as JSON
 `;
 
@@ -252,6 +256,9 @@ async function flashDevice(o: DeviceOptions): Promise<number> {
       path = picked;
     }
     dev = checkDevice(devices, path, image.length, o.allowLoop, o.unmount === true);
+    // Before asking anything: a user who may not write the disk is told how to get access.
+    const access = writeAccessProblem(dev.path, dev.type);
+    if (access) throw new DeviceAccessError(access);
     const mounted = mountedPartitions(dev);
     if (mounted.length) {
       process.stderr.write(`${dev.path} has mounted partitions: ${mounted.map((m) => `${m.path} on ${m.mount}`).join(", ")}\n`);

@@ -438,6 +438,29 @@ describe.skipIf(!canUseLoop)("piwave flash --device on a loop device (root only)
     expect(readFileSync(a.file).subarray(510, 512)).toEqual(Buffer.from([0, 0]));
   }, 90_000);
 
+  it("as a user who may not write the loop device (nobody): exit 1, before any question, with the ways to get access; not a bare EACCES", async () => {
+    const marker = Buffer.from("the card's own first bytes");
+    const loop = loopDevice(64 * 1024 * 1024, marker);
+    // nobody must be able to read the image and the folder it is in.
+    const shared = join(work, "shared");
+    mkdirSync(shared, { recursive: true });
+    const img = join(shared, "piwave.img");
+    writeFileSync(img, readFileSync(goodImage));
+    spawnSync("chmod", ["a+rx", work, shared]);
+    spawnSync("chmod", ["a+r", img]);
+    const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, bin, "flash", "--device", loop.dev, "--image", img, "--allow-loop", "--yes"], {
+      cwd: shared,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: shared, NO_COLOR: "1", PIWAVE_CACHE_DIR: join(shared, "cache") },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^piwave flash: error: cannot write ${loop.dev}: permission denied \\(it belongs to root:\\w+, mode \\d{3}, and you are not root\\)\\. Ways to get access: run piwave as root`));
+    expect(r.stderr).toContain(`udisksctl loop-setup -f ${loop.file}`);
+    expect(r.stderr).not.toMatch(/EACCES|ERASES/);
+    expect(readFileSync(loop.file).subarray(0, marker.length)).toEqual(marker);
+  });
+
   it("without --device and not on a terminal: refused, naming the candidates", async () => {
     const loop = loopDevice(48 * 1024 * 1024);
     const r = await flash(["--image", goodImage, "--allow-loop", "--yes"]);
