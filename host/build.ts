@@ -22,7 +22,9 @@
  *     there are removed (only in a directory whose config.txt piwave wrote).
  *   - The Raspberry Pi firmware files are required: without them the card
  *     cannot boot, so the build fails before writing anything unless a
- *     kernel-only build was asked for.
+ *     kernel-only build was asked for. They are got first, before the
+ *     user's firmware is compiled and the songs converted, so a failed
+ *     download is reported at once.
  *   - An AbortSignal (the process's interrupt) stops every step promptly,
  *     kills child processes, and writes nothing.
  */
@@ -69,6 +71,12 @@ export interface BuildOptions {
   music: MusicSource;
   /** The user's firmware (.wasm, already checked against the ABI) instead of piwave's player. */
   wasmPath?: string;
+  /**
+   * The user's firmware made on demand (an entry compiled, its .wasm path
+   * returned): called only once the Raspberry Pi firmware files are in hand,
+   * so a failed download is reported in a second, not after a compile.
+   */
+  makeWasm?: () => Promise<string>;
   outDir: string;
   cacheDir: string;
   /** The Raspberry Pi firmware files, or `false` for a kernel-only build (the card then needs them from elsewhere). */
@@ -312,12 +320,15 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
     signal?.throwIfAborted();
   }
 
+  const wasmPath = o.wasmPath ?? (o.makeWasm ? await o.makeWasm() : undefined);
+  signal?.throwIfAborted();
+
   const music = await musicBytes(o);
   checkBudget(o.board, music.bytes.length, o.variant.quality);
   signal?.throwIfAborted();
 
   o.onStep?.("building kernel8.img");
-  const kernel = await buildKernel({ board: o.board, variant: o.variant, wasmPath: o.wasmPath, cacheDir: o.cacheDir, signal, onStep: o.onStep });
+  const kernel = await buildKernel({ board: o.board, variant: o.variant, wasmPath, cacheDir: o.cacheDir, signal, onStep: o.onStep });
   signal?.throwIfAborted();
 
   const files = new Map<string, Uint8Array>([

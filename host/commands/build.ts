@@ -9,7 +9,7 @@ import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js"
 import type { KernelResult } from "../kernel.js";
 import { cacheDir as userCacheDir } from "../paths.js";
 import { FIRMWARE_FILES, FirmwareError } from "../raspi-firmware.js";
-import { FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
+import { FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, emitJson, numberOption, parse, say, ui, userFirmwareOption, userFirmwareSource, variantOption, warn } from "./common.js";
 import { formatDuration, formatSize, table } from "./format.js";
 
 export { checkBudget } from "../build.js";
@@ -161,7 +161,11 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (kernelOnly && (v["firmware-dir"] !== undefined || v.offline)) throw new UsageError("--kernel-only writes no Raspberry Pi firmware files: leave out --firmware-dir and --offline");
   const cacheDir = userCacheDir(v["cache-dir"]);
   const out = resolve(v["out-dir"] ?? r.outputs.boot);
-  const userFw = await userFirmwareOption(v, r.project, boardName); // the user's firmware, refused here if it imports outside the ABI
+  // The user's firmware: a .wasm is checked now (refused if it imports outside the ABI); an entry is
+  // compiled by build() only once the Raspberry Pi firmware files are in hand.
+  const userSrc = await userFirmwareSource(v, r.project);
+  const userWasm = userSrc?.wasm !== undefined ? await userFirmwareOption(v, r.project, boardName) : undefined;
+  const makeWasm = userSrc?.entry !== undefined ? async () => (await (await import("../user-firmware.js")).loadUserFirmware(userSrc, boardName)).path : undefined;
 
   let music: MusicSource = { kind: "demo" };
   if (songs.length) {
@@ -195,7 +199,8 @@ export async function buildCommand(args: string[]): Promise<number> {
       board: boardName,
       variant,
       music,
-      wasmPath: userFw?.path,
+      wasmPath: userWasm?.path,
+      makeWasm,
       outDir: out,
       cacheDir,
       piFirmware: kernelOnly

@@ -260,13 +260,18 @@ export const FIRMWARE_USAGE = `  --entry FILE             your firmware: an Asse
 
 /** The user's firmware from --entry/--wasm or the project file, built and checked; undefined for piwave's player. */
 export async function userFirmwareOption(v: { entry?: string | boolean; wasm?: string | boolean }, project: ProjectConfig | undefined, board: BoardName): Promise<import("../user-firmware.js").UserFirmware | undefined> {
+  const src = await userFirmwareSource(v, project);
+  return src ? (await import("../user-firmware.js")).loadUserFirmware(src, board) : undefined;
+}
+
+/** Which firmware --entry/--wasm or the project file name (checked, not yet loaded or compiled); undefined for piwave's player. */
+export async function userFirmwareSource(v: { entry?: string | boolean; wasm?: string | boolean }, project: ProjectConfig | undefined): Promise<import("../user-firmware.js").FirmwareSource | undefined> {
   if (typeof v.entry === "string" && typeof v.wasm === "string") throw new UsageError("give --entry or --wasm, not both");
   if (v.entry === undefined && v.wasm === undefined && project?.entry !== undefined && project.wasm !== undefined) {
     throw new UsageError(`${project.file}: "entry" and "wasm" are both set; keep one`);
   }
-  const { chooseFirmwareSource, loadUserFirmware } = await import("../user-firmware.js");
-  const src = chooseFirmwareSource({ entry: typeof v.entry === "string" ? v.entry : undefined, wasm: typeof v.wasm === "string" ? v.wasm : undefined }, project);
-  return src ? loadUserFirmware(src, board) : undefined;
+  const { chooseFirmwareSource } = await import("../user-firmware.js");
+  return chooseFirmwareSource({ entry: typeof v.entry === "string" ? v.entry : undefined, wasm: typeof v.wasm === "string" ? v.wasm : undefined }, project);
 }
 
 /** parseArgs options for the firmware build variant (--quality, --feed; --dither only to refuse it). */

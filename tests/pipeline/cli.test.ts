@@ -104,8 +104,19 @@ describe("piwave build SONGS → piwave image", () => {
     expect(j.kernel.bytes).toBeGreaterThan(10_000);
     expect(readdirSync(join(dir, "boot3")).sort()).toEqual(["config.txt", "kernel8.img", "music.pwb"]);
     const i = await piwave(["image", "--boot-dir", join(dir, "boot3"), "--out", join(dir, "x.img")]);
-    expect(i.code).toBe(2);
-    expect(i.stderr).toMatch(/lacks the Raspberry Pi firmware .* a card without it does not boot/);
+    expect(i.code).toBe(1);
+    expect(i.stderr).toMatch(/^piwave image: error: .*lacks the Raspberry Pi firmware .* a card without it does not boot\. `piwave build` ran without them \(--kernel-only\?\)\..*--firmware-dir DIR/);
+  }, 60_000);
+
+  it("build --entry without the Raspberry Pi firmware fails on the firmware before compiling the entry", async () => {
+    // An entry that does not even compile: the old order compiled it first and reported asc's error.
+    const entry = join(dir, "broken-main.ts");
+    writeFileSync(entry, "export function main(): void { this is not AssemblyScript }\n");
+    const r = await piwave(["build", "--entry", entry, "--offline", "--out-dir", join(dir, "boot-entry")], { PIWAVE_CACHE_DIR: join(dir, "empty-cache-entry") });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^piwave build: error: the card cannot boot without the Raspberry Pi firmware files \(start4\.elf, fixup4\.dat\)/);
+    expect(r.stderr).not.toMatch(/compiling|broken-main\.ts/);
+    expect(existsSync(join(dir, "boot-entry"))).toBe(false);
   }, 60_000);
 
   it("downloads go through the shipped SHA-256 pins: a mirror serving other bytes is refused, nothing written", async () => {
