@@ -117,7 +117,12 @@ describe("piwave build SONGS → piwave image", () => {
     expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^piwave build: error: the card cannot boot without the Raspberry Pi firmware files \(start4\.elf, fixup4\.dat\)/);
     expect(r.stderr).not.toMatch(/compiling|broken-main\.ts/);
     expect(existsSync(join(dir, "boot-entry"))).toBe(false);
-  }, 60_000);
+    // With the firmware files at hand, the entry is compiled (after them) into the card's kernel8.img.
+    const io = new URL("../firmware/io-echo.ts", import.meta.url).pathname;
+    const ok = await piwave(["build", "--entry", io, "--firmware-dir", join(dir, "fw"), "--out-dir", join(dir, "boot-entry"), "--json"], { PIWAVE_CACHE_DIR: join(dir, "empty-cache-entry") });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((JSON.parse(ok.stdout) as { files: string[] }).files.sort()).toEqual(["config.txt", "fixup4.dat", "kernel8.img", "music.pwb", "start4.elf"]);
+  }, 120_000);
 
   it("downloads go through the shipped SHA-256 pins: a mirror serving other bytes is refused, nothing written", async () => {
     const hits: string[] = [];
