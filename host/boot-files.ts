@@ -4,7 +4,7 @@
  * as `overlays/` included, as `/`-separated paths from the directory. Used by
  * `piwave image` and `piwave flash --to`, so both take the same files.
  */
-import { lstatSync, readdirSync, statSync } from "node:fs";
+import { lstatSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { FIRMWARE_FILES } from "./raspi-firmware.js";
 import { BOARD_NAMES, type BoardName } from "./boards.js";
@@ -59,4 +59,23 @@ export function describeMissing(names: readonly string[]): string | undefined {
   const lacks = missingForBoot(names);
   if (!lacks.length) return undefined;
   return `lacks ${lacks.join(", ")}; a card without ${lacks.length === 1 ? "it" : "them"} does not boot`;
+}
+
+/** What to do about boot directory `bootDir` whose files `names` lack some a Pi needs to boot (`missingForBoot`). */
+export function howToComplete(bootDir: string, names: readonly string[]): string {
+  const have = new Set(names.map((n) => n.toLowerCase()));
+  const built = have.has("kernel8.img") && have.has("config.txt");
+  if (!built) return "Run `piwave build` first: it writes all of them";
+  // kernel8.img and config.txt are there, so build ran (with --kernel-only): only the Raspberry Pi firmware is missing.
+  let board: "pi3" | "pi4" = "pi4";
+  try {
+    if (/^# piwave: Raspberry Pi 3\b/.test(readFileSync(join(bootDir, "config.txt"), "utf8"))) board = "pi3";
+  } catch {
+    /* unreadable config.txt: name the Pi 4's files */
+  }
+  return (
+    `\`piwave build\` ran without them (--kernel-only?). Run it again without --kernel-only: it downloads them once (checked by SHA-256, then cached), ` +
+    `or takes them from --firmware-dir DIR (the boot partition of Raspberry Pi OS, e.g. ${FIRMWARE_FILES[board].join(", ")}) or Debian's raspi-firmware package; ` +
+    "or copy them into the boot directory yourself"
+  );
 }

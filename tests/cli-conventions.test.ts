@@ -155,8 +155,8 @@ describe("the project file and songs", () => {
     expect(r.stderr).toMatch(/uart\| I track: 1\/1 start "theme"/);
     expect(r.code).toBe(0);
     const i = await piwave(["image"], { cwd: join(proj, "src") });
-    expect(i.code).toBe(2);
-    expect(i.stderr).toContain(`${join(proj, "out", "boot")} is not a directory: run \`piwave build\` first`);
+    expect(i.code).toBe(1); // not a usage error: the command line is right, the build has not run
+    expect(i.stderr).toContain(`piwave image: error: ${join(proj, "out", "boot")} is not a directory: run \`piwave build\` first`);
   });
 
   it("an unusable cache directory is named, with the ways to choose another", async () => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
-import { BootDirError, describeMissing, listBootFiles } from "../boot-files.js";
+import { BootDirError, describeMissing, howToComplete, listBootFiles } from "../boot-files.js";
 import { BACKUP_DIR, CardRefusedError, MANIFEST, applyCopy, checkCardDir, checkRoom, planCopy } from "../card-dir.js";
 import {
   type BlockDevice,
@@ -24,7 +24,9 @@ import {
 import { exitCodeFor, interruptSignal, interruptedBy } from "../interrupt.js";
 import { EXIT, JSON_OPTION, UsageError, color, emitJson, parse, ui } from "./common.js";
 
-const USAGE = `Usage: piwave flash [--device /dev/sdX] [--unmount] [--yes] | --to DIR [--yes] | --list
+const USAGE = `Usage: piwave flash [--device /dev/sdX] [--unmount] [--yes] [--image FILE] [--allow-loop]
+       piwave flash --to DIR [--boot-dir DIR] [--yes]
+       piwave flash --list [--json]
 
   (no option)     pick the card to write the SD image to: asks which one
                   when there are several, and for confirmation
@@ -151,16 +153,18 @@ export async function flashCommand(args: string[]): Promise<number> {
 }
 
 async function flashToCard(target: string, bootDir: string, yes: boolean | undefined): Promise<number> {
-  if (!statSync(bootDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${bootDir} is not a directory: run \`piwave build\` first`);
+  if (!statSync(bootDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new Error(`${bootDir} is not a directory: run \`piwave build\` first (it writes the boot files there), or give the boot files' folder with --boot-dir`);
+  }
   let names: string[];
   try {
     names = listBootFiles(bootDir).filter((n) => n !== MANIFEST && !n.startsWith(`${BACKUP_DIR}/`));
   } catch (e) {
-    if (e instanceof BootDirError) throw new UsageError(e.message);
+    if (e instanceof BootDirError) throw new Error(e.message);
     throw e;
   }
   const missing = describeMissing(names);
-  if (missing) throw new UsageError(`${bootDir} ${missing}. Run \`piwave build\` first`);
+  if (missing) throw new Error(`${bootDir} ${missing}. ${howToComplete(bootDir, names)}`);
   try {
     const { note } = checkCardDir(target);
     if (note) process.stderr.write(color.yellow(`note: ${note}`) + "\n");

@@ -1,10 +1,9 @@
 /** `piwave image`: dist/boot → dist/piwave.img, an MBR + FAT32 SD card image. */
-import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { BootDirError, describeMissing, listBootFiles, missingForBoot } from "../boot-files.js";
+import { BootDirError, describeMissing, howToComplete, listBootFiles, missingForBoot } from "../boot-files.js";
 import { MANIFEST, manifestFromDigests } from "../card-dir.js";
 import { ImageError, type ImageSource, VOLUME_LABEL, writeSdImage } from "../image.js";
-import { FIRMWARE_FILES } from "../raspi-firmware.js";
 import { formatSize } from "../size.js";
 import { UsageError, parse } from "./common.js";
 
@@ -53,7 +52,7 @@ export async function imageCommand(args: string[]): Promise<number> {
     throw e;
   }
   const missing = missingForBoot(names);
-  if (missing.length) throw new Error(`${bootDir} ${describeMissing(names)}. ${whatToDo(bootDir, names)}`);
+  if (missing.length) throw new Error(`${bootDir} ${describeMissing(names)}. ${howToComplete(bootDir, names)}`);
   const t0 = performance.now();
   const sources: ImageSource[] = names.map((name) => {
     const path = join(bootDir, name);
@@ -77,23 +76,4 @@ export async function imageCommand(args: string[]): Promise<number> {
     `${shown}: ${formatSize(image.bytes)}, FAT32 partition ${VOLUME_LABEL} with ${describeFiles(image.files.map((f) => f.name))} (${((performance.now() - t0) / 1000).toFixed(2)} s)`,
   );
   return 0;
-}
-
-/** What to do about a boot directory that lacks files a Pi needs to boot. */
-function whatToDo(bootDir: string, names: readonly string[]): string {
-  const have = new Set(names.map((n) => n.toLowerCase()));
-  const built = have.has("kernel8.img") && have.has("config.txt");
-  if (!built) return "Run `piwave build` first: it writes all of them";
-  // kernel8.img and config.txt are there, so build ran (with --kernel-only): only the Raspberry Pi firmware is missing.
-  let board: "pi3" | "pi4" = "pi4";
-  try {
-    if (/^# piwave: Raspberry Pi 3\b/.test(readFileSync(join(bootDir, "config.txt"), "utf8"))) board = "pi3";
-  } catch {
-    /* unreadable config.txt: name the Pi 4's files */
-  }
-  return (
-    `\`piwave build\` ran without them (--kernel-only?). Run it again without --kernel-only: it downloads them once (checked by SHA-256, then cached), ` +
-    `or takes them from --firmware-dir DIR (the boot partition of Raspberry Pi OS, e.g. ${FIRMWARE_FILES[board].join(", ")}) or Debian's raspi-firmware package; ` +
-    "or copy them into the boot directory yourself"
-  );
 }

@@ -183,6 +183,20 @@ function flashOnTty(args: string[], answers: [RegExp, string | ((out: string) =>
   );
 }
 
+describe("flash --to with boot files a Pi cannot boot from", () => {
+  it("a built boot directory without the Pi firmware: exit 1 with error:, pointing at --firmware-dir and the download; nothing copied", async () => {
+    const d = bootDir("kernel-only", [bootFiles[0]!, bootFiles[1]!]);
+    const target = tempDir("piwave-card-");
+    const r = await flash(["--to", target, "--boot-dir", d, "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^piwave flash: error: .*kernel-only lacks the Raspberry Pi firmware .*`piwave build` ran without them \(--kernel-only\?\).*--firmware-dir DIR/);
+    expect(readdirSync(target)).toEqual([]);
+    const none = await flash(["--to", target, "--boot-dir", join(work, "no-such-boot")]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^piwave flash: error: .*no-such-boot is not a directory: run `piwave build` first/);
+  });
+});
+
 describe("checkImage: flash --device writes only a bootable Pi image", () => {
   const cases: [string, () => Promise<Uint8Array>, RegExp][] = [
     ["an empty file", async () => new Uint8Array(0), /x is not an SD card image: it is 0 bytes, smaller than a partition table/],
