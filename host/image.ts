@@ -26,10 +26,13 @@
  * `flash --device` can check that what it is about to write boots.
  */
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
 import type * as FatFsModule from "js-fatfs";
 import { FAT32_MAX_FILE, Fat32Error, type Fat32File, type Fat32Plan, SECTOR, fat32Metadata, planFat32 } from "./fat32.js";
-import { withAtomicFile } from "./fs-atomic.js";
+import { removeAbandoned, temporaryOwner, withAtomicFile } from "./fs-atomic.js";
+import { onCleanup } from "./interrupt.js";
 
 export { SECTOR };
 /** First partition sector: 4 MiB, aligned for SD erase blocks. */
@@ -162,23 +165,29 @@ export async function buildSdImage(files: readonly ImageFile[], label = VOLUME_L
  * never a part. Each source file is read once; one that changes size while
  * it is read is an ImageError naming it.
  */
-export async function writeSdImage(out: string, sources: readonly ImageSource[], label = VOLUME_LABEL): Promise<WrittenImage> {
+export async function writeSdImage(out: string, sources: readonly ImageSource[], o: { label?: string; signal?: AbortSignal } = {}): Promise<WrittenImage> {
   checkFiles(sources);
   const p = plan(
     sources.map((s) => ({ name: s.name, size: sizeOf(s), mtime: s.mtime })),
-    label,
+    o.label ?? VOLUME_LABEL,
   );
+  const signal = o.signal;
+  // Temporary files of this image left by piwave processes that were killed outright.
+  removeAbandoned(dirname(resolve(out)), (name) => (name.startsWith(`.${basename(resolve(out))}.`) ? temporaryOwner(name) : undefined));
   const bytes = (PARTITION_START + p.sectors) * SECTOR;
   const partition = PARTITION_START * SECTOR;
   const digests = new Map<string, string>();
   await withAtomicFile(
     out,
     async (tmp) => {
+      // An interrupt ends the process once the work has wound down: the temporary file goes with it.
+      const unregister = onCleanup(() => rmSync(tmp, { force: true }));
       const fh = await open(tmp, "wx", 0o644);
       try {
         await fh.truncate(bytes);
         const pieces = [Buffer.allocUnsafe(PIECE), Buffer.allocUnsafe(PIECE)] as const;
         const writeAll = async (buf: Uint8Array, at: number) => {
+          signal?.throwIfAborted();
           for (let done = 0; done < buf.length; ) done += (await fh.write(buf, done, buf.length - done, at + done)).bytesWritten;
         };
         const late: number[] = [];
@@ -204,8 +213,10 @@ export async function writeSdImage(out: string, sources: readonly ImageSource[],
         await writeAll(fat32Metadata(p, id.volumeId), partition);
         await writeAll(mbr(PARTITION_START, p.sectors, id.diskSignature), 0);
         await fh.sync();
+        signal?.throwIfAborted();
       } finally {
         await fh.close();
+        unregister();
       }
     },
     bytes,

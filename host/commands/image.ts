@@ -4,6 +4,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { BootDirError, describeMissing, howToComplete, listBootFiles, missingForBoot } from "../boot-files.js";
 import { MANIFEST, manifestFromDigests } from "../card-dir.js";
 import { ImageError, type ImageSource, VOLUME_LABEL, writeSdImage } from "../image.js";
+import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
 import { formatSize } from "../size.js";
 import { UsageError, parse } from "./common.js";
 
@@ -66,8 +67,12 @@ export async function imageCommand(args: string[]): Promise<number> {
   let image;
   try {
     mkdirSync(dirname(resolve(out)), { recursive: true });
-    image = await writeSdImage(out, sources);
+    image = await writeSdImage(out, sources, { signal: interruptSignal() });
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`piwave image: interrupted: ${out} is as it was\n`);
+      return exitCodeFor(e.signal);
+    }
     if (e instanceof ImageError) throw new Error(e.message);
     throw e;
   }

@@ -1,6 +1,6 @@
 // The SD card image, checked with the real dosfstools and mtools.
-import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -158,6 +158,35 @@ describe("piwave image", () => {
     const back = join(dir, "back.dtbo");
     execFileSync("mcopy", ["-n", "-i", `${out}${at}`, "::/overlays/disable-bt.dtbo", back]);
     expect(readFileSync(back)).toEqual(Buffer.from(files[4]!.data));
+  });
+
+  it("Ctrl-C while the image is written: exit 130, the previous image intact, no temporary file left", async () => {
+    const big = join(dir, "big-boot");
+    mkdirSync(big);
+    for (const f of files.slice(0, 4)) writeFileSync(join(big, f.name), f.data);
+    // 300 MB of music (a sparse file: quick to make, as slow to copy as any).
+    const fd = openSync(join(big, "music.pwb"), "w");
+    ftruncateSync(fd, 300_000_000);
+    closeSync(fd);
+    const outDir = join(dir, "interrupted");
+    mkdirSync(outDir);
+    const out = join(outDir, "piwave.img");
+    writeFileSync(out, "the previous image");
+    // A temporary image a killed piwave left (its pid is gone): removed by the next run.
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout;
+    writeFileSync(join(outDir, `.piwave.img.${dead}.0123abcd.tmp`), "left by a killed piwave");
+    const child = spawn(process.execPath, [bin, "image", "--boot-dir", big, "--out", out], { env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    // Interrupt once the temporary image exists (the copy is under way).
+    for (let i = 0; i < 400 && !readdirSync(outDir).some((n) => n.startsWith(`.piwave.img.${child.pid}.`)); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(readdirSync(outDir).some((n) => n.startsWith(`.piwave.img.${child.pid}.`))).toBe(true);
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    expect(stderr).toContain(`piwave image: interrupted: ${out} is as it was`);
+    expect(code).toBe(130);
+    expect(readFileSync(out, "utf8")).toBe("the previous image");
+    expect(readdirSync(outDir)).toEqual(["piwave.img"]);
   });
 
   it("--out a character device (/dev/null) is refused: image files only", async () => {
