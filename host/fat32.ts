@@ -278,7 +278,7 @@ function basisName(name: string): { base: string; ext: string; lossy: boolean } 
 }
 
 /** The LFN checksum of an 11-byte short name. */
-export function shortNameChecksum(short: Uint8Array): number {
+function shortNameChecksum(short: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < 11; i++) sum = (((sum & 1) << 7) + (sum >> 1) + short[i]!) & 0xff;
   return sum;
@@ -296,10 +296,8 @@ function nameChildren(dir: Node): void {
       c.short = exact;
       c.long = undefined;
     } else {
-      c.long = [...c.name].flatMap((ch) => {
-        const cp = ch.codePointAt(0)!;
-        return cp > 0xffff ? [0xd800 + ((cp - 0x10000) >> 10), 0xdc00 + ((cp - 0x10000) & 0x3ff)] : [cp];
-      });
+      // JavaScript strings are UTF-16 already: characters beyond the BMP are their surrogate pairs, as LFN stores them.
+      c.long = Array.from({ length: c.name.length }, (_, i) => c.name.charCodeAt(i));
       const b = basisName(c.name);
       if (b.lossy || !b.base) {
         later.push(c);
@@ -309,15 +307,19 @@ function nameChildren(dir: Node): void {
     }
     taken.add(key(c.short));
   }
+  // Where each basis name's numeric tails go on from (so many similar names cost no quadratic search).
+  const nextTail = new Map<string, number>();
   for (const c of later) {
     const b = basisName(c.name);
-    for (let n = 1; ; n++) {
+    const basis = `${b.base}.${b.ext}`;
+    for (let n = nextTail.get(basis) ?? 1; ; n++) {
       const tail = `~${n}`;
       if (tail.length > 7) throw new Fat32Error(`${dir.path || "the root directory"}: too many names share the short form of ${c.path}`);
       const short = shortBytes((b.base || "_").slice(0, 8 - tail.length) + tail, b.ext);
       if (!taken.has(key(short))) {
         c.short = short;
         taken.add(key(short));
+        nextTail.set(basis, n + 1);
         break;
       }
     }
