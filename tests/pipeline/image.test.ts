@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PARTITION_START, SECTOR, VOLUME_LABEL, buildSdImage, geometry, readSdImage } from "../../host/image.js";
-import { canMountFat, canUseLoop, cleanup, loopDevice, mountFat, tempDir } from "./disks.js";
+import { canMountFat, canUseLoop, cleanup, loopDevice, mountFat, tempDir, tmpfs } from "./disks.js";
 
 const exec = promisify(execFile);
 const bin = new URL("../../bin/piwave.mjs", import.meta.url).pathname;
@@ -187,6 +187,17 @@ describe("piwave image", () => {
     expect(code).toBe(130);
     expect(readFileSync(out, "utf8")).toBe("the previous image");
     expect(readdirSync(outDir)).toEqual(["piwave.img"]);
+  });
+
+  it.skipIf(!canUseLoop)("a disk too small for the image (a 4 MB tmpfs, root only): exit 1 naming the directory and the sizes; the previous image intact, no temporary file", async () => {
+    const small = tmpfs(4 * 1024 * 1024);
+    const out = join(small, "piwave.img");
+    writeFileSync(out, "the previous image");
+    const r = await run(["--boot-dir", bootDir, "--out", out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^piwave image: error: no space left in ${small}: piwave\\.img needs 3\\d\\.\\d MB, [\\d.]+ [kM]B free\\. Free some space there or choose another directory; nothing was changed\\.`));
+    expect(readFileSync(out, "utf8")).toBe("the previous image");
+    expect(readdirSync(small)).toEqual(["piwave.img"]);
   });
 
   it("--out a character device (/dev/null) is refused: image files only", async () => {
