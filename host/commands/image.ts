@@ -63,7 +63,14 @@ export async function imageCommand(args: string[]): Promise<number> {
   // The card's record of what piwave wrote, so a later \`flash --to\` updates these files without asking;
   // made from the files' SHA-256, computed while they are copied into the image.
   const manifestSize = manifestFromDigests(names.map((name) => ({ name, sha256: "0".repeat(64) }))).length;
-  sources.push({ name: MANIFEST, size: manifestSize, derive: (sha) => manifestFromDigests(names.map((name) => ({ name, sha256: sha.get(name)! }))) });
+  // Dated like the newest boot file, so the same boot files make the same image.
+  const newest = new Date(Math.max(0, ...sources.map((f) => f.mtime?.getTime() ?? 0)));
+  sources.push({
+    name: MANIFEST,
+    size: manifestSize,
+    mtime: newest,
+    derive: (sha) => manifestFromDigests(names.map((name) => ({ name, sha256: sha.get(name)! }))),
+  });
   let image;
   try {
     mkdirSync(dirname(resolve(out)), { recursive: true });

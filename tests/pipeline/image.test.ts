@@ -200,6 +200,15 @@ describe("piwave image", () => {
     expect(readdirSync(small)).toEqual(["piwave.img"]);
   });
 
+  it("the same boot files give the same image, byte for byte, also when run later (FAT keeps times to 2 s)", async () => {
+    const a = join(dir, "same-a.img");
+    const b = join(dir, "same-b.img");
+    expect((await run(["--boot-dir", bootDir, "--out", a])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await run(["--boot-dir", bootDir, "--out", b])).code).toBe(0);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+  });
+
   it("--out a character device (/dev/null) is refused: image files only", async () => {
     const r = await run(["--boot-dir", bootDir, "--out", "/dev/null"]);
     expect(r.code).toBe(2);
