@@ -26,13 +26,11 @@
  * `flash --device` can check that what it is about to write boots.
  */
 import { createHash } from "node:crypto";
-import { rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import type * as FatFsModule from "js-fatfs";
 import { FAT32_MAX_FILE, Fat32Error, type Fat32File, type Fat32Plan, SECTOR, fat32Metadata, planFat32 } from "./fat32.js";
 import { removeAbandoned, temporaryOwner, withAtomicFile } from "./fs-atomic.js";
-import { onCleanup } from "./interrupt.js";
 
 export { SECTOR };
 /** First partition sector: 4 MiB, aligned for SD erase blocks. */
@@ -165,7 +163,19 @@ export async function buildSdImage(files: readonly ImageFile[], label = VOLUME_L
  * never a part. Each source file is read once; one that changes size while
  * it is read is an ImageError naming it.
  */
-export async function writeSdImage(out: string, sources: readonly ImageSource[], o: { label?: string; signal?: AbortSignal } = {}): Promise<WrittenImage> {
+export interface WriteImageOptions {
+  label?: string;
+  /** Stops the writing between pieces: the temporary file is removed and `out` stays as it was. */
+  signal?: AbortSignal;
+  /**
+   * Told the temporary file's path before anything is written, so that a
+   * process ending on a signal can remove it (the CLI registers it with its
+   * interrupt handling); returns the function that forgets it again.
+   */
+  onTemporaryFile?: (path: string) => () => void;
+}
+
+export async function writeSdImage(out: string, sources: readonly ImageSource[], o: WriteImageOptions = {}): Promise<WrittenImage> {
   checkFiles(sources);
   const p = plan(
     sources.map((s) => ({ name: s.name, size: sizeOf(s), mtime: s.mtime })),
@@ -180,8 +190,7 @@ export async function writeSdImage(out: string, sources: readonly ImageSource[],
   await withAtomicFile(
     out,
     async (tmp) => {
-      // An interrupt ends the process once the work has wound down: the temporary file goes with it.
-      const unregister = onCleanup(() => rmSync(tmp, { force: true }));
+      const unregister = o.onTemporaryFile?.(tmp);
       const fh = await open(tmp, "wx", 0o644);
       try {
         await fh.truncate(bytes);
@@ -216,7 +225,7 @@ export async function writeSdImage(out: string, sources: readonly ImageSource[],
         signal?.throwIfAborted();
       } finally {
         await fh.close();
-        unregister();
+        unregister?.();
       }
     },
     bytes,

@@ -1,10 +1,10 @@
 /** `piwave image`: dist/boot → dist/piwave.img, an MBR + FAT32 SD card image. */
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { BootDirError, describeMissing, howToComplete, listBootFiles, missingForBoot } from "../boot-files.js";
 import { MANIFEST, manifestFromDigests } from "../card-dir.js";
 import { ImageError, type ImageSource, VOLUME_LABEL, writeSdImage } from "../image.js";
-import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
+import { InterruptedError, exitCodeFor, interruptSignal, onCleanup } from "../interrupt.js";
 import { formatSize } from "../size.js";
 import { UsageError, parse } from "./common.js";
 
@@ -74,7 +74,8 @@ export async function imageCommand(args: string[]): Promise<number> {
   let image;
   try {
     mkdirSync(dirname(resolve(out)), { recursive: true });
-    image = await writeSdImage(out, sources, { signal: interruptSignal() });
+    // An interrupt ends the process once the writing has stopped; the temporary image goes with it.
+    image = await writeSdImage(out, sources, { signal: interruptSignal(), onTemporaryFile: (tmp) => onCleanup(() => rmSync(tmp, { force: true })) });
   } catch (e) {
     if (e instanceof InterruptedError) {
       process.stderr.write(`piwave image: interrupted: ${out} is as it was\n`);
