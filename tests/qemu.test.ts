@@ -8,7 +8,7 @@ import { encodeBundle, resealHeader } from "../host/bundle.js";
 import { ROOT, buildFirmware, buildWasm } from "../host/firmware.js";
 import { buildKernel } from "../host/kernel.js";
 import { type MmioRecord, type QemuResult, runQemu } from "../host/qemu.js";
-import { simulate } from "../host/sim/machine.js";
+import { runFirmware } from "../host/testing/index.js";
 import { formatAccess } from "../host/sim/trace.js";
 import { chirpTrack, firmwareModule } from "./helpers.js";
 import { Block } from "../regs/blocks.js";
@@ -116,7 +116,7 @@ describe("same firmware, same trace: QEMU vs the simulator with a RAM-backed PWM
     const q = await runQemu({ image: k.image, music, timeoutSec: 240, untilDone: true });
     expect(q.haltCode).toBe(0);
     // The runtime set GPIO14/15 to ALT0 for its console before the firmware ran (boot/uart.c).
-    const sim = simulate({ board, wasm: firmwareModule(board), bundle: short, pwmModel: "ram", gpfsel: [0, 0x24000, 0, 0, 0, 0], trace: 2_000_000 });
+    const sim = await runFirmware({ board, wasm: firmwareModule(board), bundle: short, faults: { pwmIsRam: true }, gpfsel: [0, 0x24000, 0, 0, 0, 0], traceLimit: 2_000_000, ms: 120_000 });
     expect(sim.haltCode).toBe(0);
     // Comparable: everything but the timer (values are wall-clock) and the UART (carries the log).
     const keep = (r: MmioRecord) => !isTimer(r.addr) && !isUart(r.addr);

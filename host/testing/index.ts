@@ -11,7 +11,7 @@
  * docs/testing.md is the reference.
  */
 export { runFirmware } from "./run.js";
-export type { FirmwareRun, FirmwareRunOptions, GpioInput, JackCapture, RunEnd, StallInput, UartInput } from "./run.js";
+export type { Faults, FirmwareRun, FirmwareRunOptions, GpioInput, JackCapture, RunEnd, StallInput, UartInput } from "./run.js";
 export type { Variant } from "../firmware.js";
 export { fieldsMatch, parseFields } from "./trace-events.js";
 export type { FieldValue, TraceEvent } from "./trace-events.js";

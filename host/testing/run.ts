@@ -17,7 +17,7 @@ import type { Variant } from "../firmware.js";
 import { type Track, encodeBundle } from "../bundle.js";
 import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
 import type { Violation } from "../sim/device.js";
-import { Machine, describeHalt } from "../sim/machine.js";
+import { Machine, type SimOptions, describeHalt } from "../sim/machine.js";
 import { PS_PER_S } from "../sim/time.js";
 import { compileEntry, loadWasmFile } from "../user-firmware.js";
 import { type TraceEvent, traceEvents } from "./trace-events.js";
@@ -41,6 +41,35 @@ export interface GpioInput {
 export interface StallInput {
   atMs: number;
   forMs: number;
+}
+
+/**
+ * Hardware that misbehaves, for testing how a firmware copes. Each is a
+ * failure real boards show; the default is hardware that works.
+ */
+export interface Faults {
+  /**
+   * The VideoCore's property mailbox (mailbox_call): "silent" never answers
+   * (the firmware's wait for a response must time out), "error" answers every
+   * request with the error code 0x80000001 instead of 0x80000000.
+   */
+  mailbox?: "silent" | "error";
+  /** The clock manager's generators (CM_PWMCTL, CM_GP0CTL, ...) keep BUSY set after KILL, as a generator whose source PLL stopped. */
+  clockStuckBusy?: boolean;
+  /**
+   * The PWM window is plain memory: writes are kept and read back, nothing
+   * runs, the jack stays silent. This is what QEMU 7.2's raspi3b gives a
+   * firmware (it has no PWM model), to test a firmware's QEMU path here.
+   */
+  pwmIsRam?: boolean;
+  /**
+   * Pi 4 only: the DREQ 1 multiplexer (PACTL_CS bit 23) never switches to
+   * the PWM: writes to PACTL_CS are lost, so a DMA channel paced by DREQ 1
+   * never moves.
+   */
+  dreqMuxStuck?: boolean;
+  /** Pi 4 only: PACTL_CS as the boot firmware left it (reset value 0 otherwise). */
+  pactlAtBoot?: number;
 }
 
 export interface FirmwareRunOptions {
@@ -74,6 +103,8 @@ export interface FirmwareRunOptions {
   traceLimit?: number;
   /** Virtual cost of one MMIO access in ns (default 100). */
   accessNs?: number;
+  /** Hardware faults to inject (default none). */
+  faults?: Faults;
 }
 
 /** How a run ended. */
@@ -162,6 +193,22 @@ function checkTime(what: string, ms: number): void {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`runFirmware: ${what} must be a time in ms >= 0, not ${ms}`);
 }
 
+const FAULT_NAMES: readonly (keyof Faults)[] = ["mailbox", "clockStuckBusy", "pwmIsRam", "dreqMuxStuck", "pactlAtBoot"];
+
+/** The simulator's options for `faults`, after checking them (a misspelt fault must not pass silently as "no fault"). */
+function machineFaults(f: Faults | undefined, board: Board): Pick<SimOptions, "mailbox" | "cmStuckBusy" | "pwmModel"> {
+  if (f === undefined) return {};
+  for (const k of Object.keys(f)) if (!FAULT_NAMES.includes(k as keyof Faults)) throw new TypeError(`runFirmware: faults.${k} is not a fault piwave/testing knows (${FAULT_NAMES.join(", ")})`);
+  if (f.mailbox !== undefined && f.mailbox !== "silent" && f.mailbox !== "error") throw new TypeError(`runFirmware: faults.mailbox must be "silent" or "error", not ${JSON.stringify(f.mailbox)}`);
+  if ((f.dreqMuxStuck || f.pactlAtBoot !== undefined) && board.name !== "pi4") throw new TypeError(`runFirmware: faults.dreqMuxStuck and faults.pactlAtBoot are for the Pi 4 (the BCM2837 has no DREQ 1 multiplexer), not ${board.name}`);
+  if (f.pactlAtBoot !== undefined && !(Number.isInteger(f.pactlAtBoot) && f.pactlAtBoot >= 0 && f.pactlAtBoot <= 0xffff_ffff)) throw new RangeError(`runFirmware: faults.pactlAtBoot must be a 32-bit register value, not ${f.pactlAtBoot}`);
+  return {
+    ...(f.mailbox ? { mailbox: f.mailbox } : {}),
+    ...(f.clockStuckBusy ? { cmStuckBusy: true } : {}),
+    ...(f.pwmIsRam ? { pwmModel: "ram" as const } : {}),
+  };
+}
+
 /** Run a firmware on the simulated board (see the module comment). */
 export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
   const boardName = o.board ?? "pi4";
@@ -180,7 +227,10 @@ export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
     maxSeconds: o.ms / 1000,
     gpfsel: o.gpfsel ? [...o.gpfsel] : undefined,
     stall: o.stallEvery,
+    ...machineFaults(o.faults, board),
   });
+  if (o.faults?.pactlAtBoot !== undefined) m.pactl!.write(0, o.faults.pactlAtBoot >>> 0);
+  if (o.faults?.dreqMuxStuck) m.pactl!.write = () => {};
   for (const u of [...(o.uart ?? [])].sort((a, b) => a.atMs - b.atMs)) {
     checkTime("uart[].atMs", u.atMs);
     m.uart.receive(Math.round(u.atMs * PS_PER_MS), toBytes(u.data));
