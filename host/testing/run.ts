@@ -19,7 +19,10 @@ import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
 import type { Violation } from "../sim/device.js";
 import { Machine, type SimOptions, describeHalt } from "../sim/machine.js";
 import { PS_PER_S } from "../sim/time.js";
+
+export type { JackCapture } from "./jack.js";
 import { compileEntry, loadWasmFile } from "../user-firmware.js";
+import { type JackCapture, jackCapture } from "./jack.js";
 import { type TraceEvent, traceEvents } from "./trace-events.js";
 
 const PS_PER_MS = PS_PER_S / 1000;
@@ -119,26 +122,6 @@ export type RunEnd =
   | "fault"
   /** main() returned without calling halt. */
   | "returned";
-
-/** What the simulated jack output: one duty value per PWM period per channel. */
-export interface JackCapture {
-  /** Frame rate in Hz (PWM clock / range); 0 when the PWM never ran. */
-  rateHz: number;
-  /** The PWM range: duty values go from 0 (0 V) to range (3.3 V); range/2 is silence. */
-  range: number;
-  /** Stereo frames recorded. */
-  frames: number;
-  /** Duty values of the left channel (PWM channel 2, GPIO41). */
-  left: Uint16Array;
-  /** Duty values of the right channel (PWM channel 1, GPIO40). */
-  right: Uint16Array;
-  /** Periods in which a channel had no data (FIFO empty), and the frame index of the first 1000. */
-  gaps: { left: number; right: number; leftAt: readonly number[]; rightAt: readonly number[] };
-  /** A channel as signal values in [-1, 1] (mid-scale = 0). */
-  signal(channel: "left" | "right"): Float64Array;
-  /** Interleaved L, R 16-bit samples (as `piwave sim --out` writes). */
-  toPcm(): Int16Array;
-}
 
 export interface FirmwareRun {
   board: Board;
@@ -262,22 +245,13 @@ export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
 
   const jack = r.jack;
   let events: TraceEvent[] | undefined;
-  const capture: JackCapture = {
+  const capture = jackCapture({
     rateHz: jack.rateHz,
     range: jack.range,
-    frames: jack.frames,
     left: jack.left.view().slice(0, jack.frames),
     right: jack.right.view().slice(0, jack.frames),
     gaps: { right: jack.gaps[0], left: jack.gaps[1], rightAt: [...jack.gapAt[0]], leftAt: [...jack.gapAt[1]] },
-    signal(channel) {
-      const d = channel === "left" ? this.left : this.right;
-      const half = this.range / 2 || 1;
-      const out = new Float64Array(d.length);
-      for (let i = 0; i < d.length; i++) out[i] = (d[i]! - half) / half;
-      return out;
-    },
-    toPcm: () => jack.toPcm(),
-  };
+  });
   const run: FirmwareRun = {
     board,
     ended,
