@@ -10,6 +10,7 @@ import { buildKernel } from "../host/kernel.js";
 import { type MmioRecord, type QemuResult, runQemu } from "../host/qemu.js";
 import { runFirmware } from "../host/testing/index.js";
 import { formatAccess } from "../host/sim/trace.js";
+import { compileEntry } from "../host/user-firmware.js";
 import { chirpTrack, firmwareModule } from "./helpers.js";
 import { Block } from "../regs/blocks.js";
 import { PwmReg } from "../regs/pwm.js";
@@ -144,6 +145,8 @@ describe("faults are reported over the UART, then the core halts", () => {
     ["a wasm out-of-bounds read", () => testFirmware("oob"), false, /^F trap: wasm trap: out-of-bounds access in linear memory or a table/, 5],
     ["an access outside the MMIO allow-list", () => testFirmware("bad-mmio"), false, /^F mmio: refused read of 0x3f00b880: not in the sandbox's allow-list for pi3 \(BCM2837\)$/, 4],
     ["an AssemblyScript abort (a thrown Error)", () => testFirmware("abort"), false, /^F abort: deliberate failure for the test at tests\/firmware\/abort\.ts:\d+:\d+$/, 3],
+    // A bad argument to a firmware-library driver, built as a user's entry: the same line as on the simulator (tests/firmware-library.test.ts).
+    ["a library driver's abort (new Pin(60))", async () => (await compileEntry(join(ROOT, "tests", "firmware", "library", "bad-pin.ts"), board)).path, false, /^F abort: new Pin\(60\): GPIO pin out of range \(0-57\) at ~lib\/piwave\/firmware\/hal\/pin\.ts:\d+:\d+$/, 3],
     ["a CPU exception (data abort on an unmapped address)", async () => undefined, true, /^F exception: synchronous from current EL with SP_ELx: data abort \(translation fault, read\) ESR=0x96000005 ELR=0x[0-9a-f]{16} FAR=0x0000000080000000/, 6],
   ];
   for (const [name, wasm, selftest, message, code] of cases) {

@@ -17,6 +17,7 @@ import type { Variant } from "../firmware.js";
 import { type Track, encodeBundle } from "../bundle.js";
 import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
 import type { Violation } from "../sim/device.js";
+import { Halt } from "../../regs/halt.js";
 import { Machine, type SimOptions, describeHalt } from "../sim/machine.js";
 import { PS_PER_S } from "../sim/time.js";
 
@@ -130,7 +131,13 @@ export interface FirmwareRun {
   haltCode: number | null;
   /** "halt(0): done", "did not halt", ... */
   halt: string;
-  /** What stopped a run that did not halt and did not reach the bound. */
+  /**
+   * What stopped the run, when it was not the firmware's own ending: a trap or a
+   * simulator fault; the sandbox's refusal (halt 4: `F mmio: …`); an abort
+   * (halt 3): the firmware's `F abort: …` line, with the message and, where
+   * known, the place (`F abort: new Pin(60): GPIO pin out of range (0-57) at
+   * ~lib/piwave/firmware/hal/pin.ts:51:20`).
+   */
   error?: string;
   /** Everything the firmware sent over the UART. */
   uart: string;
@@ -235,7 +242,11 @@ export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
   const r = m.run();
   let ended: RunEnd;
   let error = r.error;
-  if (r.haltCode !== null) ended = "halt";
+  if (r.haltCode !== null) {
+    ended = "halt";
+    // An abort (halt 3): the runtime's F abort line (firmware/runtime/abort.ts) says what and where.
+    if (r.haltCode === Halt.ABORT && error === undefined) error = [...r.lines].reverse().find((l) => l.startsWith("F abort: "));
+  }
   else if (reachedBound) {
     ended = "time-limit";
     error = undefined;
