@@ -17,6 +17,7 @@ import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import type { UserFirmware } from "../user-firmware.js";
+import { readsBundle } from "../firmware-module.js";
 import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
@@ -24,7 +25,8 @@ const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [-
 Runs the firmware (built if needed) on the simulated Pi with the songs
 (converted as \`piwave build\` converts them), an asset bundle (such as the
 dist/boot/music.pwb a build leaves) or, without either, the project's
-songs or the demo music; streams the firmware's UART log, writes the jack
+songs or the demo music (none for a --entry/--wasm firmware that reads
+no bundle); streams the firmware's UART log, writes the jack
 output and prints a summary. Exit code 4 when the firmware fails or breaks a
 hardware rule.
   --bundle FILE       asset bundle to play
@@ -77,7 +79,11 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   if (!o.firmware) await buildFirmware(o.board, { variant: o.variant });
   const wasm = o.firmware?.bytes ?? loadFirmware(o.board, o.variant);
   const music = musicSeconds(o.bundle);
-  if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
+  const bound = o.maxSeconds ?? SIM_MAX_SECONDS;
+  if (o.firmware) {
+    // A user's firmware runs until it halts (a synthesiser may never): the music in the bundle, if any, says nothing of how long.
+    status(`simulating ${o.firmware.source} on the ${board.name} until it halts, at most ${bound} s of virtual time${o.maxSeconds === undefined ? " (--seconds S to bound it)" : ""}${music > 0 ? `; the bundle holds ${formatDuration(music)} of music` : ""}`);
+  } else if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
   lastProgress = t0;
   const result = await simulateInWorker(
@@ -171,6 +177,9 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   return { code, result };
 }
 
+/** The simulator's own bound on virtual time when --seconds is not given (host/sim/machine.ts maxSeconds' default). */
+const SIM_MAX_SECONDS = 3600;
+
 /** How far a long simulation is: a status line (host/status.ts) every 10 s of wall time. */
 function progress(text: string): void {
   const now = performance.now();
@@ -238,9 +247,16 @@ export async function simCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (r.positionals.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
+  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board));
+  // A firmware that never reads the bundle (host/firmware-module.ts readsBundle) gets none, not the demo music.
+  const noBundle = firmware !== undefined && !readsBundle(firmware.module);
+  if (noBundle && (r.positionals.length || v.bundle)) warn(`${firmware.source} never reads the asset bundle (it imports neither env.bundle_size nor env.bundle_read): the music is not played`);
   let bundle: Uint8Array;
   let bundleName: string;
-  if (r.positionals.length) {
+  if (noBundle && !r.positionals.length && !v.bundle) {
+    bundle = new Uint8Array(0);
+    bundleName = "none (the firmware reads no asset bundle)";
+  } else if (r.positionals.length) {
     bundle = await bundleFromSongs(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
     bundleName = r.positionals.length === 1 ? relative(process.cwd(), r.positionals[0]!) : `${r.positionals.length} songs`;
   } else {
@@ -258,7 +274,6 @@ export async function simCommand(args: string[]): Promise<number> {
       warn(`${(e as Error).message}; running anyway to show the firmware's own check`);
     }
   }
-  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board));
   const { code } = await runAndReport({
     firmware,
     board: boardOption(v.board),
