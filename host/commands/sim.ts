@@ -18,6 +18,7 @@ import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import type { UserFirmware } from "../user-firmware.js";
 import { readsBundle } from "../firmware-module.js";
+import { type TimedUartInput, UartInputError, parseUartFile, parseUartSpec, scheduleUartInputs } from "../uart-input.js";
 import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
@@ -44,6 +45,11 @@ hardware rule.
   --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
   --seconds S              stop after S seconds of virtual time; a firmware still
                            running then is not a failure (default: 3600, a failure)
+  --uart [TIME:]TEXT       type TEXT into the firmware's UART at virtual TIME
+                           (0.5s, 500ms; default 0.1 s after the previous input);
+                           escapes \\n \\r \\t \\\\ \\: \\xHH; repeatable, e.g.
+                           --uart '1s:A4\\n' --uart '2s:quit\\n'
+  --uart-file [TIME:]FILE  send FILE's bytes to the UART at TIME (repeatable)
   --report FILE            with songs or --bundle: the first song's spectrum
                            through the jack beside the source's, band by band,
                            and what the jack adds (noise, distortion), printed
@@ -71,6 +77,8 @@ export interface RunOptions {
   maxSeconds?: number;
   /** --report FILE with music: the first song through the jack against its source (quality/song.ts), as HTML there. */
   report?: string;
+  /** --uart/--uart-file: bytes received on the UART's RX line at virtual times. */
+  uart?: TimedUartInput[];
 }
 
 /** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
@@ -98,6 +106,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     },
     {
       timeoutMs: (o.timeoutSec ?? 600) * 1000,
+      uart: o.uart?.length ? [...o.uart].sort((a, b) => a.atMs - b.atMs) : undefined,
       onLine: o.quiet ? undefined : (line) => say(color.dim("uart| ") + colorLogLine(line) + "\n"),
       onProgress: music > 5 ? (s) => progress(`simulated ${formatDuration(s)} of ${formatDuration(music)} (${Math.min(100, (100 * s) / music).toFixed(0)} %)`) : undefined,
     },
@@ -127,6 +136,11 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
     `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} register accesses`,
   ];
+  if (o.uart?.length) {
+    const u = result.uartInput;
+    const sent = o.uart.reduce((n, x) => n + x.data.length, 0);
+    lines.push(`uart input  ${sent} bytes sent, ${u.received} received${u.overruns ? `, ${u.overruns} lost (receive FIFO full: the firmware read too slowly)` : ""}${u.ignored ? `, ${u.ignored} not received (the UART or its receiver was off then)` : ""}`);
+  }
   if (o.out) lines.push(`wav         ${relative(process.cwd(), o.out)}`);
   if (o.trace) lines.push(`trace       ${relative(process.cwd(), o.trace)}`);
   console.log("\n" + lines.join("\n"));
@@ -168,6 +182,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
       wallSeconds: wallMs / 1000,
       accesses: result.accesses,
       violations: result.violations,
+      uartInput: o.uart?.length ? result.uartInput : null,
       wav: o.out ?? null,
       trace: o.trace ?? null,
       report: report ? { file: o.report, ...report, plot: undefined } : null,
@@ -214,6 +229,8 @@ export async function simCommand(args: string[]): Promise<number> {
       seconds: { type: "string" },
       report: { type: "string" },
       timeout: { type: "string" },
+      uart: { type: "string", multiple: true },
+      "uart-file": { type: "string", multiple: true },
       ...CONVERT_OPTIONS,
       ...FIRMWARE_OPTIONS,
       ...JSON_OPTION,
@@ -274,6 +291,8 @@ export async function simCommand(args: string[]): Promise<number> {
       warn(`${(e as Error).message}; running anyway to show the firmware's own check`);
     }
   }
+  const maxSeconds = v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001);
+  const uart = uartOptions(args, maxSeconds);
   const { code } = await runAndReport({
     firmware,
     board: boardOption(v.board),
@@ -287,8 +306,34 @@ export async function simCommand(args: string[]): Promise<number> {
     variant,
     stall,
     timeoutSec: numberOption("timeout", v.timeout, 600, 1),
-    maxSeconds: v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001),
+    maxSeconds,
     report: v.report,
+    uart,
   });
   return code;
+}
+
+/** --uart and --uart-file in the order given (untimed inputs follow the one before), parsed (host/uart-input.ts). */
+function uartOptions(args: string[], maxSeconds: number | undefined): TimedUartInput[] {
+  const given: { atMs?: number; data: Uint8Array; what: string }[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") break;
+    const m = /^--(uart|uart-file)(?:=(.*))?$/s.exec(a);
+    if (!m) continue;
+    const value = m[2] ?? args[++i]!;
+    try {
+      const p = m[1] === "uart" ? parseUartSpec(value) : parseUartFile(value);
+      given.push({ ...p, what: `--${m[1]} ${JSON.stringify(value)}` });
+    } catch (e) {
+      if (e instanceof UartInputError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  try {
+    return scheduleUartInputs(given, maxSeconds === undefined ? undefined : maxSeconds * 1000);
+  } catch (e) {
+    if (e instanceof UartInputError) throw new UsageError(e.message);
+    throw e;
+  }
 }
