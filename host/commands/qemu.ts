@@ -13,7 +13,9 @@ import { writeDemoBundle } from "./demo.js";
 const USAGE = `Usage: piwave qemu [SONG ...] [--until-done] [--bundle FILE] [--timeout S] [--trace-mmio] [--serial stdio|pty]
 
 Builds the Pi 3 image (QEMU 7.2 has no Pi 4 machine) and boots it with
-qemu-system-aarch64 -M raspi3b -serial stdio, streaming the UART. QEMU has no
+qemu-system-aarch64 -M raspi3b -serial stdio, streaming the UART; what you
+type (Enter sends the line) or pipe in goes to the firmware's UART, from its
+first line of its own on (echo 'A4' | piwave qemu --entry ...). QEMU has no
 PWM model: the firmware notices and paces itself with the system timer, so
 playback takes real time.
   --until-done    exit 0 when the firmware prints its summary and halts
@@ -66,7 +68,10 @@ export async function qemuCommand(args: string[]): Promise<number> {
     untilDone: r.values["until-done"] === true,
     onLine: (l) => say(colorLogLine(l) + "\n"),
     signal: interruptSignal(),
+    // What is typed here (a line at a time, as the terminal sends it) or piped in reaches the firmware's UART.
+    input: process.stdin,
   });
+  process.stdin.destroy(); // an open terminal or pipe would keep node running
   const sig = interruptedBy();
   if (sig) return exitCodeFor(sig);
   if (r.values["trace-mmio"]) console.log(color.dim(`${res.trace.length} register accesses traced`));
