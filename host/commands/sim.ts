@@ -18,6 +18,8 @@ import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import type { UserFirmware } from "../user-firmware.js";
 import { readsBundle } from "../firmware-module.js";
+import { rampSpan } from "../jack-ramps.js";
+import { inferOversampling } from "../testing/audio-band.js";
 import { type TimedUartInput, UartInputError, parseUartFile, parseUartSpec, scheduleUartInputs } from "../uart-input.js";
 import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 
@@ -32,7 +34,10 @@ output and prints a summary. Exit code 4 when the firmware fails or breaks a
 hardware rule.
   --bundle FILE       asset bundle to play
   --board NAME        pi4 (default) or pi3
-  --out FILE          write the jack output as a stereo WAV at the PWM frame rate
+  --out FILE          write the jack output as a stereo WAV at the PWM frame rate,
+                      start and stop ramps included (11-18 s each by default:
+                      the summary says how long they are)
+  --trim-ramps        with --out: write only what lies between the ramps
   --trace FILE        write every register access with register names and fields
   --trace-limit N     record at most N accesses (default 1000000)
   --access-ns N       virtual cost of one register access (default 100)
@@ -77,6 +82,8 @@ export interface RunOptions {
   maxSeconds?: number;
   /** --report FILE with music: the first song through the jack against its source (quality/song.ts), as HTML there. */
   report?: string;
+  /** --trim-ramps: the WAV holds only what lies between the start and stop ramps. */
+  trimRamps?: boolean;
   /** --uart/--uart-file: bytes received on the UART's RX line at virtual times. */
   uart?: TimedUartInput[];
 }
@@ -91,7 +98,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   if (o.firmware) {
     // A user's firmware runs until it halts (a synthesiser may never): the music in the bundle, if any, says nothing of how long.
     status(`simulating ${o.firmware.source} on the ${board.name} until it halts, at most ${bound} s of virtual time${o.maxSeconds === undefined ? " (--seconds S to bound it)" : ""}${music > 0 ? `; the bundle holds ${formatDuration(music)} of music` : ""}`);
-  } else if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
+  } else if (music > 5) status(`simulating ${formatDuration(music)} of music and the start and stop ramps on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
   lastProgress = t0;
   const result = await simulateInWorker(
@@ -114,9 +121,14 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   const wallMs = performance.now() - t0;
   const jack = result.jack;
 
+  const rate = jack.rateHz;
+  // The start and stop ramps (host/jack-ramps.ts): what they add to the recording, and what --trim-ramps cuts.
+  const span = rampSpan(jack.left.view().subarray(0, jack.frames), jack.right.view().subarray(0, jack.frames), jack.range, inferOversampling(rate));
   if (o.out) {
     mkdirSync(dirname(o.out), { recursive: true });
-    writeFileAtomicSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
+    const pcm = jack.toPcm();
+    const kept = o.trimRamps && span ? pcm.subarray(span.musicFrom * 2, span.musicTo * 2) : pcm;
+    writeFileAtomicSync(o.out, encodeWav(kept, rate || frameRateMilliHz(board) / 1000, 2));
   }
   if (o.trace) {
     mkdirSync(dirname(o.trace), { recursive: true });
@@ -129,13 +141,22 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   // --seconds: a firmware still running at the bound (a synthesiser that never halts) ran as asked.
   const bounded = o.maxSeconds !== undefined && result.haltCode === null && /virtual time limit/.test(result.error ?? "");
   const ok = result.haltCode === 0 || bounded;
-  const rate = jack.rateHz;
+  const seconds = (frames: number) => frames / (rate || 1);
   const lines = [
     `board       ${board.name} (${board.soc}), bundle ${o.bundleName}${o.firmware ? `, firmware ${o.firmware.source}` : ""}`,
     bounded ? `firmware    still running after ${o.maxSeconds} s of virtual time (--seconds)` : `firmware    ${describeHalt(result.haltCode)}${result.error ? ` — ${result.error}` : ""}`,
     `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
     `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} register accesses`,
   ];
+  if (span) {
+    const up = seconds(span.musicFrom);
+    const down = seconds(jack.frames - span.musicTo);
+    lines.push(
+      `ramps       up ${up.toFixed(3)} s, down ${down.toFixed(3)} s (0 V to silence and back, so the jack does not thump); ` +
+        `between them ${seconds(span.musicTo - span.musicFrom).toFixed(3)} s` +
+        (o.out ? (o.trimRamps ? ": the WAV holds only that (--trim-ramps)" : ": the WAV holds all three (--trim-ramps for only the middle)") : ""),
+    );
+  } else if (o.trimRamps) lines.push("ramps       none found (the output never reached mid-scale): the WAV holds everything");
   if (o.uart?.length) {
     const u = result.uartInput;
     const sent = o.uart.reduce((n, x) => n + x.data.length, 0);
@@ -183,6 +204,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
       accesses: result.accesses,
       violations: result.violations,
       uartInput: o.uart?.length ? result.uartInput : null,
+      ramps: span ? { upSeconds: seconds(span.musicFrom), downSeconds: seconds(jack.frames - span.musicTo), betweenSeconds: seconds(span.musicTo - span.musicFrom), wavTrimmed: o.out !== undefined && o.trimRamps === true } : null,
       wav: o.out ?? null,
       trace: o.trace ?? null,
       report: report ? { file: o.report, ...report, plot: undefined } : null,
@@ -230,6 +252,7 @@ export async function simCommand(args: string[]): Promise<number> {
       report: { type: "string" },
       timeout: { type: "string" },
       uart: { type: "string", multiple: true },
+      "trim-ramps": { type: "boolean" },
       "uart-file": { type: "string", multiple: true },
       ...CONVERT_OPTIONS,
       ...FIRMWARE_OPTIONS,
@@ -291,6 +314,7 @@ export async function simCommand(args: string[]): Promise<number> {
       warn(`${(e as Error).message}; running anyway to show the firmware's own check`);
     }
   }
+  if (v["trim-ramps"] && !v.out) throw new UsageError("--trim-ramps trims the WAV that --out writes: give --out FILE too");
   const maxSeconds = v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001);
   const uart = uartOptions(args, maxSeconds);
   const { code } = await runAndReport({
@@ -309,6 +333,7 @@ export async function simCommand(args: string[]): Promise<number> {
     maxSeconds,
     report: v.report,
     uart,
+    trimRamps: v["trim-ramps"] === true,
   });
   return code;
 }
