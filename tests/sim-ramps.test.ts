@@ -62,6 +62,16 @@ describe("piwave sim --out", () => {
     expect(mid(pcm[0]!) && mid(pcm[1]!) && mid(pcm.at(-1)!) && mid(pcm.at(-2)!)).toBe(true);
   }, 300_000);
 
+  it("--ramp applies to a user's --entry too (it was ignored: the synth ramped for 13 s)", async () => {
+    const synth = join(ROOT, "examples", "synth", "src", "main.ts");
+    const r = await exec(process.execPath, [bin, "sim", "--entry", synth, "--ramp", "50", "--uart", "1s:quit\\n", "--json"], { cwd: dir, timeout: 240_000, env: { ...process.env, NO_COLOR: "1" } });
+    const j = JSON.parse(r.stdout) as { haltCode: number; ramps: { upSeconds: number; downSeconds: number } };
+    expect(j.haltCode).toBe(0);
+    expect(j.ramps.upSeconds).toBeGreaterThan(0.045);
+    expect(j.ramps.upSeconds).toBeLessThan(0.06);
+    expect(j.ramps.downSeconds).toBeLessThan(0.06);
+  }, 240_000);
+
   it("--trim-ramps without --out is a usage error", async () => {
     const e = await exec(process.execPath, [bin, "sim", "--trim-ramps"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } }).catch((x: { code: number; stderr: string }) => x);
     expect((e as { code: number }).code).toBe(2);

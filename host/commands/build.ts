@@ -163,7 +163,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (kernelOnly && (v["firmware-dir"] !== undefined || v.offline)) throw new UsageError("--kernel-only writes no Raspberry Pi firmware files: leave out --firmware-dir and --offline");
   const cacheDir = userCacheDir(v["cache-dir"]);
   const out = resolve(v["out-dir"] ?? r.outputs.boot);
-  const userFw = await userFirmwareOption(v, r.project, boardName); // the user's firmware, refused here if it imports outside the ABI
+  const userFw = await userFirmwareOption(v, r.project, boardName, variant); // the user's firmware, refused here if it imports outside the ABI
 
   let music: MusicSource = { kind: "demo" };
   if (songs.length) {

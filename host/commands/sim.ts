@@ -287,7 +287,7 @@ export async function simCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (r.positionals.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
-  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board));
+  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board), variant);
   // A firmware that never reads the bundle (host/firmware-module.ts readsBundle) gets none, not the demo music.
   const noBundle = firmware !== undefined && !readsBundle(firmware.module);
   if (noBundle && (r.positionals.length || v.bundle)) warn(`${firmware.source} never reads the asset bundle (it imports neither env.bundle_size nor env.bundle_read): the music is not played`);
