@@ -68,17 +68,21 @@ export async function qemuCommand(args: string[]): Promise<number> {
   const k = await buildKernel({ board: "pi3", qemuExit: true, mmioTrace: r.values["trace-mmio"] === true, wasmPath: userFw?.path, cacheDir: userCacheDir() });
   console.log(color.dim(`booting ${k.image} under qemu-system-aarch64 -M raspi3b (timeout ${timeoutSec} s)`));
   if (serial === "pty") return runOnPty(k.image, bundlePath, timeoutSec);
-  const res = await runQemu({
-    image: k.image,
-    music: bundlePath,
-    timeoutSec,
-    untilDone: r.values["until-done"] === true,
-    onLine: (l) => say(colorLogLine(l) + "\n"),
-    signal: interruptSignal(),
-    // What is typed here (a line at a time, as the terminal sends it) or piped in reaches the firmware's UART.
-    input: process.stdin,
-  });
-  process.stdin.destroy(); // an open terminal or pipe would keep node running
+  let res;
+  try {
+    res = await runQemu({
+      image: k.image,
+      music: bundlePath,
+      timeoutSec,
+      untilDone: r.values["until-done"] === true,
+      onLine: (l) => say(colorLogLine(l) + "\n"),
+      signal: interruptSignal(),
+      // What is typed here (a line at a time, as the terminal sends it) or piped in reaches the firmware's UART.
+      input: process.stdin,
+    });
+  } finally {
+    process.stdin.destroy(); // an open terminal or pipe would keep node running
+  }
   const sig = interruptedBy();
   if (sig) return exitCodeFor(sig);
   if (r.values["trace-mmio"]) console.log(color.dim(`${res.trace.length} register accesses traced`));
