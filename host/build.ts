@@ -36,9 +36,11 @@ import { type ConvertOptions, type Converted, InputError, convertFile } from "./
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "./boards.js";
 import { encodeBundle } from "./bundle.js";
 import { configTxt } from "./config-txt.js";
+import { readsBundle } from "./firmware-module.js";
 import type { Variant } from "./firmware.js";
 import { OutputError, explainWriteError, freeBytes, removeAbandoned, temporaryOwner, temporaryPathFor } from "./fs-atomic.js";
 import { onCleanup } from "./interrupt.js";
+import type { UserFirmware } from "./user-firmware.js";
 import { type KernelResult, buildKernel } from "./kernel.js";
 import { checkBundleFile } from "./bundle-check.js";
 import { formatSize } from "./size.js";
@@ -51,7 +53,9 @@ export { MUSIC_FILE } from "./memory-map.js";
 export type MusicSource =
   | { kind: "songs"; songs: string[]; normalize?: "ebu" | "peak"; trimSilence?: boolean; fadeSeconds?: number }
   | { kind: "bundle"; file: string }
-  | { kind: "demo" };
+  | { kind: "demo" }
+  /** An empty bundle (a header, no tracks): for a firmware that reads none (host/firmware-module.ts readsBundle). */
+  | { kind: "none" };
 
 export interface PiFirmwareOptions {
   /** Take the files from this directory. */
@@ -69,14 +73,16 @@ export interface BuildOptions {
   board: BoardName;
   variant: Variant & { quality: Quality };
   music: MusicSource;
-  /** The user's firmware (.wasm, already checked against the ABI) instead of piwave's player. */
-  wasmPath?: string;
   /**
-   * The user's firmware made on demand (an entry compiled, its .wasm path
-   * returned): called only once the Raspberry Pi firmware files are in hand,
-   * so a failed download is reported in a second, not after a compile.
+   * The user's firmware instead of piwave's player: loaded and checked
+   * against the ABI, or made on demand (an entry compiled), which is done
+   * only once the Raspberry Pi firmware files are in hand, so a failed
+   * download is reported in a second, not after a compile. A firmware that
+   * reads no asset bundle gets an empty one instead of the demo music.
    */
-  makeWasm?: () => Promise<string>;
+  userFirmware?: UserFirmware | (() => Promise<UserFirmware>);
+  /** Something the user should know that does not stop the build (music given to a firmware that never reads it). */
+  onWarning?: (message: string) => void;
   outDir: string;
   cacheDir: string;
   /** The Raspberry Pi firmware files, or `false` for a kernel-only build (the card then needs them from elsewhere). */
@@ -99,7 +105,8 @@ export interface BuildResult {
   /** Files another board's build had left, now removed. */
   removed: string[];
   kernel: KernelResult;
-  music: { bytes: number; tracks: Converted[] | undefined };
+  /** `unread`: the firmware reads no asset bundle (music.pwb is then empty unless music was given). */
+  music: { bytes: number; tracks: Converted[] | undefined; unread: boolean };
   /** Where the Raspberry Pi firmware files came from; undefined for a kernel-only build. */
   piFirmware: FirmwareSource | undefined;
 }
@@ -156,6 +163,7 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
     checkBundleFile(m.file, bytes, BOARDS[o.board], o.variant.quality); // the firmware's rules, before anything is built
     return { bytes, tracks: undefined };
   }
+  if (m.kind === "none") return { bytes: encodeBundle([]), tracks: undefined };
   if (m.kind === "demo") return { bytes: encodeBundle(demoTracks(frameRateMilliHz(BOARDS[o.board], o.variant.quality))), tracks: undefined };
   const tracks = await convertSongs(m.songs, {
     board: BOARDS[o.board],
@@ -320,10 +328,16 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
     signal?.throwIfAborted();
   }
 
-  const wasmPath = o.wasmPath ?? (o.makeWasm ? await o.makeWasm() : undefined);
+  const userFw = typeof o.userFirmware === "function" ? await o.userFirmware() : o.userFirmware;
+  const wasmPath = userFw?.path;
   signal?.throwIfAborted();
+  // A firmware that never reads the bundle gets an empty one, not the demo music (nor is given songs silently).
+  const unread = userFw !== undefined && !readsBundle(userFw.module);
+  if (unread && o.music.kind !== "demo" && o.music.kind !== "none") {
+    o.onWarning?.(`${userFw.source} never reads the asset bundle (it imports neither env.bundle_size nor env.bundle_read): the music is written to the card but not played`);
+  }
 
-  const music = await musicBytes(o);
+  const music = await musicBytes(unread && o.music.kind === "demo" ? { ...o, music: { kind: "none" } } : o);
   checkBudget(o.board, music.bytes.length, o.variant.quality);
   signal?.throwIfAborted();
 
@@ -356,7 +370,7 @@ async function buildUnchecked(o: BuildOptions): Promise<BuildResult> {
       removed.push(name);
     }
   }
-  return { outDir, files: [...files.keys()], written, removed, kernel, music: { bytes: music.bytes.length, tracks: music.tracks }, piFirmware };
+  return { outDir, files: [...files.keys()], written, removed, kernel, music: { bytes: music.bytes.length, tracks: music.tracks, unread }, piFirmware };
 }
 
 export { FirmwareError };

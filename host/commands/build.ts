@@ -25,7 +25,8 @@ music file and writes every file the SD card's boot partition needs into DIR
   config.txt    the boot configuration for this board
   the Raspberry Pi firmware files
   (Pi 4: start4.elf fixup4.dat; Pi 3: bootcode.bin start.elf fixup.dat).
-Without songs, the project file's songs, else the demo music, are used. Files
+Without songs, the project file's songs, else the demo music, are used (an
+empty bundle for a --entry/--wasm firmware that reads none). Files
 are replaced only when the whole set is written; a failed or interrupted
 build leaves DIR as it was.
 
@@ -164,8 +165,12 @@ export async function buildCommand(args: string[]): Promise<number> {
   // The user's firmware: a .wasm is checked now (refused if it imports outside the ABI); an entry is
   // compiled by build() only once the Raspberry Pi firmware files are in hand.
   const userSrc = await userFirmwareSource(v, r.project);
-  const userWasm = userSrc?.wasm !== undefined ? await userFirmwareOption(v, r.project, boardName) : undefined;
-  const makeWasm = userSrc?.entry !== undefined ? async () => (await (await import("../user-firmware.js")).loadUserFirmware(userSrc, boardName)).path : undefined;
+  const userFirmware =
+    userSrc?.wasm !== undefined
+      ? await userFirmwareOption(v, r.project, boardName, variant)
+      : userSrc?.entry !== undefined
+        ? async () => (await import("../user-firmware.js")).loadUserFirmware(userSrc, boardName, variant)
+        : undefined;
 
   let music: MusicSource = { kind: "demo" };
   if (songs.length) {
@@ -199,8 +204,8 @@ export async function buildCommand(args: string[]): Promise<number> {
       board: boardName,
       variant,
       music,
-      wasmPath: userWasm?.path,
-      makeWasm,
+      userFirmware,
+      onWarning: warn,
       outDir: out,
       cacheDir,
       piFirmware: kernelOnly
@@ -233,7 +238,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   }
   if (result.music.tracks) printSongs(result.music.tracks, frameRateMilliHz(BOARDS[boardName], variant.quality) / 1000);
   printKernelReport(result.kernel);
-  say(`music.pwb ${formatSize(result.music.bytes)}\n`);
+  say(`music.pwb ${formatSize(result.music.bytes)}${result.music.unread && music.kind === "demo" ? " (empty: the firmware reads no asset bundle)" : ""}\n`);
   if (result.piFirmware) say(`Raspberry Pi firmware: ${[...result.piFirmware.files.keys()].join(", ")} from ${result.piFirmware.from}\n`);
   else warn(`--kernel-only: no Raspberry Pi firmware files written; the card also needs ${FIRMWARE_FILES[boardName].join(", ")} beside kernel8.img`);
   const rel = relative(process.cwd(), result.outDir) || ".";

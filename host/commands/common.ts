@@ -259,9 +259,18 @@ export const FIRMWARE_USAGE = `  --entry FILE             your firmware: an Asse
 `;
 
 /** The user's firmware from --entry/--wasm or the project file, built and checked; undefined for piwave's player. */
-export async function userFirmwareOption(v: { entry?: string | boolean; wasm?: string | boolean }, project: ProjectConfig | undefined, board: BoardName): Promise<import("../user-firmware.js").UserFirmware | undefined> {
+export async function userFirmwareOption(
+  v: { entry?: string | boolean; wasm?: string | boolean },
+  project: ProjectConfig | undefined,
+  board: BoardName,
+  /** --quality/--feed/--ramp: compiled into an entry; a prebuilt .wasm is as it was built (a warning says so). */
+  variant: Variant = {},
+): Promise<import("../user-firmware.js").UserFirmware | undefined> {
   const src = await userFirmwareSource(v, project);
-  return src ? (await import("../user-firmware.js")).loadUserFirmware(src, board) : undefined;
+  if (src?.wasm !== undefined && (variant.quality === "shaped" || variant.feed === "dma" || variant.rampMs !== undefined)) {
+    warn(`--quality, --feed and --ramp are compiled into a firmware: ${src.wasm} is a prebuilt module and runs as it was built (give --entry to build it with them)`);
+  }
+  return src ? (await import("../user-firmware.js")).loadUserFirmware(src, board, variant) : undefined;
 }
 
 /** Which firmware --entry/--wasm or the project file name (checked, not yet loaded or compiled); undefined for piwave's player. */

@@ -18,10 +18,10 @@ const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./worker-boot.mjs"
 
 export function simulateInWorker(
   opts: WorkerInput["opts"],
-  o: { timeoutMs: number; onLine?: (line: string) => void; /** About once a second: virtual seconds simulated so far. */ onProgress?: (virtualSeconds: number) => void },
+  o: { timeoutMs: number; /** Timed UART input (WorkerInput.uart). */ uart?: WorkerInput["uart"]; onLine?: (line: string) => void; /** About once a second: virtual seconds simulated so far. */ onProgress?: (virtualSeconds: number) => void },
 ): Promise<WorkerRun> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_URL, { workerData: { opts } satisfies WorkerInput });
+    const w = new Worker(WORKER_URL, { workerData: { opts, uart: o.uart } satisfies WorkerInput });
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
