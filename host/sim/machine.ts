@@ -15,7 +15,7 @@ import { Dma } from "./dma.js";
 import { DmaService } from "./dma-service.js";
 import { Gpio } from "./gpio.js";
 import { type MailboxBehaviour, VideoCoreMailbox } from "./mailbox.js";
-import type { Jack } from "./jack.js";
+import { type Jack, RAMP_ALLOWANCE_S } from "./jack.js";
 import { Pactl } from "./pactl.js";
 import { Pwm } from "./pwm.js";
 import { PlainRam } from "./ram.js";
@@ -24,8 +24,10 @@ import { SystemTimer } from "./timer.js";
 import { Trace, formatEntry } from "./trace.js";
 import { Uart } from "./uart.js";
 import { Block } from "../../regs/blocks.js";
+import { PwmReg } from "../../regs/pwm.js";
 import { LinearMemory } from "../../regs/memory.js";
 import { memoryLimits } from "./memory-limits.js";
+import { BUNDLE_MAGIC, ENTRY_SIZE, HEADER_SIZE, MAX_TRACKS } from "../bundle.js";
 
 export interface SimOptions {
   board: BoardName;
@@ -128,6 +130,8 @@ export class Machine implements DeviceContext {
     this.cm = new ClockManager(this.board, this);
     this.cm.stuckBusy = opts.cmStuckBusy ?? false;
     this.pwm = models.pwm ? models.pwm(this.board, this, this.cm) : new Pwm(this.board, this, this.cm);
+    // The jack reserves the whole run once the PWM starts at its rate (Jack.started): the bundle's audio and the ramps.
+    this.pwm.jack.expectSeconds = bundleSeconds(opts.bundle) + RAMP_ALLOWANCE_S;
     this.timer = new SystemTimer(this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.pactl = this.board.name === "pi4" ? new Pactl(this) : undefined;
@@ -149,7 +153,7 @@ export class Machine implements DeviceContext {
     this.bus.map(place(this.dma, base + Block.DMA));
     if (this.pactl) this.bus.map(this.pactl.placeAt(base + Block.PACTL));
     this.bus.setSandbox(this.board.name);
-    this.bus.setHot(pwmWindow);
+    this.bus.setHot(pwmWindow, PwmReg.STA, PwmReg.FIF1);
   }
 
   violation(device: string, message: string): void {
@@ -203,10 +207,6 @@ export class Machine implements DeviceContext {
       memory: () => this.instance!.exports.memory as WebAssembly.Memory,
       mailbox: this.mailbox,
     });
-    // The jack will record about one frame per 4 bundle bytes (×16 when oversampled): reserve it.
-    const expected = Math.min(Math.ceil(this.opts.bundle.length / 4) * 1.05 + 65536, 1 << 27);
-    this.pwm.jack.right.reserve(expected);
-    this.pwm.jack.left.reserve(expected);
     let haltCode: number | null = null;
     let error: string | undefined;
     try {
@@ -274,6 +274,30 @@ function place<D extends Device>(device: D, base: number): D {
   if (Number.isNaN(device.base)) return device.placeAt(base);
   if (device.base !== base >>> 0) throw new Error(`${device.name} is at ${hex32(device.base)}, not at ${hex32(base)}`);
   return device;
+}
+
+/**
+ * The audio in a bundle, in seconds: each track's frames at its rate, read
+ * from the directory (host/bundle.ts) without checking it; what the machine
+ * expects the jack to record. The firmware checks the bundle itself: for
+ * one whose directory does not read, a track's worth per 4 bytes at 44.1 kHz.
+ */
+export function bundleSeconds(bundle: Uint8Array): number {
+  const guess = bundle.length / 4 / 44100;
+  if (bundle.length < HEADER_SIZE) return guess;
+  const dv = new DataView(bundle.buffer, bundle.byteOffset, bundle.byteLength);
+  if (dv.getUint32(0, true) !== BUNDLE_MAGIC) return guess;
+  const count = dv.getUint32(8, true);
+  if (count > MAX_TRACKS || HEADER_SIZE + count * ENTRY_SIZE > bundle.length) return guess;
+  let seconds = 0;
+  for (let i = 0; i < count; i++) {
+    const e = HEADER_SIZE + i * ENTRY_SIZE;
+    const frames = dv.getUint32(e + 4, true);
+    const milliHz = dv.getUint32(e + 8, true);
+    if (milliHz === 0 || frames * 4 > bundle.length) return guess;
+    seconds += frames / (milliHz / 1000);
+  }
+  return seconds;
 }
 
 /** Build a machine and run the firmware once. */

@@ -343,6 +343,7 @@ export class Pwm extends Device implements ClockListener {
     if (c.hz > 0) {
       this.jack.clockHz = c.hz;
       this.jack.range = this.rng1 || this.rng2;
+      if (this.nextEvent !== Infinity) this.jack.started(c.hz / Math.min(this.next1 !== Infinity ? this.rng1 : Infinity, this.next2 !== Infinity ? this.rng2 : Infinity));
     }
     this.retune();
   }
@@ -573,10 +574,23 @@ export class Pwm extends Device implements ClockListener {
     this.last2 = w2;
     const rng1 = this.rng1;
     const rng2 = this.rng2;
+    // Into the jack's reserved room, with the growth call only when it is full (the call, not
+    // inlined this deep in the bus's access path, costs more than the rest of the boundary).
     const right = this.jack.right;
     const left = this.jack.left;
-    right.ensure(1)[right.length++] = w1 > rng1 ? rng1 : w1;
-    left.ensure(1)[left.length++] = w2 > rng2 ? rng2 : w2;
+    const ri = right.length;
+    const li = left.length;
+    const R = right.data;
+    const L = left.data;
+    if (ri < R.length && li < L.length) {
+      R[ri] = w1 > rng1 ? rng1 : w1;
+      L[li] = w2 > rng2 ? rng2 : w2;
+    } else {
+      right.ensure(1)[ri] = w1 > rng1 ? rng1 : w1;
+      left.ensure(1)[li] = w2 > rng2 ? rng2 : w2;
+    }
+    right.length = ri + 1;
+    left.length = li + 1;
     this.next1 = this.next2 = this.nextEvent = this.next1 + this.period1;
   }
 
