@@ -48,9 +48,11 @@ const PASS_TOP = 20500 / 44100;
 /** Series terms are added until the rest is below this (units of the full swing: 0.006 of a level at R = 2834). */
 const TERM_FLOOR = 2e-6;
 /** A block is done when none of its samples moved by more than this, in duty levels (the rounding to levels adds ±½). */
-const CONVERGED = 0.02;
-export const MAX_ITERATIONS = 40;
+const CONVERGED = 0.05;
+export const MAX_ITERATIONS = 16;
 const MAX_TERMS = 24;
+/** Peak over RMS assumed for a series term when deciding where to stop (a sine's is 1.4, Gaussian noise's rarely above 5). */
+const CREST = 6;
 
 export interface PlainPrecompResult {
   /** Interleaved L, R samples whose plain conversion gives the pre-compensated duty. */
@@ -236,8 +238,9 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
   if (peak > 0) {
     powL.set(bl);
     powR.set(br);
-    // Powers s^m, m = 2, 3, …, until what the rest of the series can add is below TERM_FLOOR: term m is
-    // at most Σ|Aₘ(k)|/BLOCK (Aₘ its spectrum), and each next one at most π·peak/(m + 1) times the last.
+    // Powers s^m, m = 2, 3, …, until what the rest of the series can add is below TERM_FLOOR: term m's
+    // RMS is √(Σ|Aₘ(k)|²)/BLOCK (Aₘ its spectrum; its peak taken as CREST times that), and each next
+    // term is at most π·peak/(m + 1) times the last.
     for (let m = 2; m < ops.length; m++) {
       for (let i = 0; i < BLOCK; i++) {
         const a = powL[i]! * bl[i]!;
@@ -261,10 +264,10 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
         const ti = xr * oi + xi * or;
         ar[k] = ar[k]! + tr;
         ai[k] = ai[k]! + ti;
-        size += Math.abs(tr) + Math.abs(ti);
+        size += tr * tr + ti * ti;
       }
       const ratio = (Math.PI * peak) / (m + 1);
-      if (ratio < 1 && ((size / BLOCK) * ratio) / (1 - ratio) < TERM_FLOOR) break;
+      if (ratio < 1 && ((CREST * Math.sqrt(size)) / BLOCK) * ratio < TERM_FLOOR * (1 - ratio)) break;
     }
     fft.run(ar, ai, true);
   }
@@ -316,6 +319,7 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
 export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecompResult {
   if (!Number.isInteger(range) || range < 2 || range > 65535) throw new Error(`plain pre-compensation: PWM range ${range} is not an integer from 2 to 65535`);
   const n = pcm.length >> 1;
+  if (n === 0) return { pcm: new Int16Array(0), clippedSamples: 0, peak: 0, iterations: 0, residualLevels: 0 };
   const vL = new Float64Array(n);
   const vR = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -338,7 +342,7 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
     rr: new Float64Array(BLOCK),
   };
   // Blocks in order: each iterates its window until the samples it keeps settle; the samples before it are
-  // final, those after it start from the previous block's unkept iterations (or v), 0 outside the track.
+  // final, those after it start from the previous block's unkept iterations (or v).
   const sL = Float64Array.from(vL);
   const sR = Float64Array.from(vR);
   const bl = new Float64Array(BLOCK);
@@ -347,26 +351,24 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
   const wr = new Float64Array(BLOCK);
   let iterations = 0;
   let residual = 0;
-  const hist: number[] = [];
   for (let start = 0; start < n; start += HOP) {
     for (let i = 0; i < BLOCK; i++) {
-      const t = start - FIR_HALF + i;
-      const inside = t >= 0 && t < n;
-      bl[i] = inside ? sL[t]! : 0;
-      br[i] = inside ? sR[t]! : 0;
-      wl[i] = inside ? vL[t]! : 0;
-      wr[i] = inside ? vR[t]! : 0;
+      // Outside the track: its first and last samples held (the player enters and leaves a track through
+      // slow ramps from and to silence, one level per frame, source.ts), so a constant track stays as it is.
+      const t = Math.min(n - 1, Math.max(0, start - FIR_HALF + i));
+      bl[i] = sL[t]!;
+      br[i] = sR[t]!;
+      wl[i] = vL[t]!;
+      wr[i] = vR[t]!;
     }
     const keep = Math.min(HOP, n - start);
     let change = Infinity;
     let k = 0;
     while (k < MAX_ITERATIONS && change * range > CONVERGED) {
       change = blockPass(wl, wr, bl, br, lo, hi, keep, w);
-      if (process.env.PRECOMP_DEBUG) console.log(start, k, change * range);
       k++;
     }
     iterations = Math.max(iterations, k);
-    if (process.env.PRECOMP_HIST) hist[k] = (hist[k] ?? 0) + 1;
     residual = Math.max(residual, change * range);
     // Keep the block's samples, and its unkept ones as the next block's start.
     for (let i = FIR_HALF; i < BLOCK - FIR_HALF; i++) {
@@ -376,7 +378,6 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
       sR[t] = br[i]!;
     }
   }
-  if (process.env.PRECOMP_HIST) console.log("hist", JSON.stringify(hist));
   const out = new Int16Array(pcm.length);
   let clipped = 0;
   let peak = 0;
