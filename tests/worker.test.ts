@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { encodeBundle } from "../host/bundle.js";
 import { ROOT, buildWasm, loadFirmware } from "../host/firmware.js";
+import { simulate } from "../host/sim/machine.js";
 import { simulateInWorker } from "../host/sim/run-worker.js";
 import { chirpTrack } from "./helpers.js";
 import { readFileSync } from "node:fs";
@@ -20,15 +21,24 @@ describe("simulator in a worker", () => {
 
   it("returns the same run as in-process: lines, jack, trace", async () => {
     const lines: string[] = [];
-    const r = await simulateInWorker(
-      { board: "pi4", wasm: loadFirmware("pi4"), bundle: encodeBundle([chirpTrack("pi4", 0.1)]), trace: 50 },
-      { timeoutMs: 60_000, onLine: (l) => lines.push(l) },
-    );
+    const opts = { board: "pi4", wasm: loadFirmware("pi4"), bundle: encodeBundle([chirpTrack("pi4", 0.1)]), trace: 50 } as const;
+    const r = await simulateInWorker(opts, { timeoutMs: 60_000, onLine: (l) => lines.push(l) });
     expect(r.haltCode).toBe(0);
     expect(lines.some((l) => l.startsWith("I summary:"))).toBe(true);
     expect(r.jack.frames).toBeGreaterThan(4410);
     expect(r.jack.gaps).toEqual([0, 0]);
     expect(r.trace).toHaveLength(50);
     expect(r.traceDropped).toBeGreaterThan(0);
+    // The worker hands over its recording (transferred, not copied): every value as the same run in-process.
+    const here = simulate(opts);
+    expect(lines).toEqual(here.lines);
+    expect([r.jack.right.length, r.jack.left.length]).toEqual([here.jack.right.length, here.jack.left.length]);
+    expect(Buffer.from(r.jack.right.view().buffer, r.jack.right.view().byteOffset, r.jack.right.length * 2).equals(Buffer.from(here.jack.right.view().buffer, here.jack.right.view().byteOffset, here.jack.right.length * 2))).toBe(true);
+    expect(Buffer.from(r.jack.left.view().buffer, r.jack.left.view().byteOffset, r.jack.left.length * 2).equals(Buffer.from(here.jack.left.view().buffer, here.jack.left.view().byteOffset, here.jack.left.length * 2))).toBe(true);
+    expect([r.jack.range, r.jack.clockHz]).toEqual([here.jack.range, here.jack.clockHz]);
+    // The jack taken over still records like any other (it grows past the transferred length).
+    r.jack.right.push(7);
+    expect(r.jack.right.view().at(-1)).toBe(7);
+    expect(r.jack.right.length).toBe(here.jack.right.length + 1);
   }, 30_000);
 });

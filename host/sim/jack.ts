@@ -26,7 +26,7 @@ export const RAMP_ALLOWANCE_S = 40;
 const MAX_RESERVE = 1 << 28;
 
 export class GrowableU16 {
-  data = new Uint16Array(1 << 16);
+  data: Uint16Array<ArrayBuffer> = new Uint16Array(1 << 16);
   length = 0;
 
   /**
@@ -68,7 +68,7 @@ export class GrowableU16 {
     this.ensure(1)[this.length++] = v;
   }
 
-  view(): Uint16Array {
+  view(): Uint16Array<ArrayBuffer> {
     return this.data.subarray(0, this.length);
   }
 }

@@ -46,12 +46,11 @@ export function simulateInWorker(
       settled = true;
       clearTimeout(timer);
       void w.terminate();
+      // The worker's recording itself (transferred): the jack takes the arrays as they are.
       const jack = new Jack();
-      jack.right.reserve(m.right.length);
-      jack.left.reserve(m.left.length);
-      jack.right.data.set(m.right);
+      jack.right.data = m.right;
       jack.right.length = m.right.length;
-      jack.left.data.set(m.left);
+      jack.left.data = m.left;
       jack.left.length = m.left.length;
       jack.gaps[0] = m.gaps[0];
       jack.gaps[1] = m.gaps[1];
