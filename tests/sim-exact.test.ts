@@ -749,6 +749,10 @@ describe("period boundaries: the closed forms give the repeated additions' times
     [26658235416.666756, 22672000, 31658935416.666756],
     [2 ** 35 - 1e9 + 0.666756, 22672000, 2 ** 35 + 3e9],
     [2 ** 35 - 1e9 + 0.5, 22672000, 2 ** 35 + 3e9],
+    // Whole picoseconds whose sums cross 2^53, where odd integers stop being doubles (the integer shortcut must not apply).
+    [2 ** 53 - 3e9 + 1, 1_000_001, 2 ** 53 + 2e9],
+    [2 ** 53 - 1e6 - 1, 333_333, 2 ** 53 + 1e6],
+    [2 ** 53 - 2 * 22_672_000 - 1, 22_672_000, 2 ** 53 - 1],
   ];
   for (let i = 0; i < 300; i++) {
     const t = Math.floor(rnd() * 4e15);

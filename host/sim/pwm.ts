@@ -121,6 +121,8 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
  */
 function exactSteps(t: number, P: number, end: number): boolean {
   if (!(t >= 0 && P > 0 && end < Infinity)) return false;
+  // Whole picoseconds with every sum below 2^53 (the usual case): no need to find the spacing.
+  if (end < MAX_EXACT && Number.isInteger(t) && Number.isInteger(P)) return true;
   let e = Math.floor(Math.log2(end));
   if (2 ** e > end) e--;
   else if (2 ** (e + 1) <= end) e++;
@@ -128,6 +130,9 @@ function exactSteps(t: number, P: number, end: number): boolean {
   // Dividing by a power of two is exact (and far cheaper than %).
   return Number.isInteger(t / spacing) && Number.isInteger(P / spacing);
 }
+
+/** Every integer below this is a double: sums of whole picoseconds that stay below it are exact. */
+const MAX_EXACT = 2 ** 53;
 
 /** How many boundaries from `t` on, `P` apart, start at or before `now`. */
 export function boundariesUpTo(t: number, P: number, now: number): number {
