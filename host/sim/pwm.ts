@@ -123,12 +123,33 @@ function exactSteps(t: number, P: number, end: number): boolean {
   if (!(t >= 0 && P > 0 && end < Infinity)) return false;
   // Whole picoseconds with every sum below 2^53 (the usual case): no need to find the spacing.
   if (end < MAX_EXACT && Number.isInteger(t) && Number.isInteger(P)) return true;
-  let e = Math.floor(Math.log2(end));
-  if (2 ** e > end) e--;
-  else if (2 ** (e + 1) <= end) e++;
-  const spacing = 2 ** (e - 52);
+  const spacing = spacingOfDoubles(end);
   // Dividing by a power of two is exact (and far cheaper than %).
   return Number.isInteger(t / spacing) && Number.isInteger(P / spacing);
+}
+
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+/** The index of a double's high word (sign, exponent) in `f64Words`: the machine's byte order. */
+const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * The spacing of doubles at `x` (x ≥ 0, finite): 2^(e − 52) for x in
+ * [2^e, 2^(e+1)), read from x's exponent bits (a log2 and a power cost more
+ * than the rest of a DMA-fed boundary walk); below 1, from the logarithm.
+ */
+export function spacingOfDoubles(x: number): number {
+  if (!(x >= 1)) {
+    let e = Math.floor(Math.log2(x));
+    if (2 ** e > x) e--;
+    else if (2 ** (e + 1) <= x) e++;
+    return 2 ** (e - 52);
+  }
+  f64[0] = x;
+  const biased = (f64Words[HIGH]! >>> 20) & 0x7ff;
+  f64Words[HIGH] = (biased - 52) << 20;
+  f64Words[1 - HIGH] = 0;
+  return f64[0];
 }
 
 /** Every integer below this is a double: sums of whole picoseconds that stay below it are exact. */
