@@ -5,9 +5,13 @@ import { describe, expect, it } from "vitest";
 import { encodeBundle } from "../host/bundle.js";
 import { ROOT, buildWasm, loadFirmware } from "../host/firmware.js";
 import { simulate } from "../host/sim/machine.js";
-import { simulateInWorker } from "../host/sim/run-worker.js";
+import { simulateInWorker, startSimWorker } from "../host/sim/run-worker.js";
 import { chirpTrack } from "./helpers.js";
 import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
 
 describe("simulator in a worker", () => {
   it("stops a firmware that loops forever without MMIO, at the wall-clock limit", async () => {
@@ -40,5 +44,24 @@ describe("simulator in a worker", () => {
     r.jack.right.push(7);
     expect(r.jack.right.view().at(-1)).toBe(7);
     expect(r.jack.right.length).toBe(here.jack.right.length + 1);
+  }, 30_000);
+
+  it("a worker started ahead of its run: runs when asked, cannot run twice; cancelled, it cannot run", async () => {
+    const w = startSimWorker();
+    const r = await w.run({ board: "pi4", wasm: loadFirmware("pi4"), bundle: encodeBundle([chirpTrack("pi4", 0.05)]) }, { timeoutMs: 60_000 });
+    expect(r.haltCode).toBe(0);
+    expect(r.jack.frames).toBeGreaterThan(2205);
+    expect(() => w.run({ board: "pi4", wasm: loadFirmware("pi4"), bundle: new Uint8Array(0) }, { timeoutMs: 1000 })).toThrow(/has run already/);
+    const c = startSimWorker();
+    c.cancel();
+    expect(() => c.run({ board: "pi4", wasm: loadFirmware("pi4"), bundle: new Uint8Array(0) }, { timeoutMs: 1000 })).toThrow(/has run already/);
+  }, 30_000);
+
+  it("a worker started but never run does not keep the process alive (a failed firmware build leaves the CLI free to exit)", async () => {
+    const lib = new URL("../lib/host/sim/run-worker.js", import.meta.url).href;
+    const t0 = performance.now();
+    const r = await exec(process.execPath, ["--input-type=module", "-e", `const { startSimWorker } = await import(${JSON.stringify(lib)}); startSimWorker(); console.log("started");`], { timeout: 20_000 });
+    expect(r.stdout).toBe("started\n");
+    expect(performance.now() - t0).toBeLessThan(20_000);
   }, 30_000);
 });

@@ -14,7 +14,7 @@ import { writeReport } from "../quality/report.js";
 import { fullScaleAmplitude } from "../quality/measure.js";
 import { songReport, songReportHtml, songReportText } from "../quality/song.js";
 import { describeHalt } from "../sim/machine.js";
-import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
+import { type WorkerRun, startSimWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import type { UserFirmware } from "../user-firmware.js";
 import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
@@ -80,13 +80,21 @@ export interface RunOptions {
 /** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
 export async function runAndReport(o: RunOptions): Promise<{ code: number; result: WorkerRun }> {
   const board = getBoard(o.board);
-  if (!o.firmware) await buildFirmware(o.board, { variant: o.variant });
-  const wasm = o.firmware?.bytes ?? loadFirmware(o.board, o.variant);
+  // The worker starts (its thread, the simulator's modules) while the firmware build is checked.
+  const worker = startSimWorker();
+  let wasm: Uint8Array<ArrayBuffer>;
+  try {
+    if (!o.firmware) await buildFirmware(o.board, { variant: o.variant });
+    wasm = o.firmware?.bytes ?? loadFirmware(o.board, o.variant);
+  } catch (e) {
+    worker.cancel();
+    throw e;
+  }
   const music = musicSeconds(o.bundle);
   if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
   lastProgress = t0;
-  const running = simulateInWorker(
+  const running = worker.run(
     {
       board: o.board,
       wasm,

@@ -30,7 +30,10 @@ export interface WorkerDone {
   traceDropped: number;
 }
 
-const input = workerData as WorkerInput;
+// The run comes with the worker (workerData) or, for a worker started ahead of its run (startSimWorker), as its first message.
+const input: WorkerInput = (workerData as WorkerInput | undefined)?.opts
+  ? (workerData as WorkerInput)
+  : await new Promise<WorkerInput>((resolve) => parentPort!.once("message", (m: WorkerInput) => resolve(m)));
 const m = new Machine({ ...input.opts, onUartLine: (line) => parentPort!.postMessage({ type: "line", line }) });
 // Progress: a checkpoint every 0.25 s of virtual time (through the bus's time-limit check, free on the access path); a message at most once a second.
 const CHECK_PS = 250e9;
