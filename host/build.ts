@@ -49,7 +49,9 @@ export { MUSIC_FILE } from "./memory-map.js";
 export type MusicSource =
   | { kind: "songs"; songs: string[]; normalize?: "ebu" | "peak"; trimSilence?: boolean; fadeSeconds?: number }
   | { kind: "bundle"; file: string }
-  | { kind: "demo" };
+  | { kind: "demo" }
+  /** An empty bundle (a header, no tracks): for a firmware that reads none (host/firmware-module.ts readsBundle). */
+  | { kind: "none" };
 
 export interface PiFirmwareOptions {
   /** Take the files from this directory. */
@@ -148,6 +150,7 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
     checkBundleFile(m.file, bytes, BOARDS[o.board], o.variant.quality); // the firmware's rules, before anything is built
     return { bytes, tracks: undefined };
   }
+  if (m.kind === "none") return { bytes: encodeBundle([]), tracks: undefined };
   if (m.kind === "demo") return { bytes: encodeBundle(demoTracks(frameRateMilliHz(BOARDS[o.board], o.variant.quality))), tracks: undefined };
   const tracks = await convertSongs(m.songs, {
     board: BOARDS[o.board],

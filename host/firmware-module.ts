@@ -124,6 +124,18 @@ export function moduleImports(bytes: Uint8Array): ModuleImport[] {
 }
 
 /**
+ * Does the firmware read the asset bundle at all? Only through the ABI's
+ * `env.bundle_size` and `env.bundle_read`; AssemblyScript imports only the
+ * external functions a program calls, so a firmware that never opens the
+ * bundle (a synthesiser) imports neither, and the host gives it none
+ * (`piwave build`/`sim` write and load an empty bundle instead of the demo
+ * music).
+ */
+export function readsBundle(module: WebAssembly.Module): boolean {
+  return WebAssembly.Module.imports(module).some((i) => i.module === "env" && (i.name === "bundle_size" || i.name === "bundle_read"));
+}
+
+/**
  * The import and export checks for an already compiled module, by name
  * only (the JS API does not give the imports' types; `checkFirmwareModule`
  * checks them from the bytes).

@@ -1,6 +1,7 @@
 /**
  * Booting a kernel image under QEMU raspi3b (`qemu-system-aarch64 -M
- * raspi3b`, Debian's QEMU 7.2 has no raspi4b) with the PL011 on stdio.
+ * raspi3b`, Debian's QEMU 7.2 has no raspi4b) with the PL011 on stdio
+ * (both ways: `input` is fed to its RX line) or on a pty.
  *
  * Every run is under `timeout -s KILL` and a second, JS-side timer, and the
  * process is killed when the caller is done, so no QEMU is ever left behind.
@@ -41,6 +42,16 @@ export interface QemuOptions {
    */
   serial?: "stdio" | "pty";
   onPty?: (path: string, start: () => void) => void;
+  /**
+   * With serial "stdio": bytes for the UART's RX line (what the user types or
+   * pipes into `piwave qemu`), written to QEMU's standard input, which
+   * `-serial stdio` reads. They are held until the firmware's first line of
+   * its own (not the runtime's `X runtime:` lines): a firmware sets its UART
+   * up before it prints, and setting it up empties the receive FIFO
+   * (firmware/drivers/uart.ts writes LCRH 0), so bytes that arrived earlier
+   * would be lost. QEMU takes them from the pipe only as the FIFO has room.
+   */
+  input?: NodeJS.ReadableStream;
   /** Aborting it kills QEMU at once (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -130,7 +141,9 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(timeout, args, { stdio: [pty ? "pipe" : "ignore", "pipe", "pipe"], detached: true });
+      // Standard input is QEMU's only for the pty's monitor or for `input`: never the terminal itself (QEMU runs
+      // detached, in a process group of its own, where reading a terminal would stop it).
+      child = spawn(timeout, args, { stdio: [pty || o.input ? "pipe" : "ignore", "pipe", "pipe"], detached: true });
     } catch (e) {
       reject(e);
       return;
@@ -154,8 +167,20 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     const log = new RunLog();
     if (o.signal?.aborted) kill();
     o.signal?.addEventListener("abort", kill, { once: true });
+    let inputFlowing = false;
+    const startInput = () => {
+      if (inputFlowing || !o.input || pty) return;
+      inputFlowing = true;
+      o.input.pipe(child.stdin!);
+    };
+    if (o.input && !pty) {
+      child.stdin!.on("error", () => {
+        /* QEMU exited: what was not taken is dropped */
+      });
+    }
     const splitter = new UartSplitter(
       (line, complete) => {
+        if (!/^[A-Z] runtime: /.test(line)) startInput();
         res.lines.push(line);
         const kind = log.push(line, complete);
         if (res.msToFirstTrack === null && log.firstTrackSeen) res.msToFirstTrack = performance.now() - t0;
@@ -205,6 +230,7 @@ export function runQemu(o: QemuOptions): Promise<QemuResult> {
     child.on("close", (code, signal) => {
       if (finished) return;
       finished = true;
+      if (inputFlowing) o.input!.unpipe(child.stdin!);
       clearTimeout(guard);
       process.removeListener("exit", onExitSignal);
       o.signal?.removeEventListener("abort", kill);

@@ -175,10 +175,11 @@ export function loadWasmFile(path: string, name = path): UserFirmware {
 }
 
 /** The user's firmware for `board`: the entry compiled (if needed) or the .wasm read, and checked. */
-export async function loadUserFirmware(src: FirmwareSource, board: BoardName): Promise<UserFirmware> {
+export async function loadUserFirmware(src: FirmwareSource, board: BoardName, variant: Variant = {}): Promise<UserFirmware> {
   const name = relative(process.cwd(), src.entry ?? src.wasm ?? "") || (src.entry ?? src.wasm ?? "");
   if (src.entry !== undefined) {
-    const { path } = await compileEntry(src.entry, board);
+    // The build-time options (--quality, --feed, --ramp) of a firmware on the library's AudioOutput.
+    const { path } = await compileEntry(src.entry, board, { variant });
     return loadWasmFile(path, name);
   }
   if (src.wasm !== undefined) return loadWasmFile(resolve(src.wasm), name);

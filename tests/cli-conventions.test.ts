@@ -131,7 +131,7 @@ describe("output: --json, --quiet, colours", () => {
     writeFileSync(long, encodeBundle([chirpTrack("pi4", 6, "six seconds")]));
     const r = await piwave(["sim", "--bundle", long]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^… simulating 0:06\.0 of music on the pi4 \(roughly \d+ s\)$/m);
+    expect(r.stderr).toMatch(/^… simulating 0:06\.0 of music and the start and stop ramps on the pi4 \(roughly \d+ s\)$/m);
   });
 });
 

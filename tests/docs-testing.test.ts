@@ -37,3 +37,18 @@ it("the example in docs/testing.md runs and passes", async () => {
   const v = await exec(process.execPath, [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "--root", dir], { cwd: dir, timeout: 240_000, env: { ...process.env, NO_COLOR: "1" } });
   expect(v.stdout).toMatch(/Tests\s+1 passed \(1\)/);
 });
+
+it("every option of runFirmware and every fault is in docs/testing.md's tables", () => {
+  const doc = readFileSync(join(ROOT, "docs", "testing.md"), "utf8");
+  const run = readFileSync(join(ROOT, "host", "testing", "run.ts"), "utf8");
+  const members = (iface: string) => {
+    const body = run.slice(run.indexOf(`export interface ${iface} {`), run.indexOf("\n}\n", run.indexOf(`export interface ${iface} {`)));
+    return [...body.matchAll(/^  (\w+)\??:/gm)].map((m) => m[1]!);
+  };
+  const options = members("FirmwareRunOptions");
+  const faults = members("Faults");
+  expect(options).toEqual(expect.arrayContaining(["entry", "wasm", "ms", "uart", "faults"]));
+  expect(faults).toEqual(expect.arrayContaining(["mailbox", "clockStuckBusy", "pwmIsRam"]));
+  const rows = new Set([...doc.matchAll(/^\| `(\w+)/gm)].map((m) => m[1]!));
+  expect([...options, ...faults].filter((n) => !rows.has(n))).toEqual([]);
+});

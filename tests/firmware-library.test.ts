@@ -27,7 +27,9 @@ describe("importing the library from an installed piwave", () => {
     expect(readFileSync(join(project, "node_modules", "piwave", "firmware", "index.ts"), "utf8")).toMatch(/export \{ AudioOutput,/);
     const run = await runFirmware({ entry: src("abort-order"), ms: 50 });
     expect(run.haltCode).toBe(3);
-    expect(run.lines).toEqual(["I before: queued, not flushed", "F abort: boom at (unknown):0:0"]);
+    // A direct abort("boom") has no place: the line is only the message (it said "at (unknown):0:0").
+    expect(run.lines).toEqual(["I before: queued, not flushed", "F abort: boom"]);
+    expect(run.error).toBe("F abort: boom");
   });
 
   it("a typed layout whose size check fails does not compile, and says which layout", async () => {
@@ -154,7 +156,20 @@ describe("AudioOutput and DmaChannel", () => {
 
   it("DmaChannel refuses a channel the DMA service does not admit, with an F abort line", async () => {
     const run = await runFirmware({ entry: src("dma-channel"), ms: 50 });
-    expect(run.lines).toEqual(["I dma: channel 5 idle", "F abort: DMA channel not admitted by the DMA service (0, 2, 4, 5, 6) at (unknown):0:0"]);
+    expect(run.lines).toEqual(["I dma: channel 5 idle", expect.stringMatching(/^F abort: new DmaChannel\(3\): DMA channel not admitted by the DMA service \(0, 2, 4, 5, 6\) at ~lib\/piwave\/firmware\/hal\/dma\.ts:\d+:\d+$/)]);
     expect(run.haltCode).toBe(3);
+  });
+
+  it("a bad argument to a driver: the F abort line names the call, the value and the library's line; the result's error is that line", async () => {
+    // Before, the line was "F abort: GPIO pin out of range (0-57) at (unknown):0:0": no value, no place.
+    const run = await runFirmware({ entry: src("bad-pin"), ms: 50 });
+    expect(run.ended).toBe("halt");
+    expect(run.haltCode).toBe(3);
+    expect(run.lines).toEqual(["I pins: asking for pin 60", expect.stringMatching(/^F abort: new Pin\(60\): GPIO pin out of range \(0-57\) at ~lib\/piwave\/firmware\/hal\/pin\.ts:(\d+):\d+$/)]);
+    const line = Number(run.lines[1]!.match(/pin\.ts:(\d+):/)![1]);
+    expect(readFileSync(join(ROOT, "firmware", "hal", "pin.ts"), "utf8").split("\n")[line - 1]).toMatch(/throw new Error\("GPIO pin out of range/);
+    expect(run.error).toBe(run.lines[1]);
+    // Refused before it touched the hardware: the only pin functions set are the UART's (GPIO14/15 in GPFSEL1).
+    expect(new Set(run.writes().filter((w) => w.register.startsWith("GPFSEL")).map((w) => w.register))).toEqual(new Set(["GPFSEL1"]));
   });
 });

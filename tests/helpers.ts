@@ -1,14 +1,13 @@
 /**
- * Shared helpers for the tests: firmware modules, test signals, bundles.
- * Tests run a firmware with piwave/testing (`runFirmware`, host/testing/),
- * the API users have; `run`/`runTracks` below are for what that API does not
- * offer: the simulator's fault injections (a silent or failing mailbox, a
- * clock generator stuck BUSY) and its SimResult internals.
+ * Shared helpers for the tests: piwave's player module, test signals,
+ * bundles. Tests run a firmware with piwave/testing (`runFirmware`,
+ * host/testing/), the API users have, fault injections included (its
+ * `faults` option); the simulator's own `simulate`/`Machine` only where a
+ * test is about the simulator itself.
  */
 import { BOARDS, type BoardName, frameRateMilliHz, pwmRange } from "../host/boards.js";
 import { BUNDLE_MAGIC, BUNDLE_VERSION, HEADER_SIZE, type Track, encodeBundle, resealHeader } from "../host/bundle.js";
 import { loadFirmware } from "../host/firmware.js";
-import { type SimOptions, type SimResult, simulate } from "../host/sim/machine.js";
 
 const modules = new Map<BoardName, WebAssembly.Module>();
 
@@ -52,15 +51,6 @@ export function constantTrack(board: BoardName, frames: number, left: number, ri
     pcm[2 * i + 1] = right;
   }
   return { name, rateMilliHz: rateOf(board), pcm };
-}
-
-/** piwave's player on the simulator with the simulator's own options (fault injection); otherwise use runFirmware. */
-export function run(board: BoardName, bundle: Uint8Array, opts: Partial<SimOptions> = {}): SimResult {
-  return simulate({ board, wasm: firmwareModule(board), bundle, maxSeconds: 120, ...opts });
-}
-
-export function runTracks(board: BoardName, tracks: Track[], opts: Partial<SimOptions> = {}): SimResult {
-  return run(board, encodeBundle(tracks), opts);
 }
 
 /** The firmware's conversion, as documented in firmware/audio/producer.ts. */

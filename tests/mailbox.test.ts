@@ -7,7 +7,8 @@ import { buildKernel } from "../host/kernel.js";
 import { runQemu } from "../host/qemu.js";
 import { MAILBOX_TAGS } from "../host/sim/mailbox.js";
 import { simulate } from "../host/sim/machine.js";
-import { constantTrack, payloadMusic, runTracks } from "./helpers.js";
+import { runFirmware } from "../host/testing/index.js";
+import { constantTrack, firmwareModule, payloadMusic } from "./helpers.js";
 
 const WORK = join(ROOT, "build", "test-mailbox");
 const KCACHE = join(ROOT, "build", "test-kernel-cache");
@@ -22,11 +23,15 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
 
+/** piwave's player on a tiny song, with the faults given. */
+const play = (board: "pi4" | "pi3", faults?: { mailbox: "silent" | "error" }) =>
+  runFirmware({ board, wasm: firmwareModule(board), bundle: [constantTrack(board, 100, 0, 0)], ms: 120_000, traceLimit: 0, faults });
+
 const ARM = 0x00030002, ARM_MAX = 0x00030004, SET = 0x00038002;
 
 describe("ARM clock on the simulator", () => {
-  it("pi4: logs 600 MHz raised to 1500 MHz, after get, get max, set, get", () => {
-    const r = runTracks("pi4", [constantTrack("pi4", 100, 0, 0)]);
+  it("pi4: logs 600 MHz raised to 1500 MHz, after get, get max, set, get", async () => {
+    const r = await play("pi4");
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("I cpu: ARM clock 600.000 MHz, raised to 1500.000 MHz (the maximum)");
     expect(r.machine.mailbox.armHz).toBe(1_500_000_000);
@@ -35,13 +40,13 @@ describe("ARM clock on the simulator", () => {
     expect(r.lines.findIndex((l) => l.startsWith("I cpu:"))).toBeLessThan(r.lines.findIndex((l) => l.startsWith("I bundle:")));
   });
 
-  it("pi3: 600 MHz raised to 1200 MHz", () => {
-    const r = runTracks("pi3", [constantTrack("pi3", 100, 0, 0)]);
+  it("pi3: 600 MHz raised to 1200 MHz", async () => {
+    const r = await play("pi3");
     expect(r.lines).toContain("I cpu: ARM clock 600.000 MHz, raised to 1200.000 MHz (the maximum)");
   });
 
-  it("a mailbox that never answers: a W line, the clock untouched, the music plays", () => {
-    const r = runTracks("pi4", [constantTrack("pi4", 100, 0, 0)], { mailbox: "silent" });
+  it("a mailbox that never answers: a W line, the clock untouched, the music plays", async () => {
+    const r = await play("pi4", { mailbox: "silent" });
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("W cpu: the VideoCore mailbox did not answer (get ARM clock rate): ARM clock left as the boot firmware set it");
     expect(r.machine.mailbox.armHz).toBe(600_000_000);
@@ -49,8 +54,8 @@ describe("ARM clock on the simulator", () => {
     expect(r.jack.frames).toBeGreaterThan(0);
   });
 
-  it("a mailbox that answers with an error: a W line naming the code, the music plays", () => {
-    const r = runTracks("pi4", [constantTrack("pi4", 100, 0, 0)], { mailbox: "error" });
+  it("a mailbox that answers with an error: a W line naming the code, the music plays", async () => {
+    const r = await play("pi4", { mailbox: "error" });
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("W cpu: the VideoCore refused get ARM clock rate (response 0x80000001): ARM clock left as the boot firmware set it");
   });

@@ -8,8 +8,9 @@ import { encodeBundle, resealHeader } from "../host/bundle.js";
 import { ROOT, buildFirmware, buildWasm } from "../host/firmware.js";
 import { buildKernel } from "../host/kernel.js";
 import { type MmioRecord, type QemuResult, runQemu } from "../host/qemu.js";
-import { simulate } from "../host/sim/machine.js";
+import { runFirmware } from "../host/testing/index.js";
 import { formatAccess } from "../host/sim/trace.js";
+import { compileEntry } from "../host/user-firmware.js";
 import { chirpTrack, firmwareModule } from "./helpers.js";
 import { Block } from "../regs/blocks.js";
 import { PwmReg } from "../regs/pwm.js";
@@ -116,7 +117,7 @@ describe("same firmware, same trace: QEMU vs the simulator with a RAM-backed PWM
     const q = await runQemu({ image: k.image, music, timeoutSec: 240, untilDone: true });
     expect(q.haltCode).toBe(0);
     // The runtime set GPIO14/15 to ALT0 for its console before the firmware ran (boot/uart.c).
-    const sim = simulate({ board, wasm: firmwareModule(board), bundle: short, pwmModel: "ram", gpfsel: [0, 0x24000, 0, 0, 0, 0], trace: 2_000_000 });
+    const sim = await runFirmware({ board, wasm: firmwareModule(board), bundle: short, faults: { pwmIsRam: true }, gpfsel: [0, 0x24000, 0, 0, 0, 0], traceLimit: 2_000_000, ms: 120_000 });
     expect(sim.haltCode).toBe(0);
     // Comparable: everything but the timer (values are wall-clock) and the UART (carries the log).
     const keep = (r: MmioRecord) => !isTimer(r.addr) && !isUart(r.addr);
@@ -144,6 +145,8 @@ describe("faults are reported over the UART, then the core halts", () => {
     ["a wasm out-of-bounds read", () => testFirmware("oob"), false, /^F trap: wasm trap: out-of-bounds access in linear memory or a table/, 5],
     ["an access outside the MMIO allow-list", () => testFirmware("bad-mmio"), false, /^F mmio: refused read of 0x3f00b880: not in the sandbox's allow-list for pi3 \(BCM2837\)$/, 4],
     ["an AssemblyScript abort (a thrown Error)", () => testFirmware("abort"), false, /^F abort: deliberate failure for the test at tests\/firmware\/abort\.ts:\d+:\d+$/, 3],
+    // A bad argument to a firmware-library driver, built as a user's entry: the same line as on the simulator (tests/firmware-library.test.ts).
+    ["a library driver's abort (new Pin(60))", async () => (await compileEntry(join(ROOT, "tests", "firmware", "library", "bad-pin.ts"), board)).path, false, /^F abort: new Pin\(60\): GPIO pin out of range \(0-57\) at ~lib\/piwave\/firmware\/hal\/pin\.ts:\d+:\d+$/, 3],
     ["a CPU exception (data abort on an unmapped address)", async () => undefined, true, /^F exception: synchronous from current EL with SP_ELx: data abort \(translation fault, read\) ESR=0x96000005 ELR=0x[0-9a-f]{16} FAR=0x0000000080000000/, 6],
   ];
   for (const [name, wasm, selftest, message, code] of cases) {

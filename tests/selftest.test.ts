@@ -10,7 +10,8 @@ import { parseHalt, parseSummary } from "../host/log-line.js";
 import { runQemu } from "../host/qemu.js";
 import { CHECK_HZ, buildSelftestKernel, buildSelftestWasm, selftestTracks } from "../host/selftest.js";
 import { pulseSpectrum } from "../host/quality/pulse.js";
-import { Machine, simulate } from "../host/sim/machine.js";
+import { simulate } from "../host/sim/machine.js";
+import { runFirmware } from "../host/testing/index.js";
 import { tempDir } from "./temp.js";
 
 const WORK = join(ROOT, "build", "test-selftest");
@@ -127,28 +128,24 @@ describe("selftest on the simulator", () => {
     expect(states.slice(-8, -2).every((s) => s === "-")).toBe(true);
   });
 
-  it("where the PWM is plain RAM (as in QEMU): not measurable, verdict INCOMPLETE", () => {
-    const r = simulate({ board: "pi3", wasm: wasm.pi3!, bundle: encodeBundle(selftestTracks("pi3", short)), maxSeconds: 30, pwmModel: "ram" });
+  it("where the PWM is plain RAM (as in QEMU): not measurable, verdict INCOMPLETE", async () => {
+    const r = await runFirmware({ board: "pi3", wasm: wasm.pi3!, bundle: selftestTracks("pi3", short), ms: 30_000, traceLimit: 0, faults: { pwmIsRam: true } });
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("I selftest: fifo_depth=not measurable pwm_clock=not measurable (the PWM registers are plain RAM: QEMU, no PWM model)");
     expect(r.lines).toContain("I selftest: dma_pacing=not measurable (QEMU's DMA ignores DREQ and there is no PWM to pace it)");
     expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: INCOMPLETE: QEMU has no PWM, so FIFO depth, PWM clock, DMA pacing and sound were not checked; /);
   });
 
-  it("pi4: a PACTL_CS the boot firmware left with bit 23 set is printed as found, other bits kept", () => {
-    const m = new Machine({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30 });
-    m.pactl!.write(0, 0x0080_0005);
-    const r = m.run();
+  it("pi4: a PACTL_CS the boot firmware left with bit 23 set is printed as found, other bits kept", async () => {
+    const r = await runFirmware({ wasm: wasm.pi4!, bundle: selftestTracks("pi4", short), ms: 30_000, traceLimit: 0, faults: { pactlAtBoot: 0x0080_0005 } });
     expect(r.haltCode).toBe(0);
     expect(r.lines).toContain("I selftest: pactl_cs=0x00800005 dreq1=PWM1 (bit 23 set by the boot firmware)");
     expect(field(r.lines, "pactl_cs_after")).toBe("0x00800005");
     expect(r.lines.at(-1)).toMatch(/^I selftest: verdict: PASS/);
   });
 
-  it("pi4: a DREQ 1 mux stuck on DSI0 shows as 0 words/s and the verdict CHECK", () => {
-    const m = new Machine({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30 });
-    m.pactl!.write = () => {}; // the firmware's bit 23 never lands
-    const r = m.run();
+  it("pi4: a DREQ 1 mux stuck on DSI0 shows as 0 words/s and the verdict CHECK", async () => {
+    const r = await runFirmware({ wasm: wasm.pi4!, bundle: selftestTracks("pi4", short), ms: 30_000, traceLimit: 0, faults: { dreqMuxStuck: true } }); // the firmware's bit 23 never lands
     expect(r.lines.find((x) => x.startsWith("I selftest: dma_pacing="))).toMatch(/^I selftest: dma_pacing=0 words\/s \(expected [\d.]+, two per frame; no DREQ reached the engine: it did not move, 8192 words on channel 5\) pactl_cs_after=0x00000000$/);
     expect(r.lines.find((x) => x.includes("verdict:"))).toMatch(/^W selftest: verdict: CHECK: .*; see the measurements above$/);
   });
@@ -164,8 +161,8 @@ describe("selftest on the simulator", () => {
     expect(r.jack.frames).toBeLessThan(20000); // only the silent measurement phase
   });
 
-  it("a silent mailbox: the clock is reported unknown, the rest still runs", () => {
-    const r = simulate({ board: "pi4", wasm: wasm.pi4!, bundle: encodeBundle(selftestTracks("pi4", short)), maxSeconds: 30, mailbox: "silent" });
+  it("a silent mailbox: the clock is reported unknown, the rest still runs", async () => {
+    const r = await runFirmware({ wasm: wasm.pi4!, bundle: selftestTracks("pi4", short), ms: 30_000, traceLimit: 0, faults: { mailbox: "silent" } });
     expect(r.haltCode).toBe(0);
     expect(field(r.lines, "revision")).toBe("unknown");
     expect(r.lines.some((x) => x.includes("arm_clock_before=0 arm_clock_after=0 (unknown: no mailbox answer)"))).toBe(true);

@@ -2,6 +2,7 @@
 // bare-metal runtime) under QEMU raspi3b. QEMU has no PWM model, so the audio output finds plain RAM
 // behind the PWM registers and paces frames with the system timer; the UART is QEMU's serial on a
 // pseudo-terminal, where this test reads the log and types commands, as a user at a terminal would.
+import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { ReadlineParser } from "@serialport/parser-readline";
@@ -19,7 +20,42 @@ mkdirSync(join(project, "node_modules"));
 symlinkSync(ROOT, join(project, "node_modules", "piwave"), "dir");
 cpSync(join(ROOT, "examples", "synth", "src"), join(project, "src"), { recursive: true });
 
+const bin = join(ROOT, "bin", "piwave.mjs");
+
+/** `piwave ARGS` with `input` piped into its standard input; resolves with its exit code and output. */
+function piwavePiped(args: string[], input: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: project, env: { ...process.env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill("SIGINT"), timeoutMs); // piwave then kills its QEMU and exits
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
 describe("the synth example under QEMU raspi3b", () => {
+  it("piwave qemu --serial stdio: commands piped into it reach the firmware's UART", async () => {
+    // Before, QEMU's standard input was /dev/null: the synth never heard a command and played until the timeout.
+    const r = await piwavePiped(["qemu", "--entry", join(project, "src", "main.ts"), "--until-done", "--timeout", "90"], "wave sine\nA4\nvol 20\nquit\n", 150_000);
+    const lines = r.stdout.split("\n");
+    expect(lines.filter((l) => /^I synth: (lead|note|volume|quit)/.test(l)), r.stdout + r.stderr).toEqual([
+      "I synth: lead wave sine",
+      "I synth: note A4 440.00 Hz, sine",
+      "I synth: volume 20 %",
+      "I synth: quit: releasing, then the output ramps down",
+    ]);
+    expect(r.stdout).toMatch(/^I runtime: halted with code 0 \(done\)$/m);
+    expect(r.code).toBe(0);
+  }, 180_000);
+
+
   it("boots, logs, plays a note typed on the serial line, and halts(0) on quit", async () => {
     const wasm = (await compileEntry(join(project, "src", "main.ts"), "pi3")).path;
     // The kernel a card gets (no semihosting exit): after halt it waits in wfe, and QEMU is stopped here once

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { ROOT, buildFirmware } from "../host/firmware.js";
-import { type FirmwareRun, HALT_CODES, assertRun, clickCheck, clickFree, measureTone, noGaps, noViolations, parseFields, runFirmware, tone, writeSequence } from "../host/testing/index.js";
+import { type FirmwareRun, HALT_CODES, assertRun, clickCheck, clickFree, jackCapture, measureTone, noGaps, noViolations, parseFields, runFirmware, tone, writeSequence } from "../host/testing/index.js";
 import "../host/testing/vitest.js";
 import { constantTrack, rateOf } from "./helpers.js";
 
@@ -158,7 +158,7 @@ describe("checks on the player playing a 1 kHz tone at -6 dBFS", async () => {
   it("the tone check says what it found", () => {
     const r = tone(run, "left", { hz: 440 });
     expect(r.pass).toBe(false);
-    expect(r.message()).toMatch(/expected the left channel to carry 440 Hz ± 4.4 in frames .* found 100\d\.\d\d Hz at -6\.\d\d dBFS/);
+    expect(r.message()).toMatch(/expected the left channel to carry 440 Hz ± 4.4 in audio frames .* found 100\d\.\d\d Hz at -6\.\d\d dBFS/);
     expect(r.message()).not.toMatch(/still running/);
     // A run cut off at its bound says so: the tone may simply not have started yet (the player's slow ramps).
     const cut = tone({ ...run, ended: "time-limit" }, "left", { hz: 440 });
@@ -194,5 +194,69 @@ describe("checks catch broken runs", () => {
     const gappy: FirmwareRun = { ...good, jack: { ...good.jack, gaps: { left: 3, right: 0, leftAt: [120], rightAt: [] } } };
     expect(noGaps(gappy).pass).toBe(false);
     expect(noGaps(gappy).message()).toMatch(/ran out of data in 3 left and 0 right periods, the first at frame 120/);
+  });
+});
+
+describe("the jack in an oversampled (shaped) mode: measured in the audio band", () => {
+  // A Pi 4 in piwave's shaped mode: 16 PWM periods per audio frame, range 177 (host/boards.ts), silence at
+  // (range − 1)/2. The duty values come from a 2nd-order error-feedback quantiser, so single periods jump by
+  // several levels around the sound, as the firmware's shaper makes them.
+  const range = 177;
+  const osr = 16;
+  const pwmRate = 125e6 / range;
+  const shaped = (level: (t: number) => number, periods: number): Uint16Array => {
+    const d = new Uint16Array(periods);
+    let e1 = 0;
+    let e2 = 0;
+    for (let i = 0; i < periods; i++) {
+      const want = level(i / pwmRate) + 2 * e1 - e2;
+      const q = Math.max(0, Math.min(range, Math.round(want)));
+      e2 = e1;
+      e1 = want - q;
+      d[i] = q;
+    }
+    return d;
+  };
+  const silence = (range - 1) / 2;
+  const rampS = 0.05;
+  /** 50 ms ramp from 0 to silence, a 1 kHz tone at half of the half-range for 0.2 s, 50 ms ramp back. */
+  const song = (t: number) => {
+    if (t < rampS) return (silence * t) / rampS;
+    if (t < rampS + 0.2) return silence + 44 * Math.sin(2 * Math.PI * 1000 * (t - rampS));
+    return Math.max(0, silence * (1 - (t - rampS - 0.2) / rampS));
+  };
+  const periods = Math.round(0.3 * pwmRate);
+  const d = shaped(song, periods);
+
+  it("the oversampling and audio rate are inferred from the PWM rate", () => {
+    const jack = jackCapture({ rateHz: pwmRate, range, left: d, right: d });
+    expect(jack.oversampling).toBe(osr);
+    expect(jack.audioRateHz).toBeCloseTo(pwmRate / 16, 6);
+    expect(jackCapture({ rateHz: 44107.3, range: 2834, left: new Uint16Array(4), right: new Uint16Array(4) }).oversampling).toBe(1);
+    // Single PWM periods jump by several levels: a per-period measure would see noise.
+    let step = 0;
+    for (let i = 1; i < d.length; i++) step = Math.max(step, Math.abs(d[i]! - d[i - 1]!));
+    expect(step).toBeGreaterThanOrEqual(3);
+  });
+
+  it("measureTone reads the tone's frequency and level", () => {
+    const jack = jackCapture({ rateHz: pwmRate, range, left: d, right: d });
+    const m = measureTone(jack, "left", { fromMs: 100, toMs: 200 });
+    expect(m.frequencyHz).toBeCloseTo(1000, 1);
+    // AES17: a sine of peak 44 levels against a half-range of 88.5 levels.
+    expect(m.levelDbfs).toBeCloseTo(20 * Math.log10(44 / (range / 2)), 1);
+    expect(m.dc).toBeCloseTo((silence - range / 2) / (range / 2), 3);
+  });
+
+  it("the shaped ramps are click-free; an abrupt start or a jump on the ramp is a click", () => {
+    expect(clickCheck(jackCapture({ rateHz: pwmRate, range, left: d, right: d }), "left").problems).toEqual([]);
+    const abrupt = shaped((t) => (t < 0.01 ? silence : song(t)), periods);
+    const r = clickCheck(jackCapture({ rateHz: pwmRate, range, left: abrupt, right: abrupt }), "left", { stop: false });
+    expect(r.problems).toEqual([
+      expect.stringMatching(/^the left channel starts at duty \d+\.\d\d instead of the idle level 0: a click at switch-on$/),
+      expect.stringMatching(/^the left channel jumps by \d+\.\d\d \(more than 0\.35\) at frame \d \(0\.\d\d ms\) on its way from idle to mid-scale$/),
+    ]);
+    const stepped = shaped((t) => (t >= 0.02 && t < rampS ? Math.min(silence, song(t) + 20) : song(t)), periods);
+    expect(clickCheck(jackCapture({ rateHz: pwmRate, range, left: stepped, right: stepped }), "left").problems.join("\n")).toMatch(/jumps by .* at frame 88\d \(20\.\d\d ms\) on its way from idle to mid-scale/);
   });
 });

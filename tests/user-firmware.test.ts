@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { encodeBundle } from "../host/bundle.js";
 import { ROOT, loadFirmware } from "../host/firmware.js";
 import { FirmwareModuleError, checkFirmwareModule, moduleImports } from "../host/firmware-module.js";
 import { ABI_IMPORTS } from "../host/sim/abi.js";
@@ -114,6 +115,26 @@ describe("the commands take the user's firmware", () => {
     expect(j.virtualSeconds).toBeCloseTo(0.01, 4);
     expect(r.stderr).toMatch(/uart\| ready/);
   });
+
+  it("a firmware that never reads the bundle gets none: sim says it runs until it halts, build writes an empty music.pwb", async () => {
+    // Before, both bundled the 4.1 MB demo music and sim said "simulating 0:23.3 of music".
+    const hello = join(ROOT, "tests", "firmware", "hello.ts");
+    const sim = await piwave(["sim", "--entry", hello, "--json"]);
+    expect(sim.code, sim.stderr).toBe(0);
+    expect(JSON.parse(sim.stdout)).toMatchObject({ haltCode: 0, bundle: "none (the firmware reads no asset bundle)" });
+    expect(sim.stderr).toMatch(/simulating .*hello\.ts on the pi4 until it halts, at most 3600 s of virtual time \(--seconds S to bound it\)\n/);
+    expect(sim.stderr).not.toMatch(/of music/);
+    const bounded = await piwave(["sim", "--entry", hello, "--seconds", "2"]);
+    expect(bounded.stderr).toMatch(/until it halts, at most 2 s of virtual time\n/);
+    const out = join(dir, "boot-no-music");
+    const build = await piwave(["build", "--entry", hello, "--kernel-only", "--out-dir", out, "--json", "--quiet"]);
+    expect(build.code, build.stderr).toBe(0);
+    expect(JSON.parse(build.stdout).music).toMatchObject({ file: "music.pwb", bytes: 32 });
+    expect(readFileSync(join(out, "music.pwb"))).toEqual(Buffer.from(encodeBundle([]))); // a valid header, no tracks
+    // Songs given to it anyway: said, not silently ignored.
+    const given = await piwave(["sim", "--entry", hello, "--bundle", join(out, "music.pwb"), "--quiet"]);
+    expect(given.stderr).toMatch(/hello\.ts never reads the asset bundle \(it imports neither env\.bundle_size nor env\.bundle_read\): the music is not played/);
+  }, 240_000);
 
   it("the project file's entry is used by sim; a change in an imported file rebuilds it", async () => {
     const project = join(dir, "synth");

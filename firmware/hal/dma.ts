@@ -10,6 +10,7 @@
  * `DmaBlock` is the service's block-list entry, an `@unmanaged` layout of
  * two u32 (offset, length) whose size is checked at compile time.
  */
+import { refuse } from "../runtime/abort";
 import { cache_clean, DMA_CHANNELS, DMA_FAILED, DMA_IDLE, DMA_MAX_BLOCKS, DMA_RING, dma_position, dma_start, dma_stop } from "../abi";
 
 /** One entry of a block list: a buffer in linear memory. */
@@ -30,13 +31,19 @@ const list: usize = memory.data(<i32>(DMA_MAX_BLOCKS * 8), 8);
 export class DmaChannel {
   /** `channel`: 0, 2, 4, 5 or 6 (the service refuses the others with halt 4). */
   constructor(readonly channel: u32) {
-    // Real checks (asserts are compiled out by --noAssert): an F abort line and halt 3.
-    if (channel >= 32 || ((DMA_CHANNELS >> channel) & 1) == 0) abort("DMA channel not admitted by the DMA service (0, 2, 4, 5, 6)");
+    // Real checks (asserts are compiled out by --noAssert): an F abort line naming the call and the value, and halt 3.
+    if (channel >= 32 || ((DMA_CHANNELS >> channel) & 1) == 0) {
+      refuse("new DmaChannel", channel);
+      throw new Error("DMA channel not admitted by the DMA service (0, 2, 4, 5, 6)");
+    }
   }
 
   /** Block `i` of the list `start` sends (fill 0..count-1 first). */
   block(i: u32): DmaBlock {
-    if (i >= DMA_MAX_BLOCKS) abort("DMA block index past DMA_MAX_BLOCKS");
+    if (i >= DMA_MAX_BLOCKS) {
+      refuse("DmaChannel.block", i);
+      throw new Error("DMA block index past DMA_MAX_BLOCKS");
+    }
     return changetype<DmaBlock>(list + <usize>(i * 8));
   }
 
@@ -46,7 +53,10 @@ export class DmaChannel {
    * loop until `stop`. The buffers are cleaned from the cache first.
    */
   start(dest: u32, count: u32, ring: bool = false): void {
-    if (count == 0 || count > DMA_MAX_BLOCKS) abort("DMA chain of 0 or more than DMA_MAX_BLOCKS blocks");
+    if (count == 0 || count > DMA_MAX_BLOCKS) {
+      refuse("DmaChannel.start", count);
+      throw new Error("DMA chain of 0 or more than DMA_MAX_BLOCKS blocks");
+    }
     for (let i: u32 = 0; i < count; i++) {
       const b = this.block(i);
       cache_clean(b.offset, b.length);

@@ -18,6 +18,7 @@
  */
 import { GPIO_BASE, IS_PI4 } from "../board";
 import * as gpio from "../drivers/gpio";
+import { refuse } from "../runtime/abort";
 import { read32, write32 } from "../drivers/mmio";
 import { delayUs } from "../drivers/timer";
 import { GpioReg } from "../../regs/gpio";
@@ -48,7 +49,11 @@ export class Pin {
 
   /** Pin `pin` (0–57) set to `mode`, with `pull` (Pull.None by default: the pull is then left as it is). */
   constructor(readonly pin: u32, mode: PinMode, pull: Pull = Pull.None) {
-    if (pin > 57) abort("GPIO pin out of range (0-57)"); // a real check: asserts are compiled out (--noAssert)
+    // A real check (asserts are compiled out, --noAssert): `F abort: new Pin(60): GPIO pin out of range (0-57) at …`, halt 3.
+    if (pin > 57) {
+      refuse("new Pin", pin);
+      throw new Error("GPIO pin out of range (0-57)");
+    }
     this.bank = (pin >> 5) * 4;
     this.bit = <u32>1 << (pin & 31);
     this.setMode(mode);

@@ -5,6 +5,7 @@ import { type Converted, InputError } from "../audio/convert.js";
 import { FfmpegMissingError, describeFfmpeg, findFfmpeg } from "../audio/ffmpeg.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "../boards.js";
 import { type MusicSource, build, convertSongs } from "../build.js";
+import { readsBundle } from "../firmware-module.js";
 import { InterruptedError, exitCodeFor, interruptSignal } from "../interrupt.js";
 import type { KernelResult } from "../kernel.js";
 import { cacheDir as userCacheDir } from "../paths.js";
@@ -25,7 +26,8 @@ music file and writes every file the SD card's boot partition needs into DIR
   config.txt    the boot configuration for this board
   the Raspberry Pi firmware files
   (Pi 4: start4.elf fixup4.dat; Pi 3: bootcode.bin start.elf fixup.dat).
-Without songs, the project file's songs, else the demo music, are used. Files
+Without songs, the project file's songs, else the demo music, are used (an
+empty bundle for a --entry/--wasm firmware that reads none). Files
 are replaced only when the whole set is written; a failed or interrupted
 build leaves DIR as it was.
 
@@ -161,7 +163,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   if (kernelOnly && (v["firmware-dir"] !== undefined || v.offline)) throw new UsageError("--kernel-only writes no Raspberry Pi firmware files: leave out --firmware-dir and --offline");
   const cacheDir = userCacheDir(v["cache-dir"]);
   const out = resolve(v["out-dir"] ?? r.outputs.boot);
-  const userFw = await userFirmwareOption(v, r.project, boardName); // the user's firmware, refused here if it imports outside the ABI
+  const userFw = await userFirmwareOption(v, r.project, boardName, variant); // the user's firmware, refused here if it imports outside the ABI
 
   let music: MusicSource = { kind: "demo" };
   if (songs.length) {
@@ -185,6 +187,11 @@ export async function buildCommand(args: string[]): Promise<number> {
     };
   } else if (v.bundle) {
     music = { kind: "bundle", file: v.bundle };
+  }
+  // A firmware that never reads the bundle gets an empty one, not the demo music (nor is given songs silently).
+  if (userFw && !readsBundle(userFw.module)) {
+    if (music.kind === "demo") music = { kind: "none" };
+    else warn(`${userFw.source} never reads the asset bundle (it imports neither env.bundle_size nor env.bundle_read): the music is written to the card but not played`);
   }
 
   const bars = songBars(songs.length > 0 && process.stderr.isTTY === true && !ui.quiet && !ui.json);
@@ -228,7 +235,7 @@ export async function buildCommand(args: string[]): Promise<number> {
   }
   if (result.music.tracks) printSongs(result.music.tracks, frameRateMilliHz(BOARDS[boardName], variant.quality) / 1000);
   printKernelReport(result.kernel);
-  say(`music.pwb ${formatSize(result.music.bytes)}\n`);
+  say(`music.pwb ${formatSize(result.music.bytes)}${music.kind === "none" ? " (empty: the firmware reads no asset bundle)" : ""}\n`);
   if (result.piFirmware) say(`Raspberry Pi firmware: ${[...result.piFirmware.files.keys()].join(", ")} from ${result.piFirmware.from}\n`);
   else warn(`--kernel-only: no Raspberry Pi firmware files written; the card also needs ${FIRMWARE_FILES[boardName].join(", ")} beside kernel8.img`);
   const rel = relative(process.cwd(), result.outDir) || ".";

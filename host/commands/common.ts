@@ -259,14 +259,23 @@ export const FIRMWARE_USAGE = `  --entry FILE             your firmware: an Asse
 `;
 
 /** The user's firmware from --entry/--wasm or the project file, built and checked; undefined for piwave's player. */
-export async function userFirmwareOption(v: { entry?: string | boolean; wasm?: string | boolean }, project: ProjectConfig | undefined, board: BoardName): Promise<import("../user-firmware.js").UserFirmware | undefined> {
+export async function userFirmwareOption(
+  v: { entry?: string | boolean; wasm?: string | boolean },
+  project: ProjectConfig | undefined,
+  board: BoardName,
+  /** --quality/--feed/--ramp: compiled into an entry; a prebuilt .wasm is as it was built (a warning says so). */
+  variant: Variant = {},
+): Promise<import("../user-firmware.js").UserFirmware | undefined> {
   if (typeof v.entry === "string" && typeof v.wasm === "string") throw new UsageError("give --entry or --wasm, not both");
   if (v.entry === undefined && v.wasm === undefined && project?.entry !== undefined && project.wasm !== undefined) {
     throw new UsageError(`${project.file}: "entry" and "wasm" are both set; keep one`);
   }
   const { chooseFirmwareSource, loadUserFirmware } = await import("../user-firmware.js");
   const src = chooseFirmwareSource({ entry: typeof v.entry === "string" ? v.entry : undefined, wasm: typeof v.wasm === "string" ? v.wasm : undefined }, project);
-  return src ? loadUserFirmware(src, board) : undefined;
+  if (src?.wasm !== undefined && (variant.quality === "shaped" || variant.feed === "dma" || variant.rampMs !== undefined)) {
+    warn(`--quality, --feed and --ramp are compiled into a firmware: ${src.wasm} is a prebuilt module and runs as it was built (give --entry to build it with them)`);
+  }
+  return src ? loadUserFirmware(src, board, variant) : undefined;
 }
 
 /** parseArgs options for the firmware build variant (--quality, --feed; --dither only to refuse it). */

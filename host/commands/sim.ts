@@ -17,6 +17,10 @@ import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, startSimWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import type { UserFirmware } from "../user-firmware.js";
+import { readsBundle } from "../firmware-module.js";
+import { rampSpan } from "../jack-ramps.js";
+import { inferOversampling } from "../testing/audio-band.js";
+import { type TimedUartInput, UartInputError, parseUartFile, parseUartSpec, scheduleUartInputs } from "../uart-input.js";
 import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
@@ -24,12 +28,16 @@ const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [-
 Runs the firmware (built if needed) on the simulated Pi with the songs
 (converted as \`piwave build\` converts them), an asset bundle (such as the
 dist/boot/music.pwb a build leaves) or, without either, the project's
-songs or the demo music; streams the firmware's UART log, writes the jack
+songs or the demo music (none for a --entry/--wasm firmware that reads
+no bundle); streams the firmware's UART log, writes the jack
 output and prints a summary. Exit code 4 when the firmware fails or breaks a
 hardware rule.
   --bundle FILE       asset bundle to play
   --board NAME        pi4 (default) or pi3
-  --out FILE          write the jack output as a stereo WAV at the PWM frame rate
+  --out FILE          write the jack output as a stereo WAV at the PWM frame rate,
+                      start and stop ramps included (11-18 s each by default:
+                      the summary says how long they are)
+  --trim-ramps        with --out: write only what lies between the ramps
   --trace FILE        write every register access with register names and fields
   --trace-limit N     record at most N accesses (default 1000000)
   --access-ns N       virtual cost of one register access (default 100)
@@ -42,6 +50,11 @@ hardware rule.
   --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
   --seconds S              stop after S seconds of virtual time; a firmware still
                            running then is not a failure (default: 3600, a failure)
+  --uart [TIME:]TEXT       type TEXT into the firmware's UART at virtual TIME
+                           (0.5s, 500ms; default 0.1 s after the previous input);
+                           escapes \\n \\r \\t \\\\ \\: \\xHH; repeatable, e.g.
+                           --uart '1s:A4\\n' --uart '2s:quit\\n'
+  --uart-file [TIME:]FILE  send FILE's bytes to the UART at TIME (repeatable)
   --report FILE            with songs or --bundle: the first song's spectrum
                            through the jack beside the source's, band by band,
                            and what the jack adds (noise, distortion), printed
@@ -75,6 +88,10 @@ export interface RunOptions {
    * says so over the UART).
    */
   bundleCheck?: string;
+  /** --trim-ramps: the WAV holds only what lies between the start and stop ramps. */
+  trimRamps?: boolean;
+  /** --uart/--uart-file: bytes received on the UART's RX line at virtual times. */
+  uart?: TimedUartInput[];
 }
 
 /** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
@@ -91,7 +108,11 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     throw e;
   }
   const music = musicSeconds(o.bundle);
-  if (music > 5) status(`simulating ${formatDuration(music)} of music on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
+  const bound = o.maxSeconds ?? SIM_MAX_SECONDS;
+  if (o.firmware) {
+    // A user's firmware runs until it halts (a synthesiser may never): the music in the bundle, if any, says nothing of how long.
+    status(`simulating ${o.firmware.source} on the ${board.name} until it halts, at most ${bound} s of virtual time${o.maxSeconds === undefined ? " (--seconds S to bound it)" : ""}${music > 0 ? `; the bundle holds ${formatDuration(music)} of music` : ""}`);
+  } else if (music > 5) status(`simulating ${formatDuration(music)} of music and the start and stop ramps on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
   lastProgress = t0;
   const running = worker.run(
@@ -106,6 +127,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     },
     {
       timeoutMs: (o.timeoutSec ?? 600) * 1000,
+      uart: o.uart?.length ? [...o.uart].sort((a, b) => a.atMs - b.atMs) : undefined,
       onLine: o.quiet ? undefined : (line) => say(color.dim("uart| ") + colorLogLine(line) + "\n"),
       onProgress: music > 5 ? (s) => progress(`simulated ${formatDuration(s)} of ${formatDuration(music)} (${Math.min(100, (100 * s) / music).toFixed(0)} %)`) : undefined,
     },
@@ -122,9 +144,14 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   const wallMs = performance.now() - t0;
   const jack = result.jack;
 
+  const rate = jack.rateHz;
+  // The start and stop ramps (host/jack-ramps.ts): what they add to the recording, and what --trim-ramps cuts.
+  const span = rampSpan(jack.left.view().subarray(0, jack.frames), jack.right.view().subarray(0, jack.frames), jack.range, inferOversampling(rate));
   if (o.out) {
     mkdirSync(dirname(o.out), { recursive: true });
-    writeFileAtomicSync(o.out, encodeWav(jack.toPcm(), jack.rateHz || frameRateMilliHz(board) / 1000, 2));
+    const pcm = jack.toPcm();
+    const kept = o.trimRamps && span ? pcm.subarray(span.musicFrom * 2, span.musicTo * 2) : pcm;
+    writeFileAtomicSync(o.out, encodeWav(kept, rate || frameRateMilliHz(board) / 1000, 2));
   }
   if (o.trace) {
     mkdirSync(dirname(o.trace), { recursive: true });
@@ -137,13 +164,27 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   // --seconds: a firmware still running at the bound (a synthesiser that never halts) ran as asked.
   const bounded = o.maxSeconds !== undefined && result.haltCode === null && /virtual time limit/.test(result.error ?? "");
   const ok = result.haltCode === 0 || bounded;
-  const rate = jack.rateHz;
+  const seconds = (frames: number) => frames / (rate || 1);
   const lines = [
     `board       ${board.name} (${board.soc}), bundle ${o.bundleName}${o.firmware ? `, firmware ${o.firmware.source}` : ""}`,
     bounded ? `firmware    still running after ${o.maxSeconds} s of virtual time (--seconds)` : `firmware    ${describeHalt(result.haltCode)}${result.error ? ` — ${result.error}` : ""}`,
     `jack        ${jack.frames} frames at ${rate.toFixed(3)} Hz (range ${jack.range}) = ${(jack.frames / (rate || 1)).toFixed(3)} s, gaps: right ${jack.gaps[0]}, left ${jack.gaps[1]}`,
     `time        ${result.virtualSeconds.toFixed(3)} s simulated in ${(wallMs / 1000).toFixed(2)} s (${(result.virtualSeconds / (wallMs / 1000)).toFixed(0)}x real time), ${result.accesses} register accesses`,
   ];
+  if (span) {
+    const up = seconds(span.musicFrom);
+    const down = seconds(jack.frames - span.musicTo);
+    lines.push(
+      `ramps       up ${up.toFixed(3)} s, down ${down.toFixed(3)} s (0 V to silence and back, so the jack does not thump); ` +
+        `between them ${seconds(span.musicTo - span.musicFrom).toFixed(3)} s` +
+        (o.out ? (o.trimRamps ? ": the WAV holds only that (--trim-ramps)" : ": the WAV holds all three (--trim-ramps for only the middle)") : ""),
+    );
+  } else if (o.trimRamps) lines.push("ramps       none found (the output never reached mid-scale): the WAV holds everything");
+  if (o.uart?.length) {
+    const u = result.uartInput;
+    const sent = o.uart.reduce((n, x) => n + x.data.length, 0);
+    lines.push(`uart input  ${sent} bytes sent, ${u.received} received${u.overruns ? `, ${u.overruns} lost (receive FIFO full: the firmware read too slowly)` : ""}${u.ignored ? `, ${u.ignored} not received (the UART or its receiver was off then)` : ""}`);
+  }
   if (o.out) lines.push(`wav         ${relative(process.cwd(), o.out)}`);
   if (o.trace) lines.push(`trace       ${relative(process.cwd(), o.trace)}`);
   console.log("\n" + lines.join("\n"));
@@ -185,6 +226,8 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
       wallSeconds: wallMs / 1000,
       accesses: result.accesses,
       violations: result.violations,
+      uartInput: o.uart?.length ? result.uartInput : null,
+      ramps: span ? { upSeconds: seconds(span.musicFrom), downSeconds: seconds(jack.frames - span.musicTo), betweenSeconds: seconds(span.musicTo - span.musicFrom), wavTrimmed: o.out !== undefined && o.trimRamps === true } : null,
       wav: o.out ?? null,
       trace: o.trace ?? null,
       report: report ? { file: o.report, ...report, plot: undefined } : null,
@@ -193,6 +236,9 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   }
   return { code, result };
 }
+
+/** The simulator's own bound on virtual time when --seconds is not given (host/sim/machine.ts maxSeconds' default). */
+const SIM_MAX_SECONDS = 3600;
 
 /** How far a long simulation is: a status line (host/status.ts) every 10 s of wall time. */
 function progress(text: string): void {
@@ -238,6 +284,9 @@ export async function simCommand(args: string[]): Promise<number> {
       seconds: { type: "string" },
       report: { type: "string" },
       timeout: { type: "string" },
+      uart: { type: "string", multiple: true },
+      "trim-ramps": { type: "boolean" },
+      "uart-file": { type: "string", multiple: true },
       ...CONVERT_OPTIONS,
       ...FIRMWARE_OPTIONS,
       ...JSON_OPTION,
@@ -271,10 +320,17 @@ export async function simCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (r.positionals.length && v.bundle) throw new UsageError("give songs or --bundle, not both");
+  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board), variant);
+  // A firmware that never reads the bundle (host/firmware-module.ts readsBundle) gets none, not the demo music.
+  const noBundle = firmware !== undefined && !readsBundle(firmware.module);
+  if (noBundle && (r.positionals.length || v.bundle)) warn(`${firmware.source} never reads the asset bundle (it imports neither env.bundle_size nor env.bundle_read): the music is not played`);
   let bundle: Uint8Array;
   let bundleName: string;
   let bundleCheck: string | undefined;
-  if (r.positionals.length) {
+  if (noBundle && !r.positionals.length && !v.bundle) {
+    bundle = new Uint8Array(0);
+    bundleName = "none (the firmware reads no asset bundle)";
+  } else if (r.positionals.length) {
     bundle = await bundleFromSongs(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
     bundleName = r.positionals.length === 1 ? relative(process.cwd(), r.positionals[0]!) : `${r.positionals.length} songs`;
   } else {
@@ -287,7 +343,9 @@ export async function simCommand(args: string[]): Promise<number> {
     }
     bundleCheck = bundlePath;
   }
-  const firmware = await userFirmwareOption(v, r.project, boardOption(v.board));
+  if (v["trim-ramps"] && !v.out) throw new UsageError("--trim-ramps trims the WAV that --out writes: give --out FILE too");
+  const maxSeconds = v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001);
+  const uart = uartOptions(args, maxSeconds);
   const { code } = await runAndReport({
     firmware,
     board: boardOption(v.board),
@@ -302,8 +360,35 @@ export async function simCommand(args: string[]): Promise<number> {
     variant,
     stall,
     timeoutSec: numberOption("timeout", v.timeout, 600, 1),
-    maxSeconds: v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001),
+    maxSeconds,
     report: v.report,
+    uart,
+    trimRamps: v["trim-ramps"] === true,
   });
   return code;
+}
+
+/** --uart and --uart-file in the order given (untimed inputs follow the one before), parsed (host/uart-input.ts). */
+function uartOptions(args: string[], maxSeconds: number | undefined): TimedUartInput[] {
+  const given: { atMs?: number; data: Uint8Array; what: string }[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") break;
+    const m = /^--(uart|uart-file)(?:=(.*))?$/s.exec(a);
+    if (!m) continue;
+    const value = m[2] ?? args[++i]!;
+    try {
+      const p = m[1] === "uart" ? parseUartSpec(value) : parseUartFile(value);
+      given.push({ ...p, what: `--${m[1]} ${JSON.stringify(value)}` });
+    } catch (e) {
+      if (e instanceof UartInputError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  try {
+    return scheduleUartInputs(given, maxSeconds === undefined ? undefined : maxSeconds * 1000);
+  } catch (e) {
+    if (e instanceof UartInputError) throw new UsageError(e.message);
+    throw e;
+  }
 }

@@ -18,6 +18,8 @@ const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./worker-boot.mjs"
 
 export interface WorkerRunOptions {
   timeoutMs: number;
+  /** Timed UART input (WorkerInput.uart). */
+  uart?: WorkerInput["uart"];
   onLine?: (line: string) => void;
   /** About once a second: virtual seconds simulated so far. */
   onProgress?: (virtualSeconds: number) => void;
@@ -51,7 +53,7 @@ export function startSimWorker(): SimWorker {
       w.off("error", onEarly);
       if (early) return Promise.reject(early);
       w.ref();
-      w.postMessage({ opts } satisfies WorkerInput);
+      w.postMessage({ opts, uart: o.uart } satisfies WorkerInput);
       return watch(w, o);
     },
     cancel() {

@@ -11,6 +11,8 @@ import { formatEntry } from "./trace.js";
 
 export interface WorkerInput {
   opts: Omit<SimOptions, "onUartLine" | "wasm"> & { wasm: Uint8Array<ArrayBuffer> };
+  /** Bytes received on the UART's RX line from `atMs` on (piwave sim --uart). */
+  uart?: { atMs: number; data: Uint8Array }[];
 }
 
 export interface WorkerDone {
@@ -28,6 +30,8 @@ export interface WorkerDone {
   clockHz: number;
   trace: string[];
   traceDropped: number;
+  /** What became of the UART input. */
+  uartInput: { received: number; overruns: number; ignored: number };
 }
 
 // The run comes with the worker (workerData) or, for a worker started ahead of its run (startSimWorker), as its first message.
@@ -35,6 +39,7 @@ const input: WorkerInput = (workerData as WorkerInput | undefined)?.opts
   ? (workerData as WorkerInput)
   : await new Promise<WorkerInput>((resolve) => parentPort!.once("message", (m: WorkerInput) => resolve(m)));
 const m = new Machine({ ...input.opts, onUartLine: (line) => parentPort!.postMessage({ type: "line", line }) });
+for (const u of input.uart ?? []) m.uart.receive(Math.round(u.atMs * 1e9), u.data); // ms → ps
 // Progress: a checkpoint every 0.25 s of virtual time (through the bus's time-limit check, free on the access path); a message at most once a second.
 const CHECK_PS = 250e9;
 const limitPs = m.bus.limitPs;
@@ -75,5 +80,6 @@ const done: WorkerDone = {
   clockHz: r.jack.clockHz,
   trace,
   traceDropped: m.trace?.dropped ?? 0,
+  uartInput: { received: m.uart.rxReceived, overruns: m.uart.rxOverruns, ignored: m.uart.rxIgnored },
 };
 parentPort!.postMessage(done, [right.buffer, left.buffer]);

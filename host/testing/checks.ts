@@ -114,8 +114,8 @@ export function tone(run: FirmwareRun, channel: Channel, x: ToneExpectation): Ch
   const dbWithin = x.dbWithin ?? 1;
   const hzOk = Math.abs(m.frequencyHz - x.hz) <= hzWithin;
   const dbOk = x.dbfs === undefined || Math.abs(m.levelDbfs - x.dbfs) <= dbWithin;
-  const rate = run.jack.rateHz || 1;
-  const where = `frames ${m.from}..${m.to} (${((m.from / rate) * 1000).toFixed(1)}..${((m.to / rate) * 1000).toFixed(1)} ms)`;
+  const rate = run.jack.audioRateHz || 1;
+  const where = `audio frames ${m.from}..${m.to} (${((m.from / rate) * 1000).toFixed(1)}..${((m.to / rate) * 1000).toFixed(1)} ms)`;
   const found = Number.isNaN(m.frequencyHz) ? "no periodic signal" : `${m.frequencyHz.toFixed(2)} Hz at ${m.levelDbfs.toFixed(2)} dBFS`;
   const want = `${x.hz} Hz ± ${hzWithin}${x.dbfs !== undefined ? ` at ${x.dbfs} dBFS ± ${dbWithin} dB` : ""}`;
   return {

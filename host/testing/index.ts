@@ -11,7 +11,10 @@
  * docs/testing.md is the reference.
  */
 export { runFirmware } from "./run.js";
-export type { FirmwareRun, FirmwareRunOptions, GpioInput, JackCapture, RunEnd, StallInput, UartInput } from "./run.js";
+export type { Faults, FirmwareRun, FirmwareRunOptions, GpioInput, RunEnd, StallInput, UartInput } from "./run.js";
+export { jackCapture } from "./jack.js";
+export type { JackCapture, JackRecording } from "./jack.js";
+export { inferOversampling, toAudioBand } from "./audio-band.js";
 export type { Variant } from "../firmware.js";
 export { fieldsMatch, parseFields } from "./trace-events.js";
 export type { FieldValue, TraceEvent } from "./trace-events.js";

@@ -17,9 +17,13 @@ import type { Variant } from "../firmware.js";
 import { type Track, encodeBundle } from "../bundle.js";
 import { checkFirmwareModule, checkModuleImports } from "../firmware-module.js";
 import type { Violation } from "../sim/device.js";
-import { Machine, describeHalt } from "../sim/machine.js";
+import { Halt } from "../../regs/halt.js";
+import { Machine, type SimOptions, describeHalt } from "../sim/machine.js";
 import { PS_PER_S } from "../sim/time.js";
+
+export type { JackCapture } from "./jack.js";
 import { compileEntry, loadWasmFile } from "../user-firmware.js";
+import { type JackCapture, jackCapture } from "./jack.js";
 import { type TraceEvent, traceEvents } from "./trace-events.js";
 
 const PS_PER_MS = PS_PER_S / 1000;
@@ -41,6 +45,35 @@ export interface GpioInput {
 export interface StallInput {
   atMs: number;
   forMs: number;
+}
+
+/**
+ * Hardware that misbehaves, for testing how a firmware copes. Each is a
+ * failure real boards show; the default is hardware that works.
+ */
+export interface Faults {
+  /**
+   * The VideoCore's property mailbox (mailbox_call): "silent" never answers
+   * (the firmware's wait for a response must time out), "error" answers every
+   * request with the error code 0x80000001 instead of 0x80000000.
+   */
+  mailbox?: "silent" | "error";
+  /** The clock manager's generators (CM_PWMCTL, CM_GP0CTL, ...) keep BUSY set after KILL, as a generator whose source PLL stopped. */
+  clockStuckBusy?: boolean;
+  /**
+   * The PWM window is plain memory: writes are kept and read back, nothing
+   * runs, the jack stays silent. This is what QEMU 7.2's raspi3b gives a
+   * firmware (it has no PWM model), to test a firmware's QEMU path here.
+   */
+  pwmIsRam?: boolean;
+  /**
+   * Pi 4 only: the DREQ 1 multiplexer (PACTL_CS bit 23) never switches to
+   * the PWM: writes to PACTL_CS are lost, so a DMA channel paced by DREQ 1
+   * never moves.
+   */
+  dreqMuxStuck?: boolean;
+  /** Pi 4 only: PACTL_CS as the boot firmware left it (reset value 0 otherwise). */
+  pactlAtBoot?: number;
 }
 
 export interface FirmwareRunOptions {
@@ -74,6 +107,8 @@ export interface FirmwareRunOptions {
   traceLimit?: number;
   /** Virtual cost of one MMIO access in ns (default 100). */
   accessNs?: number;
+  /** Hardware faults to inject (default none). */
+  faults?: Faults;
 }
 
 /** How a run ended. */
@@ -89,26 +124,6 @@ export type RunEnd =
   /** main() returned without calling halt. */
   | "returned";
 
-/** What the simulated jack output: one duty value per PWM period per channel. */
-export interface JackCapture {
-  /** Frame rate in Hz (PWM clock / range); 0 when the PWM never ran. */
-  rateHz: number;
-  /** The PWM range: duty values go from 0 (0 V) to range (3.3 V); range/2 is silence. */
-  range: number;
-  /** Stereo frames recorded. */
-  frames: number;
-  /** Duty values of the left channel (PWM channel 2, GPIO41). */
-  left: Uint16Array;
-  /** Duty values of the right channel (PWM channel 1, GPIO40). */
-  right: Uint16Array;
-  /** Periods in which a channel had no data (FIFO empty), and the frame index of the first 1000. */
-  gaps: { left: number; right: number; leftAt: readonly number[]; rightAt: readonly number[] };
-  /** A channel as signal values in [-1, 1] (mid-scale = 0). */
-  signal(channel: "left" | "right"): Float64Array;
-  /** Interleaved L, R 16-bit samples (as `piwave sim --out` writes). */
-  toPcm(): Int16Array;
-}
-
 export interface FirmwareRun {
   board: Board;
   ended: RunEnd;
@@ -116,7 +131,13 @@ export interface FirmwareRun {
   haltCode: number | null;
   /** "halt(0): done", "did not halt", ... */
   halt: string;
-  /** What stopped a run that did not halt and did not reach the bound. */
+  /**
+   * What stopped the run, when it was not the firmware's own ending: a trap or a
+   * simulator fault; the sandbox's refusal (halt 4: `F mmio: …`); an abort
+   * (halt 3): the firmware's `F abort: …` line, with the message and, where
+   * known, the place (`F abort: new Pin(60): GPIO pin out of range (0-57) at
+   * ~lib/piwave/firmware/hal/pin.ts:51:20`).
+   */
   error?: string;
   /** Everything the firmware sent over the UART. */
   uart: string;
@@ -162,6 +183,22 @@ function checkTime(what: string, ms: number): void {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`runFirmware: ${what} must be a time in ms >= 0, not ${ms}`);
 }
 
+const FAULT_NAMES: readonly (keyof Faults)[] = ["mailbox", "clockStuckBusy", "pwmIsRam", "dreqMuxStuck", "pactlAtBoot"];
+
+/** The simulator's options for `faults`, after checking them (a misspelt fault must not pass silently as "no fault"). */
+function machineFaults(f: Faults | undefined, board: Board): Pick<SimOptions, "mailbox" | "cmStuckBusy" | "pwmModel"> {
+  if (f === undefined) return {};
+  for (const k of Object.keys(f)) if (!FAULT_NAMES.includes(k as keyof Faults)) throw new TypeError(`runFirmware: faults.${k} is not a fault piwave/testing knows (${FAULT_NAMES.join(", ")})`);
+  if (f.mailbox !== undefined && f.mailbox !== "silent" && f.mailbox !== "error") throw new TypeError(`runFirmware: faults.mailbox must be "silent" or "error", not ${JSON.stringify(f.mailbox)}`);
+  if ((f.dreqMuxStuck || f.pactlAtBoot !== undefined) && board.name !== "pi4") throw new TypeError(`runFirmware: faults.dreqMuxStuck and faults.pactlAtBoot are for the Pi 4 (the BCM2837 has no DREQ 1 multiplexer), not ${board.name}`);
+  if (f.pactlAtBoot !== undefined && !(Number.isInteger(f.pactlAtBoot) && f.pactlAtBoot >= 0 && f.pactlAtBoot <= 0xffff_ffff)) throw new RangeError(`runFirmware: faults.pactlAtBoot must be a 32-bit register value, not ${f.pactlAtBoot}`);
+  return {
+    ...(f.mailbox ? { mailbox: f.mailbox } : {}),
+    ...(f.clockStuckBusy ? { cmStuckBusy: true } : {}),
+    ...(f.pwmIsRam ? { pwmModel: "ram" as const } : {}),
+  };
+}
+
 /** Run a firmware on the simulated board (see the module comment). */
 export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
   const boardName = o.board ?? "pi4";
@@ -180,7 +217,10 @@ export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
     maxSeconds: o.ms / 1000,
     gpfsel: o.gpfsel ? [...o.gpfsel] : undefined,
     stall: o.stallEvery,
+    ...machineFaults(o.faults, board),
   });
+  if (o.faults?.pactlAtBoot !== undefined) m.pactl!.write(0, o.faults.pactlAtBoot >>> 0);
+  if (o.faults?.dreqMuxStuck) m.pactl!.write = () => {};
   for (const u of [...(o.uart ?? [])].sort((a, b) => a.atMs - b.atMs)) {
     checkTime("uart[].atMs", u.atMs);
     m.uart.receive(Math.round(u.atMs * PS_PER_MS), toBytes(u.data));
@@ -202,7 +242,11 @@ export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
   const r = m.run();
   let ended: RunEnd;
   let error = r.error;
-  if (r.haltCode !== null) ended = "halt";
+  if (r.haltCode !== null) {
+    ended = "halt";
+    // An abort (halt 3): the runtime's F abort line (firmware/runtime/abort.ts) says what and where.
+    if (r.haltCode === Halt.ABORT && error === undefined) error = [...r.lines].reverse().find((l) => l.startsWith("F abort: "));
+  }
   else if (reachedBound) {
     ended = "time-limit";
     error = undefined;
@@ -212,22 +256,13 @@ export async function runFirmware(o: FirmwareRunOptions): Promise<FirmwareRun> {
 
   const jack = r.jack;
   let events: TraceEvent[] | undefined;
-  const capture: JackCapture = {
+  const capture = jackCapture({
     rateHz: jack.rateHz,
     range: jack.range,
-    frames: jack.frames,
     left: jack.left.view().slice(0, jack.frames),
     right: jack.right.view().slice(0, jack.frames),
     gaps: { right: jack.gaps[0], left: jack.gaps[1], rightAt: [...jack.gapAt[0]], leftAt: [...jack.gapAt[1]] },
-    signal(channel) {
-      const d = channel === "left" ? this.left : this.right;
-      const half = this.range / 2 || 1;
-      const out = new Float64Array(d.length);
-      for (let i = 0; i < d.length; i++) out[i] = (d[i]! - half) / half;
-      return out;
-    },
-    toPcm: () => jack.toPcm(),
-  };
+  });
   const run: FirmwareRun = {
     board,
     ended,
