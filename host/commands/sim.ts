@@ -8,11 +8,7 @@ import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildCacheDir } from "../paths.js";
 import { status } from "../status.js";
 import { formatDuration } from "./format.js";
-import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
-import { writeDemoBundle } from "./demo.js";
-import { writeReport } from "../quality/report.js";
-import { fullScaleAmplitude } from "../quality/measure.js";
-import { songReport, songReportHtml, songReportText } from "../quality/song.js";
+import type { songReport } from "../quality/song.js";
 import { describeHalt } from "../sim/machine.js";
 import { type WorkerRun, startSimWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
@@ -21,7 +17,7 @@ import { readsBundle } from "../firmware-module.js";
 import { rampSpan } from "../jack-ramps.js";
 import { inferOversampling } from "../testing/audio-band.js";
 import { type TimedUartInput, UartInputError, parseUartFile, parseUartSpec, scheduleUartInputs } from "../uart-input.js";
-import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
+import { CONVERT_OPTIONS, CONVERT_USAGE, EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
@@ -192,11 +188,13 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     console.log(color.yellow(`violation   [${(v.timePs / 1e6).toFixed(3)} us] ${v.device}: ${v.message}`));
   }
   let report: ReturnType<typeof songReport> | undefined;
+  // (The report's modules, like the demo's below, load only when asked for: a plain run starts sooner.)
   if (o.report && ok && result.violations.length === 0) {
     const tracks = decodeBundle(o.bundle, o.bundleName);
     const t = tracks[0]!;
     const quality = o.variant?.quality ?? "plain";
     const what = `"${t.name}"${tracks.length > 1 ? ` (track 1 of ${tracks.length})` : ""} on the ${board.name}, ${quality}`;
+    const [{ songReport, songReportHtml, songReportText }, { fullScaleAmplitude }] = await Promise.all([import("../quality/song.js"), import("../quality/measure.js")]);
     report = songReport({
       dutyLeft: jack.left.view(),
       dutyRight: jack.right.view(),
@@ -306,6 +304,7 @@ export async function simCommand(args: string[]): Promise<number> {
   if (v.report && !r.positionals.length && !v.bundle) {
     const board = boardOption(v.board);
     status(`measuring the plain and shaped output on the simulated ${board} (tones and silence through the analog model; about 20 s)`);
+    const { writeReport } = await import("../quality/report.js");
     const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma" } });
     mkdirSync(dirname(v.report), { recursive: true });
     writeFileAtomicSync(v.report, html);
@@ -331,10 +330,11 @@ export async function simCommand(args: string[]): Promise<number> {
     bundle = new Uint8Array(0);
     bundleName = "none (the firmware reads no asset bundle)";
   } else if (r.positionals.length) {
+    const { bundleFromSongs } = await import("./songs.js"); // ffmpeg and the converter: only for songs
     bundle = await bundleFromSongs(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
     bundleName = r.positionals.length === 1 ? relative(process.cwd(), r.positionals[0]!) : `${r.positionals.length} songs`;
   } else {
-    const bundlePath = v.bundle ?? writeDemoBundle(boardOption(v.board), join(buildCacheDir(), "demo"), variant.quality ?? "plain");
+    const bundlePath = v.bundle ?? (await import("./demo.js")).writeDemoBundle(boardOption(v.board), join(buildCacheDir(), "demo"), variant.quality ?? "plain");
     bundleName = v.bundle ? relative(process.cwd(), bundlePath) : "the demo music";
     try {
       bundle = new Uint8Array(readFileSync(bundlePath));
