@@ -16,7 +16,8 @@
  *   audio      `AudioOutput` plays any `FrameSource` on the jack (ramps, plain
  *              or shaped quality, poll/DMA/timer pacing, underrun counters,
  *              the summary line); `BundleSource` plays the asset bundle's
- *              tracks; `Quality`, `Feed`, `QUALITY`, `FEED`, `OSR`.
+ *              tracks; `Quality`, `Feed`, `QUALITY`, `FEED`, `OSR`;
+ *              `PlainCorrection` (plain mode's pulse-position correction).
  *   log        the UART log: `log.begin("I", "topic")`, `log.str`, `log.dec`,
  *              `log.hex`, `log.fixed`, `log.end()`; never blocks the audio.
  *   uart       the PL011 both ways: `uart.readByte()`, `uart.poll()`,
@@ -49,7 +50,7 @@ export { board, cpu, mmio, timer, log, uart, bundle };
 
 export { halt, HALT_ABORT, HALT_BAD_BUNDLE, HALT_BAD_MMIO, HALT_DONE, HALT_HARDWARE } from "./abi";
 export { FrameSource } from "./audio/frame-source";
-export { AudioOutput, Feed, FEED, frameRateMilliHz, OSR, pwmRange, Quality, QUALITY, SHAPER_HEADROOM, SHAPER_MARGIN } from "./audio/output";
+export { AudioOutput, Feed, FEED, frameRateMilliHz, OSR, PlainCorrection, pwmRange, Quality, QUALITY, SHAPER_HEADROOM, SHAPER_MARGIN } from "./audio/output";
 export { BundleSource, EVENT_END, EVENT_NONE, EVENT_START } from "./audio/bundle-source";
 export { Pin, PinMode, Pull } from "./hal/pin";
 export { Clock, ClockGenerator, ClockSource } from "./hal/clock";

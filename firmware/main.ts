@@ -27,7 +27,9 @@ import {
   HALT_HARDWARE,
   log,
   OSR,
+  PlainCorrection,
   pwmRange,
+  Quality,
   QUALITY,
   SHAPER_HEADROOM,
   SHAPER_MARGIN,
@@ -156,12 +158,23 @@ export function play(): u32 {
   log.dec(bundle.trackCount());
   log.str(bundle.trackCount() == 1 ? " track, " : " tracks, ");
   logDuration(totalFrames);
-  log.str(", format v1, CRCs ok");
+  log.str(", format v");
+  log.dec(bundle.version());
+  log.str(", CRCs ok");
+  if (QUALITY == Quality.Plain) {
+    // A bundle piwave built is pre-compensated for this range on the host, over the whole band; an older
+    // one (or one written without) is corrected in real time below 8 kHz.
+    if (bundle.precompRange() != 0) {
+      log.str(", pre-compensated for range ");
+      log.dec(bundle.precompRange());
+    } else log.str(", corrected in real time");
+  }
   log.end();
   log.flush();
 
   if (!output.open()) return HALT_HARDWARE;
   const tracks = new Tracks();
+  output.plainCorrection = bundle.precompRange() != 0 ? PlainCorrection.Source : PlainCorrection.RealTime;
   if (!output.play(tracks)) return HALT_HARDWARE;
   output.close();
   output.summary(tracks);

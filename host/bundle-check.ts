@@ -11,8 +11,8 @@
  * board and quality a wrong sample rate belongs to.
  */
 import { crc32 } from "node:zlib";
-import { BOARDS, BOARD_NAMES, type Board, type BoardName, QUALITIES, type Quality, frameRateMilliHz } from "./boards.js";
-import { BUNDLE_MAGIC, BUNDLE_VERSION, ENTRY_SIZE, FORMAT_S16, HEADER_SIZE, MAX_TRACKS } from "./bundle.js";
+import { BOARDS, BOARD_NAMES, type Board, type BoardName, QUALITIES, type Quality, frameRateMilliHz, pwmRange } from "./boards.js";
+import { BUNDLE_MAGIC, BUNDLE_VERSION, BUNDLE_VERSION_MIN, ENTRY_SIZE, FORMAT_S16, HEADER_SIZE, MAX_TRACKS, PRECOMP_RANGE_OFFSET, plainRangeForRate } from "./bundle.js";
 import { MAX_NAME_BYTES, checkText, escapeText } from "./text.js";
 
 const FRAME_BYTES = 4;
@@ -47,9 +47,11 @@ const crcOf = (b: Uint8Array) => crc32(b) >>> 0;
 
 /**
  * Check `bytes` for playback at `hardwareRateMilliHz`, exactly as the
- * firmware does before it plays anything.
+ * firmware does before it plays anything. `plainRange`: the firmware's
+ * plain-mode PWM range, 0 for a shaped build (by default the range of the
+ * board whose plain-mode rate that is, else 0).
  */
-export function checkBundle(bytes: Uint8Array, hardwareRateMilliHz: number): BundleVerdict {
+export function checkBundle(bytes: Uint8Array, hardwareRateMilliHz: number, plainRange = plainRangeForRate(hardwareRateMilliHz)): BundleVerdict {
   const size = bytes.length;
   const fail = (message: string, extra: { track?: number; rateMilliHz?: number } = {}): BundleVerdict => ({ ok: false, message, ...extra });
   if (size === 0) return fail("no asset bundle embedded (size 0): build one with `piwave build <songs>`");
@@ -60,12 +62,12 @@ export function checkBundle(bytes: Uint8Array, hardwareRateMilliHz: number): Bun
   const magic = u32(0);
   if (magic !== BUNDLE_MAGIC) return fail(`bad magic ${hex(magic)} (expected 0x56415750 "PWAV"): this is not a piwave asset bundle`);
   const version = u16(4);
-  if (version !== BUNDLE_VERSION) {
-    return fail(`format version ${version} is not supported by this firmware (it reads version 1): rebuild the bundle with the same piwave`);
+  if (version < BUNDLE_VERSION_MIN || version > BUNDLE_VERSION) {
+    return fail(`format version ${version} is not supported by this firmware (it reads versions 1 and 2): rebuild the bundle with the same piwave`);
   }
   const headerSize = u16(6);
   if (headerSize !== HEADER_SIZE) {
-    return fail(`header size field (bytes 6-7) is ${headerSize}, a version 1 header is 32 bytes: the header is damaged or was not written by piwave; rebuild the bundle`);
+    return fail(`header size field (bytes 6-7) is ${headerSize}, a version ${version} header is 32 bytes: the header is damaged or was not written by piwave; rebuild the bundle`);
   }
   const headerCrc = crcOf(bytes.subarray(0, 28));
   if (headerCrc !== u32(28)) return fail(`header CRC mismatch (stored ${hex(u32(28))}, computed ${hex(headerCrc)}): the bundle is corrupt`);
@@ -141,6 +143,11 @@ export function checkBundle(bytes: Uint8Array, hardwareRateMilliHz: number): Bun
     }
     tracks.push({ name: shown(), dataOffset: offset, frames, rateMilliHz: rate });
   }
+  const precomp = version >= 2 ? u32(PRECOMP_RANGE_OFFSET) : 0;
+  if (precomp !== 0 && precomp !== plainRange) {
+    const plays = plainRange === 0 ? "this firmware plays shaped mode" : `this firmware plays at range ${plainRange}`;
+    return fail(`the samples are pre-compensated for plain mode at PWM range ${precomp}, ${plays}: rebuild the bundle for this board and quality`);
+  }
   return { ok: true, tracks };
 }
 
@@ -179,7 +186,7 @@ export function boardsForRate(rateMilliHz: number): string[] {
  */
 export function checkBundleFile(file: string, bytes: Uint8Array, board: Board, quality: Quality): CheckedTrack[] {
   const rate = frameRateMilliHz(board, quality);
-  const v = checkBundle(bytes, rate);
+  const v = checkBundle(bytes, rate, quality === "plain" ? pwmRange(board, "plain") : 0);
   if (v.ok) return v.tracks;
   if (bytes.length === 0) throw new BundleError(`${file}: the file is empty (0 bytes), not a piwave asset bundle: give songs instead of --bundle, or the .pwb file piwave build wrote`);
   if (bytes.length < 4 || new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) !== BUNDLE_MAGIC) {

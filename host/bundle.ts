@@ -1,14 +1,31 @@
 /**
- * The asset bundle, version 1: writer and reader. The byte layout is
+ * The asset bundle, version 2: writer and reader. The byte layout is
  * specified once, in firmware/audio/bundle.ts (the reader that matters);
  * this file produces and checks exactly that layout.
+ *
+ * Version 2 adds one header field (bytes 24-27, reserved in version 1):
+ * the PWM range the samples are pre-compensated for in plain mode (M/S
+ * PWM's pulse-position distortion inverted over the whole band on the host,
+ * host/dsp/plain-precompensation.ts), 0 when they are not. `encodeBundle`
+ * pre-compensates by default when every track is at a board's plain-mode
+ * rate (the only firmware that plays such a bundle is that board's plain
+ * build, at that range); the firmware then only scales. A version 1
+ * bundle, or one written with `precompensation: "off"`, is played with the
+ * firmware's real-time correction (below 8 kHz); a range that is not the
+ * firmware's is refused (firmware/audio/bundle.ts).
  */
 import { crc32 } from "node:zlib";
 import { leBytes } from "./audio/pcm-file.js";
+import { BOARDS, BOARD_NAMES, frameRateMilliHz, pwmRange } from "./boards.js";
+import { type PlainPrecompResult, precompensatePlain } from "./dsp/plain-precompensation.js";
 import { sanitizeTrackName } from "./text.js";
 
 export const BUNDLE_MAGIC = 0x56415750; // "PWAV" little-endian
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
+/** The oldest version readers still accept (no pre-compensation field). */
+export const BUNDLE_VERSION_MIN = 1;
+/** Header byte offset of the plain-mode pre-compensation range (version 2). */
+export const PRECOMP_RANGE_OFFSET = 24;
 export const HEADER_SIZE = 32;
 export const ENTRY_SIZE = 32;
 export const MAX_TRACKS = 1024;
@@ -33,8 +50,42 @@ function crcOf(bytes: Uint8Array): number {
   return crc32(bytes) >>> 0;
 }
 
-export function encodeBundle(tracks: readonly Track[]): Uint8Array {
-  if (tracks.length > MAX_TRACKS) throw new Error(`too many tracks: ${tracks.length} (at most ${MAX_TRACKS})`);
+export interface EncodeOptions {
+  /**
+   * Plain-mode pre-compensation: "auto" (the default) pre-compensates when
+   * every track is at one board's plain-mode rate, for that board's PWM
+   * range; "off" stores the samples as given (the firmware corrects in real
+   * time, or not at all in its bit-exact build).
+   */
+  precompensation?: "auto" | "off";
+  /** Told each pre-compensated track's figures (clipped samples, peak), e.g. to warn. */
+  onPrecompensated?: (track: number, result: PlainPrecompResult) => void;
+}
+
+/** The plain-mode PWM range of the board whose plain-mode frame rate is `rateMilliHz`, or 0 when none. */
+export function plainRangeForRate(rateMilliHz: number): number {
+  for (const name of BOARD_NAMES) if (frameRateMilliHz(BOARDS[name], "plain") === rateMilliHz) return pwmRange(BOARDS[name], "plain");
+  return 0;
+}
+
+/** The PWM range a bundle's samples are pre-compensated for (0: not pre-compensated, or a version 1 bundle). */
+export function bundlePrecompRange(bytes: Uint8Array): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytes.length >= HEADER_SIZE && dv.getUint16(4, true) >= 2 ? dv.getUint32(PRECOMP_RANGE_OFFSET, true) : 0;
+}
+
+export function encodeBundle(input: readonly Track[], options: EncodeOptions = {}): Uint8Array {
+  if (input.length > MAX_TRACKS) throw new Error(`too many tracks: ${input.length} (at most ${MAX_TRACKS})`);
+  const range = options.precompensation === "off" || input.length === 0 ? 0 : plainRangeForRate(input[0]!.rateMilliHz);
+  const precomp = range > 0 && input.every((t) => t.rateMilliHz === input[0]!.rateMilliHz);
+  const tracks = precomp
+    ? input.map((t, i) => {
+        if (t.pcm.length % 2 !== 0) return t; // refused below
+        const r = precompensatePlain(t.pcm, range);
+        options.onPrecompensated?.(i, r);
+        return { ...t, pcm: r.pcm };
+      })
+    : input;
   // Names come from file names: nothing in one may forge a firmware log line.
   const names = tracks.map((t, i) => Buffer.from(sanitizeTrackName(t.name, `track ${i + 1}`), "utf8"));
   const namesBytes = names.reduce((n, b) => n + b.length, 0);
@@ -78,6 +129,7 @@ export function encodeBundle(tracks: readonly Track[]): Uint8Array {
   dv.setUint32(12, total, true);
   dv.setUint32(16, metaSize, true);
   dv.setUint32(20, crcOf(out.subarray(HEADER_SIZE, HEADER_SIZE + metaSize)), true);
+  dv.setUint32(PRECOMP_RANGE_OFFSET, precomp ? range : 0, true);
   dv.setUint32(28, crcOf(out.subarray(0, 28)), true);
   return out;
 }
@@ -105,8 +157,8 @@ export function decodeBundle(bytes: Uint8Array, what = "asset bundle"): BundleTr
   if (bytes.length < HEADER_SIZE) throw new Error(`${what}: truncated (${bytes.length} bytes, the header needs 32)`);
   if (dv.getUint32(0, true) !== BUNDLE_MAGIC) throw new Error(`${what}: bad magic, not a piwave asset bundle`);
   const version = dv.getUint16(4, true);
-  if (version !== BUNDLE_VERSION) throw new Error(`${what}: format version ${version} is not supported (expected ${BUNDLE_VERSION})`);
-  if (dv.getUint16(6, true) !== HEADER_SIZE) throw new Error(`${what}: header size field (bytes 6-7) is ${dv.getUint16(6, true)}, a version 1 header is ${HEADER_SIZE} bytes`);
+  if (version < BUNDLE_VERSION_MIN || version > BUNDLE_VERSION) throw new Error(`${what}: format version ${version} is not supported (expected ${BUNDLE_VERSION_MIN} to ${BUNDLE_VERSION})`);
+  if (dv.getUint16(6, true) !== HEADER_SIZE) throw new Error(`${what}: header size field (bytes 6-7) is ${dv.getUint16(6, true)}, a version ${version} header is ${HEADER_SIZE} bytes`);
   if (crcOf(bytes.subarray(0, 28)) !== dv.getUint32(28, true)) throw new Error(`${what}: header CRC mismatch`);
   if (dv.getUint32(12, true) !== bytes.length) throw new Error(`${what}: size mismatch (header says ${dv.getUint32(12, true)}, have ${bytes.length})`);
   const count = dv.getUint32(8, true);

@@ -9,11 +9,15 @@
  * compiler version changed (hash in <board>.wasm.hash). The .wasm, .wat and
  * .hash are each written to a temporary sibling and renamed, the hash last:
  * a concurrent reader sees the old build or the new one, never half of one.
+ * Each compiled .wasm is also kept under its sources' key
+ * (build/firmware/by-content/, the latest few per name): sources that come
+ * back (another branch's checkout sharing the cache) are copied, not
+ * compiled again.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import type { BoardName, Quality } from "./boards.js";
 import { runChild } from "./child-process.js";
 import { temporaryPathFor, writeFileAtomicSync } from "./fs-atomic.js";
@@ -127,6 +131,38 @@ function sourceHash(board: BoardName, entry: string, extra: string[], withCompil
   return h.digest("hex");
 }
 
+/** Builds kept per output name, by content (`keepBuild`). */
+const KEPT_BUILDS = 6;
+
+/** Where a build of `out` from sources with key `hash` is kept: <dir>/by-content/<name>-<hash>.wasm. */
+function keptBuildPath(out: string, hash: string): string {
+  return join(dirname(out), "by-content", `${basename(out, ".wasm")}-${hash.slice(0, 24)}.wasm`);
+}
+
+/**
+ * Keep a copy of a fresh build under its sources' key: `<board>.wasm` holds
+ * one build, and alternating sources (checkouts of two branches sharing the
+ * cache, a benchmark's variants after another checkout's build) would
+ * otherwise recompile at every switch. The oldest copies of the same name
+ * beyond KEPT_BUILDS go. Best effort: a cache that cannot be written only
+ * loses the shortcut.
+ */
+function keepBuild(out: string, kept: string): void {
+  try {
+    const dir = dirname(kept);
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(kept, readFileSync(out));
+    const prefix = `${basename(out, ".wasm")}-`;
+    const same = readdirSync(dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith(".wasm") && /^[0-9a-f]{24}$/.test(f.slice(prefix.length, -5)))
+      .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.t - a.t);
+    for (const { f } of same.slice(KEPT_BUILDS)) rmSync(join(dir, f), { force: true });
+  } catch {
+    // (the build itself is in place)
+  }
+}
+
 export interface BuildResult {
   path: string;
   rebuilt: boolean;
@@ -148,6 +184,14 @@ export async function buildWasm(
     return { path: out, rebuilt: false, ms: performance.now() - t0 };
   }
   mkdirSync(dirname(out), { recursive: true });
+  // The same sources compiled before (another variant's turn, another checkout sharing the cache): no compiler needed.
+  const kept = keptBuildPath(out, hash);
+  if (!opts.force && existsSync(kept)) {
+    rmSync(out.replace(/\.wasm$/, ".wat"), { force: true }); // the listing of another build
+    writeFileAtomicSync(out, readFileSync(kept));
+    writeFileAtomicSync(hashFile, hash);
+    return { path: out, rebuilt: false, ms: performance.now() - t0 };
+  }
   // Exactly these sources were compiled when the package was made (host/prebuilt.ts): no compiler needed.
   // (Keyed without asc's version: the module is complete whichever asc the user has installed.)
   const pre = opts.force ? undefined : prebuiltWasm(sourceHash(board, entry, extra, false));
@@ -173,6 +217,7 @@ export async function buildWasm(
     rmSync(tmpWat, { force: true });
   }
   writeFileAtomicSync(hashFile, hash);
+  keepBuild(out, kept);
   return { path: out, rebuilt: true, ms: performance.now() - t0 };
 }
 

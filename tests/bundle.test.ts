@@ -1,12 +1,15 @@
 // The asset bundle format, host side: round trip, Unicode names, defects detected.
 import { describe, expect, it } from "vitest";
-import { decodeBundle, encodeBundle } from "../host/bundle.js";
+import { BUNDLE_VERSION, HEADER_SIZE, bundlePrecompRange, decodeBundle, encodeBundle, plainRangeForRate, resealHeader } from "../host/bundle.js";
+import { BOARDS, frameRateMilliHz } from "../host/boards.js";
 import { chirpTrack, constantTrack } from "./helpers.js";
 
-describe("asset bundle v1", () => {
-  it("round-trips every track bit-exact with its name and rate", () => {
+describe("asset bundle v2", () => {
+  it("round-trips every track bit-exact with its name and rate (pre-compensation off)", () => {
     const tracks = [chirpTrack("pi4", 0.3, "Chirp — «stéréo» 音楽 🎵"), constantTrack("pi3", 7, -32768, 32767, "edges")];
-    const back = decodeBundle(encodeBundle(tracks));
+    const bytes = encodeBundle(tracks, { precompensation: "off" });
+    expect(bundlePrecompRange(bytes)).toBe(0);
+    const back = decodeBundle(bytes);
     expect(back.map((t) => t.name)).toEqual(tracks.map((t) => t.name));
     expect(back.map((t) => t.rateMilliHz)).toEqual([44_107_269, 44_099_488]);
     back.forEach((t, i) => {
@@ -26,6 +29,97 @@ describe("asset bundle v1", () => {
   });
 });
 
+describe("plain-mode pre-compensation in the bundle (host/dsp/plain-precompensation.ts; issue 15, item 6)", () => {
+  it("is on by default for tracks at a board's plain rate, for that board's range; off for shaped rates, mixed rates and on request", () => {
+    expect(plainRangeForRate(frameRateMilliHz(BOARDS.pi4))).toBe(2834);
+    expect(plainRangeForRate(frameRateMilliHz(BOARDS.pi3))).toBe(5669);
+    expect(plainRangeForRate(frameRateMilliHz(BOARDS.pi4, "shaped"))).toBe(0);
+    expect(plainRangeForRate(44_100_000)).toBe(0);
+    const b4 = encodeBundle([chirpTrack("pi4", 0.05)]);
+    expect(new DataView(b4.buffer).getUint16(4, true)).toBe(BUNDLE_VERSION);
+    expect(BUNDLE_VERSION).toBe(2);
+    expect(bundlePrecompRange(b4)).toBe(2834);
+    expect(bundlePrecompRange(encodeBundle([chirpTrack("pi3", 0.05)]))).toBe(5669);
+    expect(bundlePrecompRange(encodeBundle([{ ...chirpTrack("pi4", 0.05), rateMilliHz: frameRateMilliHz(BOARDS.pi4, "shaped") }]))).toBe(0);
+    expect(bundlePrecompRange(encodeBundle([chirpTrack("pi4", 0.05), chirpTrack("pi3", 0.05)]))).toBe(0);
+    expect(bundlePrecompRange(encodeBundle([chirpTrack("pi4", 0.05)], { precompensation: "off" }))).toBe(0);
+    // A version 1 bundle has no such field: byte 24 is not read.
+    const v1 = encodeBundle([chirpTrack("pi4", 0.05)]);
+    new DataView(v1.buffer).setUint16(4, 1, true);
+    resealHeader(v1);
+    expect(bundlePrecompRange(v1)).toBe(0);
+    expect(decodeBundle(v1)).toHaveLength(1);
+  });
+
+  it("stores samples whose plain conversion is the corrected duty: silence and constants unchanged, a loud tone changed, never beyond the rails", () => {
+    const range = 2834;
+    const rate = frameRateMilliHz(BOARDS.pi4);
+    const n = 8192;
+    const tone = new Int16Array(n * 2).map((_, i) => Math.round(29000 * Math.min(1, (i >> 1) / 2000) * Math.sin((2 * Math.PI * 5000 * (i >> 1)) / (rate / 1000))));
+    const tracks = [constantTrack("pi4", 500, 1234, -32768, "constant"), { name: "tone", rateMilliHz: rate, pcm: tone }];
+    const reports: { track: number; clipped: number; peak: number }[] = [];
+    const back = decodeBundle(encodeBundle(tracks, { onPrecompensated: (track, r) => reports.push({ track, clipped: r.clippedSamples, peak: r.peak }) }));
+    expect(Buffer.from(back[0]!.pcm.buffer).equals(Buffer.from(tracks[0]!.pcm.buffer))).toBe(true);
+    const duty = (s: number) => ((s + 32768) * range) >> 16;
+    let changed = 0;
+    let most = 0;
+    for (let i = 0; i < tone.length; i++) {
+      const d = duty(back[1]!.pcm[i]!);
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThanOrEqual(range - 1);
+      if (d !== duty(tone[i]!)) changed++;
+      most = Math.max(most, Math.abs(d - duty(tone[i]!)));
+    }
+    // A 5 kHz tone at -1 dBFS: its pulse-position error is tens of levels (s·s′ ≈ 0.44² · 2π · 5/44.1 of the swing).
+    expect(changed).toBeGreaterThan(tone.length / 2);
+    expect(most).toBeGreaterThan(100);
+    expect(most).toBeLessThan(400);
+    expect(reports.map((r) => r.track)).toEqual([0, 1]);
+    expect(reports[1]!.clipped).toBe(0);
+    expect(reports[1]!.peak).toBeLessThan(1);
+  });
+});
+
+describe("the player and the bundle's pre-compensation", () => {
+  /** Index at which `seq` occurs in `xs`, or -1. */
+  function find(xs: Uint16Array, seq: Uint16Array): number {
+    outer: for (let i = 0; i + seq.length <= xs.length; i++) {
+      for (let k = 0; k < seq.length; k++) if (xs[i + k] !== seq[k]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
+  it("a pre-compensated bundle is only scaled: every stored sample comes out as ((s + 32768)·range) >> 16, and the log says so", async () => {
+    const { runFirmware } = await import("../host/testing/index.js");
+    const { firmwareModule } = await import("./helpers.js");
+    const bytes = encodeBundle([chirpTrack("pi4", 0.1)]);
+    const stored = decodeBundle(bytes)[0]!.pcm;
+    const r = await runFirmware({ wasm: firmwareModule("pi4"), bundle: bytes, ms: 120_000, traceLimit: 0 });
+    expect(r.haltCode).toBe(0);
+    expect(r.lines).toContain("I bundle: 1 track, 0.100 s, format v2, CRCs ok, pre-compensated for range 2834");
+    const left = Uint16Array.from({ length: stored.length / 2 }, (_, i) => ((stored[2 * i]! + 32768) * 2834) >> 16);
+    const right = Uint16Array.from({ length: stored.length / 2 }, (_, i) => ((stored[2 * i + 1]! + 32768) * 2834) >> 16);
+    const at = find(r.jack.left, left);
+    expect(at).toBeGreaterThan(0);
+    expect(find(r.jack.right.subarray(at), right)).toBe(0);
+  }, 120_000);
+
+  it("a version 1 bundle (no pre-compensation) still plays, corrected in real time by the firmware: not scaled only", async () => {
+    const { runFirmware } = await import("../host/testing/index.js");
+    const { firmwareModule } = await import("./helpers.js");
+    const track = chirpTrack("pi4", 0.1);
+    const bytes = encodeBundle([track], { precompensation: "off" });
+    new DataView(bytes.buffer).setUint16(4, 1, true);
+    resealHeader(bytes);
+    const r = await runFirmware({ wasm: firmwareModule("pi4"), bundle: bytes, ms: 120_000, traceLimit: 0 });
+    expect(r.haltCode).toBe(0);
+    expect(r.lines).toContain("I bundle: 1 track, 0.100 s, format v1, CRCs ok, corrected in real time");
+    const left = Uint16Array.from({ length: track.pcm.length / 2 }, (_, i) => ((track.pcm[2 * i]! + 32768) * 2834) >> 16);
+    expect(find(r.jack.left, left)).toBe(-1);
+  }, 120_000);
+});
+
 describe("encodeBundle writes every byte (issue 12 item 16: its buffer is no longer zero-filled first)", () => {
   it("reserved fields and padding are zero, and the same tracks always give the same bytes", () => {
     // Garbage in freed memory the next large allocation may reuse.
@@ -35,7 +129,7 @@ describe("encodeBundle writes every byte (issue 12 item 16: its buffer is no lon
     const b = encodeBundle(tracks);
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
     const dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
-    expect(dv.getUint32(24, true)).toBe(0); // header: reserved
+    expect(dv.getUint32(24, true)).toBe(2834); // header: the plain-mode range the samples are pre-compensated for (constants: unchanged)
     for (let i = 0; i < 2; i++) expect(dv.getUint32(32 + i * 32 + 28, true)).toBe(0); // entries: reserved
     const namesEnd = 32 + 2 * 32 + 4;
     const dataStart = dv.getUint32(32, true);

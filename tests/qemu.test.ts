@@ -62,7 +62,7 @@ describe("QEMU raspi3b boot", () => {
     const l = res.lines;
     expect(l[0]).toMatch(/^I runtime: piwave kernel8\.img on pi3 \(BCM2837\), entered at EL2, running at EL1, MMU and caches on$/);
     expect(l).toContain("I boot: piwave firmware 0.2.0, board pi3 (BCM2837), peripherals at 0x3f000000");
-    expect(l).toContain("I bundle: 2 tracks, 0.350 s, format v1, CRCs ok");
+    expect(l).toContain("I bundle: 2 tracks, 0.350 s, format v2, CRCs ok, pre-compensated for range 5669");
     expect(l).toContain("I clock: PWM clock PLLD 500000000 Hz / 2 = 250000000 Hz");
     expect(l.some((x) => x.startsWith("W pwm: registers behave as plain RAM"))).toBe(true);
     expect(l).toContain('I track: 1/2 start "short chirp", 11025 frames, 0.250 s');

@@ -36,7 +36,7 @@ for (const board of BOARD_NAMES) {
     let left: Uint16Array;
     beforeAll(async () => {
       const exact = await buildFirmware(board, { variant: { exact: true } });
-      r = await runFirmware({ board, wasm: exact.path, bundle: encodeBundle([track]), ms: 120_000, traceLimit: 0 });
+      r = await runFirmware({ board, wasm: exact.path, bundle: encodeBundle([track], { precompensation: "off" }), ms: 120_000, traceLimit: 0 });
       right = r.jack.right;
       left = r.jack.left;
     }, 120_000);

@@ -16,7 +16,7 @@ import { Machine, type SimOptions, type SimResult } from "../host/sim/machine.js
 import type { Pwm } from "../host/sim/pwm.js";
 import type { Trace } from "../host/sim/trace.js";
 import { SIM_LINEAR_MEMORY_PHYS } from "../host/sim/abi.js";
-import { CTL, boundariesUpTo, boundaryAfter } from "../host/sim/pwm.js";
+import { CTL, boundariesUpTo, boundaryAfter, spacingOfDoubles } from "../host/sim/pwm.js";
 import { Block, PeripheralBase } from "../regs/blocks.js";
 import { PwmReg } from "../regs/pwm.js";
 import { PactlCs, PactlReg } from "../regs/pactl.js";
@@ -749,6 +749,10 @@ describe("period boundaries: the closed forms give the repeated additions' times
     [26658235416.666756, 22672000, 31658935416.666756],
     [2 ** 35 - 1e9 + 0.666756, 22672000, 2 ** 35 + 3e9],
     [2 ** 35 - 1e9 + 0.5, 22672000, 2 ** 35 + 3e9],
+    // Whole picoseconds whose sums cross 2^53, where odd integers stop being doubles (the integer shortcut must not apply).
+    [2 ** 53 - 3e9 + 1, 1_000_001, 2 ** 53 + 2e9],
+    [2 ** 53 - 1e6 - 1, 333_333, 2 ** 53 + 1e6],
+    [2 ** 53 - 2 * 22_672_000 - 1, 22_672_000, 2 ** 53 - 1],
   ];
   for (let i = 0; i < 300; i++) {
     const t = Math.floor(rnd() * 4e15);
@@ -757,6 +761,20 @@ describe("period boundaries: the closed forms give the repeated additions' times
     const f = rnd() * 2 ** (20 + Math.floor(rnd() * 20)); // fractional, from 1 µs to 1 s and more
     cases.push([f, P, f + rnd() * 3000 * P]);
   }
+  it("spacingOfDoubles: 2^(e - 52) for x in [2^e, 2^(e+1)), the distance to the next double", () => {
+    const values = [1, 1.5, 2 - 2 ** -52, 2, 3, 2 ** 35 - 1e9 + 0.666756, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e15, 4e15 + 0.5, 2 ** 60, 0.75, 0.1];
+    for (let i = 0; i < 500; i++) values.push(rnd() * 2 ** (Math.floor(rnd() * 70) - 5));
+    for (const x of values) {
+      let e = Math.floor(Math.log2(x));
+      if (2 ** e > x) e--;
+      else if (2 ** (e + 1) <= x) e++;
+      const s = spacingOfDoubles(x);
+      expect(s, String(x)).toBe(2 ** (e - 52));
+      // A step of it moves x (the next double up is that far).
+      expect(x + s > x, String(x)).toBe(true);
+    }
+  });
+
   it("boundariesUpTo and boundaryAfter", () => {
     for (const [t, P, now] of cases) {
       const n = byAddition(t, P, now);

@@ -2,17 +2,21 @@
  * The asset bundle: the music the firmware plays, read through the ABI
  * (`bundle_size` / `bundle_read`), never compiled into the wasm.
  *
- * Format, version 1 (all integers little-endian; host/bundle.ts writes it):
+ * Format, version 2 (all integers little-endian; host/bundle.ts writes it):
  *
  *   header, 32 bytes
  *     0  u32 magic      0x56415750 ("PWAV")
- *     4  u16 version    1
+ *     4  u16 version    2 (1 is read too: byte 24 is then reserved, 0)
  *     6  u16 headerSize 32
  *     8  u32 trackCount
  *    12  u32 totalSize  bytes of the whole bundle
  *    16  u32 metaSize   bytes of directory + names that follow the header
  *    20  u32 metaCrc    CRC-32 of those metaSize bytes
- *    24  u32 reserved   0
+ *    24  u32 precompRange  0: the samples are as converted; R: they are
+ *                       pre-compensated for plain-mode M/S PWM at range R
+ *                       (host/dsp/plain-precompensation.ts): the player
+ *                       then only scales them. Must be 0 or this
+ *                       firmware's plain-mode range (checked last).
  *    28  u32 headerCrc  CRC-32 of header bytes 0..27
  *   directory: trackCount entries of 32 bytes, right after the header
  *     0  u32 dataOffset   from the bundle start, multiple of 4
@@ -44,12 +48,16 @@
  * tests compare the two).
  */
 import { bundle_read, bundle_size } from "../abi";
+import { SHAPED } from "../config";
+import { pwmRange } from "./output";
 import * as crc32 from "../lib/crc32";
 import * as log from "../lib/log";
 import * as text from "../lib/text";
 
 export const MAGIC: u32 = 0x56415750;
-export const VERSION: u32 = 1;
+/** The version this firmware's piwave writes; VERSION_MIN .. VERSION are read. */
+export const VERSION: u32 = 2;
+export const VERSION_MIN: u32 = 1;
 export const HEADER_SIZE: u32 = 32;
 export const ENTRY_SIZE: u32 = 32;
 export const MAX_TRACKS: u32 = 1024;
@@ -67,6 +75,17 @@ const header: usize = memory.data(<i32>HEADER_SIZE, 4);
 const nameBuffer: usize = memory.data(<i32>MAX_NAME_BYTES, 4);
 const directory: usize = memory.data(<i32>(MAX_TRACKS * ENTRY_SIZE), 4);
 let tracks: u32 = 0;
+let openedVersion: u32 = 0;
+let precomp: u32 = 0;
+
+/** The opened bundle's format version. */
+export function version(): u32 {
+  return openedVersion;
+}
+/** The plain-mode PWM range the opened bundle's samples are pre-compensated for; 0 when they are not. */
+export function precompRange(): u32 {
+  return precomp;
+}
 
 @inline function entry(i: u32): usize {
   return directory + <usize>(i * ENTRY_SIZE);
@@ -127,9 +146,14 @@ function trackError(i: u32): void {
 /**
  * Validate the embedded bundle for playback at `hardwareRateMilliHz`.
  * On success the directory is loaded and `trackCount()` > 0. On failure an
- * `E bundle:` line says what is wrong and false is returned.
+ * `E bundle:` line says what is wrong and false is returned. A bundle
+ * pre-compensated for a PWM range (header byte 24) is played only by the
+ * plain build at that range.
  */
 export function open(hardwareRateMilliHz: u32): bool {
+  const plainRange: u32 = SHAPED ? 0 : pwmRange();
+  tracks = 0;
+  precomp = 0;
   const size = bundle_size();
   if (size == 0) {
     log.begin("E", "bundle");
@@ -153,11 +177,11 @@ export function open(hardwareRateMilliHz: u32): bool {
     return fail();
   }
   const version = <u32>load<u16>(header, 4);
-  if (version != VERSION) {
+  if (version < VERSION_MIN || version > VERSION) {
     log.begin("E", "bundle");
     log.str("format version ");
     log.dec(version);
-    log.str(" is not supported by this firmware (it reads version 1): rebuild the bundle with the same piwave");
+    log.str(" is not supported by this firmware (it reads versions 1 and 2): rebuild the bundle with the same piwave");
     return fail();
   }
   const headerSize = <u32>load<u16>(header, 6);
@@ -165,7 +189,9 @@ export function open(hardwareRateMilliHz: u32): bool {
     log.begin("E", "bundle");
     log.str("header size field (bytes 6-7) is ");
     log.dec(headerSize);
-    log.str(", a version 1 header is 32 bytes: the header is damaged or was not written by piwave; rebuild the bundle");
+    log.str(", a version ");
+    log.dec(version);
+    log.str(" header is 32 bytes: the header is damaged or was not written by piwave; rebuild the bundle");
     return fail();
   }
   const headerCrc = crc32.update(0, header, 28);
@@ -336,5 +362,21 @@ export function open(hardwareRateMilliHz: u32): bool {
       return fail();
     }
   }
+  const range = version >= 2 ? load<u32>(header, 24) : 0;
+  if (range != 0 && range != plainRange) {
+    log.begin("E", "bundle");
+    log.str("the samples are pre-compensated for plain mode at PWM range ");
+    log.dec(range);
+    if (SHAPED) log.str(", this firmware plays shaped mode");
+    else {
+      log.str(", this firmware plays at range ");
+      log.dec(plainRange);
+    }
+    log.str(": rebuild the bundle for this board and quality");
+    tracks = 0;
+    return fail();
+  }
+  openedVersion = version;
+  precomp = range;
   return true;
 }

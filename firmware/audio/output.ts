@@ -50,6 +50,20 @@ export enum Quality {
   Shaped = 1,
 }
 
+/**
+ * Plain mode: how M/S PWM's pulse-position distortion (THD+N −30 dB at
+ * 1 kHz −1 dBFS left alone) is corrected: `AudioOutput.plainCorrection`,
+ * set before `play`. Shaped mode always corrects (dsp/linear-stage.ts).
+ */
+export enum PlainCorrection {
+  /** The output corrects in real time from the signal below 8 kHz (precompensate.ts): for sources that compute their samples, like a synth. */
+  RealTime = 0,
+  /** The source's samples are already pre-compensated for this output's range, over the whole band (a bundle piwave built: host/dsp/plain-precompensation.ts); the output only scales them. */
+  Source = 1,
+  /** None: duty = ((s + 32768)·range) >> 16 for every sample, what peers ship. */
+  Off = 2,
+}
+
 /** How the PWM words reach the PWM (build-time: `--use FEED_MODE=n`). */
 export enum Feed {
   /** The CPU writes the FIFO whenever it has room. */
@@ -97,6 +111,8 @@ export class AudioOutput {
   readonly rateMilliHz: u32;
   /** The system timer when the output was made: the summary's `elapsed` counts from here. */
   readonly createdUs: u64;
+  /** Plain mode's correction for the next `play` (PlainCorrection); a PLAIN_EXACT build always uses Off. */
+  plainCorrection: PlainCorrection = PlainCorrection.RealTime;
   private opened: bool = false;
   private noPwm: bool = false;
   private overflow: bool = false;
@@ -200,7 +216,7 @@ export class AudioOutput {
     if (!this.open()) return false;
     current = source;
     frames.use(source); // what producer.ts reads (audio/source.ts)
-    producer.start(this.range, this.noPwm); // no PWM, no jack, no thump: short ramps
+    producer.start(this.range, this.noPwm, <i32>this.plainCorrection); // no PWM, no jack, no thump: short ramps
     feed.setHousekeeping(housekeeping);
     let ok: bool;
     if (this.noPwm) ok = feed.runTimer(this.rateMilliHz);

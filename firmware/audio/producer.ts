@@ -31,10 +31,15 @@
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
  *
- * Plain (QUALITY 0), one PWM frame per audio frame:
- *     x = (s + 32768)·range/65536, pre-compensated (precompensate.ts: the
- *     correction x′·s + range·D²[s³]/6 from the signal below 8 kHz) and
- *     rounded down, clamped to 0 .. range − 1 (26 frames of delay). M/S PWM's pulse-position distortion is 16 times
+ * Plain (QUALITY 0), one PWM frame per audio frame, as the output's
+ * PlainCorrection (output.ts) says:
+ *   Source (a bundle pre-compensated on the host over the whole band,
+ *     host/dsp/plain-precompensation.ts) and Off: duty = convert(s) =
+ *     ((s + 32768)·range) >> 16, nothing else;
+ *   RealTime: x = (s + 32768)·range/65536, pre-compensated (precompensate.ts:
+ *     the correction x′·s + range·D²[s³]/6 from the signal below 8 kHz) and
+ *     rounded down, clamped to 0 .. range − 1 (26 frames of delay).
+ *   M/S PWM's pulse-position distortion is 16 times
  *   larger than in shaped mode (one period per sample): THD+N −30 dB at
  *   1 kHz −1 dBFS uncorrected, what Circle and Linux ship. A constant
  *   signal has no correction, so silence and DC are exactly
@@ -137,6 +142,8 @@ let plainMid: f64 = 0;
  * (precompensate.ts).
  */
 
+/** Plain mode corrects in real time (PlainCorrection.RealTime) in this play. */
+let plainRealTime: bool = false;
 /** Plain mode's pre-compensation (precompensate.ts). */
 let plainPrecompL = new PlainPrecompensation(1, 44100);
 let plainPrecompR = new PlainPrecompensation(1, 44100);
@@ -188,8 +195,12 @@ export function sourceRampStep(r: u32): i32 {
   return s > 0 ? s : 1;
 }
 
-/** Start the stream. `noJack`: no PWM hardware behind the registers (QEMU): nothing to thump, so the ramps take NO_JACK_RAMP_MS. */
-export function start(pwmRange: u32, noJack: bool = false): void {
+/**
+ * Start the stream. `noJack`: no PWM hardware behind the registers (QEMU):
+ * nothing to thump, so the ramps take NO_JACK_RAMP_MS. `plainCorrection`:
+ * output.ts PlainCorrection (0 real time, 1 pre-compensated source, 2 off).
+ */
+export function start(pwmRange: u32, noJack: bool = false, plainCorrection: i32 = 0): void {
   range = pwmRange;
   mid = range / 2;
   rampLen = noJack ? <u64>((NO_JACK_RAMP_MS * <f64>PWM_CLOCK_HZ) / <f64>range / 1000.0) + 1 : rampPeriods(range);
@@ -218,7 +229,8 @@ export function start(pwmRange: u32, noJack: bool = false): void {
   }
   plainScale = <f64>range / 65536.0;
   plainMid = 32768.0 * plainScale;
-  if (!SHAPED && !PLAIN_EXACT) {
+  plainRealTime = !SHAPED && !PLAIN_EXACT && plainCorrection == 0;
+  if (plainRealTime) {
     plainPrecompL = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
     plainPrecompR = new PlainPrecompensation(<f64>range, <f64>PWM_CLOCK_HZ / <f64>range);
   }
@@ -262,7 +274,7 @@ function producePlain(): bool {
     flushLeft = PRECOMP_DELAY;
   }
   if (phase == PLAY) {
-    if (PLAIN_EXACT) {
+    if (!plainRealTime) {
       if (source.next()) {
         outRight = convert(source.right, range);
         outLeft = convert(source.left, range);

@@ -2,26 +2,22 @@
 import { mkdirSync, readFileSync, createWriteStream } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
-import { decodeBundle } from "../bundle.js";
+import { BUNDLE_MAGIC, ENTRY_SIZE, HEADER_SIZE, decodeBundle } from "../bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
 import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildCacheDir } from "../paths.js";
 import { status } from "../status.js";
 import { formatDuration } from "./format.js";
-import { CONVERT_OPTIONS, CONVERT_USAGE, bundleFromSongs } from "./songs.js";
-import { writeDemoBundle } from "./demo.js";
-import { writeReport } from "../quality/report.js";
-import { fullScaleAmplitude } from "../quality/measure.js";
-import { songReport, songReportHtml, songReportText } from "../quality/song.js";
+import type { songReport } from "../quality/song.js";
 import { describeHalt } from "../sim/machine.js";
-import { type WorkerRun, simulateInWorker } from "../sim/run-worker.js";
+import { type WorkerRun, startSimWorker } from "../sim/run-worker.js";
 import { encodeWav } from "../wav.js";
 import type { UserFirmware } from "../user-firmware.js";
 import { readsBundle } from "../firmware-module.js";
 import { rampSpan } from "../jack-ramps.js";
 import { inferOversampling } from "../testing/audio-band.js";
 import { type TimedUartInput, UartInputError, parseUartFile, parseUartSpec, scheduleUartInputs } from "../uart-input.js";
-import { EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
+import { CONVERT_OPTIONS, CONVERT_USAGE, EXIT, FIRMWARE_OPTIONS, FIRMWARE_USAGE, JSON_OPTION, UsageError, VARIANT_OPTIONS, boardOption, color, colorLogLine, emitJson, numberOption, parse, say, ui, userFirmwareOption, variantOption, warn } from "./common.js";
 
 const USAGE = `Usage: piwave sim [SONG ...] [--bundle FILE] [--board pi4|pi3] [--out jack.wav] [--trace trace.txt]
 
@@ -82,6 +78,12 @@ export interface RunOptions {
   maxSeconds?: number;
   /** --report FILE with music: the first song through the jack against its source (quality/song.ts), as HTML there. */
   report?: string;
+  /**
+   * A bundle read from this file: checked (host/bundle.ts) while the worker
+   * starts and runs, a defect warned about (the firmware checks it too, and
+   * says so over the UART).
+   */
+  bundleCheck?: string;
   /** --trim-ramps: the WAV holds only what lies between the start and stop ramps. */
   trimRamps?: boolean;
   /** --uart/--uart-file: bytes received on the UART's RX line at virtual times. */
@@ -91,8 +93,16 @@ export interface RunOptions {
 /** Run (in a worker, under a wall-clock limit), stream the UART, write outputs, print the summary. Returns the exit code. */
 export async function runAndReport(o: RunOptions): Promise<{ code: number; result: WorkerRun }> {
   const board = getBoard(o.board);
-  if (!o.firmware) await buildFirmware(o.board, { variant: o.variant });
-  const wasm = o.firmware?.bytes ?? loadFirmware(o.board, o.variant);
+  // The worker starts (its thread, the simulator's modules) while the firmware build is checked.
+  const worker = startSimWorker();
+  let wasm: Uint8Array<ArrayBuffer>;
+  try {
+    if (!o.firmware) await buildFirmware(o.board, { variant: o.variant });
+    wasm = o.firmware?.bytes ?? loadFirmware(o.board, o.variant);
+  } catch (e) {
+    worker.cancel();
+    throw e;
+  }
   const music = musicSeconds(o.bundle);
   const bound = o.maxSeconds ?? SIM_MAX_SECONDS;
   if (o.firmware) {
@@ -101,7 +111,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   } else if (music > 5) status(`simulating ${formatDuration(music)} of music and the start and stop ramps on the ${board.name} (roughly ${Math.max(1, Math.round((music * (o.variant?.quality === "shaped" ? 16 : 1)) / 150))} s)`);
   const t0 = performance.now();
   lastProgress = t0;
-  const result = await simulateInWorker(
+  const running = worker.run(
     {
       board: o.board,
       wasm,
@@ -118,6 +128,15 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
       onProgress: music > 5 ? (s) => progress(`simulated ${formatDuration(s)} of ${formatDuration(music)} (${Math.min(100, (100 * s) / music).toFixed(0)} %)`) : undefined,
     },
   );
+  if (o.bundleCheck !== undefined) {
+    try {
+      decodeBundle(o.bundle, o.bundleCheck);
+    } catch (e) {
+      // Not fatal: the firmware checks the bundle too, and says so over the UART.
+      warn(`${(e as Error).message}; running anyway to show the firmware's own check`);
+    }
+  }
+  const result = await running;
   const wallMs = performance.now() - t0;
   const jack = result.jack;
 
@@ -169,11 +188,13 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
     console.log(color.yellow(`violation   [${(v.timePs / 1e6).toFixed(3)} us] ${v.device}: ${v.message}`));
   }
   let report: ReturnType<typeof songReport> | undefined;
+  // (The report's modules, like the demo's below, load only when asked for: a plain run starts sooner.)
   if (o.report && ok && result.violations.length === 0) {
     const tracks = decodeBundle(o.bundle, o.bundleName);
     const t = tracks[0]!;
     const quality = o.variant?.quality ?? "plain";
     const what = `"${t.name}"${tracks.length > 1 ? ` (track 1 of ${tracks.length})` : ""} on the ${board.name}, ${quality}`;
+    const [{ songReport, songReportHtml, songReportText }, { fullScaleAmplitude }] = await Promise.all([import("../quality/song.js"), import("../quality/measure.js")]);
     report = songReport({
       dutyLeft: jack.left.view(),
       dutyRight: jack.right.view(),
@@ -226,13 +247,23 @@ function progress(text: string): void {
 }
 let lastProgress = 0;
 
-/** Seconds of music in a bundle (0 when it cannot be read: the firmware reports that). */
+/**
+ * Seconds of music in a bundle (0 when it cannot be read: the firmware
+ * reports that), from its directory alone: decoding every sample (and its
+ * CRC) would hold the main thread for 0.1 s per 30 MB before the run.
+ */
 function musicSeconds(bundle: Uint8Array): number {
-  try {
-    return decodeBundle(bundle).reduce((s, t) => s + t.frames / (t.rateMilliHz / 1000), 0);
-  } catch {
-    return 0;
+  if (bundle.length < HEADER_SIZE) return 0;
+  const dv = new DataView(bundle.buffer, bundle.byteOffset, bundle.byteLength);
+  const count = dv.getUint32(8, true);
+  if (dv.getUint32(0, true) !== BUNDLE_MAGIC || HEADER_SIZE + count * ENTRY_SIZE > bundle.length) return 0;
+  let seconds = 0;
+  for (let i = 0; i < count; i++) {
+    const e = HEADER_SIZE + i * ENTRY_SIZE;
+    const rate = dv.getUint32(e + 8, true) / 1000;
+    if (rate > 0) seconds += dv.getUint32(e + 4, true) / rate;
   }
+  return seconds;
 }
 
 export async function simCommand(args: string[]): Promise<number> {
@@ -273,6 +304,7 @@ export async function simCommand(args: string[]): Promise<number> {
   if (v.report && !r.positionals.length && !v.bundle) {
     const board = boardOption(v.board);
     status(`measuring the plain and shaped output on the simulated ${board} (tones and silence through the analog model; about 20 s)`);
+    const { writeReport } = await import("../quality/report.js");
     const { html, figures } = await writeReport(board, { plain: { feed: "dma" }, shaped: { quality: "shaped", feed: "dma" } });
     mkdirSync(dirname(v.report), { recursive: true });
     writeFileAtomicSync(v.report, html);
@@ -293,26 +325,23 @@ export async function simCommand(args: string[]): Promise<number> {
   if (noBundle && (r.positionals.length || v.bundle)) warn(`${firmware.source} never reads the asset bundle (it imports neither env.bundle_size nor env.bundle_read): the music is not played`);
   let bundle: Uint8Array;
   let bundleName: string;
+  let bundleCheck: string | undefined;
   if (noBundle && !r.positionals.length && !v.bundle) {
     bundle = new Uint8Array(0);
     bundleName = "none (the firmware reads no asset bundle)";
   } else if (r.positionals.length) {
+    const { bundleFromSongs } = await import("./songs.js"); // ffmpeg and the converter: only for songs
     bundle = await bundleFromSongs(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
     bundleName = r.positionals.length === 1 ? relative(process.cwd(), r.positionals[0]!) : `${r.positionals.length} songs`;
   } else {
-    const bundlePath = v.bundle ?? writeDemoBundle(boardOption(v.board), join(buildCacheDir(), "demo"), variant.quality ?? "plain");
+    const bundlePath = v.bundle ?? (await import("./demo.js")).writeDemoBundle(boardOption(v.board), join(buildCacheDir(), "demo"), variant.quality ?? "plain");
     bundleName = v.bundle ? relative(process.cwd(), bundlePath) : "the demo music";
     try {
       bundle = new Uint8Array(readFileSync(bundlePath));
     } catch (e) {
       throw new Error(`cannot read the asset bundle ${bundlePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    try {
-      decodeBundle(bundle, bundlePath);
-    } catch (e) {
-      // Not fatal: the firmware checks the bundle too, and says so over the UART.
-      warn(`${(e as Error).message}; running anyway to show the firmware's own check`);
-    }
+    bundleCheck = bundlePath;
   }
   if (v["trim-ramps"] && !v.out) throw new UsageError("--trim-ramps trims the WAV that --out writes: give --out FILE too");
   const maxSeconds = v.seconds === undefined ? undefined : numberOption("seconds", v.seconds, 0, 0.000001);
@@ -322,6 +351,7 @@ export async function simCommand(args: string[]): Promise<number> {
     board: boardOption(v.board),
     bundle,
     bundleName,
+    bundleCheck,
     out: v.out,
     trace: v.trace,
     traceLimit: numberOption("trace-limit", v["trace-limit"], 1_000_000, 1),

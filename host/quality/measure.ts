@@ -160,8 +160,17 @@ export function fullScaleAmplitude(range: number, quality: "plain" | "shaped"): 
   return ((range - 1 - 2 * SHAPER_MARGIN) / 65536 / SHAPER_HEADROOM) * 32767 / range;
 }
 
+export interface CaptureOptions {
+  /**
+   * The bundle's plain-mode pre-compensation (host/bundle.ts): "auto" (what
+   * `piwave build` writes) or "off" (the player then corrects in real time
+   * below 8 kHz). Default: "auto", "off" for the bit-exact build.
+   */
+  precompensation?: "auto" | "off";
+}
+
 /** Play `signal` (a number: a 1 kHz tone at that dBFS; null: silence) through the firmware `variant`; capture the jack. */
-export async function capture(board: BoardName, variant: Variant, signal: Signal | number | null): Promise<Capture> {
+export async function capture(board: BoardName, variant: Variant, signal: Signal | number | null, options: CaptureOptions = {}): Promise<Capture> {
   const sig: Signal = signal === null ? { kind: "silence" } : typeof signal === "number" ? { kind: "tone", dbfs: signal } : signal;
   const v: Variant = { rampMs: MEASURE_RAMP_MS, ...variant };
   const q = v.quality ?? "plain";
@@ -183,7 +192,7 @@ export async function capture(board: BoardName, variant: Variant, signal: Signal
     pcm[2 * i] = Math.round(win.left[j]! * g);
     pcm[2 * i + 1] = Math.round(win.right[j]! * g);
   }
-  const r = simulate({ board, wasm: loadFirmware(board, v), bundle: encodeBundle([{ name: "test signal", rateMilliHz: rateMilli, pcm }]), maxSeconds: 60 });
+  const r = simulate({ board, wasm: loadFirmware(board, v), bundle: encodeBundle([{ name: "test signal", rateMilliHz: rateMilli, pcm }], { precompensation: options.precompensation ?? (v.exact ? "off" : "auto") }), maxSeconds: 60 });
   const range = pwmRange(BOARDS[board], q);
   const clock = r.jack.clockHz;
   const dutyLeft = r.jack.left.view().slice();

@@ -16,7 +16,8 @@
  * Speed: the firmware calls `read`/`write` once per MMIO access, millions of
  * times a second. The bus picks its untraced or traced pair once; one guard
  * time covers both stall injection and the time limit; accesses to the hot
- * device (the PWM) skip the lookup. No access allocates.
+ * device (the PWM) skip the lookup, and its two busiest registers (STA,
+ * FIF1) are recognised by one comparison each. No access allocates.
  */
 import { type MmioRule, type SandboxBoard, allowMap, mmioRefusal, mmioRefusalLine } from "../../regs/allow-list.js";
 import { Device, SandboxRefusal, SimFault, hex32 } from "./device.js";
@@ -176,7 +177,23 @@ export class Bus {
     this.guard = Math.min(this.nextStall, this.limit - 2 * this.clock.accessPs);
   }
 
-  setHot(device: Device): void {
+  /**
+   * The hot device's busiest read and write registers (the PWM's STA and
+   * FIF1: a polling firmware's every access), as the firmware passes their
+   * addresses (signed i32). `firmwareRead`/`firmwareWrite` test these first
+   * with one comparison each and go straight to the device. NaN (equal to
+   * nothing) while tracing, or when the allow-list refuses the register.
+   */
+  private hotReadAddress = NaN;
+  private hotReadOffset = 0;
+  private hotWriteAddress = NaN;
+  private hotWriteOffset = 0;
+
+  /**
+   * Make `device` the hot device (call after `setSandbox`); `readOffset` and
+   * `writeOffset`: its registers that take the one-comparison path.
+   */
+  setHot(device: Device, readOffset?: number, writeOffset?: number): void {
     this.hot = device;
     this.hotBase = device.base | 0;
     this.hotSize = device.size;
@@ -184,6 +201,14 @@ export class Bus {
     for (let off = 0; off < device.size; off += 4) {
       const rule = this.rules?.get((device.base + off) >>> 0);
       this.hotAccess[off >>> 2] = rule ? (rule.write ? 3 : 1) : 0;
+    }
+    if (this.trace === undefined && readOffset !== undefined && (this.hotAccess[readOffset >>> 2]! & 1) !== 0) {
+      this.hotReadAddress = (device.base + readOffset) | 0;
+      this.hotReadOffset = readOffset;
+    }
+    if (this.trace === undefined && writeOffset !== undefined && (this.hotAccess[writeOffset >>> 2]! & 2) !== 0) {
+      this.hotWriteAddress = (device.base + writeOffset) | 0;
+      this.hotWriteOffset = writeOffset;
     }
   }
 
@@ -206,6 +231,13 @@ export class Bus {
 
   /** mmio_read: the allow-list, then the bus. */
   firmwareRead = (address: number): number => {
+    if (address === this.hotReadAddress) {
+      this.accesses++;
+      const c = this.clock;
+      if (c.now >= this.guard) this.chargeSlow();
+      else c.now += c.accessPs;
+      return this.hot!.read(this.hotReadOffset) >>> 0;
+    }
     // The offset in the hot window in 32-bit arithmetic, as readUntraced computes it (hotBase is signed: a Pi 4's 0xFE000000 is negative).
     const off = ((address | 0) - this.hotBase) | 0;
     if (off >= 0 && off < this.hotSize && (off & 3) === 0 && (this.hotAccess[off >>> 2]! & 1) !== 0) {
@@ -223,6 +255,14 @@ export class Bus {
 
   /** mmio_write: the allow-list, then the bus. */
   firmwareWrite = (address: number, value: number): void => {
+    if (address === this.hotWriteAddress) {
+      this.accesses++;
+      const c = this.clock;
+      if (c.now >= this.guard) this.chargeSlow();
+      else c.now += c.accessPs;
+      this.hot!.write(this.hotWriteOffset, value >>> 0);
+      return;
+    }
     const off = ((address | 0) - this.hotBase) | 0;
     if (off >= 0 && off < this.hotSize && (off & 3) === 0 && (this.hotAccess[off >>> 2]! & 2) !== 0) {
       if (this.trace !== undefined) {

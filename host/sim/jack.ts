@@ -13,14 +13,39 @@
  * step is 65536/R ≥ 1 sample step for any R < 65536, the mapping is exact
  * and reversible: dutyFromSample() gives back d.
  */
+/**
+ * Start and stop ramps the machine allows for on top of a bundle's audio,
+ * in seconds of PWM periods: the firmware's thump-free ramps last longest in
+ * shaped mode on a Pi 4, about 15 s each way at 706 kHz (its log's
+ * `ramp_frames`). A reservation only costs address space where it is not
+ * written, so the allowance is generous.
+ */
+export const RAMP_ALLOWANCE_S = 40;
+
+/** The most values `Jack.started` reserves per channel (2^28: 512 MiB of address space); past it a channel grows as it fills. */
+const MAX_RESERVE = 1 << 28;
+
 export class GrowableU16 {
-  data = new Uint16Array(1 << 16);
+  data: Uint16Array<ArrayBuffer> = new Uint16Array(1 << 16);
   length = 0;
 
-  /** Make room for `n` values up front (avoids re-allocation while recording). */
+  /**
+   * Make room for `n` values up front (avoids re-allocation while recording).
+   * Room that is never written costs address space only: a large typed
+   * array's pages are the operating system's zero pages until first written.
+   * When the system refuses that much (a strict overcommit policy), the
+   * array stays as it is and grows as it fills.
+   */
   reserve(n: number): void {
+    n = Math.ceil(n);
     if (n > this.data.length) {
-      const d = new Uint16Array(n);
+      let d: Uint16Array<ArrayBuffer>;
+      try {
+        d = new Uint16Array(n);
+      } catch (e) {
+        if (e instanceof RangeError) return;
+        throw e;
+      }
       d.set(this.data.subarray(0, this.length));
       this.data = d;
     }
@@ -43,7 +68,7 @@ export class GrowableU16 {
     this.ensure(1)[this.length++] = v;
   }
 
-  view(): Uint16Array {
+  view(): Uint16Array<ArrayBuffer> {
     return this.data.subarray(0, this.length);
   }
 }
@@ -67,6 +92,22 @@ export class Jack {
   /** Range and clock of the most recent period (for WAV scaling and rate). */
   range = 0;
   clockHz = 0;
+  /**
+   * Virtual seconds of output the run is expected to record (set by the
+   * machine: the bundle's audio plus `RAMP_ALLOWANCE_S`), 0 when unknown.
+   * When the PWM starts at a rate, both channels reserve that much at that
+   * rate (`started`): the doubling growth, which copies and touches every
+   * page again at each step, then never happens in a normal run.
+   */
+  expectSeconds = 0;
+
+  /** The PWM runs periods at `periodsPerSecond`: reserve the expected run at that rate (once per faster rate). */
+  started(periodsPerSecond: number): void {
+    if (!(this.expectSeconds > 0 && periodsPerSecond > 0)) return;
+    const n = Math.min(this.expectSeconds * periodsPerSecond, MAX_RESERVE);
+    if (n > this.right.data.length) this.right.reserve(n);
+    if (n > this.left.data.length) this.left.reserve(n);
+  }
 
   /** A gap on `channel` (0 = channel 1, right) at the value about to be recorded. */
   gap(channel: 0 | 1): void {

@@ -15,7 +15,7 @@ import { Dma } from "./dma.js";
 import { DmaService } from "./dma-service.js";
 import { Gpio } from "./gpio.js";
 import { type MailboxBehaviour, VideoCoreMailbox } from "./mailbox.js";
-import type { Jack } from "./jack.js";
+import { type Jack, RAMP_ALLOWANCE_S } from "./jack.js";
 import { Pactl } from "./pactl.js";
 import { Pwm } from "./pwm.js";
 import { PlainRam } from "./ram.js";
@@ -24,6 +24,7 @@ import { SystemTimer } from "./timer.js";
 import { Trace, formatEntry } from "./trace.js";
 import { Uart } from "./uart.js";
 import { Block } from "../../regs/blocks.js";
+import { PwmReg } from "../../regs/pwm.js";
 import { LinearMemory } from "../../regs/memory.js";
 import { memoryLimits } from "./memory-limits.js";
 
@@ -128,6 +129,8 @@ export class Machine implements DeviceContext {
     this.cm = new ClockManager(this.board, this);
     this.cm.stuckBusy = opts.cmStuckBusy ?? false;
     this.pwm = models.pwm ? models.pwm(this.board, this, this.cm) : new Pwm(this.board, this, this.cm);
+    // The jack reserves the whole run once the PWM starts at its rate (Jack.started): the bundle's audio and the ramps.
+    this.pwm.jack.expectSeconds = bundleSeconds(opts.bundle) + RAMP_ALLOWANCE_S;
     this.timer = new SystemTimer(this);
     this.uart = new Uart(this.board, this, (b) => this.onUartByte(b));
     this.pactl = this.board.name === "pi4" ? new Pactl(this) : undefined;
@@ -149,7 +152,7 @@ export class Machine implements DeviceContext {
     this.bus.map(place(this.dma, base + Block.DMA));
     if (this.pactl) this.bus.map(this.pactl.placeAt(base + Block.PACTL));
     this.bus.setSandbox(this.board.name);
-    this.bus.setHot(pwmWindow);
+    this.bus.setHot(pwmWindow, PwmReg.STA, PwmReg.FIF1);
   }
 
   violation(device: string, message: string): void {
@@ -203,10 +206,6 @@ export class Machine implements DeviceContext {
       memory: () => this.instance!.exports.memory as WebAssembly.Memory,
       mailbox: this.mailbox,
     });
-    // The jack will record about one frame per 4 bundle bytes (×16 when oversampled): reserve it.
-    const expected = Math.min(Math.ceil(this.opts.bundle.length / 4) * 1.05 + 65536, 1 << 27);
-    this.pwm.jack.right.reserve(expected);
-    this.pwm.jack.left.reserve(expected);
     let haltCode: number | null = null;
     let error: string | undefined;
     try {
@@ -274,6 +273,17 @@ function place<D extends Device>(device: D, base: number): D {
   if (Number.isNaN(device.base)) return device.placeAt(base);
   if (device.base !== base >>> 0) throw new Error(`${device.name} is at ${hex32(device.base)}, not at ${hex32(base)}`);
   return device;
+}
+
+/**
+ * The audio in a bundle, in seconds, as the machine expects the jack to
+ * record it: 4 bytes per stereo frame at 44.1 kHz. Every board's frame
+ * rates are within 0.1 % of that (host/boards.ts) and the header and names
+ * are a few bytes: an estimate, for the jack's reservation, that needs no
+ * reading of the bundle (which the firmware checks itself).
+ */
+export function bundleSeconds(bundle: Uint8Array): number {
+  return bundle.length / 4 / 44100;
 }
 
 /** Build a machine and run the firmware once. */

@@ -121,13 +121,39 @@ export function pulseTrain(markSpace: boolean, n: number, m: number): boolean[] 
  */
 function exactSteps(t: number, P: number, end: number): boolean {
   if (!(t >= 0 && P > 0 && end < Infinity)) return false;
-  let e = Math.floor(Math.log2(end));
-  if (2 ** e > end) e--;
-  else if (2 ** (e + 1) <= end) e++;
-  const spacing = 2 ** (e - 52);
+  // Whole picoseconds with every sum below 2^53 (the usual case): no need to find the spacing.
+  if (end < MAX_EXACT && Number.isInteger(t) && Number.isInteger(P)) return true;
+  const spacing = spacingOfDoubles(end);
   // Dividing by a power of two is exact (and far cheaper than %).
   return Number.isInteger(t / spacing) && Number.isInteger(P / spacing);
 }
+
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+/** The index of a double's high word (sign, exponent) in `f64Words`: the machine's byte order. */
+const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * The spacing of doubles at `x` (x ≥ 0, finite): 2^(e − 52) for x in
+ * [2^e, 2^(e+1)), read from x's exponent bits (a log2 and a power cost more
+ * than the rest of a DMA-fed boundary walk); below 1, from the logarithm.
+ */
+export function spacingOfDoubles(x: number): number {
+  if (!(x >= 1)) {
+    let e = Math.floor(Math.log2(x));
+    if (2 ** e > x) e--;
+    else if (2 ** (e + 1) <= x) e++;
+    return 2 ** (e - 52);
+  }
+  f64[0] = x;
+  const biased = (f64Words[HIGH]! >>> 20) & 0x7ff;
+  f64Words[HIGH] = (biased - 52) << 20;
+  f64Words[1 - HIGH] = 0;
+  return f64[0];
+}
+
+/** Every integer below this is a double: sums of whole picoseconds that stay below it are exact. */
+const MAX_EXACT = 2 ** 53;
 
 /** How many boundaries from `t` on, `P` apart, start at or before `now`. */
 export function boundariesUpTo(t: number, P: number, now: number): number {
@@ -343,6 +369,7 @@ export class Pwm extends Device implements ClockListener {
     if (c.hz > 0) {
       this.jack.clockHz = c.hz;
       this.jack.range = this.rng1 || this.rng2;
+      if (this.nextEvent !== Infinity) this.jack.started(c.hz / Math.min(this.next1 !== Infinity ? this.rng1 : Infinity, this.next2 !== Infinity ? this.rng2 : Infinity));
     }
     this.retune();
   }
@@ -573,10 +600,23 @@ export class Pwm extends Device implements ClockListener {
     this.last2 = w2;
     const rng1 = this.rng1;
     const rng2 = this.rng2;
+    // Into the jack's reserved room, with the growth call only when it is full (the call, not
+    // inlined this deep in the bus's access path, costs more than the rest of the boundary).
     const right = this.jack.right;
     const left = this.jack.left;
-    right.ensure(1)[right.length++] = w1 > rng1 ? rng1 : w1;
-    left.ensure(1)[left.length++] = w2 > rng2 ? rng2 : w2;
+    const ri = right.length;
+    const li = left.length;
+    const R = right.data;
+    const L = left.data;
+    if (ri < R.length && li < L.length) {
+      R[ri] = w1 > rng1 ? rng1 : w1;
+      L[li] = w2 > rng2 ? rng2 : w2;
+    } else {
+      right.ensure(1)[ri] = w1 > rng1 ? rng1 : w1;
+      left.ensure(1)[li] = w2 > rng2 ? rng2 : w2;
+    }
+    right.length = ri + 1;
+    left.length = li + 1;
     this.next1 = this.next2 = this.nextEvent = this.next1 + this.period1;
   }
 

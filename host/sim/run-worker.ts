@@ -16,12 +16,61 @@ export interface WorkerRun extends Omit<WorkerDone, "type" | "right" | "left" | 
  */
 const WORKER_URL = import.meta.url.endsWith(".ts") ? new URL("./worker-boot.mjs", import.meta.url) : new URL("./worker.js", import.meta.url);
 
-export function simulateInWorker(
-  opts: WorkerInput["opts"],
-  o: { timeoutMs: number; /** Timed UART input (WorkerInput.uart). */ uart?: WorkerInput["uart"]; onLine?: (line: string) => void; /** About once a second: virtual seconds simulated so far. */ onProgress?: (virtualSeconds: number) => void },
-): Promise<WorkerRun> {
+export interface WorkerRunOptions {
+  timeoutMs: number;
+  /** Timed UART input (WorkerInput.uart). */
+  uart?: WorkerInput["uart"];
+  onLine?: (line: string) => void;
+  /** About once a second: virtual seconds simulated so far. */
+  onProgress?: (virtualSeconds: number) => void;
+}
+
+/**
+ * A worker started ahead of its run: it starts its thread and loads the
+ * simulator (tens of milliseconds) while the caller still prepares the run
+ * (checks the firmware build, reads the bundle). It does not keep the
+ * process alive until `run` is called; `cancel` ends it unused.
+ */
+export interface SimWorker {
+  /** Run once (a second call throws). The wall-clock limit counts from here. */
+  run(opts: WorkerInput["opts"], o: WorkerRunOptions): Promise<WorkerRun>;
+  /** End the worker without a run (nothing happens if it ran). */
+  cancel(): void;
+}
+
+export function startSimWorker(): SimWorker {
+  const w = new Worker(WORKER_URL);
+  w.unref();
+  // Until the run: a worker that fails to start is reported by `run`.
+  let early: Error | undefined;
+  const onEarly = (e: Error) => (early = e);
+  w.on("error", onEarly);
+  let used = false;
+  return {
+    run(opts, o) {
+      if (used) throw new Error("this simulator worker has run already");
+      used = true;
+      w.off("error", onEarly);
+      if (early) return Promise.reject(early);
+      w.ref();
+      w.postMessage({ opts, uart: o.uart } satisfies WorkerInput);
+      return watch(w, o);
+    },
+    cancel() {
+      if (used) return;
+      used = true;
+      void w.terminate();
+    },
+  };
+}
+
+/** Start a worker and run `opts` in it. */
+export function simulateInWorker(opts: WorkerInput["opts"], o: WorkerRunOptions): Promise<WorkerRun> {
+  return startSimWorker().run(opts, o);
+}
+
+function watch(w: Worker, o: WorkerRunOptions): Promise<WorkerRun> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_URL, { workerData: { opts, uart: o.uart } satisfies WorkerInput });
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
@@ -46,12 +95,11 @@ export function simulateInWorker(
       settled = true;
       clearTimeout(timer);
       void w.terminate();
+      // The worker's recording itself (transferred): the jack takes the arrays as they are.
       const jack = new Jack();
-      jack.right.reserve(m.right.length);
-      jack.left.reserve(m.left.length);
-      jack.right.data.set(m.right);
+      jack.right.data = m.right;
       jack.right.length = m.right.length;
-      jack.left.data.set(m.left);
+      jack.left.data = m.left;
       jack.left.length = m.left.length;
       jack.gaps[0] = m.gaps[0];
       jack.gaps[1] = m.gaps[1];

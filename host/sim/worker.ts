@@ -23,8 +23,8 @@ export interface WorkerDone {
   virtualSeconds: number;
   accesses: number;
   stalls: number;
-  right: Uint16Array;
-  left: Uint16Array;
+  right: Uint16Array<ArrayBuffer>;
+  left: Uint16Array<ArrayBuffer>;
   gaps: [number, number];
   range: number;
   clockHz: number;
@@ -34,7 +34,10 @@ export interface WorkerDone {
   uartInput: { received: number; overruns: number; ignored: number };
 }
 
-const input = workerData as WorkerInput;
+// The run comes with the worker (workerData) or, for a worker started ahead of its run (startSimWorker), as its first message.
+const input: WorkerInput = (workerData as WorkerInput | undefined)?.opts
+  ? (workerData as WorkerInput)
+  : await new Promise<WorkerInput>((resolve) => parentPort!.once("message", (m: WorkerInput) => resolve(m)));
 const m = new Machine({ ...input.opts, onUartLine: (line) => parentPort!.postMessage({ type: "line", line }) });
 for (const u of input.uart ?? []) m.uart.receive(Math.round(u.atMs * 1e9), u.data); // ms → ps
 // Progress: a checkpoint every 0.25 s of virtual time (through the bus's time-limit check, free on the access path); a message at most once a second.
@@ -58,8 +61,10 @@ m.bus.onLimit = (now) => {
 const r = m.run();
 const trace: string[] = [];
 if (m.trace) for (const e of m.trace.entries()) trace.push(formatEntry(m.bus, e));
-const right = r.jack.right.view().slice();
-const left = r.jack.left.view().slice();
+// The recorded part of each channel, on the channel's own buffer: transferred, not copied (the reserved
+// room past it goes along as address space, never written).
+const right = r.jack.right.view();
+const left = r.jack.left.view();
 const done: WorkerDone = {
   type: "done",
   haltCode: r.haltCode,
