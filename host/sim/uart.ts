@@ -76,6 +76,8 @@ export class Uart extends Device {
   lost = 0;
   /** The value of the previous FR read when no DR write followed it yet (-1: none). */
   private lastFr = -1;
+  /** Virtual time of the previous FR read (after any jump it made). */
+  private lastFrAt = -Infinity;
   /** Scheduled RX line input, by start time (ps); `rxNext` is the first not yet arrived. */
   private rxLine: { atPs: number; byte: number }[] = [];
   private rxNext = 0;
@@ -210,9 +212,17 @@ export class Uart extends Device {
         if (p > 0) v |= FR.BUSY;
         if (this.fifoCount() >= this.depth()) v |= FR.TXFF;
         if (this.fifoCount() === 0) v |= FR.TXFE;
-        const spinning = v === this.lastFr && (v & FR.BUSY) !== 0;
-        if ((v & FR.TXFF || spinning) && this.shiftEnd !== Infinity) this.ctx.clock.advanceTo(this.shiftEnd);
+        // Busy-wait acceleration only for a CPU that spins on FR, reading it access after access (a
+        // blocking put, a drain): time jumps to the next change, as the spin would. A single read between
+        // other work (the log's non-blocking pump finding the FIFO full in the audio loop) costs one access,
+        // as on the chip: jumping there stalled the firmware for up to a byte time (86.8 µs at 115200 baud)
+        // and emptied the shaped mode's 11 µs PWM FIFO (issue 15: shaped/poll's FIFO gaps).
+        const clock = this.ctx.clock;
+        const consecutive = clock.now - this.lastFrAt <= clock.accessPs;
+        const spinning = consecutive && ((v & FR.TXFF) !== 0 || (v === this.lastFr && (v & FR.BUSY) !== 0));
+        if (spinning && this.shiftEnd !== Infinity) clock.advanceTo(this.shiftEnd);
         this.lastFr = v;
+        this.lastFrAt = clock.now;
         return v;
       }
       case Pl011Reg.IBRD:
