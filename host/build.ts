@@ -170,7 +170,7 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
       );
     }
   };
-  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })), { onPrecompensated }), tracks };
+  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })), { onPrecompensated, cacheDir: o.cacheDir }), tracks };
 }
 
 /** Does the file at `path` hold exactly `data`? Read in 1 MiB pieces: music files can be hundreds of MB. */
