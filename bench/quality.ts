@@ -8,12 +8,37 @@ import { parseSummary } from "../host/log-line.js";
 import { BOARDS, type BoardName, type Quality, frameRateMilliHz, oversampling, pwmRange } from "../host/boards.js";
 import { encodeBundle } from "../host/bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../host/firmware.js";
-import { type ModeFigures, capture, fullScaleAmplitude, measureMode, railFraction, toneLevels, worstSinad } from "../host/quality/measure.js";
+import { type ModeFigures, capture, fullScaleAmplitude, measureMode, railFraction, toneLevels, worstFigures, worstSinad } from "../host/quality/measure.js";
 import { thump } from "../host/quality/thump.js";
 import { simulate } from "../host/sim/machine.js";
 
 export async function benchQuality(board: BoardName): Promise<ModeFigures[]> {
   return [await measureMode(board, { feed: "dma" }, "plain"), await measureMode(board, { feed: "dma", exact: true }, "plain exact"), await measureMode(board, { quality: "shaped", feed: "dma" }, "shaped")];
+}
+
+export interface ToneThdn {
+  hz: number;
+  /** THD+N (dB, worse channel, from the pulse train) of a −1 dBFS tone: plain with the bundle pre-compensated on the host (what `piwave build` writes), plain corrected in real time by the firmware (< 8 kHz, a bundle without pre-compensation), plain bit-exact (none), shaped. */
+  plainHost: number;
+  plainRealTime: number;
+  plainExact: number;
+  shaped: number;
+}
+
+/** THD+N of −1 dBFS tones at 1, 5, 10 and 15 kHz in every plain correction and in shaped mode (issue 15, item 6). */
+export async function benchToneThdn(board: BoardName): Promise<ToneThdn[]> {
+  const out: ToneThdn[] = [];
+  for (const hz of [1000, 5000, 10000, 15000]) {
+    const tone = { kind: "tone" as const, dbfs: -1, hz };
+    out.push({
+      hz,
+      plainHost: worstFigures(await capture(board, { feed: "dma" }, tone)).thdnDb,
+      plainRealTime: worstFigures(await capture(board, { feed: "dma" }, tone, { precompensation: "off" })).thdnDb,
+      plainExact: worstFigures(await capture(board, { feed: "dma", exact: true }, tone)).thdnDb,
+      shaped: worstFigures(await capture(board, { quality: "shaped", feed: "dma" }, tone)).thdnDb,
+    });
+  }
+  return out;
 }
 
 export interface ShapedExtras {

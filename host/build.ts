@@ -35,6 +35,7 @@ import { demoTracks } from "../assets/demo.js";
 import { type ConvertOptions, type Converted, InputError, convertFile } from "./audio/convert.js";
 import { BOARDS, type Board, type BoardName, type Quality, frameRateMilliHz } from "./boards.js";
 import { encodeBundle } from "./bundle.js";
+import type { PlainPrecompResult } from "./dsp/plain-precompensation.js";
 import { configTxt } from "./config-txt.js";
 import { readsBundle } from "./firmware-module.js";
 import type { Variant } from "./firmware.js";
@@ -176,7 +177,16 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
     onSongProgress: o.onSongProgress,
     onSongDone: o.onSongDone,
   });
-  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm }))), tracks };
+  // Plain mode's pre-compensation (host/bundle.ts) can ask for more than the PWM's rails on loud high notes: say so.
+  const onPrecompensated = (i: number, r: PlainPrecompResult) => {
+    if (r.clippedSamples > 0) {
+      tracks[i]!.warnings.push(
+        `plain mode's pulse-position pre-compensation needs ${(20 * Math.log10(r.peak)).toFixed(1)} dB more than the PWM's range in ${r.clippedSamples} samples (held at the rail): ` +
+          "lower the level, or build with --quality shaped for loud high frequencies",
+      );
+    }
+  };
+  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })), { onPrecompensated, cacheDir: o.cacheDir }), tracks };
 }
 
 /** Does the file at `path` hold exactly `data`? Read in 1 MiB pieces: music files can be hundreds of MB. */

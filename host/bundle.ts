@@ -14,10 +14,14 @@
  * firmware's real-time correction (below 8 kHz); a range that is not the
  * firmware's is refused (firmware/audio/bundle.ts).
  */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { leBytes } from "./audio/pcm-file.js";
+import { writeFileAtomicSync } from "./fs-atomic.js";
 import { BOARDS, BOARD_NAMES, frameRateMilliHz, pwmRange } from "./boards.js";
-import { type PlainPrecompResult, precompensatePlain } from "./dsp/plain-precompensation.js";
+import { PRECOMP_ALGORITHM, type PlainPrecompResult, precompensatePlain } from "./dsp/plain-precompensation.js";
 import { sanitizeTrackName } from "./text.js";
 
 export const BUNDLE_MAGIC = 0x56415750; // "PWAV" little-endian
@@ -60,6 +64,44 @@ export interface EncodeOptions {
   precompensation?: "auto" | "off";
   /** Told each pre-compensated track's figures (clipped samples, peak), e.g. to warn. */
   onPrecompensated?: (track: number, result: PlainPrecompResult) => void;
+  /**
+   * Keep each pre-compensated track in `<cacheDir>/precomp/`, named by a
+   * hash of its samples, the range and the algorithm's version, and reuse
+   * it: the inverse costs seconds per song (`piwave build` passes its cache).
+   */
+  cacheDir?: string;
+}
+
+/** A pre-compensated track from the cache, or computed (and then cached when it can be: the cache is optional). */
+function precompensateCached(pcm: Int16Array, range: number, cacheDir: string | undefined): PlainPrecompResult {
+  if (cacheDir === undefined) return precompensatePlain(pcm, range);
+  const key = createHash("sha256").update(leBytes(pcm)).update(`range ${range} ${PRECOMP_ALGORITHM}`).digest("hex");
+  const dir = join(cacheDir, "precomp");
+  const data = join(dir, `${key}.s16`);
+  const meta = join(dir, `${key}.json`);
+  try {
+    if (existsSync(data) && existsSync(meta)) {
+      const m = JSON.parse(readFileSync(meta, "utf8")) as Omit<PlainPrecompResult, "pcm">;
+      const bytes = readFileSync(data);
+      if (bytes.length === pcm.length * 2 && typeof m.clippedSamples === "number" && typeof m.peak === "number") {
+        const out = new Int16Array(pcm.length);
+        if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes);
+        else for (let i = 0; i < out.length; i++) out[i] = bytes.readInt16LE(2 * i);
+        return { ...m, pcm: out };
+      }
+    }
+  } catch {
+    // unreadable or damaged: computed again below
+  }
+  const r = precompensatePlain(pcm, range);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(data, leBytes(r.pcm));
+    writeFileAtomicSync(meta, JSON.stringify({ clippedSamples: r.clippedSamples, peak: r.peak, iterations: r.iterations, residualLevels: r.residualLevels }) + "\n");
+  } catch {
+    // a full or read-only cache costs the next build the time, nothing else
+  }
+  return r;
 }
 
 /** The plain-mode PWM range of the board whose plain-mode frame rate is `rateMilliHz`, or 0 when none. */
@@ -81,7 +123,7 @@ export function encodeBundle(input: readonly Track[], options: EncodeOptions = {
   const tracks = precomp
     ? input.map((t, i) => {
         if (t.pcm.length % 2 !== 0) return t; // refused below
-        const r = precompensatePlain(t.pcm, range);
+        const r = precompensateCached(t.pcm, range, options.cacheDir);
         options.onPrecompensated?.(i, r);
         return { ...t, pcm: r.pcm };
       })

@@ -80,6 +80,35 @@ describe("plain-mode pre-compensation in the bundle (host/dsp/plain-precompensat
   });
 });
 
+describe("the pre-compensation cache (encodeBundle's cacheDir: piwave build's cache)", () => {
+  it("a second encoding reads the cached tracks (same bytes); a damaged cache file is computed again", async () => {
+    const { mkdtempSync, readdirSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "piwave-precomp-"));
+    try {
+      const tracks = [chirpTrack("pi4", 0.2, "a"), chirpTrack("pi4", 0.1, "b")];
+      const first = encodeBundle(tracks, { cacheDir: dir });
+      const files = readdirSync(join(dir, "precomp")).sort();
+      expect(files.filter((f) => f.endsWith(".s16"))).toHaveLength(2);
+      expect(files.filter((f) => f.endsWith(".json"))).toHaveLength(2);
+      expect(Buffer.from(encodeBundle(tracks)).equals(Buffer.from(first))).toBe(true); // the cache changes nothing
+      const reported: number[] = [];
+      const again = encodeBundle(tracks, { cacheDir: dir, onPrecompensated: (i) => reported.push(i) });
+      expect(Buffer.from(again).equals(Buffer.from(first))).toBe(true);
+      expect(reported).toEqual([0, 1]);
+      const s16 = files.find((f) => f.endsWith(".s16"))!;
+      const { statSync } = await import("node:fs");
+      writeFileSync(join(dir, "precomp", s16), Buffer.alloc(statSync(join(dir, "precomp", s16)).size)); // same size: taken as it is
+      expect(Buffer.from(encodeBundle(tracks, { cacheDir: dir })).equals(Buffer.from(first))).toBe(false);
+      writeFileSync(join(dir, "precomp", s16), Buffer.alloc(10)); // truncated: computed again
+      expect(Buffer.from(encodeBundle(tracks, { cacheDir: dir })).equals(Buffer.from(first))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the player and the bundle's pre-compensation", () => {
   /** Index at which `seq` occurs in `xs`, or -1. */
   function find(xs: Uint16Array, seq: Uint16Array): number {

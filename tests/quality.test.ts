@@ -393,3 +393,16 @@ describe("rates", () => {
     expect(frameRateMilliHz(BOARDS.pi3, "shaped")).toBe(44_138_418);
   });
 });
+
+describe("shaped/poll keeps its 11 µs FIFO fed (issue 15: the FIFO gaps the simulator showed)", () => {
+  it("no gap and no underrun around the track's log lines: the log's non-blocking UART check costs one access, not a byte time", async () => {
+    // The PWM FIFO holds 8 frames: 11.3 µs at 705.6 kHz. The log's pump (firmware/lib/log.ts) checks the UART's
+    // FR between frames and moves on when TXFF is set; the simulator's UART jumped the clock to the end of the
+    // byte in the shift register (up to 86.8 µs at 115200 baud) on that single read, as if the CPU had spun on
+    // it: 160 gap periods per channel at the track's start and end lines (host/sim/uart.ts).
+    const c = await capture("pi4", { quality: "shaped" }, -1);
+    expect(c.haltCode).toBe(0);
+    expect(c.gaps).toBe(0);
+    expect(figures(c).thdnDb).toBeLessThan(-80);
+  }, 120_000);
+});

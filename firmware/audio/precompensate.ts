@@ -1,5 +1,10 @@
 /**
- * Plain mode's pre-compensation of M/S PWM's pulse-position distortion.
+ * Plain mode's real-time pre-compensation of M/S PWM's pulse-position
+ * distortion, for sources whose samples are not pre-compensated
+ * (AudioOutput.plainCorrection = PlainCorrection.RealTime: a synth, a
+ * version 1 bundle). A bundle piwave builds is pre-compensated on the host
+ * over the whole band instead (host/dsp/plain-precompensation.ts), and the
+ * player only scales it.
  *
  * What the hardware does: a period with duty u (0..1 of the range) is a
  * pulse from the period's start (docs/pwm-ms-mode.md), whose spectrum is

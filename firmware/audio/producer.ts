@@ -20,13 +20,20 @@
  *           Pi 3: 11 s, −60.9: its range is twice as fine).
  *   shaped: a straight line of the wanted level through the noise shaper
  *           (sub-level steps; the shaper's noise stays above the band):
- *           peak τ·slope (Pi 3: 17 s, −61.4 dBFS; the bottom four levels
- *           go 5× slower). On a Pi 4 the bottom sets the thump: below one
- *           level the PWM can only send isolated one-clock pulses, and one
- *           such pulse band-limited to 20 kHz is −59.3 dBFS against a full
- *           scale of 52 levels (range 177 less HEADROOM); the ramp measures
- *           −56.7 there, so the rest of it is made only as slow as keeps
- *           it at that floor (14.6 s instead of 18).
+ *           peak τ·slope (the bottom four levels go 5× slower). Below one
+ *           level the PWM can only send one-clock pulses, and an isolated
+ *           one band-limited to 20 kHz is −59.3 dBFS against a Pi 4's
+ *           shaped full scale (52 levels: range 177 less HEADROOM). So the
+ *           ramp never sends isolated pulses: it starts at x₀ = 1/32 of a
+ *           level, one-clock pulses evenly spaced 32 periods apart from
+ *           the first one (22 kHz, 10 % above the band: a train starting
+ *           at 35 periods, 20.2 kHz, leaks −58.6 dBFS into the band, at 32
+ *           −61.1), and ends there; just under one level the shaper's
+ *           2nd-order loop takes over (shaper.ts quantizeRamp), where the
+ *           1st-order one made isolated one-clock gaps (−56.7 dBFS before).
+ *           The down-ramp holds that bottom level for 6τ (48 ms) before it
+ *           stops: the high-pass's −τ·slope has decayed by then, and the
+ *           last step no longer adds to it (−59.6 dBFS without the hold).
  * tests/thump.test.ts measures the ramps (host/quality/thump.ts).
  * A build with RAMP_MS (config.ts) uses that length instead (tests that do
  * not measure the ramps).
@@ -78,6 +85,10 @@ const COUPLING_TAU_S: f64 = 1.0 / (2.0 * Math.PI * 20.0);
 /** The shaped ramps' bottom (where the shaper runs at lower order, shaper.ts quantizeRamp) goes this much slower. */
 const RAMP_SLOW: f64 = 5;
 const RAMP_SLOW_BELOW: f64 = 4;
+/** The shaped ramps' first pulses repeat this much faster than the band's edge (module doc). */
+const RAMP_START_ABOVE_BAND: f64 = 1.1;
+/** The shaped down-ramp holds its bottom level this many time constants of the AC coupling before it stops. */
+const END_HOLD_TAU: f64 = 6;
 /** How far a step, band-limited to 20 kHz (4th-order Butterworth), overshoots. */
 const STEP_OVERSHOOT: f64 = 0.11;
 
@@ -118,6 +129,10 @@ let xLow: f64 = 0;
 let xHigh: f64 = 0;
 let xRamp: f64 = 0;
 let xRampStep: f64 = 0;
+/** The shaped ramps' bottom: they start and end at this level (module doc). */
+let xStart: f64 = 0;
+/** PWM periods the down-ramp still holds at xStart before it stops. */
+let holdLeft: u32 = 0;
 let flushLeft: i32 = 0;
 /** Plain mode: levels per 16-bit step, and silence, as reals (convert() is the integer form). */
 let plainScale: f64 = 0;
@@ -161,14 +176,10 @@ export function rampPeriods(r: u32): u64 {
   const limit = Math.pow(10.0, THUMP_DBFS / 20.0);
   if (SHAPED) {
     // Slope s (levels per period) with τ·s·frameRate/r ≤ limit · (a full-scale sine's peak at the pin);
-    // the bottom RAMP_SLOW_BELOW levels go RAMP_SLOW times slower.
+    // the bottom RAMP_SLOW_BELOW levels go RAMP_SLOW times slower. (The start, a train of one-clock pulses
+    // 32 periods apart, is at about the same level: module doc.)
     const amp = (shapedScale(r, MARGIN) * 32767.0) / <f64>r;
-    // An isolated one-clock pulse band-limited to 20 kHz is 2·20 kHz/PWM clock of the pin's swing: the
-    // floor of any ramp from 0 V. Where it is above the goal (a Pi 4: −59.3 dBFS), the ramp's bottom sets
-    // the thump (measured −56.7), and the rest of the ramp is made no quieter than that floor.
-    const floor = (2.0 * BAND_HZ) / <f64>PWM_CLOCK_HZ / amp;
-    const target = Math.max(limit, floor);
-    const slope = (target * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
+    const slope = (limit * amp * <f64>r) / (COUPLING_TAU_S * frameRate);
     return <u64>Math.ceil((<f64>(r - 1) / 2.0 + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / slope);
   }
   // Half-level steps q = 1/(2r) against a full-scale peak of ½: q·(1.11 + e^(−Δ/τ)/(1 − e^(−Δ/τ))) ≤ limit · ½,
@@ -216,10 +227,13 @@ export function start(pwmRange: u32, noJack: bool = false, plainCorrection: i32 
     xMid = <f64>(range - 1) / 2.0;
     xLow = margin;
     xHigh = <f64>(range - 1) - margin;
-    xRamp = 0;
+    xStart = 1.0 / Math.floor(<f64>PWM_CLOCK_HZ / <f64>range / (RAMP_START_ABOVE_BAND * BAND_HZ));
+    xRamp = xStart;
     xRampStep = (xMid + (RAMP_SLOW - 1) * RAMP_SLOW_BELOW) / <f64>rampLen;
     shapeL = new Shaper(<i32>range - 1);
     shapeR = new Shaper(<i32>range - 1);
+    shapeL!.primeRamp();
+    shapeR!.primeRamp();
     stageL = new LinearStage(shapeL!, <f64>range, xLow, xHigh);
     stageR = new LinearStage(shapeR!, <f64>range, xLow, xHigh);
     interp.reset(xMid, xScale);
@@ -321,6 +335,12 @@ function produceShaped(): bool {
   const sl = shapeL!;
   const sr = shapeR!;
   if (phase == UP) {
+    if (!begun) {
+      begun = true; // the first frame is the idle level itself (0 V), as in plain mode
+      outRight = outLeft = 0;
+      rampFrames++;
+      return true;
+    }
     xRamp += xRamp < RAMP_SLOW_BELOW ? xRampStep / RAMP_SLOW : xRampStep;
     if (xRamp >= xMid) {
       xRamp = xMid;
@@ -347,6 +367,7 @@ function produceShaped(): bool {
       if (phase == FLUSH && flushLeft-- <= 0) {
         phase = DOWN;
         xRamp = xMid;
+        holdLeft = <u32>(END_HOLD_TAU * COUPLING_TAU_S * <f64>PWM_CLOCK_HZ / <f64>range);
         return produceShaped();
       }
       shapedFrames(shaped, l, r);
@@ -359,7 +380,13 @@ function produceShaped(): bool {
   }
   if (phase == DOWN) {
     xRamp -= xRamp < RAMP_SLOW_BELOW ? xRampStep / RAMP_SLOW : xRampStep;
-    if (xRamp <= 0) {
+    if (xRamp < xStart && holdLeft > 0) {
+      // Hold the bottom level until the capacitor has followed the ramp (the high-pass's −τ·slope has
+      // decayed), so the last step does not add to it (module doc).
+      holdLeft--;
+      xRamp = xStart;
+    }
+    if (xRamp < xStart) {
       phase = DONE;
       outRight = 0;
       outLeft = 0;

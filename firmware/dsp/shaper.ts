@@ -24,8 +24,14 @@
  *
  * `quantizeRamp` is for the start/stop ramps, which begin at 0 V where a
  * 3rd-order loop has no room below: under x = 3 it uses 2nd order
- * ((1 − z⁻¹)², |y − x| ≤ 2) and under x = 1 1st order (|y − x| ≤ 1), so the
- * ramp's bottom is noise-shaped too rather than clipped into bursts.
+ * ((1 − z⁻¹)², |y − x| ≤ 2) and under x = 0.9 1st order (|y − x| ≤ 1), so
+ * the ramp's bottom is noise-shaped too rather than clipped into bursts.
+ * The 1st-order loop stops at 0.9, not 1: just under one level it makes a
+ * one-clock gap every 1/(1 − x) periods, isolated gaps whose band-limited
+ * peaks were the Pi 4 shaped ramp's thump (−56.7 dBFS); the 2nd-order loop
+ * there (clamped at 0 a little, rarely) makes none (producer.ts).
+ * `primeRamp` starts the 1st-order loop with a pulse in the first period,
+ * so a ramp that starts at x₀ sends evenly spaced pulses from the start.
  *
  * No dither. With a multi-level quantiser under 3rd-order shaping the error
  * is already busy: the idle channel's largest in-band spur is −130 dBFS.
@@ -47,6 +53,9 @@ export const MARGIN: f64 = 4.5;
  * 1.52×. 1.6 (4.1 dB) keeps those unclipped.
  */
 export const HEADROOM: f64 = 1.6;
+
+/** Where quantizeRamp's 1st-order loop hands over to the 2nd-order one (module doc). */
+export const RAMP_SECOND_ORDER_FROM: f64 = 0.9;
 
 /** Fixed point of the shaper's arithmetic: duty levels × 2^FRAC (quantisation 2^−16 of a level, ~150 dB below full scale). */
 export const FRAC: i32 = 16;
@@ -95,8 +104,15 @@ export class Shaper {
   quantizeRamp(x: f64): u32 {
     const xf = <i32>(x * ONE + 0.5);
     if (x >= 3) return this.finish(xf - 3 * this.e1 + 3 * this.e2 - this.e3);
-    if (x >= 1) return this.finish(xf - 2 * this.e1 + this.e2);
+    if (x >= RAMP_SECOND_ORDER_FROM) return this.finish(xf - 2 * this.e1 + this.e2);
     return this.finish(xf - this.e1);
+  }
+
+  /** Before a ramp from 0 V: the 1st-order loop's next output is a pulse (its error −½), then one every 1/x periods. */
+  primeRamp(): void {
+    this.e1 = -HALF;
+    this.e2 = 0;
+    this.e3 = 0;
   }
 
   /** One period of the 3rd-order loop for a wanted duty x (fixed point) within [MARGIN, top − MARGIN]: no clamp needed. */

@@ -3,7 +3,7 @@ import os from "node:os";
 import { benchKernel, benchQemuBoot } from "../../bench/kernel.js";
 import { benchPipeline } from "../../bench/pipeline.js";
 import { benchCpu, benchInstructions } from "../../bench/cpu.js";
-import { benchQuality, benchShapedExtras, benchStalls, benchThump } from "../../bench/quality.js";
+import { benchQuality, benchShapedExtras, benchStalls, benchThump, benchToneThdn } from "../../bench/quality.js";
 import { MODES, benchCli as benchSimCli, benchMode, median } from "../../bench/sim-speed.js";
 import { formatSize, table } from "./format.js";
 import { BOARD_NAMES } from "../boards.js";
@@ -136,7 +136,12 @@ export async function benchCommand(args: string[]): Promise<number> {
         `  shaped       +-32767 square SINAD ${db(x.squareSinadDb)} dB, ${(x.squareRails * 100).toFixed(2)} % of periods at a rail; worst-case overs: ${(x.worstRails * 100).toFixed(2)} % at a rail; ` +
           `20 Hz-20 kHz within +-${x.flatnessDb.toFixed(3)} dB`,
       );
-      quality[board] = { modes: q, shaped: x };
+      const tones = await benchToneThdn(board);
+      console.log("  THD+N of -1 dBFS tones (plain: bundle pre-compensated on the host / corrected in real time by the firmware / none; shaped)");
+      for (const t of tones) {
+        console.log(`    ${String(t.hz / 1000).padStart(2)} kHz: plain ${db(t.plainHost)} / ${db(t.plainRealTime)} / ${db(t.plainExact)} dB, shaped ${db(t.shaped)} dB`);
+      }
+      quality[board] = { modes: q, shaped: x, tones };
     }
     console.log("\nstart/stop thump through a first-order 20 Hz high-pass (the jack's AC coupling) and the 20 kHz band, worse channel (goal <= -60 dBFS)");
     const th = await benchThump();

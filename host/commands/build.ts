@@ -39,8 +39,8 @@ build leaves DIR as it was.
   --feed poll|dma        how words reach the PWM: CPU polling (default) or DMA
   --ramp MS|thump-free   length of the ramp from 0 V to silence at power-up and
                          back after the last song (never between songs). Default
-                         thump-free: 11-17 s each way, thump <= -60 dBFS (Pi 4
-                         shaped: -56.7, see README); 1000 thumps at about -42 dBFS
+                         thump-free: 11-19 s each way, thump <= -60 dBFS;
+                         1000 thumps at about -42 dBFS
   --bundle FILE          use a ready asset bundle instead of songs
   --firmware-dir DIR     take the Raspberry Pi firmware files from DIR
   --offline              never download them (use DIR, Debian's package or the cache)

@@ -40,7 +40,7 @@ export async function bundleFromSongs(
       progress: process.stderr.isTTY === true && !ui.quiet,
       signal: interruptSignal(),
     });
-    const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })));
+    const bundle = encodeBundle(converted.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })), { cacheDir: cacheDir(v["cache-dir"]) });
     checkBudget(board, bundle.length);
     return bundle;
   }

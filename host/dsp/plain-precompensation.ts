@@ -39,16 +39,19 @@
  * encoding.
  */
 
+/** Names this algorithm and its settings in cache keys (host/bundle.ts): change it whenever its output would change. */
+export const PRECOMP_ALGORITHM = "plain-precomp 1 (fixed point, FIR 96, block 4096, tail 512, 0.15 levels, terms 5e-5)";
+
 /** Taps each side of the centre of the frequency-domain operators' kernels (their tails are cut with a Kaiser window). */
 const FIR_HALF = 96;
 /** FFT block length (overlap-save: BLOCK − 2·FIR_HALF new samples per block). */
 const BLOCK = 4096;
 /** Where the low-pass L starts to fall, and where it reaches 0 (the half frame rate), as fractions of the frame rate. */
 const PASS_TOP = 20500 / 44100;
-/** Series terms are added until the rest is below this (units of the full swing: 0.006 of a level at R = 2834). */
-const TERM_FLOOR = 2e-6;
-/** A block is done when none of its samples moved by more than this, in duty levels (the rounding to levels adds ±½). */
-const CONVERGED = 0.05;
+/** Series terms are added until the rest is below this (units of the full swing; the bound is loose: the figures in tests/quality.test.ts do not move between 2e−6 and 1e−4). */
+const TERM_FLOOR = 5e-5;
+/** A block is done when none of its samples moved by more than this, in duty levels (the rounding to levels adds ±½; 0.05 to 0.3 give the same figures). */
+const CONVERGED = 0.15;
 export const MAX_ITERATIONS = 16;
 const MAX_TERMS = 24;
 /** Peak over RMS assumed for a series term when deciding where to stop (a sine's is 1.4, Gaussian noise's rarely above 5). */
@@ -59,7 +62,7 @@ export interface PlainPrecompResult {
   pcm: Int16Array;
   /** Samples the correction wanted beyond a rail (held at the rail). */
   clippedSamples: number;
-  /** Largest |s| the correction asked for, relative to the rail (1 = a rail; above 1 clips). */
+  /** Largest level the correction asked for (before the rails), relative to the rail it is nearer (1 = a rail; above 1 clips). */
   peak: number;
   /** Most iterations a block needed, and the largest change in a block's last one (duty levels). */
   iterations: number;
@@ -221,6 +224,8 @@ interface Work {
   powR: Float64Array;
   rl: Float64Array;
   rr: Float64Array;
+  /** The last pass's largest |s| over the kept samples before the rails, relative to the rail. */
+  wanted: number;
 }
 
 /**
@@ -298,17 +303,20 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
   }
   fft.run(pr, pi, true);
   let change = 0;
+  let wanted = 0;
   for (let i = FIR_HALF; i < BLOCK - FIR_HALF; i++) {
     const ol = bl[i]!;
     const or = br[i]!;
     let l = ol + rl[i]! + pr[i]! * scale;
     let r = or + rr[i]! + pi[i]! * scale;
+    if (i < FIR_HALF + keep) wanted = Math.max(wanted, l < 0 ? l / lo : l / hi, r < 0 ? r / lo : r / hi);
     l = l < lo ? lo : l > hi ? hi : l;
     r = r < lo ? lo : r > hi ? hi : r;
     if (i < FIR_HALF + keep) change = Math.max(change, Math.abs(l - ol), Math.abs(r - or));
     bl[i] = l;
     br[i] = r;
   }
+  w.wanted = wanted;
   return change;
 }
 
@@ -340,6 +348,7 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
     powR: new Float64Array(BLOCK),
     rl: new Float64Array(BLOCK),
     rr: new Float64Array(BLOCK),
+    wanted: 0,
   };
   // Blocks in order: each iterates its window until the samples it keeps settle; the samples before it are
   // final, those after it start from the previous block's unkept iterations (or v).
@@ -351,6 +360,7 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
   const wr = new Float64Array(BLOCK);
   let iterations = 0;
   let residual = 0;
+  let peak = 0;
   for (let start = 0; start < n; start += HOP) {
     for (let i = 0; i < BLOCK; i++) {
       // Outside the track: its first and last samples held (the player enters and leaves a track through
@@ -369,6 +379,7 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
       k++;
     }
     iterations = Math.max(iterations, k);
+    peak = Math.max(peak, w.wanted);
     residual = Math.max(residual, change * range);
     // Keep the block's samples, and its unkept ones as the next block's start.
     for (let i = FIR_HALF; i < BLOCK - FIR_HALF; i++) {
@@ -380,13 +391,11 @@ export function precompensatePlain(pcm: Int16Array, range: number): PlainPrecomp
   }
   const out = new Int16Array(pcm.length);
   let clipped = 0;
-  let peak = 0;
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < 2; c++) {
       const s = c === 0 ? sL[i]! : sR[i]!;
       const a = pcm[2 * i + c]!;
       if (s <= lo || s >= hi) clipped++;
-      peak = Math.max(peak, s < 0 ? s / lo : s / hi);
       // Duty: the level (½ + s)·R rounded down, as the firmware's conversion rounds (a constant signal keeps its duty).
       const d = Math.min(range - 1, Math.max(0, Math.floor((0.5 + s) * range + 1e-9)));
       const original = ((a + 32768) * range) >> 16;

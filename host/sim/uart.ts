@@ -58,6 +58,9 @@ function decodeDr(v: number, write: boolean): string {
 const TX_ON = Pl011Cr.UARTEN | Pl011Cr.TXE;
 const RX_ON = Pl011Cr.UARTEN | Pl011Cr.RXE;
 
+/** FR reads at most this many accesses apart, with no UART write between, are a CPU spinning on FR (see read()). */
+const SPIN_ACCESSES = 8;
+
 export class Uart extends Device {
   private cr = this.resetValue("UART_CR"); // TXE | RXE, UART disabled
   private lcrh = this.resetValue("UART_LCRH");
@@ -76,6 +79,8 @@ export class Uart extends Device {
   lost = 0;
   /** The value of the previous FR read when no DR write followed it yet (-1: none). */
   private lastFr = -1;
+  /** Virtual time of the previous FR read (after any jump it made): FR read again within SPIN_ACCESSES accesses, with no write between, is a spin. */
+  private lastFrAt = -Infinity;
   /** Scheduled RX line input, by start time (ps); `rxNext` is the first not yet arrived. */
   private rxLine: { atPs: number; byte: number }[] = [];
   private rxNext = 0;
@@ -210,9 +215,18 @@ export class Uart extends Device {
         if (p > 0) v |= FR.BUSY;
         if (this.fifoCount() >= this.depth()) v |= FR.TXFF;
         if (this.fifoCount() === 0) v |= FR.TXFE;
-        const spinning = v === this.lastFr && (v & FR.BUSY) !== 0;
-        if ((v & FR.TXFF || spinning) && this.shiftEnd !== Infinity) this.ctx.clock.advanceTo(this.shiftEnd);
+        // Busy-wait acceleration only for a CPU that spins on FR: it read FR a few accesses ago (a timeout's
+        // timer read between is fine) and wrote nothing since (a blocking put, a drain); time then jumps to
+        // the next change, as the spin would. A read between other work (the log's non-blocking pump
+        // finding the FIFO full in the audio loop, or just after its own DR write) costs one access, as on
+        // the chip: jumping there stalled the firmware for up to a byte time (86.8 µs at 115200 baud) and
+        // emptied the shaped mode's 11 µs PWM FIFO (issue 15: shaped/poll's FIFO gaps).
+        const clock = this.ctx.clock;
+        const again = this.lastFr !== -1 && clock.now - this.lastFrAt <= SPIN_ACCESSES * clock.accessPs;
+        const spinning = again && ((v & FR.TXFF) !== 0 || (v === this.lastFr && (v & FR.BUSY) !== 0));
+        if (spinning && this.shiftEnd !== Infinity) clock.advanceTo(this.shiftEnd);
         this.lastFr = v;
+        this.lastFrAt = clock.now;
         return v;
       }
       case Pl011Reg.IBRD:
