@@ -4,7 +4,7 @@
  *
  * piwave's audio output idles the PWM at duty 0 (0 V) and ramps it to
  * mid-scale (silence) before any sound, and back after the last, slowly
- * enough that the jack's AC-coupled output does not thump: 11-18 s each way
+ * enough that the jack's AC-coupled output does not thump: 11-19 s each way
  * by default (firmware/audio/producer.ts), so a 20 s song makes a WAV of
  * about 46 s. The ramp up ends at the first frame at mid-scale, the ramp
  * down starts after the last: nothing before the first can be sound (the

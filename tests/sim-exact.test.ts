@@ -28,7 +28,7 @@ import { WordDma } from "./reference/word-dma.js";
 
 // The firmware is built with short start/stop ramps (Variant.rampMs, the
 // RAMP_MS build option: the same ramp code, staircase or shaped line, over
-// fewer periods; firmware/audio/producer.ts). The thump-free ramps (11-18 s
+// fewer periods; firmware/audio/producer.ts). The thump-free ramps (11-19 s
 // each) would make every run 20-40 s of virtual time: a complete trace of
 // that is far beyond TRACE_LIMIT, and the reference models run every PWM
 // period one at a time. What is compared is the models, not the ramp length

@@ -43,7 +43,7 @@ describe("piwave sim --out", () => {
     const m = a.stdout.match(/^ramps {7}up (\d+\.\d+) s, down (\d+\.\d+) s \(0 V to silence and back, so the jack does not thump\); between them (\d+\.\d+) s: the WAV holds all three \(--trim-ramps for only the middle\)$/m);
     expect(m, a.stdout).not.toBeNull();
     const [up, down, between] = [Number(m![1]), Number(m![2]), Number(m![3])];
-    expect(up).toBeGreaterThan(10); // the thump-free ramps: 11-18 s each way
+    expect(up).toBeGreaterThan(10); // the thump-free ramps: 11-19 s each way
     expect(down).toBeGreaterThan(10);
     expect(between).toBeGreaterThanOrEqual(1);
     expect(between).toBeLessThan(1.2);

@@ -169,7 +169,7 @@ describe("the synth's oscillators", async () => {
 });
 
 describe("the synth with the real, thump-free ramps", async () => {
-  // No rampMs: the output ramps the jack for 11-18 s each way, as on a card. The UART is read during
+  // No rampMs: the output ramps the jack for 11-19 s each way, as on a card. The UART is read during
   // the ramp-up too: `quit` then ends the music before its first frame, and the jack ramps back down.
   const run = await runFirmware({ entry, ms: 60_000, traceLimit: 0, uart: [{ atMs: 200, data: "quit\n" }] });
 

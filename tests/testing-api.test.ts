@@ -100,7 +100,7 @@ describe("trace events", () => {
 // The player with a 1 kHz tone: the checks on a good run, and on runs broken on purpose.
 const board = "pi4";
 // The player built with 50 ms start/stop ramps (the `rampMs` build option): its default, thump-free
-// ramps take 11-18 s each way (firmware/audio/producer.ts), so a short tone would sit behind 18 s of
+// ramps take 11-19 s each way (firmware/audio/producer.ts), so a short tone would sit behind 19 s of
 // ramp. 50 ms = 2205 frames still moves less than range/512 per frame, what clickFree allows.
 const player = (await buildFirmware(board, { variant: { rampMs: 50 } })).path;
 function toneTrack(hz: number, amplitude: number, seconds: number) {

@@ -291,7 +291,7 @@ export const VARIANT_OPTIONS = {
   ramp: { type: "string" },
 } as const;
 
-/** Longest --ramp: a minute (the thump-free default is 11-17 s). */
+/** Longest --ramp: a minute (the thump-free default is 11-19 s). */
 const RAMP_MAX_MS = 60_000;
 
 /** Why --dither is refused (issue 15, item 7; README "Noise shaping"). */

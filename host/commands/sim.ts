@@ -31,7 +31,7 @@ hardware rule.
   --bundle FILE       asset bundle to play
   --board NAME        pi4 (default) or pi3
   --out FILE          write the jack output as a stereo WAV at the PWM frame rate,
-                      start and stop ramps included (11-18 s each by default:
+                      start and stop ramps included (11-19 s each by default:
                       the summary says how long they are)
   --trim-ramps        with --out: write only what lies between the ramps
   --trace FILE        write every register access with register names and fields
@@ -42,7 +42,7 @@ hardware rule.
   --json              print the summary as JSON
   --quality plain|shaped   firmware output mode (default plain)
   --feed poll|dma          how words reach the PWM (default poll)
-  --ramp MS|thump-free     start/stop ramp length (default thump-free, 11-17 s)
+  --ramp MS|thump-free     start/stop ramp length (default thump-free, 11-19 s)
   --stall MS/EVERY_MS      pause the firmware MS ms every EVERY_MS ms (e.g. 5/100)
   --seconds S              stop after S seconds of virtual time; a firmware still
                            running then is not a failure (default: 3600, a failure)

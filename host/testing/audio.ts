@@ -12,7 +12,7 @@
  * A click is a jump of the output. The PWM idles at duty 0 (0 V) while
  * silence is mid-scale (range/2), so a firmware must ramp from 0 to
  * mid-scale before playing and back after, slowly enough that the step is
- * inaudible (piwave's player takes 11-18 s each way so that the jack's
+ * inaudible (piwave's player takes 11-19 s each way so that the jack's
  * AC-coupled output does not thump, firmware/audio/producer.ts; a build with
  * the `rampMs` option, host/firmware.ts `Variant`, ramps faster for tests).
  * `clickCheck` looks at exactly those ramps: the output must start and end

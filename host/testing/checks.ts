@@ -124,7 +124,7 @@ export function tone(run: FirmwareRun, channel: Channel, x: ToneExpectation): Ch
       hzOk && dbOk
         ? `expected the ${channel} channel not to carry ${want}, but it does (${found})`
         : `expected the ${channel} channel to carry ${want} in ${where}, found ${found}` +
-          (run.ended === "time-limit" ? `\n(the firmware was still running at the run's bound of ${run.virtualMs.toFixed(1)} ms: did the tone play within it? piwave's player ramps for 11-18 s before the music unless built with a short rampMs)` : ""),
+          (run.ended === "time-limit" ? `\n(the firmware was still running at the run's bound of ${run.virtualMs.toFixed(1)} ms: did the tone play within it? piwave's player ramps for 11-19 s before the music unless built with a short rampMs)` : ""),
   };
 }
 

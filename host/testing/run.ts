@@ -86,7 +86,7 @@ export interface FirmwareRunOptions {
   /**
    * Build-time options for `entry` (firmware/config.ts, what the library's AudioOutput plays with):
    * `quality` "plain" (default) or "shaped", `feed` "poll" (default) or "dma", `rampMs` short start/stop
-   * ramps instead of the thump-free 11-18 s ones.
+   * ramps instead of the thump-free 11-19 s ones.
    */
   variant?: Variant;
   /** The asset bundle the firmware reads through bundle_size/bundle_read: bytes, or tracks to encode. Default: empty. */

@@ -22,7 +22,7 @@
  * Both run the firmware built with 5 ms start/stop ramps (`FUZZ_VARIANT`,
  * the RAMP_MS build option): the bundle is checked before the PWM starts
  * and the ramp length changes nothing in that code, while the default
- * thump-free ramps (11-18 s each way, firmware/audio/producer.ts) would
+ * thump-free ramps (11-19 s each way, firmware/audio/producer.ts) would
  * make every accepted mutation run past the 10 s bound (and cost 36 s of
  * simulated time each).
  */
