@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { convertFile } from "../host/audio/convert.js";
-import { BOARDS, frameRateHz, pwmRange } from "../host/boards.js";
+import { BOARDS, frameRateHz, frameRateMilliHz, pwmRange } from "../host/boards.js";
 import { bundlePrecompRange, encodeBundle } from "../host/bundle.js";
+import { songSource } from "../host/quality/song-source.js";
 import { tempDir } from "./temp.js";
 
 const exec = promisify(execFile);
@@ -55,6 +56,30 @@ function plainRoundingFloorDbfs(): number {
   const inBand = 19980 / (frameRateHz(BOARDS.pi4, "plain") / 2);
   return 10 * Math.log10((inBand / (12 * range * range)) / (0.5 ** 2 / 2));
 }
+
+describe("the report's source (host/quality/song-source.ts)", () => {
+  // 0.1 s of a loud 5 kHz tone at the Pi 4's plain rate: the bundle stores it pre-compensated, changed.
+  const rateMilliHz = frameRateMilliHz(BOARDS.pi4, "plain");
+  const pcm = Int16Array.from({ length: 2 * 4410 }, (_, i) => Math.round(30000 * Math.sin((2 * Math.PI * 5000 * (i >> 1)) / (rateMilliHz / 1000))));
+  const bundle = encodeBundle([{ name: "tone", rateMilliHz, pcm }]);
+
+  it("is the converted song when there is one, else the stored samples, named for what they are", () => {
+    const stored = songSource(bundle, "b.pwb");
+    expect(stored.kind).toBe("stored-precompensated");
+    expect(stored.pcm).not.toEqual(pcm);
+    const converted = songSource(bundle, "b.pwb", { rateMilliHz, pcm });
+    expect(converted).toMatchObject({ kind: "converted", name: "tone", tracks: 1, precompensationRange: pwmRange(BOARDS.pi4, "plain") });
+    expect(converted.pcm).toBe(pcm);
+    const off = songSource(encodeBundle([{ name: "tone", rateMilliHz, pcm }], { precompensation: "off" }), "b.pwb");
+    expect(off.kind).toBe("stored");
+    expect(off.pcm).toEqual(pcm);
+  });
+
+  it("refuses a converted song that is not the bundle's first track", () => {
+    expect(() => songSource(bundle, "b.pwb", { rateMilliHz, pcm: pcm.subarray(0, 4000) })).toThrow(/the converted song \(2000 frames at 44107\.269 Hz\) is not the bundle's first track \(4410 frames/);
+    expect(() => songSource(encodeBundle([]), "empty.pwb")).toThrow("song report: empty.pwb holds no track");
+  });
+});
 
 describe("piwave sim SONG --report", () => {
   const song = makeSong("Sweep & noise.mp3", 4);
