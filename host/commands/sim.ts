@@ -54,7 +54,9 @@ hardware rule.
   --report FILE            with songs or --bundle: the first song's spectrum
                            through the jack beside the source's, band by band,
                            and what the jack adds (noise, distortion), printed
-                           (with --json, in the JSON) and written as HTML.
+                           (with --json, in the JSON) and written as HTML; the
+                           source is the song as converted (with --bundle, the
+                           stored samples, pre-compensated in plain mode: said)
                            Without: measure plain vs shaped on test signals
                            (SNR, THD+N, idle noise) and write an HTML report
 ${FIRMWARE_USAGE}${CONVERT_USAGE}`;
