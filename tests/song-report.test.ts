@@ -104,7 +104,7 @@ describe("piwave sim SONG --report", () => {
     for (const b of rep.bands) if (b.sourceDbfs > -60) expect(Math.abs(b.jackDbfs - b.sourceDbfs)).toBeLessThan(0.5);
     expect(rep.jackDbfs).toBeCloseTo(rep.sourceDbfs, 0);
     // What the jack adds is the rounding to its levels and nothing more: at most that noise's level, white
-    // (+3 dB an octave, no distortion piling up at the top). Against the stored samples it read ~28 dB more.
+    // (+3 dB an octave, no distortion piling up at the top). Against the stored samples it read about 35 dB more (−40 dBFS).
     const floor = plainRoundingFloorDbfs();
     expect(rep.addedDbfs).toBeLessThan(floor + 0.5);
     for (let i = 1; i < rep.bands.length; i++) {

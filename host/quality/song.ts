@@ -6,8 +6,8 @@
  * The jack's side is the pulse train itself (pulse.ts: the exact spectrum of
  * the M/S pulses below half the frame rate), the source's the song's 16-bit
  * PCM as converted (song-source.ts: not the plain bundle's pre-compensated
- * samples, unless only those exist, which the report then says), both in the same Hann windows of WINDOW frames and in
- * the same units (a full-scale sine at the pin is 0 dBFS). Where the song
+ * samples, unless only those exist, which the report then says), both in
+ * the same Hann windows of WINDOW frames and in the same units (a full-scale sine at the pin is 0 dBFS). Where the song
  * sits in the jack's output is found, not assumed: after the start ramp
  * reaches mid-scale, the lag (to a frame) where the jack's per-frame level
  * correlates best with the song's first frames.
