@@ -9,8 +9,9 @@
  * samples, unless only those exist, which the report then says), both in
  * the same Hann windows of WINDOW frames and in the same units (a
  * full-scale sine at the pin is 0 dBFS). Where the song sits in the jack's
- * output is found, not assumed: after the start ramp reaches mid-scale, the lag (to a frame) where the jack's per-frame level
- * correlates best with the song's first frames.
+ * output is found, not assumed: after the start ramp reaches mid-scale,
+ * the lag (to a frame) where the jack's per-frame level correlates best
+ * with the song's first frames.
  *
  * What the jack adds is read the way a measuring instrument reads it from
  * music: per frequency bin, averaged over the windows, the part of the
