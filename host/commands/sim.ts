@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, createWriteStream } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type BoardName, frameRateMilliHz, getBoard } from "../boards.js";
-import { BUNDLE_MAGIC, ENTRY_SIZE, HEADER_SIZE, decodeBundle } from "../bundle.js";
+import { BUNDLE_MAGIC, ENTRY_SIZE, HEADER_SIZE, type Track, decodeBundle } from "../bundle.js";
 import { type Variant, buildFirmware, loadFirmware } from "../firmware.js";
 import { writeFileAtomicSync } from "../fs-atomic.js";
 import { buildCacheDir } from "../paths.js";
@@ -54,7 +54,9 @@ hardware rule.
   --report FILE            with songs or --bundle: the first song's spectrum
                            through the jack beside the source's, band by band,
                            and what the jack adds (noise, distortion), printed
-                           (with --json, in the JSON) and written as HTML.
+                           (with --json, in the JSON) and written as HTML; the
+                           source is the song as converted (with --bundle, the
+                           stored samples, pre-compensated in plain mode: said)
                            Without: measure plain vs shaped on test signals
                            (SNR, THD+N, idle noise) and write an HTML report
 ${FIRMWARE_USAGE}${CONVERT_USAGE}`;
@@ -78,6 +80,12 @@ export interface RunOptions {
   maxSeconds?: number;
   /** --report FILE with music: the first song through the jack against its source (quality/song.ts), as HTML there. */
   report?: string;
+  /**
+   * The report's source: the first song as converted in this run, before the
+   * bundle's plain-mode pre-compensation (quality/song-source.ts). Without it
+   * (a --bundle file) the report uses the bundle's stored samples and says so.
+   */
+  reportSource?: Pick<Track, "rateMilliHz" | "pcm">;
   /**
    * A bundle read from this file: checked (host/bundle.ts) while the worker
    * starts and runs, a defect warned about (the firmware checks it too, and
@@ -190,11 +198,14 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
   let report: ReturnType<typeof songReport> | undefined;
   // (The report's modules, like the demo's below, load only when asked for: a plain run starts sooner.)
   if (o.report && ok && result.violations.length === 0) {
-    const tracks = decodeBundle(o.bundle, o.bundleName);
-    const t = tracks[0]!;
+    const [{ songReport, songReportHtml, songReportText }, { fullScaleAmplitude }, { songSource }] = await Promise.all([
+      import("../quality/song.js"),
+      import("../quality/measure.js"),
+      import("../quality/song-source.js"),
+    ]);
+    const t = songSource(o.bundle, o.bundleName, o.reportSource);
     const quality = o.variant?.quality ?? "plain";
-    const what = `"${t.name}"${tracks.length > 1 ? ` (track 1 of ${tracks.length})` : ""} on the ${board.name}, ${quality}`;
-    const [{ songReport, songReportHtml, songReportText }, { fullScaleAmplitude }] = await Promise.all([import("../quality/song.js"), import("../quality/measure.js")]);
+    const what = `"${t.name}"${t.tracks > 1 ? ` (track 1 of ${t.tracks})` : ""} on the ${board.name}, ${quality}`;
     report = songReport({
       dutyLeft: jack.left.view(),
       dutyRight: jack.right.view(),
@@ -203,6 +214,7 @@ export async function runAndReport(o: RunOptions): Promise<{ code: number; resul
       rate: t.rateMilliHz / 1000,
       pcm: t.pcm,
       fullScaleAmplitude: fullScaleAmplitude(jack.range, quality),
+      source: { kind: t.kind, precompensationRange: t.precompensationRange, note: t.note },
     });
     mkdirSync(dirname(o.report), { recursive: true });
     writeFileAtomicSync(o.report, songReportHtml(report, what));
@@ -326,12 +338,15 @@ export async function simCommand(args: string[]): Promise<number> {
   let bundle: Uint8Array;
   let bundleName: string;
   let bundleCheck: string | undefined;
+  let reportSource: Track | undefined;
   if (noBundle && !r.positionals.length && !v.bundle) {
     bundle = new Uint8Array(0);
     bundleName = "none (the firmware reads no asset bundle)";
   } else if (r.positionals.length) {
-    const { bundleFromSongs } = await import("./songs.js"); // ffmpeg and the converter: only for songs
-    bundle = await bundleFromSongs(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
+    const { songsBundle } = await import("./songs.js"); // ffmpeg and the converter: only for songs
+    const songs = await songsBundle(r.positionals, { board: boardOption(v.board), quality: variant.quality, values: v });
+    bundle = songs.bundle;
+    reportSource = v.report ? songs.converted[0] : undefined; // the report's source: the song before pre-compensation
     bundleName = r.positionals.length === 1 ? relative(process.cwd(), r.positionals[0]!) : `${r.positionals.length} songs`;
   } else {
     const bundlePath = v.bundle ?? (await import("./demo.js")).writeDemoBundle(boardOption(v.board), join(buildCacheDir(), "demo"), variant.quality ?? "plain");
@@ -362,6 +377,7 @@ export async function simCommand(args: string[]): Promise<number> {
     timeoutSec: numberOption("timeout", v.timeout, 600, 1),
     maxSeconds,
     report: v.report,
+    reportSource,
     uart,
     trimRamps: v["trim-ramps"] === true,
   });

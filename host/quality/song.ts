@@ -4,12 +4,14 @@
  * distortion), for `piwave sim SONG --report`.
  *
  * The jack's side is the pulse train itself (pulse.ts: the exact spectrum of
- * the M/S pulses below half the frame rate), the source's the 16-bit PCM the
- * firmware was given, both in the same Hann windows of WINDOW frames and in
- * the same units (a full-scale sine at the pin is 0 dBFS). Where the song
- * sits in the jack's output is found, not assumed: after the start ramp
- * reaches mid-scale, the lag (to a frame) where the jack's per-frame level
- * correlates best with the song's first frames.
+ * the M/S pulses below half the frame rate), the source's the song's 16-bit
+ * PCM as converted (song-source.ts: not the plain bundle's pre-compensated
+ * samples, unless only those exist, which the report then says), both in
+ * the same Hann windows of WINDOW frames and in the same units (a
+ * full-scale sine at the pin is 0 dBFS). Where the song sits in the jack's
+ * output is found, not assumed: after the start ramp reaches mid-scale,
+ * the lag (to a frame) where the jack's per-frame level correlates best
+ * with the song's first frames.
  *
  * What the jack adds is read the way a measuring instrument reads it from
  * music: per frequency bin, averaged over the windows, the part of the
@@ -20,6 +22,7 @@
  * keep the error of sub-frame misalignment below −98 dB.
  */
 import { pulseSpectrum } from "./pulse.js";
+import type { SongSource } from "./song-source.js";
 import { fft } from "./spectrum.js";
 
 /** Audio frames per analysis window. */
@@ -50,9 +53,14 @@ export interface SongReport {
   addedDbfs: number;
   /** Coherent signal over what the jack adds, 20 Hz–20 kHz, the worse channel (dB). */
   sinadDb: number;
+  /** What the source is (song-source.ts). */
+  source: SongSourceInfo;
   /** Per-bin spectra for plots (dBFS per bin, left channel): source, jack, added; bin k is k·rate/SONG_WINDOW Hz. */
   plot: { hz: number[]; source: number[]; jack: number[]; added: number[] };
 }
+
+/** What the report's source is: the song as converted, or a bundle's stored samples (song-source.ts). */
+export type SongSourceInfo = Pick<SongSource, "kind" | "precompensationRange" | "note">;
 
 export interface SongInput {
   dutyLeft: Uint16Array;
@@ -64,6 +72,8 @@ export interface SongInput {
   rate: number;
   /** The song's frames, interleaved left/right. */
   pcm: Int16Array;
+  /** What `pcm` is (song-source.ts); the report carries it. */
+  source: SongSourceInfo;
   /** A full-scale sine's peak at the pin (0..1 units): measure.ts fullScaleAmplitude. */
   fullScaleAmplitude: number;
   maxSeconds?: number;
@@ -182,6 +192,7 @@ export function songReport(o: SongInput): SongReport {
     jackDbfs: db(louder((c) => c.sum(c.syy, 20, 20000))),
     addedDbfs: db(louder((c) => c.sum(c.added, 20, 20000))),
     sinadDb: Math.min(...sinads),
+    source: o.source,
     plot,
   };
 }
@@ -192,6 +203,7 @@ export function songReportText(r: SongReport, what: string): string[] {
   const hz = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(x % 1000 ? 2 : 0)}k` : String(x));
   const lines = [
     `${what}: the first ${r.seconds.toFixed(1)} s (${r.windows} windows of ${SONG_WINDOW} frames), from the pulse train, dBFS`,
+    `  ${r.source.note}`,
     `  band             source    jack   added by the jack`,
   ];
   for (const b of r.bands) lines.push(`  ${`${hz(b.loHz)}-${hz(b.hiHz)} Hz`.padEnd(15)} ${f(b.sourceDbfs)} ${f(b.jackDbfs)} ${f(b.addedDbfs)}`);
@@ -228,6 +240,7 @@ export function songReportHtml(r: SongReport, what: string): string {
 <p>The first ${r.seconds.toFixed(1)} s of the song, in Hann windows of ${SONG_WINDOW} frames. The jack's spectrum is the pulse train's own
 (every PWM period's M/S pulse, exactly, below half the frame rate); "added" is the part of the jack's power that is not coherent with the source
 (noise, distortion), per bin. dBFS: a full-scale sine is 0. SINAD against the song: ${r.sinadDb.toFixed(1)} dB (worse channel).</p>
+<p>${esc(r.source.note.replace(/^source: /, "The source: "))}.</p>
 <table><tr><th>band</th><th>source</th><th>jack</th><th>added</th></tr>
 ${rows}</table>
 <svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><text x="50" y="9" font-size="11">left channel, dBFS per bin:
