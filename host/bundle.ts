@@ -21,7 +21,8 @@ import { crc32 } from "node:zlib";
 import { leBytes } from "./audio/pcm-file.js";
 import { writeFileAtomicSync } from "./fs-atomic.js";
 import { BOARDS, BOARD_NAMES, frameRateMilliHz, pwmRange } from "./boards.js";
-import { PRECOMP_ALGORITHM, type PlainPrecompResult, precompensatePlain } from "./dsp/plain-precompensation.js";
+import { PRECOMP_ALGORITHM, type PlainPrecompResult } from "./dsp/plain-precompensation.js";
+import { precompensatePlainThreaded as precompensatePlain } from "./dsp/plain-precompensation-threads.js";
 import { sanitizeTrackName } from "./text.js";
 
 export const BUNDLE_MAGIC = 0x56415750; // "PWAV" little-endian

@@ -474,7 +474,16 @@ export interface BlockFigures {
  * blocks, e.g. over threads, gives the same samples). v is (vL, vR) = the
  * track's s16 / 65536; the results go into sL, sR at the same indices.
  */
-export function precompensateFastBlocks(vL: Float64Array, vR: Float64Array, sL: Float64Array, sR: Float64Array, range: number, firstBlock: number, endBlock: number): BlockFigures {
+export function precompensateFastBlocks(
+  vL: Float64Array,
+  vR: Float64Array,
+  sL: Float64Array,
+  sR: Float64Array,
+  range: number,
+  firstBlock: number,
+  endBlock: number,
+  onBlock?: (block: number) => void,
+): BlockFigures {
   const n = vL.length;
   const { lo, hi } = rails(range);
   const w = newWork(FAST_TERMS);
@@ -509,6 +518,7 @@ export function precompensateFastBlocks(vL: Float64Array, vR: Float64Array, sL: 
       sL[start + i] = bl[FAST_MARGIN + i]!;
       sR[start + i] = br[FAST_MARGIN + i]!;
     }
+    onBlock?.(b);
   }
   return figures;
 }
