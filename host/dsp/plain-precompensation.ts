@@ -339,9 +339,10 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
     if (-n > peak) peak = -n;
   }
   w.peak = peak;
-  ar.fill(0);
-  ai.fill(0);
-  if (peak > 0) {
+  if (peak === 0) {
+    ar.fill(0);
+    ai.fill(0);
+  } else {
     powL.set(bl);
     powR.set(br);
     // Powers s^m, m = 2, 3, …, until what the rest of the series can add is below TERM_FLOOR: term m's
@@ -358,6 +359,7 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
       }
       fft.run(pr, pi);
       const op = ops[m]!;
+      const first = m === 2;
       const ore = op.re;
       const oim = op.im;
       let size = 0;
@@ -368,8 +370,8 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
         const xi = pi[k]!;
         const tr = xr * or - xi * oi;
         const ti = xr * oi + xi * or;
-        ar[k] = ar[k]! + tr;
-        ai[k] = ai[k]! + ti;
+        ar[k] = first ? tr : ar[k]! + tr;
+        ai[k] = first ? ti : ai[k]! + ti;
         size += tr * tr + ti * ti;
       }
       const ratio = (Math.PI * peak) / (m + 1);
@@ -495,12 +497,18 @@ export function precompensateFastBlocks(
   for (let b = firstBlock; b < endBlock; b++) {
     const start = b * FAST_HOP;
     if (start >= n) break;
-    for (let i = 0; i < BLOCK; i++) {
-      // Outside the track: its first and last samples held (as in the exact setting).
-      const t = Math.min(n - 1, Math.max(0, start - FAST_MARGIN + i));
-      bl[i] = wl[i] = vL[t]!;
-      br[i] = wr[i] = vR[t]!;
-    }
+    // The window from v; outside the track its first and last samples held (as in the exact setting).
+    const from = start - FAST_MARGIN;
+    const a = Math.max(0, from);
+    const e = Math.min(n, from + BLOCK);
+    bl.fill(vL[0]!, 0, a - from);
+    br.fill(vR[0]!, 0, a - from);
+    bl.set(vL.subarray(a, e), a - from);
+    br.set(vR.subarray(a, e), a - from);
+    bl.fill(vL[n - 1]!, e - from);
+    br.fill(vR[n - 1]!, e - from);
+    wl.set(bl);
+    wr.set(br);
     const keep = Math.min(FAST_HOP, n - start);
     let change = blockPass(wl, wr, bl, br, lo, hi, FAST_MARGIN, keep, w);
     let k = 1;
