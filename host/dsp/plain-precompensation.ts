@@ -52,7 +52,7 @@ export const PRECOMP_SETTINGS: readonly PrecompSetting[] = ["fast", "exact"];
 /** Names each setting of this algorithm in cache keys (host/bundle.ts): change it whenever its output would change. */
 export const PRECOMP_ALGORITHMS: Readonly<Record<PrecompSetting, string>> = {
   exact: "plain-precomp 1 (fixed point, FIR 96, block 4096, tail 512, 0.15 levels, terms 5e-5)",
-  fast: "plain-precomp 2 fast (independent blocks 4096, FIR 96, <= 2 Newton passes, second skipped below a contraction bound x2, <= 4 terms, terms 5e-5)",
+  fast: "plain-precomp 2 fast (independent blocks 4096, FIR 96, <= 2 Newton passes with a 12-tap FIR derivative, second skipped below a contraction bound x2, <= 4 terms, terms 5e-5)",
 };
 /** The default setting's name (cache keys). */
 export const PRECOMP_ALGORITHM = PRECOMP_ALGORITHMS.fast;
@@ -327,7 +327,7 @@ interface Work {
  * held at the rails [lo, hi], written back in place. Returns the largest
  * change over the `keep` outputs from `from`.
  */
-function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Float64Array, lo: number, hi: number, from: number, keep: number, w: Work): number {
+function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Float64Array, lo: number, hi: number, from: number, keep: number, w: Work, newton: Float64Array | null = null): number {
   const { fft, ops, pr, pi, ar, ai, powL, powR } = w;
   let peak = 0;
   for (let i = 0; i < BLOCK; i++) {
@@ -394,24 +394,48 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
     pr[i] = a * bl[i]!;
     pi[i] = b * br[i]!;
   }
-  fft.run(pr, pi);
-  const d = ops[2]!; // (jθ)·L/2
-  for (let k = 0; k < BLOCK; k++) {
-    const or = 2 * d.re[k]!;
-    const oi = 2 * d.im[k]!;
-    const xr = pr[k]!;
-    const xi = pi[k]!;
-    pr[k] = xr * or - xi * oi;
-    pi[k] = xr * oi + xi * or;
+  // D[s·r] into (dl, dr)·dScale: by the block's transforms, or (newton) by a short FIR.
+  let dl = pr;
+  let dr = pi;
+  let dScale = scale;
+  if (newton) {
+    const taps = newton.length;
+    ar.fill(0);
+    ai.fill(0);
+    for (let i = FIR_HALF + taps; i < BLOCK - FIR_HALF - taps; i++) {
+      let a = 0;
+      let b = 0;
+      for (let k = 1; k <= taps; k++) {
+        const h = newton[k - 1]!;
+        a += h * (pr[i - k]! - pr[i + k]!);
+        b += h * (pi[i - k]! - pi[i + k]!);
+      }
+      ar[i] = a;
+      ai[i] = b;
+    }
+    dl = ar;
+    dr = ai;
+    dScale = 1;
+  } else {
+    fft.run(pr, pi);
+    const d = ops[2]!; // (jθ)·L/2
+    for (let k = 0; k < BLOCK; k++) {
+      const or = 2 * d.re[k]!;
+      const oi = 2 * d.im[k]!;
+      const xr = pr[k]!;
+      const xi = pi[k]!;
+      pr[k] = xr * or - xi * oi;
+      pi[k] = xr * oi + xi * or;
+    }
+    fft.run(pr, pi, true);
   }
-  fft.run(pr, pi, true);
   let change = 0;
   let wanted = 0;
   for (let i = FIR_HALF; i < BLOCK - FIR_HALF; i++) {
     const ol = bl[i]!;
     const or = br[i]!;
-    let l = ol + rl[i]! + pr[i]! * scale;
-    let r = or + rr[i]! + pi[i]! * scale;
+    let l = ol + rl[i]! + dl[i]! * dScale;
+    let r = or + rr[i]! + dr[i]! * dScale;
     const kept = i >= from && i < from + keep;
     if (kept) wanted = Math.max(wanted, l < 0 ? l / lo : l / hi, r < 0 ? r / lo : r / hi);
     l = l < lo ? lo : l > hi ? hi : l;
@@ -446,8 +470,26 @@ function rails(range: number): { lo: number; hi: number } {
   return { lo: -0.5, hi: (range - 1) / range - 0.5 };
 }
 
-/** The fast setting's margin each side of a block's kept samples: each pass's two operators (the series, the Newton step) reach FIR_HALF each. */
-const FAST_MARGIN = 2 * FAST_PASSES * FIR_HALF;
+/**
+ * The fast setting's Newton step takes D by a short FIR: the band-limited
+ * derivative's taps (−1)^k/k, k = 1..NEWTON_TAPS each side (antisymmetric),
+ * Kaiser-windowed (β 8): within 0.1 % of θ up to 15 kHz, 19 % low at 20 kHz.
+ * The step only has to approximate the Jacobian's inverse (an error there
+ * slows the convergence a little, it does not move the fixed point), and it
+ * saves two of a pass's transforms.
+ */
+const NEWTON_TAPS = 12;
+function newtonTaps(): Float64Array {
+  const h = new Float64Array(NEWTON_TAPS);
+  const beta = 8;
+  for (let k = 1; k <= NEWTON_TAPS; k++) {
+    const r = k / (NEWTON_TAPS + 1);
+    h[k - 1] = ((k % 2 === 1 ? -1 : 1) / k) * (besselI0(beta * Math.sqrt(1 - r * r)) / besselI0(beta));
+  }
+  return h;
+}
+/** The fast setting's margin each side of a block's kept samples: each pass's series reaches FIR_HALF, its Newton step NEWTON_TAPS. */
+const FAST_MARGIN = FAST_PASSES * (FIR_HALF + NEWTON_TAPS);
 /** Samples each fast block keeps. */
 export const FAST_HOP = BLOCK - 2 * FAST_MARGIN;
 
@@ -489,6 +531,7 @@ export function precompensateFastBlocks(
   const n = vL.length;
   const { lo, hi } = rails(range);
   const w = newWork(FAST_TERMS);
+  const taps = newtonTaps();
   const bl = new Float64Array(BLOCK);
   const br = new Float64Array(BLOCK);
   const wl = new Float64Array(BLOCK);
@@ -510,14 +553,14 @@ export function precompensateFastBlocks(
     wl.set(bl);
     wr.set(br);
     const keep = Math.min(FAST_HOP, n - start);
-    let change = blockPass(wl, wr, bl, br, lo, hi, FAST_MARGIN, keep, w);
+    let change = blockPass(wl, wr, bl, br, lo, hi, FAST_MARGIN, keep, w, taps);
     let k = 1;
     // A second pass only where it can move a kept sample by more than CONVERGED (with a factor 2 of
     // safety on the bound, which holds for the step's linear part); else the change it would make is
     // what is left (counted as the residual).
     const c = newtonContraction(Math.PI * w.peak);
     if (!(c < 1 && 2 * c * change * range <= CONVERGED)) {
-      for (; k < FAST_PASSES; k++) change = blockPass(wl, wr, bl, br, lo, hi, FAST_MARGIN, keep, w);
+      for (; k < FAST_PASSES; k++) change = blockPass(wl, wr, bl, br, lo, hi, FAST_MARGIN, keep, w, taps);
     } else change *= c;
     figures.iterations = Math.max(figures.iterations, k);
     figures.residualLevels = Math.max(figures.residualLevels, change * range);
