@@ -395,8 +395,11 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
   // |1 − (1 + jθs)·e^(−jθs)|: 0.49 instead of 0.96 at θs = 1).
   const scale = 1 / BLOCK;
   const { rl, rr } = w;
-  pr.fill(0);
-  pi.fill(0);
+  if (!newton) {
+    // The transforms see the whole block: nothing outside the outputs.
+    pr.fill(0);
+    pi.fill(0);
+  }
   for (let i = FIR_HALF; i < BLOCK - FIR_HALF; i++) {
     const a = vl[i]! + ar[i]! * scale - bl[i]!;
     const b = vr[i]! + ai[i]! * scale - br[i]!;
@@ -411,8 +414,11 @@ function blockPass(vl: Float64Array, vr: Float64Array, bl: Float64Array, br: Flo
   let dScale = scale;
   if (newton) {
     const taps = newton.length;
-    ar.fill(0);
-    ai.fill(0);
+    // It reads (pr, pi) only at the outputs' indices; nothing is written within `taps` of them.
+    ar.fill(0, 0, FIR_HALF + taps);
+    ai.fill(0, 0, FIR_HALF + taps);
+    ar.fill(0, BLOCK - FIR_HALF - taps);
+    ai.fill(0, BLOCK - FIR_HALF - taps);
     for (let i = FIR_HALF + taps; i < BLOCK - FIR_HALF - taps; i++) {
       let a = 0;
       let b = 0;
