@@ -20,6 +20,8 @@ export interface ToneThdn {
   hz: number;
   /** THD+N (dB, worse channel, from the pulse train) of a −1 dBFS tone: plain with the bundle pre-compensated on the host (what `piwave build` writes), plain corrected in real time by the firmware (< 8 kHz, a bundle without pre-compensation), plain bit-exact (none), shaped. */
   plainHost: number;
+  /** The same with the host's exact setting (`--precompensation exact`); plainHost is the default, fast one. */
+  plainHostExact: number;
   plainRealTime: number;
   plainExact: number;
   shaped: number;
@@ -32,7 +34,8 @@ export async function benchToneThdn(board: BoardName): Promise<ToneThdn[]> {
     const tone = { kind: "tone" as const, dbfs: -1, hz };
     out.push({
       hz,
-      plainHost: worstFigures(await capture(board, { feed: "dma" }, tone)).thdnDb,
+      plainHost: worstFigures(await capture(board, { feed: "dma" }, tone, { precompensation: "fast" })).thdnDb,
+      plainHostExact: worstFigures(await capture(board, { feed: "dma" }, tone, { precompensation: "exact" })).thdnDb,
       plainRealTime: worstFigures(await capture(board, { feed: "dma" }, tone, { precompensation: "off" })).thdnDb,
       plainExact: worstFigures(await capture(board, { feed: "dma", exact: true }, tone)).thdnDb,
       shaped: worstFigures(await capture(board, { quality: "shaped", feed: "dma" }, tone)).thdnDb,

@@ -86,6 +86,8 @@ export interface BuildOptions {
   onWarning?: (message: string) => void;
   outDir: string;
   cacheDir: string;
+  /** Plain mode's pre-compensation of converted songs (host/bundle.ts): "fast" (the default), "exact" or "off". */
+  precompensation?: "fast" | "exact" | "off";
   /** The Raspberry Pi firmware files, or `false` for a kernel-only build (the card then needs them from elsewhere). */
   piFirmware: PiFirmwareOptions | false;
   signal?: AbortSignal;
@@ -186,7 +188,7 @@ async function musicBytes(o: BuildOptions): Promise<{ bytes: Uint8Array; tracks:
       );
     }
   };
-  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })), { onPrecompensated, cacheDir: o.cacheDir }), tracks };
+  return { bytes: encodeBundle(tracks.map((c) => ({ name: c.name, rateMilliHz: c.rateMilliHz, pcm: c.pcm })), { onPrecompensated, cacheDir: o.cacheDir, precompensation: o.precompensation ?? "fast" }), tracks };
 }
 
 /** Does the file at `path` hold exactly `data`? Read in 1 MiB pieces: music files can be hundreds of MB. */

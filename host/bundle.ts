@@ -21,7 +21,8 @@ import { crc32 } from "node:zlib";
 import { leBytes } from "./audio/pcm-file.js";
 import { writeFileAtomicSync } from "./fs-atomic.js";
 import { BOARDS, BOARD_NAMES, frameRateMilliHz, pwmRange } from "./boards.js";
-import { PRECOMP_ALGORITHM, type PlainPrecompResult, precompensatePlain } from "./dsp/plain-precompensation.js";
+import { PRECOMP_ALGORITHMS, type PlainPrecompResult, type PrecompSetting } from "./dsp/plain-precompensation.js";
+import { precompensatePlainThreaded as precompensatePlain } from "./dsp/plain-precompensation-threads.js";
 import { sanitizeTrackName } from "./text.js";
 
 export const BUNDLE_MAGIC = 0x56415750; // "PWAV" little-endian
@@ -58,10 +59,13 @@ export interface EncodeOptions {
   /**
    * Plain-mode pre-compensation: "auto" (the default) pre-compensates when
    * every track is at one board's plain-mode rate, for that board's PWM
-   * range; "off" stores the samples as given (the firmware corrects in real
-   * time, or not at all in its bit-exact build).
+   * range, with the fast setting ("fast": a few seconds per song); "exact"
+   * iterates to the fixed point (host/dsp/plain-precompensation.ts: better
+   * above 2 kHz, several times slower); "off" stores the samples as given
+   * (the firmware corrects in real time, or not at all in its bit-exact
+   * build).
    */
-  precompensation?: "auto" | "off";
+  precompensation?: "auto" | PrecompSetting | "off";
   /** Told each pre-compensated track's figures (clipped samples, peak), e.g. to warn. */
   onPrecompensated?: (track: number, result: PlainPrecompResult) => void;
   /**
@@ -73,9 +77,9 @@ export interface EncodeOptions {
 }
 
 /** A pre-compensated track from the cache, or computed (and then cached when it can be: the cache is optional). */
-function precompensateCached(pcm: Int16Array, range: number, cacheDir: string | undefined): PlainPrecompResult {
-  if (cacheDir === undefined) return precompensatePlain(pcm, range);
-  const key = createHash("sha256").update(leBytes(pcm)).update(`range ${range} ${PRECOMP_ALGORITHM}`).digest("hex");
+function precompensateCached(pcm: Int16Array, range: number, setting: PrecompSetting, cacheDir: string | undefined): PlainPrecompResult {
+  if (cacheDir === undefined) return precompensatePlain(pcm, range, setting);
+  const key = createHash("sha256").update(leBytes(pcm)).update(`range ${range} ${PRECOMP_ALGORITHMS[setting]}`).digest("hex");
   const dir = join(cacheDir, "precomp");
   const data = join(dir, `${key}.s16`);
   const meta = join(dir, `${key}.json`);
@@ -93,7 +97,7 @@ function precompensateCached(pcm: Int16Array, range: number, cacheDir: string | 
   } catch {
     // unreadable or damaged: computed again below
   }
-  const r = precompensatePlain(pcm, range);
+  const r = precompensatePlain(pcm, range, setting);
   try {
     mkdirSync(dir, { recursive: true });
     writeFileAtomicSync(data, leBytes(r.pcm));
@@ -123,7 +127,7 @@ export function encodeBundle(input: readonly Track[], options: EncodeOptions = {
   const tracks = precomp
     ? input.map((t, i) => {
         if (t.pcm.length % 2 !== 0) return t; // refused below
-        const r = precompensateCached(t.pcm, range, options.cacheDir);
+        const r = precompensateCached(t.pcm, range, options.precompensation === "exact" ? "exact" : "fast", options.cacheDir);
         options.onPrecompensated?.(i, r);
         return { ...t, pcm: r.pcm };
       })

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { BUNDLE_VERSION, HEADER_SIZE, bundlePrecompRange, decodeBundle, encodeBundle, plainRangeForRate, resealHeader } from "../host/bundle.js";
 import { BOARDS, frameRateMilliHz } from "../host/boards.js";
+import { Fft, PRECOMP_ALGORITHMS, fastBlockCount, precompensateFastBlocks, precompensatePlain, splitChannels, toSamples } from "../host/dsp/plain-precompensation.js";
 import { chirpTrack, constantTrack } from "./helpers.js";
 
 describe("asset bundle v2", () => {
@@ -103,6 +104,76 @@ describe("the pre-compensation cache (encodeBundle's cacheDir: piwave build's ca
       expect(Buffer.from(encodeBundle(tracks, { cacheDir: dir })).equals(Buffer.from(first))).toBe(false);
       writeFileSync(join(dir, "precomp", s16), Buffer.alloc(10)); // truncated: computed again
       expect(Buffer.from(encodeBundle(tracks, { cacheDir: dir })).equals(Buffer.from(first))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the pre-compensation's settings and speed-ups (host/dsp/plain-precompensation.ts)", () => {
+  it("the radix-4 FFT (powers of 4) and the radix-2 one agree with a direct DFT, both directions", () => {
+    for (const n of [16, 64, 128, 256]) {
+      for (const inverse of [false, true]) {
+        const re = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) + (i % 5) * 0.1);
+        const im = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.3) - (i % 3) * 0.2);
+        const wantRe = new Float64Array(n);
+        const wantIm = new Float64Array(n);
+        for (let k = 0; k < n; k++) {
+          for (let t = 0; t < n; t++) {
+            const a = ((inverse ? 2 : -2) * Math.PI * ((k * t) % n)) / n;
+            wantRe[k] = wantRe[k]! + re[t]! * Math.cos(a) - im[t]! * Math.sin(a);
+            wantIm[k] = wantIm[k]! + re[t]! * Math.sin(a) + im[t]! * Math.cos(a);
+          }
+        }
+        new Fft(n).run(re, im, inverse);
+        for (let k = 0; k < n; k++) {
+          expect(re[k]).toBeCloseTo(wantRe[k]!, 9);
+          expect(im[k]).toBeCloseTo(wantIm[k]!, 9);
+        }
+      }
+    }
+  });
+
+  it("the fast setting's blocks depend on v alone: any split of them (the worker thread's) gives the same samples", () => {
+    const pcm = chirpTrack("pi4", 0.5).pcm; // loud, up to 20 kHz: two passes in most blocks
+    const n = pcm.length >> 1;
+    const vL = new Float64Array(n);
+    const vR = new Float64Array(n);
+    splitChannels(pcm, vL, vR);
+    const blocks = fastBlockCount(n);
+    expect(blocks).toBeGreaterThan(4);
+    const whole = [new Float64Array(n), new Float64Array(n)] as const;
+    const f = precompensateFastBlocks(vL, vR, whole[0], whole[1], 2834, 0, blocks);
+    expect(f.iterations).toBe(2);
+    const split = [new Float64Array(n), new Float64Array(n)] as const;
+    const seen: number[] = [];
+    precompensateFastBlocks(vL, vR, split[0], split[1], 2834, 3, blocks, (b) => seen.push(b));
+    precompensateFastBlocks(vL, vR, split[0], split[1], 2834, 0, 3, (b) => seen.push(b));
+    expect(seen).toEqual([...Array.from({ length: blocks - 3 }, (_, i) => i + 3), 0, 1, 2]);
+    expect(Buffer.from(split[0].buffer).equals(Buffer.from(whole[0].buffer))).toBe(true);
+    expect(Buffer.from(split[1].buffer).equals(Buffer.from(whole[1].buffer))).toBe(true);
+    expect(Buffer.from(toSamples(pcm, split[0], split[1], 2834, f).pcm.buffer).equals(Buffer.from(precompensatePlain(pcm, 2834, "fast").pcm.buffer))).toBe(true);
+    // Where the contraction bound allows (a quiet low tone), one pass only.
+    const quiet = constantTrack("pi4", 20000, 0, 0);
+    for (let i = 0; i < quiet.pcm.length >> 1; i++) quiet.pcm[2 * i] = Math.round(4096 * Math.sin((2 * Math.PI * 440 * i) / 44107));
+    expect(precompensatePlain(quiet.pcm, 2834, "fast").iterations).toBe(1);
+  });
+
+  it("fast (the default) and exact are different cache entries, and each setting's cache entry is its own result", async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "piwave-precomp-"));
+    try {
+      const tracks = [chirpTrack("pi4", 0.2, "a")];
+      const fast = encodeBundle(tracks, { cacheDir: dir });
+      expect(Buffer.from(encodeBundle(tracks, { precompensation: "fast" })).equals(Buffer.from(fast))).toBe(true);
+      const exact = encodeBundle(tracks, { cacheDir: dir, precompensation: "exact" });
+      expect(Buffer.from(exact).equals(Buffer.from(fast))).toBe(false); // a loud chirp to 20 kHz: two passes are not the fixed point
+      expect(readdirSync(join(dir, "precomp")).filter((f) => f.endsWith(".s16"))).toHaveLength(2);
+      expect(Buffer.from(encodeBundle(tracks, { cacheDir: dir, precompensation: "exact" })).equals(Buffer.from(exact))).toBe(true);
+      expect(Buffer.from(encodeBundle(tracks, { cacheDir: dir })).equals(Buffer.from(fast))).toBe(true);
+      expect(PRECOMP_ALGORITHMS.fast).not.toBe(PRECOMP_ALGORITHMS.exact);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -137,9 +137,9 @@ export async function benchCommand(args: string[]): Promise<number> {
           `20 Hz-20 kHz within +-${x.flatnessDb.toFixed(3)} dB`,
       );
       const tones = await benchToneThdn(board);
-      console.log("  THD+N of -1 dBFS tones (plain: bundle pre-compensated on the host / corrected in real time by the firmware / none; shaped)");
+      console.log("  THD+N of -1 dBFS tones (plain: bundle pre-compensated on the host, fast / exact setting / corrected in real time by the firmware / none; shaped)");
       for (const t of tones) {
-        console.log(`    ${String(t.hz / 1000).padStart(2)} kHz: plain ${db(t.plainHost)} / ${db(t.plainRealTime)} / ${db(t.plainExact)} dB, shaped ${db(t.shaped)} dB`);
+        console.log(`    ${String(t.hz / 1000).padStart(2)} kHz: plain ${db(t.plainHost)} / ${db(t.plainHostExact)} / ${db(t.plainRealTime)} / ${db(t.plainExact)} dB, shaped ${db(t.shaped)} dB`);
       }
       quality[board] = { modes: q, shaped: x, tones };
     }

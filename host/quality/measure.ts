@@ -166,7 +166,7 @@ export interface CaptureOptions {
    * `piwave build` writes) or "off" (the player then corrects in real time
    * below 8 kHz). Default: "auto", "off" for the bit-exact build.
    */
-  precompensation?: "auto" | "off";
+  precompensation?: "auto" | "fast" | "exact" | "off";
 }
 
 /** Play `signal` (a number: a 1 kHz tone at that dBFS; null: silence) through the firmware `variant`; capture the jack. */
