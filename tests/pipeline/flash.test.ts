@@ -1,10 +1,10 @@
 // Flashing: every refusal path, copying to a really mounted FAT card, and real writes to loop devices.
 // Interactive prompts run under a real pseudo-terminal (util-linux `script`).
 import { execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { MANIFEST, applyCopy, planCopy } from "../../host/card-dir.js";
 import { type BlockDevice, RefusedError, candidates, checkDevice, checkImage, formatBytes, listBlockDevices, parseLsblk } from "../../host/flash.js";
 import { type ImageFile, buildSdImage } from "../../host/image.js";
@@ -455,13 +455,14 @@ describe.skipIf(!canUseLoop)("piwave flash --device on a loop device (root only)
   it("as a user who may not write the loop device (nobody): exit 1, before any question, with the ways to get access; not a bare EACCES", async () => {
     const marker = Buffer.from("the card's own first bytes");
     const loop = loopDevice(64 * 1024 * 1024, marker);
-    // nobody must be able to read the image and the folder it is in.
-    const shared = join(work, "shared");
-    mkdirSync(shared, { recursive: true });
+    // nobody must be able to read the image and the folder it is in: not under TMPDIR, which may be
+    // private to this user (CI's is made by mktemp -d, mode 700), but in a folder of its own in /tmp.
+    const shared = mkdtempSync("/tmp/piwave-flash-nobody-");
+    onTestFinished(() => rmSync(shared, { recursive: true, force: true }));
     const img = join(shared, "piwave.img");
     writeFileSync(img, readFileSync(goodImage));
-    spawnSync("chmod", ["a+rx", work, shared]);
-    spawnSync("chmod", ["a+r", img]);
+    chmodSync(shared, 0o755);
+    chmodSync(img, 0o644);
     const r = spawnSync("runuser", ["-u", "nobody", "--", process.execPath, bin, "flash", "--device", loop.dev, "--image", img, "--allow-loop", "--yes"], {
       cwd: shared,
       encoding: "utf8",
