@@ -49,6 +49,7 @@
  * simulated player (1, 5, 10, 15 kHz at −1 dBFS); tests/bundle.test.ts the
  * encoding.
  */
+import { besselI0 } from "./halfband.js";
 
 /**
  * The two settings: "exact" iterates every block to its fixed point (up to
@@ -239,18 +240,6 @@ export class Fft {
       }
     }
   }
-}
-
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const q = (x * x) / 4;
-  for (let k = 1; k < 80; k++) {
-    term *= q / (k * k);
-    sum += term;
-    if (term < sum * 1e-17) break;
-  }
-  return sum;
 }
 
 /**
